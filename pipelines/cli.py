@@ -1,0 +1,144 @@
+"""The ``newsetl`` command line (also ``python -m pipelines``).
+
+``newsetl run --input GLOB [--input GLOB ...] --output DIR [--config FILE] [--overwrite]
+[Beam options ...]``: unknown options are passed to Beam unchanged. Problems with the
+configuration, inputs or output exit with code 2 and a one-line message before the pipeline
+starts.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shutil
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+from pipelines.config import ConfigError, load_config
+from transforms.ingest.core import expand_inputs
+from transforms.write import core as write_core
+
+EXIT_USAGE = 2
+log = logging.getLogger("newsetl")
+
+
+class UsageError(Exception):
+    """A problem the user must fix before a run can start (exit code 2)."""
+
+
+def _versions() -> dict:
+    from pipelines import __version__
+
+    out = {"newsetl": __version__, "python": sys.version.split()[0]}
+    for name in ("apache-beam", "datasketch", "pyarrow", "numpy", "ftfy", "xxhash", "zstandard", "pydantic", "PyYAML"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def _check_output(output: str, overwrite: bool) -> Path:
+    out = Path(output)
+    repaired = write_core.repair_interrupted_publish(output)
+    if repaired:
+        log.warning("restored %s from an interrupted publish (%s)", output, repaired)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"output {output} exists and is not a directory")
+    if out.is_dir() and any(out.iterdir()) and not overwrite:
+        raise UsageError(f"output {output} is not empty; pass --overwrite to replace it")
+    parent = out.resolve().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise UsageError(f"output {output} cannot be created: {err.strerror}") from None
+    if not os.access(parent, os.W_OK):
+        raise UsageError(f"output {output} is not writable (no write permission on {parent})")
+    return out
+
+
+def run(argv: list[str]) -> int:
+    """``newsetl run``: returns the process exit code."""
+    parser = argparse.ArgumentParser(prog="newsetl run", description="Clean and paragraph-deduplicate news dumps into Parquet.")
+    parser.add_argument("--input", action="append", required=True, help="input glob or directory (repeatable)")
+    parser.add_argument("--output", required=True, help="output dataset directory")
+    parser.add_argument("--config", default=None, help="YAML config (default: configs/default.yaml)")
+    parser.add_argument("--overwrite", action="store_true", help="replace a non-empty output directory")
+    args, beam_args = parser.parse_known_args(argv)
+    try:
+        config = load_config(args.config)
+        try:
+            files = expand_inputs(args.input)
+        except FileNotFoundError as err:
+            raise UsageError(str(err)) from None
+        out = _check_output(args.output, args.overwrite)
+        from apache_beam.options.pipeline_options import PipelineOptions
+
+        try:
+            options = PipelineOptions(beam_args)
+            options.get_all_options(retain_unknown_options=False)
+        except (SystemExit, ValueError) as err:
+            raise UsageError(f"invalid Beam options {beam_args}: {err}") from None
+    except (ConfigError, UsageError) as err:
+        print(f"newsetl: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    stamp = f"{int(time.time())}{os.getpid()}"
+    staging = out.with_name(f".{out.name}.staging-{stamp}")
+    staging.mkdir(parents=True)
+    try:
+        _run_pipeline(files, config, str(staging), beam_args)
+        write_core.ensure_tables(str(staging), config.output)
+        report = write_core.build_report(str(staging), config, [f for f, _ in files], _versions())
+        shutil.rmtree(staging / "_tally")
+        (staging / "report.json").write_text(write_core.dumps(report), encoding="utf-8")
+        (staging / "_SUCCESS").write_text(write_core.dumps(write_core.manifest(str(staging))), encoding="utf-8")
+        write_core.publish(str(staging), str(out))
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _print_summary(report, out)
+    return 0
+
+
+def _run_pipeline(files, config, staging: str, beam_args: list[str]) -> None:
+    import apache_beam as beam
+    from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+
+    from pipelines.pipeline import build
+
+    options = PipelineOptions(beam_args)
+    runner = None
+    if not options.view_as(StandardOptions).runner:
+        # Chosen explicitly: the bare default would first try to download the Prism runner.
+        from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+
+        runner = FnApiRunner()
+    with beam.Pipeline(runner=runner, options=options) as p:
+        build(p, files, config, staging)
+
+
+def _print_summary(report: dict, out: Path) -> None:
+    r, p = report["records"], report["paragraphs"]
+    print(f"newsetl: wrote {out}")
+    print(f"  records in {r['in']}: articles written {r['articles_written']}, "
+          f"without kept paragraphs {r['articles_without_kept_paragraphs']}, rejected {r['rejected']}")
+    print(f"  paragraphs in {p['in']}: " + ", ".join(f"{k} {v}" for k, v in p["by_status"].items() if v))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``newsetl`` console script."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    commands = {"run": run}
+    if not argv or argv[0] not in commands:
+        print("usage: newsetl run --input GLOB [--input GLOB ...] --output DIR [--config FILE] [--overwrite] [Beam options]",
+              file=sys.stderr)
+        return EXIT_USAGE
+    return commands[argv[0]](argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

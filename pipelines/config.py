@@ -1,0 +1,226 @@
+"""Typed newsetl configuration, validated once on the launcher.
+
+The YAML file (``configs/default.yaml``) maps one to one onto :class:`NewsetlConfig`.
+Unknown keys, wrong types and out-of-range values raise :class:`ConfigError` with a one-line
+message that names the offending key, before any pipeline is built.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "configs" / "default.yaml"
+
+
+class ConfigError(ValueError):
+    """Raised for a configuration that cannot be used; the message is one line."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class CsvConfig(_Strict):
+    """CSV dialect. ``columns`` names the columns of a header-less file."""
+
+    header: bool = True
+    columns: tuple[str, ...] | None = None
+    delimiter: str = Field(default=",", min_length=1, max_length=1)
+    newline_escape: str | None = None  # e.g. "\\" in AG News, where a backslash stands for a newline
+
+
+class IngestConfig(_Strict):
+    """How input files are read and mapped onto the Article record."""
+
+    format: Literal["auto", "jsonl", "csv", "text", "parquet"] = "auto"
+    # Article field -> input field name. Missing optional fields become null.
+    fields: dict[str, str] = Field(default_factory=dict)
+    paragraph_separator: str = Field(default=r"\n\s*\n", min_length=1)
+    encoding: str | None = None  # declared encoding for all inputs; None = UTF-8 with fallback
+    fallback_encoding: str | None = "windows-1252"  # None: undecodable records are rejected
+    csv: CsvConfig = CsvConfig()
+    max_record_bytes: int = Field(default=10_000_000, gt=0)
+    max_decompressed_bytes: int = Field(default=4_000_000_000, gt=0)
+    duplicate_id_rule: Literal["first_by_source"] = "first_by_source"
+
+    @field_validator("fields")
+    @classmethod
+    def _known_fields(cls, value: dict[str, str]) -> dict[str, str]:
+        known = {"id", "url", "domain", "title", "text", "published", "language", "author"}
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise ValueError(f"unknown article field(s) {unknown}; known: {sorted(known)}")
+        return value
+
+    @field_validator("paragraph_separator")
+    @classmethod
+    def _regex(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as err:
+            raise ValueError(f"not a regular expression: {err}") from err
+        return value
+
+    @field_validator("encoding", "fallback_encoding")
+    @classmethod
+    def _codec(cls, value: str | None) -> str | None:
+        import codecs
+
+        if value is not None:
+            try:
+                codecs.lookup(value)
+            except LookupError as err:
+                raise ValueError(f"unknown encoding {value!r}") from err
+        return value
+
+
+class BoilerplateRule(_Strict):
+    """A cleaning rule kept as data.
+
+    ``scope: paragraph`` drops a whole paragraph that fully matches ``pattern``;
+    ``scope: inline`` deletes the matched text inside a paragraph;
+    ``scope: tail`` drops the matching paragraph and every paragraph after it that matches
+    ``follow`` (a reaction widget followed by its one-word buttons).
+    """
+
+    name: str = Field(min_length=1)
+    pattern: str = Field(min_length=1)
+    scope: Literal["paragraph", "inline", "tail"] = "paragraph"
+    follow: str | None = None
+
+    @field_validator("pattern", "follow")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as err:
+                raise ValueError(f"not a regular expression: {err}") from err
+        return value
+
+
+class CleanConfig(_Strict):
+    """Cleaning switches and boilerplate rules."""
+
+    fix_mojibake: bool = True
+    unicode_form: Literal["NFC", "NFKC"] = "NFC"
+    rules: tuple[BoilerplateRule, ...] = ()
+    max_paragraph_chars: int = Field(default=1_000_000, gt=0)
+    max_paragraphs_per_article: int = Field(default=5_000, gt=0)
+
+
+class DedupConfig(_Strict):
+    """Paragraph dedup parameters (see docs/ARCHITECTURE.md for the S-curve)."""
+
+    shingle_size: int = Field(default=5, ge=1, le=32)
+    char_shingle_size: int = Field(default=5, ge=1, le=32)  # for scripts written without spaces
+    num_perm: int = Field(default=128, ge=8, le=1024)
+    seed: int = Field(default=1, ge=0)
+    threshold: float = Field(default=0.8, gt=0.0, le=1.0)
+    bands: int = Field(default=21, ge=1)
+    rows: int = Field(default=6, ge=1)
+    verify: Literal["exact", "signature"] = "exact"
+    keep_order: Literal["earliest", "longest", "source_priority"] = "earliest"
+    source_priority: tuple[str, ...] = ()
+    strip_datelines: bool = True
+    boilerplate_min_articles: int = Field(default=10, ge=2)
+    boilerplate_min_domain_share: float = Field(default=0.05, ge=0.0, le=1.0)
+    whole_article_min_kept_share: float = Field(default=0.2, ge=0.0, le=1.0)
+    whole_article_action: Literal["flag", "drop"] = "flag"
+    max_bucket_size: int = Field(default=1_000, ge=2)
+
+    @model_validator(mode="after")
+    def _bands_fit(self) -> "DedupConfig":
+        if self.bands * self.rows > self.num_perm:
+            raise ValueError(
+                f"bands*rows = {self.bands}*{self.rows} = {self.bands * self.rows} exceeds num_perm {self.num_perm}"
+            )
+        if self.keep_order == "source_priority" and not self.source_priority:
+            raise ValueError("keep_order 'source_priority' needs a non-empty source_priority list")
+        return self
+
+
+class OutputConfig(_Strict):
+    """Output layout."""
+
+    shards: int = Field(default=1, ge=1, le=10_000)
+    row_group_rows: int = Field(default=50_000, ge=1_000)
+    compression: Literal["zstd", "snappy", "gzip", "none"] = "zstd"
+
+
+class NewsetlConfig(_Strict):
+    """The whole run configuration."""
+
+    ingest: IngestConfig = IngestConfig()
+    clean: CleanConfig = CleanConfig()
+    dedup: DedupConfig = DedupConfig()
+    output: OutputConfig = OutputConfig()
+
+    def digest(self) -> str:
+        """Return the sha256 hex digest of the canonical JSON form of this config."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _format_error(err: ValidationError, source: str) -> str:
+    first = err.errors()[0]
+    loc = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    msg = first["msg"]
+    if first["type"] == "extra_forbidden":
+        msg = "unknown key"
+    more = f" (+{err.error_count() - 1} more)" if err.error_count() > 1 else ""
+    return f"invalid config {source}: {loc}: {msg}{more}"
+
+
+def load_config(path: str | Path | None = None) -> NewsetlConfig:
+    """Load and validate a YAML config.
+
+    Args:
+        path: YAML file; ``None`` loads ``configs/default.yaml``.
+
+    Returns:
+        The validated, frozen config.
+
+    Raises:
+        ConfigError: missing or unreadable file, bad YAML, unknown key, wrong type or
+            out-of-range value. The message is one line and names the key.
+    """
+    path = Path(path) if path is not None else DEFAULT_CONFIG_PATH
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ConfigError(f"cannot read config {path}: {err.strerror or err}") from err
+    except yaml.YAMLError as err:
+        raise ConfigError(f"invalid YAML in config {path}: {str(err).splitlines()[0]}") from err
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"invalid config {path}: top level must be a mapping")
+    return config_from_dict(raw, source=str(path))
+
+
+def config_from_dict(raw: dict, source: str = "<dict>") -> NewsetlConfig:
+    """Validate a plain dict (as parsed from YAML) into a :class:`NewsetlConfig`.
+
+    Raises:
+        ConfigError: as :func:`load_config`.
+    """
+    try:
+        return NewsetlConfig.model_validate(_tuples(raw))
+    except ValidationError as err:
+        raise ConfigError(_format_error(err, source)) from None
+
+
+def _tuples(obj):
+    """YAML gives lists; the frozen strict models want tuples."""
+    if isinstance(obj, dict):
+        return {k: _tuples(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return tuple(_tuples(v) for v in obj)
+    return obj

@@ -1,0 +1,43 @@
+"""Assembles the newsetl pipeline from a validated config: a list of composite stages."""
+from __future__ import annotations
+
+import apache_beam as beam
+
+from transforms.clean.transforms import CleanArticles
+from transforms.dedup.transforms import AssembleArticles, DedupAcrossArticles, DedupWithinArticle
+from transforms.ingest.transforms import ReadArticles
+from transforms.write.transforms import WriteDataset
+
+
+def build(pipeline: beam.Pipeline, files, config, staging: str) -> None:
+    """Add every newsetl stage to ``pipeline``.
+
+    Args:
+        pipeline: an empty Beam pipeline.
+        files: ``[(path, input root), ...]``.
+        config: a validated :class:`pipelines.config.NewsetlConfig`.
+        staging: directory the Parquet tables are written to (published later by the launcher).
+    """
+    read = pipeline | "ReadArticles" >> ReadArticles(files, config.ingest)
+    # -> articles: Article; rejects: Reject; tally: (source_file, records)
+    articles = read["articles"] | "CleanArticles" >> CleanArticles(config.clean)
+    # -> Article (cleaned)
+    within = articles | "DedupWithinArticle" >> DedupWithinArticle(config.clean, config.dedup)
+    # -> candidates: Candidate; decisions: (article_id, [ParagraphDecision]); paragraphs: int
+    domain_totals = (
+        articles
+        | "ArticleDomains" >> beam.FlatMap(lambda a: [a.domain] if a.domain else [])
+        | "CountPerDomain" >> beam.combiners.Count.PerElement()
+    )  # -> (domain, articles)
+    across = within["candidates"] | "DedupAcrossArticles" >> DedupAcrossArticles(config.dedup, domain_totals)
+    # -> (article_id, (index, status, reason, cluster_id, duplicate_of, similarity))
+    assembled = {"articles": articles, "within": within["decisions"], "across": across} | "AssembleArticles" >> AssembleArticles(config.dedup)
+    # -> (Article, [ParagraphDecision], duplicate_of_article)
+    paragraphs_in = (
+        within["paragraphs"]
+        | "SumParagraphs" >> beam.CombineGlobally(sum)
+        | "ParagraphTally" >> beam.Map(lambda n: {"kind": "paragraphs", "key": "all", "count": n})
+    )
+    records_in = read["tally"] | "RecordTally" >> beam.Map(lambda kv: {"kind": "records", "key": kv[0], "count": kv[1]})
+    tally = (records_in, paragraphs_in) | "MergeTally" >> beam.Flatten()
+    {"assembled": assembled, "rejects": read["rejects"], "tally": tally} | "WriteDataset" >> WriteDataset(staging, config.output)

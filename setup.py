@@ -1,0 +1,28 @@
+"""newsetl: clean, paragraph-deduplicated Parquet datasets from raw news dumps (Apache Beam)."""
+from setuptools import find_packages, setup
+
+setup(
+    name="newsetl",
+    version="0.1.0",
+    description="Apache Beam pipeline that cleans news dumps and MinHash-dedupes their paragraphs into Parquet.",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.10",
+    packages=find_packages(include=["pipelines", "pipelines.*", "transforms", "transforms.*"]),
+    package_data={"": ["*.yaml"]},
+    install_requires=[
+        "apache-beam>=2.60,<3",
+        "datasketch>=2.0,<3",
+        "pyarrow>=15,<27",
+        "numpy>=1.26,<3",
+        "ftfy>=6.1,<7",
+        "xxhash>=3.4,<5",
+        "zstandard>=0.22,<1",
+        "PyYAML>=6.0,<7",
+        "pydantic>=2.6,<3",
+    ],
+    extras_require={
+        "test": ["pytest>=8,<10"],
+    },
+    entry_points={"console_scripts": ["newsetl=pipelines.cli:main"]},
+)

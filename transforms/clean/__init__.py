@@ -1,0 +1,1 @@
+"""Clean stage: text repair, boilerplate rules and paragraph split."""

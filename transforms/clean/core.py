@@ -1,0 +1,133 @@
+"""Pure cleaning functions (no Beam import).
+
+Order for each paragraph: mojibake repair (ftfy, encoding repair only), entity debris
+(`` #39;`` left where ``&`` was lost), HTML tag debris (``< /p>``), HTML entities, Unicode
+normalisation (NFC by default), one whitespace policy (runs of white space -> one space).
+Then the boilerplate rules of the config, each removal counted by rule name.
+"""
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass, replace
+
+import ftfy
+
+from transforms.records import Article
+
+# A stray tag: "<p>", "< /p>", "<br/>", "<div class=x>"; a letter must follow the optional slash.
+_TAG_DEBRIS = re.compile(r"<\s*/?\s*[A-Za-z][A-Za-z0-9]*(?:\s+[^<>]{0,200})?\s*/?\s*>")
+# "&#39;" whose "&" was lost in an earlier conversion (AG News: "Newall #39;s").
+_ENTITY_DEBRIS = re.compile(r"(?:^|\s)#(\d{2,5});")
+_WHITESPACE = re.compile(r"\s+")
+_FTFY_CONFIG = ftfy.TextFixerConfig(
+    unescape_html=False,  # done below, after tag debris
+    fix_latin_ligatures=False,  # restyling, not repair
+    fix_character_width=False,  # restyling, not repair
+    uncurl_quotes=False,  # restyling, not repair
+    fix_line_breaks=True,
+    normalization=None,  # done below with the configured form
+    explain=False,
+)
+
+
+def _entity_char(match: re.Match) -> str:
+    code = int(match.group(1))
+    try:
+        return chr(code) if 32 <= code < 0x110000 else match.group(0)
+    except ValueError:
+        return match.group(0)
+
+
+def clean_paragraph(text: str, fix_mojibake: bool = True, form: str = "NFC") -> str:
+    """Repair one paragraph's text.
+
+    Args:
+        text: a paragraph as split from the input.
+        fix_mojibake: run ftfy's encoding repair (``AntÃ³nio`` -> ``António``); correct text
+            is left alone.
+        form: Unicode normalisation form, ``NFC`` or ``NFKC``.
+
+    Returns:
+        The cleaned paragraph; '' if nothing but white space and debris was left.
+    """
+    if fix_mojibake:
+        text = ftfy.fix_text(text, _FTFY_CONFIG)
+    text = _ENTITY_DEBRIS.sub(_entity_char, text)  # the lost "&" became the white space eaten here
+    text = _TAG_DEBRIS.sub(" ", text)
+    text = html.unescape(text)
+    text = unicodedata.normalize(form, text)
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    """A boilerplate rule with its regexes compiled (see ``BoilerplateRule`` in the config)."""
+
+    name: str
+    scope: str
+    pattern: re.Pattern
+    follow: re.Pattern | None
+
+
+def compile_rules(rules) -> tuple[CompiledRule, ...]:
+    """Compile the config's boilerplate rules. Patterns are case-insensitive."""
+    return tuple(
+        CompiledRule(r.name, r.scope, re.compile(r.pattern, re.IGNORECASE),
+                     re.compile(r.follow, re.IGNORECASE) if r.follow else None)
+        for r in rules
+    )
+
+
+def apply_rules(paragraphs: tuple[str, ...], rules: tuple[CompiledRule, ...]):
+    """Apply boilerplate rules to cleaned paragraphs.
+
+    Returns:
+        ``(paragraphs, drops, inline)``: the paragraphs with inline matches removed (same
+        length and order as the input), ``drops`` as ``((position, rule name), ...)`` for
+        paragraphs removed whole, and ``inline`` as ``((rule name, count), ...)``.
+    """
+    out = list(paragraphs)
+    dropped: dict[int, str] = {}
+    inline: dict[str, int] = {}
+    for rule in rules:
+        if rule.scope == "inline":
+            for i, p in enumerate(out):
+                new, n = rule.pattern.subn(" ", p)
+                if n:
+                    out[i] = _WHITESPACE.sub(" ", new).strip()
+                    inline[rule.name] = inline.get(rule.name, 0) + n
+            continue
+        i = 0
+        while i < len(out):
+            if i not in dropped and out[i] and rule.pattern.fullmatch(out[i]):
+                dropped[i] = rule.name
+                if rule.scope == "tail" and rule.follow is not None:
+                    j = i + 1
+                    while j < len(out) and (not out[j] or rule.follow.fullmatch(out[j])):
+                        if out[j]:
+                            dropped.setdefault(j, rule.name)
+                        j += 1
+                    i = j
+                    continue
+            i += 1
+    return tuple(out), tuple(sorted(dropped.items())), tuple(sorted(inline.items()))
+
+
+def clean_article(article: Article, cfg, rules: tuple[CompiledRule, ...]) -> Article:
+    """Clean an article's title and paragraphs and record rule drops.
+
+    Args:
+        article: as read by the ingest stage.
+        cfg: the ``clean`` config section.
+        rules: :func:`compile_rules` of ``cfg.rules``.
+
+    Returns:
+        A new Article with cleaned paragraphs (same count and order: a paragraph is never
+        removed here, only marked in ``rule_drops`` or left empty).
+    """
+    title = clean_paragraph(article.title, cfg.fix_mojibake, cfg.unicode_form) if article.title else None
+    paragraphs = tuple(clean_paragraph(p, cfg.fix_mojibake, cfg.unicode_form) for p in article.paragraphs)
+    paragraphs, drops, inline = apply_rules(paragraphs, rules)
+    return replace(article, title=title or None, paragraphs=paragraphs, rule_drops=drops, inline_removals=inline)

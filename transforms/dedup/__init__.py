@@ -1,0 +1,1 @@
+"""Dedup stage: MinHash signatures, LSH banding, verification, clustering, keep rule."""

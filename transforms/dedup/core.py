@@ -1,0 +1,398 @@
+"""Pure dedup logic (no Beam import): matching form, shingles, within-article dedup,
+bucket verification, clustering with the keep rule, and the whole-article rule.
+
+Semantics (docs/ARCHITECTURE.md): members of a cluster are visited in the configured keep
+order; a member is kept unless a *verified* near-duplicate of it (Jaccard >= threshold) is
+already kept, so a chain A~B~C never drops C in favour of A. A cluster spanning at least
+``boilerplate_min_articles`` articles of one domain and ``boilerplate_min_domain_share`` of
+that domain's articles is site boilerplate: all its members are dropped.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from transforms.dedup import minhash
+from transforms.records import (
+    BOILERPLATE, DROPPED_RULE, DUPLICATE_ACROSS, DUPLICATE_ARTICLE, DUPLICATE_WITHIN, EMPTY, KEPT, TITLE,
+    Article, Candidate, ParagraphDecision, paragraph_id,
+)
+
+# "LONDON (Reuters) -", "WASHINGTON, March 3 (AP) --", "Reuters -", "AP -", "SPACE.com -"
+_DATELINE = re.compile(
+    r"^\s*(?:[A-Z][A-Za-z.'\- ]{0,40}(?:,\s*[A-Za-z0-9. ]{0,30})?\s*)?"
+    r"\((?:Reuters|AP|AFP|UPI|Bloomberg|dpa|Xinhua|PA|IANS|PTI)\)\s*[-–—]{1,2}\s*"
+    r"|^\s*(?:Reuters|AP|AFP|UPI)\s+[-–—]{1,2}\s*"
+)
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+# Scripts written without spaces between words: CJK ideographs, kana, Thai, Lao, Khmer, Myanmar.
+_NO_SPACE_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0eff\u1780-\u17ff\u1000-\u109f]")
+
+
+def matching_form(text: str, strip_datelines: bool = True) -> str:
+    """The form used only to compare paragraphs, never written.
+
+    NFKC, wire dateline stripped, case-folded, punctuation and symbols removed, white space
+    collapsed; digits are kept ("Shr 1.22 dlrs" and "Shr 0.95 dlrs" differ).
+    """
+    if strip_datelines:
+        text = _DATELINE.sub("", text, count=1)
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join(_NON_WORD.sub(" ", text).split())
+
+
+def is_no_space_script(form: str) -> bool:
+    """True when at least 30% of the non-space characters are of a script without word spaces."""
+    chars = form.replace(" ", "")
+    return bool(chars) and len(_NO_SPACE_SCRIPT.findall(chars)) >= 0.3 * len(chars)
+
+
+def shingles(form: str, word_n: int, char_n: int) -> list[str]:
+    """Shingles of a matching form: word n-grams, or character n-grams for no-space scripts.
+
+    Returns:
+        The shingle strings (with repeats); empty when the text is shorter than one shingle.
+    """
+    if is_no_space_script(form):
+        chars = form.replace(" ", "")
+        return [chars[i: i + char_n] for i in range(len(chars) - char_n + 1)]
+    tokens = form.split()
+    return [" ".join(tokens[i: i + word_n]) for i in range(len(tokens) - word_n + 1)]
+
+
+def exact_key(form: str) -> bytes:
+    """16-byte content digest (md5) of a matching form: the exact-match key (never ``hash()``)."""
+    return hashlib.md5(form.encode("utf-8")).digest()
+
+
+def order_rank(article: Article, keep_order: str, source_priority: tuple[str, ...]) -> tuple:
+    """The article part of the keep-order key; smaller is visited (and kept) first.
+
+    ``earliest``: published time, nulls last; ``longest``: most body characters first;
+    ``source_priority``: position of the domain in the list (unlisted last), then earliest.
+    Ties are broken by ``article_id`` (and then paragraph index by the caller).
+    """
+    pub = (0, article.published_us) if article.published_us is not None else (1, 0)
+    if keep_order == "longest":
+        return (-sum(len(p) for p in article.paragraphs), *pub, article.article_id)
+    if keep_order == "source_priority":
+        rank = source_priority.index(article.domain) if article.domain in source_priority else len(source_priority)
+        return (rank, *pub, article.article_id)
+    return (*pub, article.article_id)
+
+
+@dataclass(frozen=True, slots=True)
+class _Feature:
+    index: int
+    key: bytes
+    hashes: np.ndarray  # sorted unique uint32; empty for short paragraphs
+
+
+def dedup_within(article: Article, clean_cfg, cfg) -> tuple[list[ParagraphDecision], list[tuple[int, bytes, np.ndarray]]]:
+    """Decide every paragraph of one article that can be decided inside it.
+
+    The title is paragraph 0 (status ``title``) and takes part as the earliest paragraph, so a
+    headline repeated in the body is a duplicate. Body paragraphs are 1-based.
+
+    Returns:
+        ``(decisions, pending)``: final decisions for title, empty, rule-dropped, over-long and
+        within-article duplicate paragraphs; ``pending`` lists ``(index, exact key, shingle
+        hashes)`` of the paragraphs that go on to across-article dedup.
+    """
+    aid = article.article_id
+    decisions: list[ParagraphDecision] = []
+    pending: list[tuple[int, bytes, np.ndarray]] = []
+    seen: list[_Feature] = []
+    rule_of = dict(article.rule_drops)
+    texts = [(0, article.title or "")] + [(i + 1, p) for i, p in enumerate(article.paragraphs)]
+    for index, text in texts:
+        if index > clean_cfg.max_paragraphs_per_article:
+            decisions.append(ParagraphDecision(aid, index, text, DROPPED_RULE, "max_paragraphs_per_article"))
+            continue
+        if index > 0 and (index - 1) in rule_of:
+            decisions.append(ParagraphDecision(aid, index, text, DROPPED_RULE, rule_of[index - 1]))
+            continue
+        if not text.strip():
+            if index > 0:
+                decisions.append(ParagraphDecision(aid, index, text, EMPTY, "empty"))
+            else:
+                decisions.append(ParagraphDecision(aid, 0, text, TITLE, "no_title"))
+            continue
+        if len(text) > clean_cfg.max_paragraph_chars:
+            decisions.append(ParagraphDecision(aid, index, text, DROPPED_RULE, "max_paragraph_chars"))
+            continue
+        form = matching_form(text, cfg.strip_datelines)
+        if not form:  # punctuation only: content, but never compared with anything
+            decisions.append(ParagraphDecision(aid, index, text, TITLE if index == 0 else KEPT, "no_matching_text"))
+            continue
+        key = exact_key(form)
+        sh = shingles(form, cfg.shingle_size, cfg.char_shingle_size)
+        hashes = minhash.hash_shingles(sh) if sh else np.zeros(0, dtype=np.uint32)
+        best: tuple[float, int] | None = None
+        for f in seen:
+            if f.key == key:
+                sim = 1.0
+            elif len(hashes) and len(f.hashes):
+                sim = minhash.exact_jaccard(hashes, f.hashes)
+            else:
+                continue
+            if sim >= cfg.threshold and (best is None or sim > best[0]):
+                best = (sim, f.index)
+        if index == 0:
+            decisions.append(ParagraphDecision(aid, 0, text, TITLE))
+            seen.append(_Feature(0, key, hashes))
+        elif best is not None:
+            decisions.append(ParagraphDecision(aid, index, text, DUPLICATE_WITHIN, "near" if best[0] < 1.0 else "exact",
+                                               duplicate_of=paragraph_id(aid, best[1]), similarity=round(best[0], 6)))
+        else:
+            seen.append(_Feature(index, key, hashes))
+            pending.append((index, key, hashes))
+    return decisions, pending
+
+
+def make_candidates(article: Article, pending, rank: tuple, cfg) -> list[Candidate]:
+    """Turn pending paragraphs into shuffle-ready candidates with LSH band keys.
+
+    Signatures of all the article's long-enough paragraphs are computed in one vectorised
+    call. Paragraphs shorter than one shingle get no band keys (exact-match path only).
+    """
+    long_ = [(i, k, h) for i, k, h in pending if len(h)]
+    sigs = minhash.signatures([h for _, _, h in long_], cfg.num_perm, cfg.seed)
+    sig_of = {i: s for (i, _, _), s in zip(long_, sigs)}
+    out = []
+    for index, key, hashes in pending:
+        sig = sig_of.get(index)
+        out.append(Candidate(
+            order=(*rank, index), article_id=article.article_id, index=index, domain=article.domain,
+            exact_key=key, shingles=hashes.astype("<u4").tobytes(),
+            band_keys=minhash.band_keys(sig, cfg.bands, cfg.rows) if sig is not None else (),
+        ))
+    return out
+
+
+def signature_bytes(candidate: Candidate, cfg) -> bytes:
+    """The candidate's MinHash signature as little-endian uint32 bytes (for ``verify: signature``)."""
+    hashes = np.frombuffer(candidate.shingles, dtype="<u4")
+    return minhash.signatures([hashes], cfg.num_perm, cfg.seed)[0].astype("<u4").tobytes()
+
+
+# ---------------------------------------------------------------- exact groups (combiner)
+# A group is every candidate with the same exact key. Its accumulator is
+# (representative candidate, size, {domain: members}); merging is commutative and associative,
+# so the result does not depend on bundle boundaries or worker count.
+
+def group_create() -> tuple:
+    return (None, 0, {})
+
+
+def group_add(acc: tuple, c: Candidate) -> tuple:
+    rep, n, domains = acc
+    if rep is None or c.order < rep.order:
+        rep = c
+    domains = dict(domains)
+    domains[c.domain] = domains.get(c.domain, 0) + 1
+    return (rep, n + 1, domains)
+
+
+def group_merge(accs) -> tuple:
+    rep, n, domains = None, 0, Counter()
+    for r, k, d in accs:
+        if r is not None and (rep is None or r.order < rep.order):
+            rep = r
+        n += k
+        domains.update(d)
+    return (rep, n, dict(domains))
+
+
+@dataclass(frozen=True, slots=True)
+class GroupNode:
+    """One exact group as a node of the near-duplicate graph (compact, shuffle-ready)."""
+
+    key: bytes
+    order: tuple
+    ref: str  # paragraph id of the representative
+    shingles: bytes
+    domains: tuple[tuple[str | None, int], ...]
+
+
+def group_node(key: bytes, acc: tuple) -> GroupNode:
+    rep, _, domains = acc
+    return GroupNode(key, rep.order, paragraph_id(rep.article_id, rep.index), rep.shingles,
+                     tuple(sorted(domains.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))))
+
+
+def verify_bucket(nodes: list[GroupNode], cfg) -> list[tuple[bytes, bytes, float]]:
+    """Verify all candidate pairs of one LSH bucket.
+
+    Members are sorted by keep order; each member is compared with every earlier member, up to the first
+    ``max_bucket_size`` (the likeliest to be kept); this bounds a hot bucket to O(n * max_bucket_size).
+
+    Returns:
+        Verified edges ``(key_a, key_b, similarity)`` with ``a`` before ``b`` in keep order and
+        similarity >= threshold (exact shingle Jaccard, or the signature estimate).
+    """
+    nodes = sorted({n.key: n for n in nodes}.values(), key=lambda n: n.order)
+    if len(nodes) < 2:
+        return []
+    arrays = [np.frombuffer(n.shingles, dtype="<u4") for n in nodes]
+    if cfg.verify == "signature":
+        sigs = minhash.signatures(arrays, cfg.num_perm, cfg.seed)
+    edges = []
+    for j in range(1, len(nodes)):
+        for i in range(min(j, cfg.max_bucket_size)):
+            if cfg.verify == "signature":
+                sim = minhash.estimate_jaccard(sigs[i], sigs[j])
+            else:
+                sim = minhash.exact_jaccard(arrays[i], arrays[j])
+            if sim >= cfg.threshold:
+                edges.append((nodes[i].key, nodes[j].key, round(sim, 6)))
+    return edges
+
+
+@dataclass(frozen=True, slots=True)
+class GroupDecision:
+    """What happens to an exact group's representative (and so to its members)."""
+
+    status: str  # KEPT, DUPLICATE_ACROSS or BOILERPLATE
+    cluster_id: str | None
+    duplicate_of: str | None  # a kept paragraph id, for DUPLICATE_ACROSS
+    similarity: float | None
+
+
+def is_boilerplate(domains, domain_totals: dict, cfg) -> bool:
+    """Site-template rule: >= min articles of one (non-null) domain and >= the share of its articles."""
+    for domain, n in domains:
+        if domain is None or n < cfg.boilerplate_min_articles:
+            continue
+        total = domain_totals.get(domain, 0)
+        if total and n >= cfg.boilerplate_min_domain_share * total:
+            return True
+    return False
+
+
+def resolve_components(nodes: dict[bytes, GroupNode], edges: list[tuple[bytes, bytes, float]],
+                       domain_totals: dict, cfg) -> dict[bytes, GroupDecision]:
+    """Cluster the verified graph and apply the keep rule in each connected component.
+
+    Args:
+        nodes: exact-group key -> node, for every node that has an edge.
+        edges: verified edges (deduplicated or not).
+        domain_totals: domain -> number of articles (for the boilerplate rule).
+
+    Returns:
+        key -> decision for every node. Within a component, nodes are visited in keep order; a
+        node is kept unless an already kept neighbour exists, in which case it is a duplicate of
+        the kept neighbour with the highest similarity (ties: earliest). ``cluster_id`` is the
+        paragraph id of the component's first member.
+    """
+    parent = {k: k for k in nodes}
+
+    def find(k):
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    adjacency: dict[bytes, dict[bytes, float]] = {k: {} for k in nodes}
+    for a, b, sim in edges:
+        adjacency[a][b] = sim
+        adjacency[b][a] = sim
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    components: dict[bytes, list[bytes]] = {}
+    for k in nodes:
+        components.setdefault(find(k), []).append(k)
+    out: dict[bytes, GroupDecision] = {}
+    for members in components.values():
+        members.sort(key=lambda k: nodes[k].order)
+        cluster_id = nodes[members[0]].ref
+        counts = Counter()
+        for k in members:
+            counts.update(dict(nodes[k].domains))
+        if is_boilerplate(counts.items(), domain_totals, cfg):
+            for k in members:
+                out[k] = GroupDecision(BOILERPLATE, cluster_id, None, None)
+            continue
+        kept: list[bytes] = []
+        for k in members:
+            best = None
+            for other, sim in adjacency[k].items():
+                if other in out and out[other].status == KEPT:
+                    cand = (-sim, nodes[other].order, other)
+                    best = cand if best is None or cand < best else best
+            if best is None:
+                out[k] = GroupDecision(KEPT, cluster_id, None, None)
+                kept.append(k)
+            else:
+                out[k] = GroupDecision(DUPLICATE_ACROSS, cluster_id, nodes[best[2]].ref, -best[0])
+    return out
+
+
+def singleton_decision(node: GroupNode, size: int, domain_totals: dict, cfg) -> GroupDecision:
+    """Decision for an exact group with no verified near-duplicate."""
+    if size > 1 and is_boilerplate(node.domains, domain_totals, cfg):
+        return GroupDecision(BOILERPLATE, node.ref, None, None)
+    return GroupDecision(KEPT, node.ref if size > 1 else None, None, None)
+
+
+def member_decision(article_id: str, index: int, node: GroupNode, group: GroupDecision) -> tuple:
+    """A member's decision from its group's: the representative takes the group decision; other
+    members (identical matching form) are duplicates of the kept representative, or of whatever
+    the representative duplicates (identical shingle sets have the same similarity).
+
+    Returns:
+        ``(status, reason, cluster_id, duplicate_of, similarity)``.
+    """
+    me = paragraph_id(article_id, index)
+    if group.status == BOILERPLATE:
+        return (BOILERPLATE, "site_template", group.cluster_id, None, None)
+    if me == node.ref:
+        if group.status == KEPT:
+            return (KEPT, None, group.cluster_id, None, None)
+        return (DUPLICATE_ACROSS, "near", group.cluster_id, group.duplicate_of, group.similarity)
+    if group.status == KEPT:
+        return (DUPLICATE_ACROSS, "exact", group.cluster_id, node.ref, 1.0)
+    return (DUPLICATE_ACROSS, "near", group.cluster_id, group.duplicate_of, group.similarity)
+
+
+def assemble(article: Article, within: list[ParagraphDecision], across: list[tuple], cfg) -> tuple[list[ParagraphDecision], str | None]:
+    """Merge within- and across-article decisions of one article and apply the whole-article rule.
+
+    Args:
+        within: decisions from :func:`dedup_within`.
+        across: ``(index, status, reason, cluster_id, duplicate_of, similarity)`` for the pending paragraphs.
+
+    Returns:
+        ``(decisions sorted by index, duplicate_of_article)``. The article is a whole-article
+        duplicate when fewer than ``whole_article_min_kept_share`` of its content paragraphs
+        (not title, empty or rule-dropped) survive and at least one was dropped as a duplicate;
+        it then points to the article holding most of the dropped text (by characters; ties:
+        smallest id). With ``whole_article_action: drop`` its survivors become ``duplicate_article``.
+    """
+    decisions = {d.index: d for d in within}
+    for index, status, reason, cluster_id, dup_of, sim in across:
+        decisions[index] = ParagraphDecision(article.article_id, index, _text(article, index), status, reason, cluster_id, dup_of, sim)
+    ordered = [decisions[i] for i in sorted(decisions)]
+    content = [d for d in ordered if d.status in (KEPT, DUPLICATE_WITHIN, DUPLICATE_ACROSS, BOILERPLATE)]
+    kept = [d for d in content if d.status == KEPT]
+    across_dups = [d for d in content if d.status == DUPLICATE_ACROSS]
+    dup_article = None
+    if content and across_dups and len(kept) < cfg.whole_article_min_kept_share * len(content):
+        weight = Counter()
+        for d in across_dups:
+            weight[d.duplicate_of.rsplit("/", 1)[0]] += len(d.text)
+        dup_article = min(weight.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+        if cfg.whole_article_action == "drop":
+            ordered = [ParagraphDecision(d.article_id, d.index, d.text, DUPLICATE_ARTICLE, "whole_article_duplicate",
+                                         d.cluster_id, None, None) if d.status == KEPT else d for d in ordered]
+    return ordered, dup_article
+
+
+def _text(article: Article, index: int) -> str:
+    return article.title or "" if index == 0 else article.paragraphs[index - 1]

@@ -1,0 +1,1 @@
+"""Ingest stage: input files -> Article records and dead letters."""

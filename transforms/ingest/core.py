@@ -1,0 +1,444 @@
+"""Pure readers: one input file -> Article records and Reject dead letters.
+
+No Beam import here. Every reader streams its file (nothing is read whole except plain-text
+articles, which are one article a file), never raises on bad data and yields a
+:class:`~transforms.records.Reject` with file, record number, byte offset and reason instead.
+"""
+from __future__ import annotations
+
+import bz2
+import codecs
+import csv
+import glob
+import gzip
+import io
+import json
+import os
+import re
+import zlib
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import IO, Any
+from urllib.parse import urlsplit
+
+import xxhash
+
+from transforms.records import Article, Reject
+
+COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd", ".zstd": "zstd"}
+FORMATS = {
+    ".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".txt": "text",
+    ".parquet": "parquet",
+}
+DEFAULT_FIELDS = {
+    "id": "id", "url": "url", "domain": "domain", "title": "title", "text": "text",
+    "published": "published", "language": "language", "author": "author",
+}
+EXCERPT_CHARS = 200
+
+
+class DecompressedSizeExceeded(IOError):
+    """Raised by :class:`LimitedReader` when a file decompresses past the configured limit."""
+
+
+def detect_format(path: str, configured: str = "auto") -> tuple[str, str | None]:
+    """Return ``(format, compression)`` for a path from its extensions.
+
+    Args:
+        path: file path, e.g. ``dump.jsonl.zst``.
+        configured: the configured format; anything but ``auto`` wins over the extension.
+
+    Raises:
+        ValueError: the format cannot be told from the name and none is configured.
+    """
+    name = path.lower()
+    compression = None
+    for ext, comp in COMPRESSIONS.items():
+        if name.endswith(ext):
+            compression, name = comp, name[: -len(ext)]
+            break
+    if configured != "auto":
+        return configured, compression
+    for ext, fmt in FORMATS.items():
+        if name.endswith(ext):
+            return fmt, compression
+    raise ValueError(f"cannot tell the format of {path!r} from its name; set ingest.format")
+
+
+class LimitedReader(io.RawIOBase):
+    """A binary stream that raises :class:`DecompressedSizeExceeded` past ``limit`` bytes.
+
+    Guards against decompression bombs: the limit is on decompressed bytes.
+    """
+
+    def __init__(self, raw: IO[bytes], limit: int):
+        self._raw, self._limit, self.consumed = raw, limit, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self._raw.read(len(buffer))
+        self.consumed += len(data)
+        if self.consumed > self._limit:
+            raise DecompressedSizeExceeded(f"decompressed size exceeds {self._limit} bytes")
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+def open_binary(path: str, compression: str | None, max_bytes: int) -> IO[bytes]:
+    """Open ``path`` for streaming binary reads, decompressing gzip, bz2 or zstd.
+
+    Raises:
+        OSError: the file cannot be opened.
+    """
+    if compression == "gzip":
+        raw: IO[bytes] = gzip.open(path, "rb")
+    elif compression == "bz2":
+        raw = bz2.open(path, "rb")
+    elif compression == "zstd":
+        import zstandard
+
+        raw = zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), read_across_frames=True)
+    else:
+        raw = open(path, "rb")
+    return io.BufferedReader(LimitedReader(raw, max_bytes), buffer_size=1 << 20)
+
+
+def decode(data: bytes, declared: str | None, fallback: str | None) -> tuple[str, str]:
+    """Decode one record's bytes.
+
+    Order: the declared encoding if any; else UTF-8 (a leading byte-order mark is removed);
+    else the fallback encoding (windows-1252 by default), recorded as ``"<name> (fallback)"``.
+
+    Returns:
+        ``(text, charset)``.
+
+    Raises:
+        UnicodeDecodeError: the bytes are not valid in the declared encoding, or not valid
+            UTF-8 and the fallback is switched off. ``err.start`` is the byte offset in ``data``.
+    """
+    if declared:
+        return data.decode(declared), declared.lower()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        if not fallback:
+            raise
+        # windows-1252 leaves 5 bytes undefined; map them to the C1 controls as browsers do.
+        return data.decode(fallback, errors="strict" if fallback.lower() not in ("windows-1252", "cp1252") else "_newsetl_c1"), f"{fallback.lower()} (fallback)"
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text, "utf-8"
+
+
+def _c1_handler(err: UnicodeDecodeError):
+    return chr(err.object[err.start]), err.start + 1
+
+
+codecs.register_error("_newsetl_c1", _c1_handler)
+
+
+def input_root(pattern: str) -> str:
+    """Return the directory part of a glob before its first wildcard (the input root)."""
+    head = re.split(r"[*?\[]", pattern, maxsplit=1)[0]
+    if head == pattern:  # no wildcard: a plain file
+        return os.path.dirname(pattern)
+    return head if head.endswith(os.sep) else os.path.dirname(head)
+
+
+def expand_inputs(patterns: list[str]) -> list[tuple[str, str]]:
+    """Expand input globs (or directories) to a sorted list of ``(file, root)``.
+
+    Raises:
+        FileNotFoundError: a pattern matches no file; the message names it.
+    """
+    seen: dict[str, str] = {}
+    for pattern in patterns:
+        if os.path.isdir(pattern):
+            root = pattern.rstrip(os.sep)
+            files = [p for p in glob.glob(os.path.join(root, "**", "*"), recursive=True) if os.path.isfile(p)]
+        else:
+            root = input_root(pattern).rstrip(os.sep)
+            files = [p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p)]
+        files = [f for f in files if not os.path.basename(f).startswith((".", "_"))]
+        if not files:
+            raise FileNotFoundError(f"input {pattern!r} matches no file")
+        for f in files:
+            seen.setdefault(f, root)
+    return sorted(seen.items())
+
+
+def relative_path(path: str, root: str) -> str:
+    """Path of ``path`` relative to the input root, with ``/`` separators."""
+    rel = os.path.relpath(path, root) if root else path
+    return rel.replace(os.sep, "/")
+
+
+def derived_article_id(rel_path: str, record: int) -> str:
+    """Stable id for an article without one: xxh64 of ``"<rel_path>:<record>"`` as 16 hex digits."""
+    return xxhash.xxh64_hexdigest(f"{rel_path}:{record}".encode("utf-8"))
+
+
+def parse_published(value: Any) -> int | None:
+    """Parse a publication time to microseconds since the epoch (UTC).
+
+    Accepts ISO 8601 strings (a time without zone is taken as UTC), ``datetime`` objects, and
+    numbers as seconds since the epoch. Returns None for null or unparseable values.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return int(value * 1_000_000)
+    if isinstance(value, datetime):
+        dt = value
+    else:
+        text = str(value).strip()
+        try:
+            dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    delta = dt - datetime(1970, 1, 1, tzinfo=timezone.utc)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def domain_of(url: str | None) -> str | None:
+    """Host of a URL, lower-cased, without a leading ``www.``; None if there is none."""
+    if not url:
+        return None
+    try:
+        host = urlsplit(url if "//" in url else "//" + url).hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    return host[4:] if host.startswith("www.") else host
+
+
+def split_paragraphs(text: str, separator: str) -> tuple[str, ...]:
+    """Split a text field into paragraphs on the separator regex; blank pieces are kept as ''."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return tuple(p.strip() for p in re.split(separator, text.strip()))
+
+
+class RecordMapper:
+    """Maps one decoded input record (a dict) to an :class:`Article`.
+
+    Args:
+        ingest_cfg: the ``ingest`` section of the config.
+    """
+
+    def __init__(self, ingest_cfg):
+        self.cfg = ingest_cfg
+        self.fields = {**DEFAULT_FIELDS, **dict(ingest_cfg.fields)}
+
+    def get(self, record: dict, name: str):
+        value = record.get(self.fields[name])
+        if value is None:
+            return None
+        if isinstance(value, (list, tuple)):
+            value = ", ".join(str(v) for v in value if v is not None)
+        return value
+
+    def to_article(self, record: dict, source_file: str, rel_path: str, number: int, charset: str) -> Article | str:
+        """Return the Article, or a reject reason string when the record is unusable."""
+        if not isinstance(record, dict):
+            return "not_an_object"
+        text = self.get(record, "text")
+        if text is None or not isinstance(text, str):
+            return "missing_text"
+        own_id = self.get(record, "id")
+        url = self.get(record, "url")
+        url = str(url) if url is not None else None
+        domain = self.get(record, "domain")
+        title = self.get(record, "title")
+        language = self.get(record, "language")
+        author = self.get(record, "author")
+        return Article(
+            article_id=str(own_id) if own_id not in (None, "") else derived_article_id(rel_path, number),
+            url=url,
+            domain=str(domain).lower() if domain else domain_of(url),
+            title=str(title).strip() if title is not None else None,
+            published_us=parse_published(self.get(record, "published")),
+            language=str(language) if language is not None else None,
+            author=str(author) if author is not None else None,
+            paragraphs=split_paragraphs(text, self.cfg.paragraph_separator),
+            charset=charset,
+            source_file=source_file,
+            source_record=number,
+        )
+
+
+def _reject(path, record, offset, reason, detail, excerpt) -> Reject:
+    if isinstance(excerpt, bytes):
+        excerpt = excerpt[:EXCERPT_CHARS].decode("utf-8", errors="replace")
+    return Reject(path, record, offset, "ingest", reason, detail.splitlines()[0][:300] if detail else reason, (excerpt or "")[:EXCERPT_CHARS])
+
+
+def _read_errors():
+    import zstandard
+
+    return (EOFError, OSError, zlib.error, gzip.BadGzipFile, zstandard.ZstdError, ValueError)
+
+
+def read_jsonl(path: str, rel_path: str, compression: str | None, cfg) -> Iterator[Article | Reject]:
+    """Yield one Article per JSON line (or a Reject). Handles BOM, CRLF and a cut last line."""
+    mapper = RecordMapper(cfg)
+    offset, number = 0, -1
+    try:
+        with open_binary(path, compression, cfg.max_decompressed_bytes) as stream:
+            for raw in stream:
+                line_offset, offset = offset, offset + len(raw)
+                if number == -1 and raw.startswith(codecs.BOM_UTF8):
+                    raw = raw[3:]
+                line = raw.rstrip(b"\r\n")
+                if not line.strip():
+                    continue
+                number += 1
+                if len(line) > cfg.max_record_bytes:
+                    yield _reject(path, number, line_offset, "record_too_large", f"{len(line)} bytes > max_record_bytes {cfg.max_record_bytes}", line)
+                    continue
+                try:
+                    text, charset = decode(line, cfg.encoding, cfg.fallback_encoding)
+                except UnicodeDecodeError as err:
+                    yield _reject(path, number, line_offset + err.start, "undecodable", f"byte 0x{line[err.start]:02x} is not valid {err.encoding}", line)
+                    continue
+                try:
+                    record = json.loads(text)
+                except json.JSONDecodeError as err:
+                    yield _reject(path, number, line_offset, "invalid_json", str(err), line)
+                    continue
+                result = mapper.to_article(record, path, rel_path, number, charset)
+                yield _reject(path, number, line_offset, result, f"record has no usable {mapper.fields['text']!r} field" if result == "missing_text" else "a JSON line must be an object", line) if isinstance(result, str) else result
+    except DecompressedSizeExceeded as err:
+        yield _reject(path, number + 1, offset, "decompressed_too_large", str(err), b"")
+    except _read_errors() as err:
+        yield _reject(path, number + 1, offset, "truncated_or_corrupt_file", f"{type(err).__name__}: {err}", b"")
+
+
+def _decode_file(path, compression, cfg) -> tuple[str, str] | Reject:
+    with open_binary(path, compression, cfg.max_decompressed_bytes) as stream:
+        data = stream.read()
+    try:
+        return decode(data, cfg.encoding, cfg.fallback_encoding)
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start)
+        return _reject(path, line, err.start, "undecodable", f"byte 0x{data[err.start]:02x} at byte offset {err.start} is not valid {err.encoding}", data[max(0, err.start - 60): err.start + 60])
+
+
+def read_csv(path: str, rel_path: str, compression: str | None, cfg) -> Iterator[Article | Reject]:
+    """Yield one Article per CSV row. The file is decoded as a whole (CSV fields may span lines)."""
+    mapper = RecordMapper(cfg)
+    try:
+        decoded = _decode_file(path, compression, cfg)
+    except DecompressedSizeExceeded as err:
+        yield _reject(path, -1, -1, "decompressed_too_large", str(err), b"")
+        return
+    except _read_errors() as err:
+        yield _reject(path, -1, -1, "truncated_or_corrupt_file", f"{type(err).__name__}: {err}", b"")
+        return
+    if isinstance(decoded, Reject):
+        yield decoded
+        return
+    text, charset = decoded
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=cfg.csv.delimiter)
+    columns = list(cfg.csv.columns) if cfg.csv.columns else None
+    number = -1
+    try:
+        if cfg.csv.header:
+            header = next(reader, None)
+            if columns is None:
+                columns = header
+        if not columns:
+            yield _reject(path, -1, 0, "no_columns", "CSV has no header and ingest.csv.columns is not set", text[:200])
+            return
+        for row in reader:
+            number += 1
+            if not row:
+                continue
+            if len(row) != len(columns):
+                yield _reject(path, number, -1, "wrong_column_count", f"{len(row)} columns, expected {len(columns)}", ",".join(row))
+                continue
+            if cfg.csv.newline_escape:
+                row = [v.replace(cfg.csv.newline_escape, "\n") for v in row]
+            result = mapper.to_article(dict(zip(columns, row)), path, rel_path, number, charset)
+            yield _reject(path, number, -1, result, "row has no text column", ",".join(row)) if isinstance(result, str) else result
+    except csv.Error as err:
+        yield _reject(path, number + 1, -1, "invalid_csv", str(err), b"")
+
+
+def read_text(path: str, rel_path: str, compression: str | None, cfg) -> Iterator[Article | Reject]:
+    """One article a file: the headline on the first line, paragraphs separated by blank lines."""
+    try:
+        decoded = _decode_file(path, compression, cfg)
+    except DecompressedSizeExceeded as err:
+        yield _reject(path, 0, -1, "decompressed_too_large", str(err), b"")
+        return
+    except _read_errors() as err:
+        yield _reject(path, 0, -1, "truncated_or_corrupt_file", f"{type(err).__name__}: {err}", b"")
+        return
+    if isinstance(decoded, Reject):
+        yield decoded
+        return
+    text, charset = decoded
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+    title, _, body = text.partition("\n")
+    if not title.strip() and not body.strip():
+        yield _reject(path, 0, 0, "missing_text", "the file is empty", "")
+        return
+    yield Article(
+        article_id=derived_article_id(rel_path, 0),
+        url=None, domain=None, title=title.strip() or None, published_us=None, language=None, author=None,
+        paragraphs=split_paragraphs(body, cfg.paragraph_separator) if body.strip() else (),
+        charset=charset, source_file=path, source_record=0,
+    )
+
+
+def read_parquet(path: str, rel_path: str, compression: str | None, cfg) -> Iterator[Article | Reject]:
+    """Yield one Article per Parquet row, streaming record batches."""
+    import pyarrow.parquet as pq
+
+    mapper = RecordMapper(cfg)
+    number = -1
+    try:
+        with pq.ParquetFile(path) as pf:
+            for batch in pf.iter_batches(batch_size=1024):
+                for record in batch.to_pylist():
+                    number += 1
+                    result = mapper.to_article(record, path, rel_path, number, "utf-8")
+                    yield _reject(path, number, -1, result, "row has no text column", json.dumps(record, default=str)[:200]) if isinstance(result, str) else result
+    except Exception as err:  # pyarrow raises ArrowInvalid/OSError variants for damaged files
+        yield _reject(path, number + 1, -1, "truncated_or_corrupt_file", f"{type(err).__name__}: {err}", b"")
+
+
+READERS = {"jsonl": read_jsonl, "csv": read_csv, "text": read_text, "parquet": read_parquet}
+
+
+def read_file(path: str, root: str, cfg) -> Iterator[Article | Reject]:
+    """Read one input file with the reader its format calls for.
+
+    Args:
+        path: the file.
+        root: the input root it was found under (for stable derived ids).
+        cfg: the ``ingest`` config section.
+
+    Yields:
+        Article or Reject records, in file order. Never raises for bad content.
+    """
+    try:
+        fmt, compression = detect_format(path, cfg.format)
+    except ValueError as err:
+        yield _reject(path, -1, -1, "unknown_format", str(err), b"")
+        return
+    try:
+        yield from READERS[fmt](path, relative_path(path, root), compression, cfg)
+    except OSError as err:
+        yield _reject(path, -1, -1, "unreadable_file", f"{type(err).__name__}: {err}", b"")

@@ -1,0 +1,79 @@
+"""ReadArticles: input files -> Article PCollection, with dead letters and a per-file tally."""
+from __future__ import annotations
+
+import apache_beam as beam
+
+from transforms.ingest import core
+from transforms.records import Article, Reject
+
+NAMESPACE = "newsetl"
+
+
+class ReadFileFn(beam.DoFn):
+    """Reads one ``(path, root)`` file; main output Article, tagged ``rejects`` and ``tally``."""
+
+    REJECTS = "rejects"
+    TALLY = "tally"
+
+    def __init__(self, ingest_cfg):
+        self._cfg = ingest_cfg
+        self._articles = beam.metrics.Metrics.counter(NAMESPACE, "ingest/articles")
+        self._rejects = beam.metrics.Metrics.counter(NAMESPACE, "ingest/rejected")
+
+    def process(self, element):
+        path, root = element
+        n = 0
+        for item in core.read_file(path, root, self._cfg):
+            n += 1
+            if isinstance(item, Reject):
+                self._rejects.inc()
+                yield beam.pvalue.TaggedOutput(self.REJECTS, item)
+            else:
+                self._articles.inc()
+                yield item
+        # -> (source_file, records yielded: articles + rejects) for the reconciliation
+        yield beam.pvalue.TaggedOutput(self.TALLY, (path, n))
+
+
+def _first_by_source(kv):
+    """Same article id in several records: keep the first by (source_file, source_record)."""
+    article_id, articles = kv
+    articles = sorted(articles, key=lambda a: (a.source_file, a.source_record))
+    yield articles[0]
+    for dup in articles[1:]:
+        yield beam.pvalue.TaggedOutput("rejects", Reject(
+            dup.source_file, dup.source_record, -1, "ingest", "duplicate_article_id",
+            f"article_id {article_id!r} already read from {articles[0].source_file} record {articles[0].source_record}",
+            (dup.title or "")[:200]))
+
+
+class ReadArticles(beam.PTransform):
+    """Read input files into Articles.
+
+    Input: PBegin. Output: dict with ``articles`` (PCollection[Article]), ``rejects``
+    (PCollection[Reject]) and ``tally`` (PCollection[(source_file, records)]).
+
+    Args:
+        files: ``[(path, input root), ...]`` from :func:`transforms.ingest.core.expand_inputs`.
+        ingest_cfg: the ``ingest`` config section.
+    """
+
+    def __init__(self, files, ingest_cfg):
+        super().__init__()
+        self._files, self._cfg = list(files), ingest_cfg
+
+    def expand(self, pbegin):
+        read = (
+            pbegin
+            | "ListFiles" >> beam.Create(self._files)
+            | "SpreadFiles" >> beam.Reshuffle()
+            | "ReadFile" >> beam.ParDo(ReadFileFn(self._cfg)).with_outputs(ReadFileFn.REJECTS, ReadFileFn.TALLY, main="articles")
+        )  # -> Article | Reject | (path, n)
+        unique = (
+            read.articles
+            | "KeyById" >> beam.Map(lambda a: (a.article_id, a))
+            | "GroupById" >> beam.GroupByKey()
+            | "FirstBySource" >> beam.FlatMap(_first_by_source).with_outputs("rejects", main="articles")
+        )  # -> Article with a unique article_id
+        rejects = (read.rejects, unique.rejects) | "MergeRejects" >> beam.Flatten()
+        return {"articles": unique.articles, "rejects": rejects, "tally": read.tally}

@@ -1,0 +1,117 @@
+"""Records that flow between stages. Frozen dataclasses: use ``dataclasses.replace``.
+
+All records are plain Python values (str, int, bytes, tuples) so Beam pickles them
+deterministically; no numpy arrays or datasketch objects cross a shuffle.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Paragraph statuses written to paragraphs/ (the audit table).
+TITLE = "title"
+KEPT = "kept"
+DUPLICATE_WITHIN = "duplicate_within"
+DUPLICATE_ACROSS = "duplicate_across"
+BOILERPLATE = "boilerplate"
+DROPPED_RULE = "dropped_rule"
+EMPTY = "empty"
+DUPLICATE_ARTICLE = "duplicate_article"  # dropped because its article was dropped as a duplicate
+STATUSES = (TITLE, KEPT, DUPLICATE_WITHIN, DUPLICATE_ACROSS, BOILERPLATE, DROPPED_RULE, EMPTY, DUPLICATE_ARTICLE)
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """A dead letter: a record (or part of a file) that could not be used.
+
+    Attributes:
+        source_file: input path as given.
+        source_record: 0-based record number in the file, or -1 when not known.
+        byte_offset: byte offset in the (decompressed) file, or -1 when not known.
+        stage: ``ingest``, ``clean`` or ``dedup``.
+        reason: a short machine-readable reason, e.g. ``invalid_json``.
+        detail: a one-line human-readable explanation.
+        excerpt: at most 200 characters of the offending input.
+    """
+
+    source_file: str
+    source_record: int
+    byte_offset: int
+    stage: str
+    reason: str
+    detail: str
+    excerpt: str
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One news article.
+
+    Attributes:
+        article_id: the dump's own id, else ``xxh64(relative path, record number)`` as hex.
+        published_us: publication time as microseconds since the epoch (UTC), or None.
+        paragraphs: the body paragraphs as split (after cleaning, before dedup); the title is
+            paragraph 0 of the paragraph table and is not in this tuple.
+        charset: how the record was decoded, e.g. ``utf-8`` or ``windows-1252 (fallback)``.
+        rule_drops: ``(paragraph position, rule name)`` for paragraphs removed by a cleaning rule.
+        extra: field name -> value for mapped optional fields such as author.
+    """
+
+    article_id: str
+    url: str | None
+    domain: str | None
+    title: str | None
+    published_us: int | None
+    language: str | None
+    author: str | None
+    paragraphs: tuple[str, ...]
+    charset: str
+    source_file: str
+    source_record: int
+    rule_drops: tuple[tuple[int, str], ...] = ()
+    inline_removals: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ParagraphDecision:
+    """The dedup decision for one paragraph (one row of ``paragraphs/``).
+
+    ``index`` is the paragraph's position as split: 0 is the title, 1.. the body.
+    ``duplicate_of`` is a paragraph id ``"<article_id>/<index>"`` of a kept paragraph.
+    """
+
+    article_id: str
+    index: int
+    text: str
+    status: str
+    reason: str | None = None
+    cluster_id: str | None = None
+    duplicate_of: str | None = None
+    similarity: float | None = None
+
+
+def paragraph_id(article_id: str, index: int) -> str:
+    """Return the stable paragraph id ``"<article_id>/<index>"``."""
+    return f"{article_id}/{index}"
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A paragraph that takes part in across-article dedup (shuffled: compact fields only).
+
+    Attributes:
+        order: the keep-order key; smaller is kept first. ``(rank, article_id, index)``.
+        article_id, index: the paragraph's identity.
+        domain: the article's domain or None.
+        exact_key: 16-byte digest of the matching form (exact-match path).
+        shingles: sorted unique uint32 shingle hashes as little-endian bytes (b"" when the
+            paragraph is shorter than the shingle size: exact path only).
+        band_keys: one key per LSH band (``band index (2 bytes) + xxh64 of the band rows``).
+    """
+
+    order: tuple
+    article_id: str
+    index: int
+    domain: str | None
+    exact_key: bytes
+    shingles: bytes
+    band_keys: tuple[bytes, ...] = field(default=())

@@ -1,0 +1,1 @@
+"""Write stage: Parquet tables, run report and crash-safe publish."""

@@ -1,0 +1,278 @@
+"""Pure write-side logic: explicit Parquet schemas, row building, deterministic shard files,
+the reconciled run report and the crash-safe publish step (no Beam import)."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import xxhash
+
+from transforms.records import KEPT, STATUSES, Article, ParagraphDecision, Reject, paragraph_id
+
+UTC_US = pa.timestamp("us", tz="UTC")
+
+ARTICLES_SCHEMA = pa.schema([
+    pa.field("article_id", pa.string(), nullable=False),
+    pa.field("url", pa.string()),
+    pa.field("domain", pa.string()),
+    pa.field("title", pa.large_string()),
+    pa.field("published", UTC_US),
+    pa.field("language", pa.string()),
+    pa.field("author", pa.string()),
+    pa.field("text", pa.large_string(), nullable=False),
+    pa.field("paragraphs_total", pa.int32(), nullable=False),
+    pa.field("paragraphs_kept", pa.int32(), nullable=False),
+    pa.field("duplicate_of_article", pa.string()),
+    pa.field("charset", pa.string(), nullable=False),
+    pa.field("source_file", pa.string(), nullable=False),
+    pa.field("source_record", pa.int64(), nullable=False),
+])
+
+PARAGRAPHS_SCHEMA = pa.schema([
+    pa.field("paragraph_id", pa.string(), nullable=False),
+    pa.field("article_id", pa.string(), nullable=False),
+    pa.field("index", pa.int32(), nullable=False),
+    pa.field("text", pa.large_string(), nullable=False),
+    pa.field("status", pa.string(), nullable=False),
+    pa.field("reason", pa.string()),
+    pa.field("cluster_id", pa.string()),
+    pa.field("duplicate_of", pa.string()),
+    pa.field("similarity", pa.float64()),
+    pa.field("duplicate_of_article", pa.string()),
+    pa.field("domain", pa.string()),
+])
+
+REJECTS_SCHEMA = pa.schema([
+    pa.field("source_file", pa.string(), nullable=False),
+    pa.field("source_record", pa.int64(), nullable=False),
+    pa.field("byte_offset", pa.int64(), nullable=False),
+    pa.field("stage", pa.string(), nullable=False),
+    pa.field("reason", pa.string(), nullable=False),
+    pa.field("detail", pa.string(), nullable=False),
+    pa.field("excerpt", pa.large_string(), nullable=False),
+])
+
+TALLY_SCHEMA = pa.schema([
+    pa.field("kind", pa.string(), nullable=False),
+    pa.field("key", pa.string(), nullable=False),
+    pa.field("count", pa.int64(), nullable=False),
+])
+
+TABLES = {
+    "articles": (ARTICLES_SCHEMA, ("article_id",)),
+    "paragraphs": (PARAGRAPHS_SCHEMA, ("article_id", "index")),
+    "rejects": (REJECTS_SCHEMA, ("source_file", "source_record", "byte_offset", "stage", "reason", "detail")),
+    "_tally": (TALLY_SCHEMA, ("kind", "key")),
+}
+
+
+def _ts(us: int | None):
+    return None if us is None else datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=us)
+
+
+def article_rows(article: Article, decisions: list[ParagraphDecision], dup_article: str | None):
+    """Rows for one assembled article.
+
+    Returns:
+        ``(article_row | None, paragraph_rows)``: the article row only when at least one body
+        paragraph is kept; ``text`` is the kept paragraphs joined by a blank line.
+    """
+    paragraphs = [{
+        "paragraph_id": paragraph_id(d.article_id, d.index), "article_id": d.article_id, "index": d.index,
+        "text": d.text, "status": d.status, "reason": d.reason, "cluster_id": d.cluster_id,
+        "duplicate_of": d.duplicate_of, "similarity": d.similarity, "duplicate_of_article": dup_article,
+        "domain": article.domain,
+    } for d in decisions]
+    kept = [d.text for d in decisions if d.status == KEPT and d.index > 0]
+    if not kept:
+        return None, paragraphs
+    row = {
+        "article_id": article.article_id, "url": article.url, "domain": article.domain, "title": article.title,
+        "published": _ts(article.published_us), "language": article.language, "author": article.author,
+        "text": "\n\n".join(kept), "paragraphs_total": len(article.paragraphs), "paragraphs_kept": len(kept),
+        "duplicate_of_article": dup_article, "charset": article.charset,
+        "source_file": article.source_file, "source_record": article.source_record,
+    }
+    return row, paragraphs
+
+
+def reject_row(r: Reject) -> dict:
+    return {"source_file": r.source_file, "source_record": r.source_record, "byte_offset": r.byte_offset,
+            "stage": r.stage, "reason": r.reason, "detail": r.detail, "excerpt": r.excerpt}
+
+
+def shard_of(row: dict, table: str, shards: int) -> int:
+    """Shard number of a row: xxh64 of its first sort-key column, modulo ``shards`` (stable)."""
+    first = TABLES[table][1][0]
+    return xxhash.xxh64_intdigest(str(row[first]).encode("utf-8")) % shards
+
+
+def sort_key(row: dict, table: str) -> tuple:
+    return tuple((row[c] is None, row[c] if row[c] is not None else "") for c in TABLES[table][1])
+
+
+def write_shard(directory: str, table: str, shard: int, shards: int, rows, output_cfg) -> tuple[str, int]:
+    """Write one shard file with the table's explicit schema, rows sorted by the table's key.
+
+    Same rows in any order give a byte-identical file.
+
+    Returns:
+        ``(path, row count)``.
+    """
+    schema = TABLES[table][0]
+    rows = sorted(rows, key=lambda r: sort_key(r, table))
+    os.makedirs(os.path.join(directory, table), exist_ok=True)
+    path = os.path.join(directory, table, f"part-{shard:05d}-of-{shards:05d}.parquet")
+    tbl = pa.Table.from_pylist(rows, schema=schema)
+    pq.write_table(tbl, path, row_group_size=output_cfg.row_group_rows,
+                   compression=None if output_cfg.compression == "none" else output_cfg.compression,
+                   write_statistics=True, store_schema=True)
+    return path, len(rows)
+
+
+def ensure_tables(directory: str, output_cfg) -> None:
+    """Give every table directory at least one (possibly empty) file, so readers find the schema."""
+    for table in TABLES:
+        d = os.path.join(directory, table)
+        if not os.path.isdir(d) or not any(n.endswith(".parquet") for n in os.listdir(d)):
+            write_shard(directory, table, 0, 1, [], output_cfg)
+
+
+def read_table(directory: str, table: str) -> pa.Table:
+    files = sorted(Path(directory, table).glob("*.parquet"))
+    return pa.concat_tables([pq.read_table(f) for f in files]) if files else TABLES[table][0].empty_table()
+
+
+def sha256_file(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+class ReconciliationError(RuntimeError):
+    """The written data does not account for every input record or paragraph."""
+
+
+def build_report(directory: str, config, inputs: list[str], versions: dict) -> dict:
+    """Count everything from the written Parquet files and check that the books balance.
+
+    Records: ``records_in`` (per-file tally from the readers) = articles that reached dedup
+    (distinct ids in ``paragraphs/``) + ``rejects/`` rows. Paragraphs: ``paragraphs_in`` (tally
+    from the dedup stage's input) = rows of ``paragraphs/`` = sum over statuses.
+
+    Raises:
+        ReconciliationError: any equation fails; the message gives both sides.
+    """
+    arts = read_table(directory, "articles")
+    paras = read_table(directory, "paragraphs")
+    rejects = read_table(directory, "rejects")
+    tally = read_table(directory, "_tally").to_pylist()
+    records_in = sum(r["count"] for r in tally if r["kind"] == "records")
+    paragraphs_in = sum(r["count"] for r in tally if r["kind"] == "paragraphs")
+    status = Counter(paras.column("status").to_pylist())
+    reasons = Counter(f"{s}:{r}" for s, r in zip(paras.column("status").to_pylist(), paras.column("reason").to_pylist())
+                      if s not in ("kept", "title") and r)
+    article_ids = set(paras.column("article_id").to_pylist())
+    written = arts.num_rows
+    reject_reasons = Counter(f"{s}:{r}" for s, r in zip(rejects.column("stage").to_pylist(), rejects.column("reason").to_pylist()))
+    problems = []
+    if records_in != len(article_ids) + rejects.num_rows:
+        problems.append(f"records in {records_in} != articles deduplicated {len(article_ids)} + rejected {rejects.num_rows}")
+    if paragraphs_in != paras.num_rows:
+        problems.append(f"paragraphs in {paragraphs_in} != paragraph rows written {paras.num_rows}")
+    if sum(status.values()) != paras.num_rows:
+        problems.append("paragraph statuses do not sum to the paragraph rows")
+    kept_rows = status.get("kept", 0)
+    kept_in_articles = sum(arts.column("paragraphs_kept").to_pylist()) if written else 0
+    if kept_in_articles != sum(1 for s, i in zip(paras.column("status").to_pylist(), paras.column("index").to_pylist()) if s == "kept" and i > 0):
+        problems.append(f"kept body paragraphs in articles/ {kept_in_articles} != kept rows in paragraphs/")
+    if problems:
+        raise ReconciliationError("counts do not reconcile: " + "; ".join(problems))
+    dup_art = Counter(arts.column("duplicate_of_article").to_pylist()) if written else Counter()
+    clusters = Counter(c for c in paras.column("cluster_id").to_pylist() if c)
+    sizes = Counter(clusters.values())
+    return {
+        "newsetl_version": versions.get("newsetl"),
+        "records": {
+            "in": records_in,
+            "articles_deduplicated": len(article_ids),
+            "articles_written": written,
+            "articles_without_kept_paragraphs": len(article_ids) - written,
+            "articles_flagged_duplicate": sum(n for k, n in dup_art.items() if k),
+            "rejected": rejects.num_rows,
+            "rejected_by_reason": dict(sorted(reject_reasons.items())),
+        },
+        "paragraphs": {
+            "in": paragraphs_in,
+            "by_status": {s: status.get(s, 0) for s in STATUSES},
+            "dropped_by_reason": dict(sorted(reasons.items())),
+            "kept_body": kept_in_articles,
+        },
+        "charsets": dict(sorted(Counter(arts.column("charset").to_pylist()).items())) if written else {},
+        "clusters": {"count": len(clusters), "size_histogram": {str(k): v for k, v in sorted(sizes.items())},
+                     "largest": max(clusters.values()) if clusters else 0},
+        "reconciled": True,
+        "config": config.model_dump(mode="json"),
+        "config_digest": config.digest(),
+        "library_versions": versions,
+        "inputs": [{"path": p, "size": os.path.getsize(p), "sha256": sha256_file(p)} for p in inputs],
+    }
+
+
+def manifest(directory: str) -> dict:
+    """Files (relative path, rows, bytes, sha256) of the dataset tables, for ``_SUCCESS``."""
+    files = []
+    for table in ("articles", "paragraphs", "rejects"):
+        for f in sorted(Path(directory, table).glob("*.parquet")):
+            files.append({"path": f"{table}/{f.name}", "rows": pq.ParquetFile(f).metadata.num_rows,
+                          "bytes": f.stat().st_size, "sha256": sha256_file(str(f))})
+    return {"files": files}
+
+
+def publish(staging: str, output: str) -> None:
+    """Move a finished staging directory into place (local file systems).
+
+    ``_SUCCESS`` is written into the staging directory before this is called, so the published
+    directory is complete the moment it appears. Sequence: rename ``output`` (if any) to a
+    ``.<name>.old-*`` sibling, rename staging to ``output``, delete the old copy. A crash between
+    the two renames leaves no ``output`` and a complete ``.old`` copy, which
+    :func:`repair_interrupted_publish` restores on the next run.
+    """
+    out = Path(output)
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{Path(staging).name.rsplit('-', 1)[-1]}")
+        os.replace(out, old)
+    os.replace(staging, out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def repair_interrupted_publish(output: str) -> str | None:
+    """If a previous publish stopped between its renames, restore the complete old dataset.
+
+    Returns:
+        The restored path's old name, or None if nothing needed repair.
+    """
+    out = Path(output)
+    if out.exists():
+        return None
+    olds = sorted(out.parent.glob(f".{out.name}.old-*"))
+    for old in reversed(olds):
+        if (old / "_SUCCESS").exists():
+            os.replace(old, out)
+            return str(old)
+    return None
+
+
+def dumps(obj) -> str:
+    return json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

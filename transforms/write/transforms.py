@@ -1,0 +1,70 @@
+"""WriteDataset: rows -> deterministic Parquet shards in a staging directory."""
+from __future__ import annotations
+
+import apache_beam as beam
+
+from transforms.write import core
+
+
+class WriteShardFn(beam.DoFn):
+    """(shard, rows) -> writes one Parquet file; emits (path, rows)."""
+
+    def __init__(self, directory, table, shards, output_cfg):
+        self._dir, self._table, self._shards, self._cfg = directory, table, shards, output_cfg
+
+    def process(self, kv):
+        shard, rows = kv
+        yield core.write_shard(self._dir, self._table, shard, self._shards, list(rows), self._cfg)
+
+
+class WriteTable(beam.PTransform):
+    """PCollection[dict] -> one Parquet file per non-empty shard under ``<directory>/<table>/``.
+
+    Rows go to shard ``xxh64(key) % shards`` and are sorted inside it, so the files are
+    byte-identical for any worker count, bundle size and input order.
+    """
+
+    def __init__(self, directory, table, output_cfg, shards=None):
+        super().__init__()
+        self._dir, self._table, self._cfg = directory, table, output_cfg
+        self._shards = shards or output_cfg.shards
+
+    def expand(self, rows):
+        n = self._shards
+        return (
+            rows
+            | "KeyByShard" >> beam.Map(lambda r, t=self._table: (core.shard_of(r, t, n), r))
+            | "GroupByShard" >> beam.GroupByKey()
+            | "WriteShard" >> beam.ParDo(WriteShardFn(self._dir, self._table, n, self._cfg))
+        )  # -> (path, rows)
+
+
+def _rows(item):
+    article, decisions, dup_article = item
+    row, paragraphs = core.article_rows(article, decisions, dup_article)
+    if row is not None:
+        yield beam.pvalue.TaggedOutput("articles", row)
+    for p in paragraphs:
+        yield beam.pvalue.TaggedOutput("paragraphs", p)
+
+
+class WriteDataset(beam.PTransform):
+    """Write articles/, paragraphs/, rejects/ and the tally into a staging directory.
+
+    Input: dict(assembled=PCollection[(Article, [ParagraphDecision], dup_article)],
+    rejects=PCollection[Reject], tally=PCollection[dict(kind, key, count)]).
+    """
+
+    def __init__(self, directory, output_cfg):
+        super().__init__()
+        self._dir, self._cfg = directory, output_cfg
+
+    def expand(self, inputs):
+        rows = inputs["assembled"] | "ToRows" >> beam.FlatMap(_rows).with_outputs("articles", "paragraphs")
+        rejects = inputs["rejects"] | "RejectRows" >> beam.Map(core.reject_row)
+        return (
+            rows.articles | "WriteArticles" >> WriteTable(self._dir, "articles", self._cfg),
+            rows.paragraphs | "WriteParagraphs" >> WriteTable(self._dir, "paragraphs", self._cfg),
+            rejects | "WriteRejects" >> WriteTable(self._dir, "rejects", self._cfg),
+            inputs["tally"] | "WriteTally" >> WriteTable(self._dir, "_tally", self._cfg, shards=1),
+        )
