@@ -92,23 +92,90 @@ class LimitedReader(io.RawIOBase):
         super().close()
 
 
+class _Decompressing(io.RawIOBase):
+    """Raw stream over a compressed file that hands out every byte decoded before damage.
+
+    Uses the standard incremental decompressors (zlib for gzip, bz2, zstandard), feeding
+    64 KiB at a time and continuing across concatenated members/frames. A file that ends
+    inside a member raises ``EOFError`` only after all its decodable bytes were read.
+    """
+
+    def __init__(self, path: str, new_decompressor):
+        self._file = open(path, "rb")
+        self._new = new_decompressor
+        self._dec = new_decompressor()
+        self._pending = b""
+        self._done = False
+        self._in_member = False
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self._pos >= len(self._pending):
+            self._pending, self._pos = b"", 0
+        while not self._pending and not self._done:
+            chunk = self._file.read(1 << 16)
+            if not chunk:
+                self._done = True
+                if self._in_member:
+                    raise EOFError("compressed file ended before the end-of-stream marker (truncated)")
+                break
+            while chunk:
+                self._in_member = True
+                self._pending += self._dec.decompress(chunk)
+                chunk = b""
+                if self._dec.eof:  # a member/frame ended; the rest may start another
+                    chunk, self._dec, self._in_member = self._dec.unused_data, self._new(), False
+        n = min(len(buffer), len(self._pending) - self._pos)
+        buffer[:n] = self._pending[self._pos: self._pos + n]
+        self._pos += n
+        return n
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
+class _ZstdDecompressor:
+    """zstandard's decompressobj with the ``eof``/``unused_data`` surface of zlib's."""
+
+    def __init__(self):
+        import zstandard
+
+        self._obj = zstandard.ZstdDecompressor().decompressobj()
+
+    def decompress(self, data: bytes) -> bytes:
+        return self._obj.decompress(data)
+
+    @property
+    def eof(self) -> bool:
+        return self._obj.eof
+
+    @property
+    def unused_data(self) -> bytes:
+        return self._obj.unused_data
+
+
+_DECOMPRESSORS = {
+    "gzip": lambda: zlib.decompressobj(wbits=31),
+    "bz2": bz2.BZ2Decompressor,
+    "zstd": _ZstdDecompressor,
+}
+
+
 def open_binary(path: str, compression: str | None, max_bytes: int) -> IO[bytes]:
     """Open ``path`` for streaming binary reads, decompressing gzip, bz2 or zstd.
+
+    Args:
+        max_bytes: decompressed-size limit; reading past it raises DecompressedSizeExceeded.
 
     Raises:
         OSError: the file cannot be opened.
     """
-    if compression == "gzip":
-        raw: IO[bytes] = gzip.open(path, "rb")
-    elif compression == "bz2":
-        raw = bz2.open(path, "rb")
-    elif compression == "zstd":
-        import zstandard
-
-        raw = zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), read_across_frames=True)
-    else:
-        raw = open(path, "rb")
-    return io.BufferedReader(LimitedReader(raw, max_bytes), buffer_size=1 << 20)
+    raw = _Decompressing(path, _DECOMPRESSORS[compression]) if compression else open(path, "rb", buffering=0)
+    return io.BufferedReader(LimitedReader(raw, max_bytes), buffer_size=1 << 16)
 
 
 def decode(data: bytes, declared: str | None, fallback: str | None) -> tuple[str, str]:

@@ -1,0 +1,61 @@
+"""Fail-fast checks of the launcher: exit code 2 and a one-line message naming the problem."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, run_newsetl, write_config
+
+SEED = ROOT / "samples" / "000_56aaff5fb1689b7e.txt"
+
+
+@pytest.mark.parametrize("config, expected", [
+    ("dedup:\n  thresold: 0.8\n", "dedup.thresold: unknown key"),
+    ("dedup:\n  num_perm: many\n", "dedup.num_perm: Input should be a valid integer"),
+    ("dedup:\n  threshold: 1.5\n", "dedup.threshold: Input should be less than or equal to 1"),
+    ("dedup:\n  bands: 40\n  rows: 4\n", "bands*rows = 40*4 = 160 exceeds num_perm 128"),
+    ("ingest:\n  encoding: klingon\n", "unknown encoding 'klingon'"),
+    ("ingest: [1, 2\n", "invalid YAML"),
+])
+def test_bad_config_exits_2_with_one_line(tmp_path, capsys, config, expected):
+    code = run_newsetl("run", "--input", SEED, "--output", tmp_path / "out", "--config", write_config(tmp_path, config))
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert expected in err
+    assert len(err.splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_input_exits_2(tmp_path, capsys):
+    assert run_newsetl("run", "--input", tmp_path / "nothing*.jsonl", "--output", tmp_path / "out") == 2
+    assert "matches no file" in capsys.readouterr().err
+
+
+def test_missing_config_file_exits_2(tmp_path, capsys):
+    assert run_newsetl("run", "--input", SEED, "--output", tmp_path / "o", "--config", tmp_path / "nope.yaml") == 2
+    assert "cannot read config" in capsys.readouterr().err
+
+
+def test_non_empty_output_without_overwrite_exits_2(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("x")
+    assert run_newsetl("run", "--input", SEED, "--output", out) == 2
+    assert "not empty" in capsys.readouterr().err
+    assert (out / "keep.txt").read_text() == "x"
+
+
+def test_unwritable_output_exits_2(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert run_newsetl("run", "--input", SEED, "--output", blocker / "out") == 2
+    assert "cannot be created" in capsys.readouterr().err
+
+
+def test_default_config_is_valid():
+    from pipelines.config import load_config
+
+    cfg = load_config()
+    assert (cfg.dedup.num_perm, cfg.dedup.threshold, cfg.dedup.bands, cfg.dedup.rows) == (128, 0.8, 21, 6)
+    assert len(cfg.digest()) == 64
