@@ -16,8 +16,13 @@ import ftfy
 
 from transforms.records import Article
 
-# A stray tag: "<p>", "< /p>", "<br/>", "<div class=x>"; a letter must follow the optional slash.
-_TAG_DEBRIS = re.compile(r"<\s*/?\s*[A-Za-z][A-Za-z0-9]*(?:\s+[^<>]{0,200})?\s*/?\s*>")
+# A stray tag of a known HTML element: "<p>", "< /p>", "<br/>", "<div class=x>". Known names
+# only, so that "a < b and c > d" in prose is left alone.
+_TAG_NAMES = (r"(?:p|br|div|span|a|b|i|u|em|strong|small|sup|sub|font|center|img|figure|figcaption|picture|source"
+              r"|li|ul|ol|dl|dt|dd|h[1-6]|blockquote|section|article|aside|header|footer|nav|main|iframe|script|style"
+              r"|noscript|table|thead|tbody|tr|td|th|hr|meta|link|button|form|input|label|svg|path|video|audio)")
+_TAG_DEBRIS = re.compile(  # a closing tag may carry spaces ("< /p>"); an opening tag may not ("< b")
+    r"<\s*/\s*" + _TAG_NAMES + r"\s*>|<" + _TAG_NAMES + r"(?:\s+[^<>]{0,300})?\s*/?>", re.IGNORECASE)
 # "&#39;" whose "&" was lost in an earlier conversion (AG News: "Newall #39;s").
 _ENTITY_DEBRIS = re.compile(r"(?:^|\s)#(\d{2,5});")
 _WHITESPACE = re.compile(r"\s+")
