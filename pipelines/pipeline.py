@@ -31,7 +31,10 @@ def build(pipeline: beam.Pipeline, files, config, staging: str) -> None:
     )  # -> (domain, articles)
     across = within["candidates"] | "DedupAcrossArticles" >> DedupAcrossArticles(config.dedup, domain_totals)
     # -> (article_id, (index, status, reason, cluster_id, duplicate_of, similarity))
-    assembled = {"articles": articles, "within": within["decisions"], "across": across} | "AssembleArticles" >> AssembleArticles(config.dedup)
+    assembled = (
+        {"articles": articles, "within": within["decisions"], "across": across, "copies": within["exact_copies"]}
+        | "AssembleArticles" >> AssembleArticles(config.dedup)
+    )
     # -> (Article, [ParagraphDecision], duplicate_of_article)
     paragraphs_in = (
         within["paragraphs"]

@@ -93,7 +93,7 @@ class _Feature:
     hashes: np.ndarray  # sorted unique uint32; empty for short paragraphs
 
 
-def dedup_within(article: Article, clean_cfg, cfg) -> tuple[list[ParagraphDecision], list[tuple[int, bytes, np.ndarray]]]:
+def dedup_within(article: Article, clean_cfg, cfg) -> tuple[list[ParagraphDecision], list[tuple[int, bytes, np.ndarray, str]]]:
     """Decide every paragraph of one article that can be decided inside it.
 
     The title is paragraph 0 (status ``title``) and takes part as the earliest paragraph, so a
@@ -102,11 +102,11 @@ def dedup_within(article: Article, clean_cfg, cfg) -> tuple[list[ParagraphDecisi
     Returns:
         ``(decisions, pending)``: final decisions for title, empty, rule-dropped, over-long and
         within-article duplicate paragraphs; ``pending`` lists ``(index, exact key, shingle
-        hashes)`` of the paragraphs that go on to across-article dedup.
+        hashes, matching form)`` of the paragraphs that go on to across-article dedup.
     """
     aid = article.article_id
     decisions: list[ParagraphDecision] = []
-    pending: list[tuple[int, bytes, np.ndarray]] = []
+    pending: list[tuple[int, bytes, np.ndarray, str]] = []
     seen: list[_Feature] = []
     rule_of = dict(article.rule_drops)
     texts = [(0, article.title or "")] + [(i + 1, p) for i, p in enumerate(article.paragraphs)]
@@ -151,7 +151,7 @@ def dedup_within(article: Article, clean_cfg, cfg) -> tuple[list[ParagraphDecisi
                                                duplicate_of=paragraph_id(aid, best[1]), similarity=round(best[0], 6)))
         else:
             seen.append(_Feature(index, key, hashes))
-            pending.append((index, key, hashes))
+            pending.append((index, key, hashes, form))
     return decisions, pending
 
 
@@ -161,11 +161,11 @@ def make_candidates(article: Article, pending, rank: tuple, cfg) -> list[Candida
     Signatures of all the article's long-enough paragraphs are computed in one vectorised
     call. Paragraphs shorter than one shingle get no band keys (exact-match path only).
     """
-    long_ = [(i, k, h) for i, k, h in pending if len(h)]
-    sigs = minhash.signatures([h for _, _, h in long_], cfg.num_perm, cfg.seed)
-    sig_of = {i: s for (i, _, _), s in zip(long_, sigs)}
+    long_ = [(i, h) for i, _, h, _ in pending if len(h)]
+    sigs = minhash.signatures([h for _, h in long_], cfg.num_perm, cfg.seed)
+    sig_of = {i: s for (i, _), s in zip(long_, sigs)}
     out = []
-    for index, key, hashes in pending:
+    for index, key, hashes, _ in pending:
         sig = sig_of.get(index)
         out.append(Candidate(
             order=(*rank, index), article_id=article.article_id, index=index, domain=article.domain,
@@ -173,6 +173,43 @@ def make_candidates(article: Article, pending, rank: tuple, cfg) -> list[Candida
             band_keys=minhash.band_keys(sig, cfg.bands, cfg.rows) if sig is not None else (),
         ))
     return out
+
+
+def article_fingerprint(pending) -> tuple[bytes, tuple[tuple[int, str], ...]] | None:
+    """Whole-article exact key: md5 of the article's surviving body matching forms joined by a space.
+
+    Two articles with the same words in the same order but other paragraph breaks (the BBC
+    corpus has such pairs) get the same key. Returns ``(key, ((index, form), ...))`` or None.
+    """
+    forms = tuple((i, f) for i, _, _, f in pending if i > 0)
+    if not forms:
+        return None
+    return exact_key(" ".join(f for _, f in forms)), forms
+
+
+def align_exact_article(original: tuple[tuple[int, str], ...], duplicate: tuple[tuple[int, str], ...], cfg):
+    """Map each paragraph of an exact article copy to the original's paragraph it overlaps most.
+
+    Both arguments are ``((index, matching form), ...)`` whose forms, joined by a space, are
+    equal. Returns ``[(duplicate index, original index, exact shingle Jaccard)]``.
+    """
+    def spans(forms):
+        out, pos = [], 0
+        for i, f in forms:
+            out.append((i, pos, pos + len(f)))
+            pos += len(f) + 1
+        return out
+
+    orig = spans(original)
+    forms_o, forms_d = dict(original), dict(duplicate)
+    result = []
+    for i, lo, hi in spans(duplicate):
+        best = max(orig, key=lambda o: (min(hi, o[2]) - max(lo, o[1]), -o[0]))
+        a = minhash.hash_shingles(shingles(forms_d[i], cfg.shingle_size, cfg.char_shingle_size))
+        b = minhash.hash_shingles(shingles(forms_o[best[0]], cfg.shingle_size, cfg.char_shingle_size))
+        sim = 1.0 if forms_d[i] == forms_o[best[0]] else minhash.exact_jaccard(a, b)
+        result.append((i, best[0], round(sim, 6)))
+    return result
 
 
 def signature_bytes(candidate: Candidate, cfg) -> bytes:
@@ -361,12 +398,16 @@ def member_decision(article_id: str, index: int, node: GroupNode, group: GroupDe
     return (DUPLICATE_ACROSS, "near", group.cluster_id, group.duplicate_of, group.similarity)
 
 
-def assemble(article: Article, within: list[ParagraphDecision], across: list[tuple], cfg) -> tuple[list[ParagraphDecision], str | None]:
+def assemble(article: Article, within: list[ParagraphDecision], across: list[tuple], cfg,
+             exact_copy: dict[int, tuple[str, float]] | None = None) -> tuple[list[ParagraphDecision], str | None]:
     """Merge within- and across-article decisions of one article and apply the whole-article rule.
 
     Args:
         within: decisions from :func:`dedup_within`.
         across: ``(index, status, reason, cluster_id, duplicate_of, similarity)`` for the pending paragraphs.
+        exact_copy: for an article whose text equals an earlier article's but for paragraph
+            breaks, index -> (paragraph id in the original, Jaccard); applied to paragraphs that
+            the paragraph-level rule kept, as ``duplicate_across`` with reason ``exact_article``.
 
     Returns:
         ``(decisions sorted by index, duplicate_of_article)``. The article is a whole-article
@@ -377,6 +418,8 @@ def assemble(article: Article, within: list[ParagraphDecision], across: list[tup
     """
     decisions = {d.index: d for d in within}
     for index, status, reason, cluster_id, dup_of, sim in across:
+        if status == KEPT and exact_copy and index in exact_copy:
+            status, reason, (dup_of, sim) = DUPLICATE_ACROSS, "exact_article", exact_copy[index]
         decisions[index] = ParagraphDecision(article.article_id, index, _text(article, index), status, reason, cluster_id, dup_of, sim)
     ordered = [decisions[i] for i in sorted(decisions)]
     content = [d for d in ordered if d.status in (KEPT, DUPLICATE_WITHIN, DUPLICATE_ACROSS, BOILERPLATE)]

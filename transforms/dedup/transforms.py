@@ -14,6 +14,7 @@ class DedupWithinFn(beam.DoFn):
 
     DECISIONS = "decisions"
     PARAGRAPHS = "paragraphs"
+    FINGERPRINTS = "fingerprints"
 
     def __init__(self, clean_cfg, dedup_cfg):
         self._clean, self._cfg = clean_cfg, dedup_cfg
@@ -25,12 +26,30 @@ class DedupWithinFn(beam.DoFn):
         rank = core.order_rank(article, self._cfg.keep_order, self._cfg.source_priority)
         yield beam.pvalue.TaggedOutput(self.DECISIONS, (article.article_id, decisions))
         yield beam.pvalue.TaggedOutput(self.PARAGRAPHS, 1 + len(article.paragraphs))
+        fingerprint = core.article_fingerprint(pending)
+        if fingerprint is not None:
+            # -> KV[article_key, (rank, article_id, ((index, form), ...))]
+            yield beam.pvalue.TaggedOutput(self.FINGERPRINTS, (fingerprint[0], (rank, article.article_id, fingerprint[1])))
         yield from core.make_candidates(article, pending, rank, self._cfg)
+
+
+def _align_copies(kv, cfg):
+    _, members = kv
+    members = sorted(members)
+    if len(members) < 2:
+        return
+    _, original_id, original = members[0]
+    for _, article_id, forms in members[1:]:
+        yield article_id, {i: (f"{original_id}/{j}", sim) for i, j, sim in core.align_exact_article(original, forms, cfg)}
 
 
 class DedupWithinArticle(beam.PTransform):
     """PCollection[Article] -> dict(candidates=PCollection[Candidate],
-    decisions=PCollection[(article_id, [ParagraphDecision])], paragraphs=PCollection[int])."""
+    decisions=PCollection[(article_id, [ParagraphDecision])], paragraphs=PCollection[int],
+    exact_copies=PCollection[(article_id, {index: (original paragraph id, jaccard)})]).
+
+    ``exact_copies`` lists articles whose text equals an earlier article's (keep order) except
+    for paragraph breaks; the articles are grouped by a digest of their text (GroupByKey)."""
 
     def __init__(self, clean_cfg, dedup_cfg):
         super().__init__()
@@ -38,8 +57,13 @@ class DedupWithinArticle(beam.PTransform):
 
     def expand(self, articles):
         out = articles | "DecideWithin" >> beam.ParDo(DedupWithinFn(self._clean, self._cfg)).with_outputs(
-            DedupWithinFn.DECISIONS, DedupWithinFn.PARAGRAPHS, main="candidates")
-        return {"candidates": out.candidates, "decisions": out.decisions, "paragraphs": out.paragraphs}
+            DedupWithinFn.DECISIONS, DedupWithinFn.PARAGRAPHS, DedupWithinFn.FINGERPRINTS, main="candidates")
+        copies = (
+            out.fingerprints
+            | "GroupByArticleText" >> beam.GroupByKey()
+            | "AlignExactCopies" >> beam.FlatMap(_align_copies, self._cfg)
+        )  # -> KV[article_id, {index: (original paragraph id, jaccard)}]
+        return {"candidates": out.candidates, "decisions": out.decisions, "paragraphs": out.paragraphs, "exact_copies": copies}
 
 
 class ExactGroupFn(beam.CombineFn):
@@ -149,7 +173,8 @@ def _assemble(kv, cfg):
     (article,) = grouped["article"]
     (within,) = grouped["within"]
     across = sorted(grouped["across"])
-    decisions, dup_article = core.assemble(article, within, across, cfg)
+    copies = list(grouped["copies"])
+    decisions, dup_article = core.assemble(article, within, across, cfg, copies[0] if copies else None)
     yield article, decisions, dup_article
 
 
@@ -170,6 +195,7 @@ class AssembleArticles(beam.PTransform):
                 "article": inputs["articles"] | "KeyArticle" >> beam.Map(lambda a: (a.article_id, a)),
                 "within": inputs["within"],
                 "across": inputs["across"],
+                "copies": inputs["copies"],
             }
             | "JoinByArticle" >> beam.CoGroupByKey()
             | "Assemble" >> beam.FlatMap(_assemble, self._cfg)
