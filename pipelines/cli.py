@@ -96,6 +96,10 @@ def run(argv: list[str]) -> int:
         (staging / "report.json").write_text(write_core.dumps(report), encoding="utf-8")
         (staging / "_SUCCESS").write_text(write_core.dumps(write_core.manifest(str(staging))), encoding="utf-8")
         write_core.publish(str(staging), str(out))
+    except write_core.ReconciliationError as err:
+        shutil.rmtree(staging, ignore_errors=True)
+        print(f"newsetl: error: {err}; nothing was published", file=sys.stderr)
+        return 1
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
