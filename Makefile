@@ -6,12 +6,12 @@ PY := $(VENV)/bin/python
 SHARED_DATA ?= ../shared/data
 export NEWSETL_DATA ?= $(SHARED_DATA)
 
-.PHONY: venv run test eval bench clean
+.PHONY: venv run test eval clean
 
 $(VENV)/.installed: setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,bench]'
 	touch $@
 
 venv: $(VENV)/.installed
@@ -21,6 +21,9 @@ run: venv
 
 test: venv
 	$(PY) -m pytest -q tests
+
+eval: venv
+	$(PY) -m benchmarks.eval_dedup --data $(SHARED_DATA)
 
 clean:
 	rm -rf out .pytest_cache build *.egg-info

@@ -23,6 +23,7 @@ setup(
     ],
     extras_require={
         "test": ["pytest>=8,<10"],
+        "bench": ["lxml>=5,<7"],  # Reuters-21578 SGML for the sample builder and make eval
     },
     entry_points={"console_scripts": ["newsetl=pipelines.cli:main"]},
 )

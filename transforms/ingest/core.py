@@ -220,17 +220,29 @@ def input_root(pattern: str) -> str:
     return head if head.endswith(os.sep) else os.path.dirname(head)
 
 
+def _known_format(path: str) -> bool:
+    try:
+        detect_format(path)
+        return True
+    except ValueError:
+        return False
+
+
 def expand_inputs(patterns: list[str]) -> list[tuple[str, str]]:
     """Expand input globs (or directories) to a sorted list of ``(file, root)``.
+
+    A glob takes every file it matches (an unknown format becomes a reject); a directory takes
+    the files below it with a known format extension (so a README beside the dumps is skipped).
 
     Raises:
         FileNotFoundError: a pattern matches no file; the message names it.
     """
     seen: dict[str, str] = {}
     for pattern in patterns:
-        if os.path.isdir(pattern):
+        if os.path.isdir(pattern):  # a directory: every file below it whose format is known
             root = pattern.rstrip(os.sep)
-            files = [p for p in glob.glob(os.path.join(root, "**", "*"), recursive=True) if os.path.isfile(p)]
+            files = [p for p in glob.glob(os.path.join(root, "**", "*"), recursive=True)
+                     if os.path.isfile(p) and _known_format(p)]
         else:
             root = input_root(pattern).rstrip(os.sep)
             files = [p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p)]

@@ -128,3 +128,12 @@ def test_expand_inputs_roots_and_missing(tmp_path):
     assert core.expand_inputs([str(tmp_path / "*" / "*.txt")]) == [(str(tmp_path / "x" / "1.txt"), str(tmp_path))]
     with pytest.raises(FileNotFoundError, match="matches no file"):
         core.expand_inputs([str(tmp_path / "*.jsonl")])
+
+
+def test_directory_input_takes_known_formats_only(tmp_path):
+    (tmp_path / "a.jsonl").write_text("{}")
+    (tmp_path / "NOTICE.md").write_text("x")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.csv.gz").write_bytes(b"")
+    assert core.expand_inputs([str(tmp_path)]) == [(str(tmp_path / "a.jsonl"), str(tmp_path)),
+                                                   (str(tmp_path / "sub" / "b.csv.gz"), str(tmp_path))]
