@@ -41,8 +41,14 @@ def _versions() -> dict:
     return out
 
 
-def _check_output(output: str, overwrite: bool) -> Path:
+def _check_output(output: str, overwrite: bool, inputs: list[str]) -> Path:
     out = Path(output)
+    if not output.strip() or not out.resolve().name or out.resolve() == Path.cwd().resolve():
+        raise UsageError(f"output {output!r} must name a dataset directory, not the current or root directory")
+    resolved = out.resolve()
+    inside = [f for f in inputs if resolved == Path(f).resolve() or resolved in Path(f).resolve().parents]
+    if inside:
+        raise UsageError(f"output {output} contains input {inside[0]}; choose an output outside the inputs")
     repaired = write_core.repair_interrupted_publish(output)
     if repaired:
         log.warning("restored %s from an interrupted publish (%s)", output, repaired)
@@ -74,7 +80,7 @@ def run(argv: list[str]) -> int:
             files = expand_inputs(args.input)
         except FileNotFoundError as err:
             raise UsageError(str(err)) from None
-        out = _check_output(args.output, args.overwrite)
+        out = _check_output(args.output, args.overwrite, [f for f, _ in files])
         from apache_beam.options.pipeline_options import PipelineOptions
 
         try:

@@ -59,3 +59,20 @@ def test_default_config_is_valid():
     cfg = load_config()
     assert (cfg.dedup.num_perm, cfg.dedup.threshold, cfg.dedup.bands, cfg.dedup.rows) == (128, 0.8, 21, 6)
     assert len(cfg.digest()) == 64
+
+
+def test_output_containing_an_input_is_refused(tmp_path, capsys):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "a.jsonl").write_text('{"id": "1", "text": "x"}\n')
+    for output in (data, tmp_path):
+        assert run_newsetl("run", "--input", data, "--output", output, "--overwrite") == 2
+        assert "contains input" in capsys.readouterr().err
+    assert (data / "a.jsonl").exists()
+
+
+def test_current_directory_as_output_is_refused(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for output in ("", "."):
+        assert run_newsetl("run", "--input", SEED, "--output", output, "--overwrite") == 2
+        assert "must name a dataset directory" in capsys.readouterr().err

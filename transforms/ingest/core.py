@@ -108,6 +108,8 @@ class _Decompressing(io.RawIOBase):
         self._done = False
         self._in_member = False
         self._pos = 0
+        self._out = 0
+        self._error: Exception | None = None
 
     def readable(self) -> bool:
         return True
@@ -124,11 +126,19 @@ class _Decompressing(io.RawIOBase):
                 break
             while chunk:
                 self._in_member = True
-                self._pending += self._dec.decompress(chunk)
+                try:
+                    self._pending += self._dec.decompress(chunk)
+                except Exception as err:  # damage: hand out what was decoded, then raise
+                    self._error, self._done = err, True
+                    break
                 chunk = b""
                 if self._dec.eof:  # a member/frame ended; the rest may start another
                     chunk, self._dec, self._in_member = self._dec.unused_data, self._new(), False
+        if self._pos >= len(self._pending) and self._error is not None:
+            err, self._error = self._error, None
+            raise OSError(f"corrupt compressed data after byte {self._out}: {err}")
         n = min(len(buffer), len(self._pending) - self._pos)
+        self._out += n
         buffer[:n] = self._pending[self._pos: self._pos + n]
         self._pos += n
         return n
@@ -241,8 +251,8 @@ def expand_inputs(patterns: list[str]) -> list[tuple[str, str]]:
     for pattern in patterns:
         if os.path.isdir(pattern):  # a directory: every file below it whose format is known
             root = pattern.rstrip(os.sep)
-            files = [p for p in glob.glob(os.path.join(root, "**", "*"), recursive=True)
-                     if os.path.isfile(p) and _known_format(p)]
+            files = [os.path.join(d, n) for d, _, names in os.walk(root) for n in names]  # links to dirs not followed
+            files = [p for p in files if os.path.isfile(p) and _known_format(p)]
         else:
             root = input_root(pattern).rstrip(os.sep)
             files = [p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p)]
@@ -392,8 +402,8 @@ def read_jsonl(path: str, rel_path: str, compression: str | None, cfg) -> Iterat
                     continue
                 try:
                     record = json.loads(text)
-                except json.JSONDecodeError as err:
-                    yield _reject(path, number, line_offset, "invalid_json", str(err), line)
+                except (ValueError, RecursionError) as err:  # JSONDecodeError, 4300-digit ints, deep nesting
+                    yield _reject(path, number, line_offset, "invalid_json", f"{type(err).__name__}: {err}", line)
                     continue
                 result = mapper.to_article(record, path, rel_path, number, charset)
                 yield _reject(path, number, line_offset, result, f"record has no usable {mapper.fields['text']!r} field" if result == "missing_text" else "a JSON line must be an object", line) if isinstance(result, str) else result
@@ -428,6 +438,7 @@ def read_csv(path: str, rel_path: str, compression: str | None, cfg) -> Iterator
         yield decoded
         return
     text, charset = decoded
+    csv.field_size_limit(max(cfg.max_record_bytes, 131072))  # the module's 128 KiB default is too small
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=cfg.csv.delimiter)
     columns = list(cfg.csv.columns) if cfg.csv.columns else None
     number = -1

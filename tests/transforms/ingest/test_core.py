@@ -137,3 +137,32 @@ def test_directory_input_takes_known_formats_only(tmp_path):
     (tmp_path / "sub" / "b.csv.gz").write_bytes(b"")
     assert core.expand_inputs([str(tmp_path)]) == [(str(tmp_path / "a.jsonl"), str(tmp_path)),
                                                    (str(tmp_path / "sub" / "b.csv.gz"), str(tmp_path))]
+
+
+def test_deep_nesting_and_huge_ints_are_rejected_per_line(tmp_path):
+    lines = ['{"id": "d", "text": "ok", "x": ' + "[" * 3000 + "]" * 3000 + "}",
+             '{"id": ' + "9" * 5000 + ', "text": "big"}',
+             '{"id": "g", "text": "good"}']
+    (tmp_path / "n.jsonl").write_text("\n".join(lines) + "\n")
+    arts, rejects = read_all(tmp_path / "n.jsonl")
+    assert [a.article_id for a in arts] == ["g"]
+    assert [(r.source_record, r.reason) for r in rejects] == [(0, "invalid_json"), (1, "invalid_json")]
+
+
+def test_csv_field_over_128k(tmp_path):
+    (tmp_path / "big.csv").write_text("id,text\nc1," + "x" * 300_000 + "\nc2,small\n")
+    arts, rejects = read_all(tmp_path / "big.csv")
+    assert rejects == [] and [a.article_id for a in arts] == ["c1", "c2"] and len(arts[0].paragraphs[0]) == 300_000
+
+
+def test_gzip_member_then_garbage_keeps_the_member(tmp_path):
+    (tmp_path / "g.jsonl.gz").write_bytes(gzip.compress(b'{"id": "1", "text": "kept"}\n') + b"garbage" * 10)
+    arts, rejects = read_all(tmp_path / "g.jsonl.gz")
+    assert [a.article_id for a in arts] == ["1"]
+    assert [r.reason for r in rejects] == ["truncated_or_corrupt_file"]
+
+
+def test_directory_symlink_loop_not_followed(tmp_path):
+    (tmp_path / "a.jsonl").write_text("{}")
+    (tmp_path / "loop").symlink_to(tmp_path)
+    assert core.expand_inputs([str(tmp_path)]) == [(str(tmp_path / "a.jsonl"), str(tmp_path))]
