@@ -212,12 +212,6 @@ def align_exact_article(original: tuple[tuple[int, str], ...], duplicate: tuple[
     return result
 
 
-def signature_bytes(candidate: Candidate, cfg) -> bytes:
-    """The candidate's MinHash signature as little-endian uint32 bytes (for ``verify: signature``)."""
-    hashes = np.frombuffer(candidate.shingles, dtype="<u4")
-    return minhash.signatures([hashes], cfg.num_perm, cfg.seed)[0].astype("<u4").tobytes()
-
-
 # ---------------------------------------------------------------- exact groups (combiner)
 # A group is every candidate with the same exact key. Its accumulator is
 # (representative candidate, size, {domain: members}); merging is commutative and associative,
