@@ -24,10 +24,21 @@ def test_signatures_equal_datasketch(num_perm, seed):
     ours = minhash.signatures(sets, num_perm, seed)
     assert ours.shape == (len(sets), num_perm)
     for sh, row in zip(shingle_lists, ours):
-        m = MinHash(num_perm=num_perm, seed=seed)
+        m = MinHash(num_perm=num_perm, seed=seed, hashfunc=minhash.shingle_hash32)
         for s in sh:
             m.update(s.encode("utf-8"))
         np.testing.assert_array_equal(row, m.hashvalues)
+
+
+def test_batch_hashing_equals_reference():
+    """hash_forms (Arrow + numpy over a batch) == hash_shingles (one shingle at a time)."""
+    forms = [core.matching_form(p) for p in _real_paragraphs()] + ["one two three four", "", "a b c d e", "a b c d e f a b c d e"]
+    values, offsets = minhash.hash_forms(forms, 5)
+    assert offsets.shape == (len(forms) + 1,) and offsets[-1] == len(values)
+    for i, f in enumerate(forms):
+        np.testing.assert_array_equal(values[offsets[i]: offsets[i + 1]], minhash.hash_shingles(core.shingles(f, 5, 5)))
+    assert offsets[-3] - offsets[-4] == 0 and offsets[-1] - offsets[-2] == 6  # 4 tokens: none; 7 shingles, 6 distinct
+    assert minhash.shingle_hash32(b"a b") != minhash.shingle_hash32(b"b a")
 
 
 def test_empty_set_refused():
