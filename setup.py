@@ -23,7 +23,8 @@ setup(
     ],
     extras_require={
         "test": ["pytest>=8,<10"],
-        "bench": ["lxml>=5,<7"],  # Reuters-21578 SGML for the sample builder and make eval
+        # lxml: Reuters-21578 SGML (sample builder, make eval, make bench); the rest: make bench peers and RSS
+        "bench": ["lxml>=5,<7", "psutil>=5.9,<8", "rensa>=0.2,<1", "datatrove>=0.4,<1", "regex>=2023.0"],
     },
     entry_points={"console_scripts": ["newsetl=pipelines.cli:main"]},
 )

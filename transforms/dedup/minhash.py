@@ -4,8 +4,8 @@ MinHash: Broder, "On the resemblance and containment of documents", 1997. Shingl
 :func:`shingle_hash32` (xxh32 of each token, chained with fmix32), given to datasketch as its
 ``hashfunc`` for equal signatures; :func:`hash_forms` computes it over whole batches. Permutation
 scheme: datasketch >= 2.0 ``affine32`` (MurmurHash3 fmix32 pre-mix, then
-``h -> a*h + b mod 2^32`` with odd ``a``); the permutation parameters are taken from
-``datasketch.MinHash(num_perm, seed).permutations`` itself so they can never drift.
+``h -> a*h + b mod 2^32`` with odd ``a``); the permutation parameters are drawn as datasketch draws them
+(tested equal to ``datasketch.MinHash(num_perm, seed).permutations``).
 Banding: Leskovec, Rajaraman and Ullman, *Mining of Massive Datasets*, ch. 3.4.
 """
 from __future__ import annotations
@@ -100,11 +100,16 @@ def hash_forms(forms: list[str], n: int) -> tuple[np.ndarray, np.ndarray]:
 
 @lru_cache(maxsize=8)
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Return datasketch's affine32 permutation parameters ``(a, b)``, each uint32 ``(num_perm,)``."""
-    from datasketch import MinHash
+    """Return datasketch's affine32 permutation parameters ``(a, b)``, each uint32 ``(num_perm,)``.
 
-    a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
-    return np.asarray(a, dtype=np.uint32), np.asarray(b, dtype=np.uint32)
+    Drawn exactly as datasketch 2.x ``MinHash._init_permutations`` draws them (odd ``a``;
+    ``numpy.random.RandomState(seed)``), so that datasketch (and its scipy import) is not
+    loaded at run time; a test asserts equality with ``MinHash(num_perm, seed).permutations``.
+    """
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
 
 
 def fmix32(h: np.ndarray) -> np.ndarray:

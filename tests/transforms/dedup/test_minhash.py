@@ -41,6 +41,12 @@ def test_batch_hashing_equals_reference():
     assert minhash.shingle_hash32(b"a b") != minhash.shingle_hash32(b"b a")
 
 
+@pytest.mark.parametrize("num_perm, seed", [(128, 1), (64, 7), (256, 42)])
+def test_permutations_equal_datasketch(num_perm, seed):
+    a, b = minhash.permutations(num_perm, seed)
+    np.testing.assert_array_equal(np.array([a, b]), MinHash(num_perm=num_perm, seed=seed).permutations)
+
+
 def test_empty_set_refused():
     with pytest.raises(ValueError, match="empty shingle set"):
         minhash.signatures([np.zeros(0, dtype=np.uint32)], 128, 1)
