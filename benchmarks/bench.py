@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -34,7 +33,6 @@ import threading
 import time
 from pathlib import Path
 
-import numpy as np
 import pyarrow.parquet as pq
 
 from benchmarks.make_corpus import make_corpus, parse_size

@@ -20,7 +20,7 @@ import xxhash
 
 from transforms.dedup import minhash
 from transforms.records import (
-    BOILERPLATE, DROPPED_RULE, DUPLICATE_ACROSS, DUPLICATE_ARTICLE, DUPLICATE_WITHIN, EMPTY, KEPT, TITLE,
+    BOILERPLATE, DUPLICATE_ACROSS, DUPLICATE_ARTICLE, DUPLICATE_WITHIN, KEPT,
     Article, Candidate, ParagraphDecision, paragraph_id,
 )
 
@@ -87,93 +87,30 @@ def order_rank(article: Article, keep_order: str, source_priority: tuple[str, ..
     return (*pub, article.article_id)
 
 
-@dataclass(frozen=True, slots=True)
-class _Feature:
-    index: int
-    key: bytes
-    hashes: np.ndarray  # sorted unique uint32; empty for short paragraphs
-
-
 def dedup_within(article: Article, clean_cfg, cfg) -> tuple[list[ParagraphDecision], list[tuple[int, bytes, np.ndarray, str]]]:
     """Decide every paragraph of one article that can be decided inside it.
 
     The title is paragraph 0 (status ``title``) and takes part as the earliest paragraph, so a
-    headline repeated in the body is a duplicate. Body paragraphs are 1-based.
+    headline repeated in the body is a duplicate. Body paragraphs are 1-based. A paragraph is a
+    within-article duplicate of the earlier kept paragraph (or title) with the highest exact
+    shingle Jaccard >= threshold (ties: earliest); equal matching forms count as 1.0.
+    Computed by :func:`transforms.dedup.batch.dedup_within_batch` (the pipeline's batched path).
 
     Returns:
         ``(decisions, pending)``: final decisions for title, empty, rule-dropped, over-long and
         within-article duplicate paragraphs; ``pending`` lists ``(index, exact key, shingle
         hashes, matching form)`` of the paragraphs that go on to across-article dedup.
     """
-    aid = article.article_id
-    decisions: list[ParagraphDecision] = []
-    pending: list[tuple[int, bytes, np.ndarray, str]] = []
-    seen: list[_Feature] = []
-    rule_of = dict(article.rule_drops)
-    texts = [(0, article.title or "")] + [(i + 1, p) for i, p in enumerate(article.paragraphs)]
-    for index, text in texts:
-        if index > clean_cfg.max_paragraphs_per_article:
-            decisions.append(ParagraphDecision(aid, index, text, DROPPED_RULE, "max_paragraphs_per_article"))
-            continue
-        if index > 0 and (index - 1) in rule_of:
-            decisions.append(ParagraphDecision(aid, index, text, DROPPED_RULE, rule_of[index - 1]))
-            continue
-        if not text.strip():
-            if index > 0:
-                decisions.append(ParagraphDecision(aid, index, text, EMPTY, "empty"))
-            else:
-                decisions.append(ParagraphDecision(aid, 0, text, TITLE, "no_title"))
-            continue
-        if len(text) > clean_cfg.max_paragraph_chars:
-            decisions.append(ParagraphDecision(aid, index, text, DROPPED_RULE, "max_paragraph_chars"))
-            continue
-        form = matching_form(text, cfg.strip_datelines)
-        if not form:  # punctuation only: content, but never compared with anything
-            decisions.append(ParagraphDecision(aid, index, text, TITLE if index == 0 else KEPT, "no_matching_text"))
-            continue
-        key = exact_key(form)
-        sh = shingles(form, cfg.shingle_size, cfg.char_shingle_size)
-        hashes = minhash.hash_shingles(sh) if sh else np.zeros(0, dtype=np.uint32)
-        best: tuple[float, int] | None = None
-        for f in seen:
-            if f.key == key:
-                sim = 1.0
-            elif len(hashes) and len(f.hashes):
-                sim = minhash.exact_jaccard(hashes, f.hashes)
-            else:
-                continue
-            if sim >= cfg.threshold and (best is None or sim > best[0]):
-                best = (sim, f.index)
-        if index == 0:
-            decisions.append(ParagraphDecision(aid, 0, text, TITLE))
-            seen.append(_Feature(0, key, hashes))
-        elif best is not None:
-            decisions.append(ParagraphDecision(aid, index, text, DUPLICATE_WITHIN, "near" if best[0] < 1.0 else "exact",
-                                               duplicate_of=paragraph_id(aid, best[1]), similarity=round(best[0], 6)))
-        else:
-            seen.append(_Feature(index, key, hashes))
-            pending.append((index, key, hashes, form))
-    return decisions, pending
+    from transforms.dedup.batch import dedup_within_batch
+
+    return dedup_within_batch([article], clean_cfg, cfg)[0]
 
 
-def make_candidates(article: Article, pending, rank: tuple, cfg) -> list[Candidate]:
-    """Turn pending paragraphs into shuffle-ready candidates with LSH band keys.
+def make_candidates(article: Article, pending, rank: tuple, cfg=None) -> list[Candidate]:
+    """Shuffle-ready candidates of pending paragraphs (see :func:`transforms.dedup.batch.candidates`)."""
+    from transforms.dedup.batch import candidates
 
-    Signatures of all the article's long-enough paragraphs are computed in one vectorised
-    call. Paragraphs shorter than one shingle get no band keys (exact-match path only).
-    """
-    long_ = [(i, h) for i, _, h, _ in pending if len(h)]
-    sigs = minhash.signatures([h for _, h in long_], cfg.num_perm, cfg.seed)
-    sig_of = {i: s for (i, _), s in zip(long_, sigs)}
-    out = []
-    for index, key, hashes, _ in pending:
-        sig = sig_of.get(index)
-        out.append(Candidate(
-            order=(*rank, index), article_id=article.article_id, index=index, domain=article.domain,
-            exact_key=key, shingles=hashes.astype("<u4").tobytes(),
-            band_keys=minhash.band_keys(sig, cfg.bands, cfg.rows) if sig is not None else (),
-        ))
-    return out
+    return candidates(article, pending, rank)
 
 
 def article_fingerprint(pending) -> tuple[bytes, tuple[tuple[int, str], ...]] | None:
