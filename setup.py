@@ -24,7 +24,8 @@ setup(
     extras_require={
         "test": ["pytest>=8,<10"],
         # lxml: Reuters-21578 SGML (sample builder, make eval, make bench); the rest: make bench peers and RSS
-        "bench": ["lxml>=5,<7", "psutil>=5.9,<8", "rensa>=0.2,<1", "datatrove>=0.4,<1", "regex>=2023.0"],
+        "bench": ["lxml>=5,<7", "psutil>=5.9,<8", "rensa>=0.2,<1", "datatrove>=0.4,<1", "regex>=2023.0",
+                  "tokenizers>=0.15,<1", "orjson>=3.9,<4"],  # datatrove's undeclared imports,
     },
     entry_points={"console_scripts": ["newsetl=pipelines.cli:main"]},
 )

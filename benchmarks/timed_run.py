@@ -3,7 +3,8 @@
 Usage: ``python -m benchmarks.timed_run STAGES.json run --input ... --output ... [beam args]``.
 ``STAGES.json`` receives ``{top-level stage label: milliseconds}`` summed from the runner's
 ``ptransform_execution_time`` monitoring counters (process-bundle time of every step inside
-the stage; shuffles between steps are not included).
+the stage; shuffles between steps are not included), and under ``_values_per_key_max`` the
+largest number of values any key carried through each dedup shuffle.
 """
 from __future__ import annotations
 
@@ -33,8 +34,11 @@ def _run_pipeline_timed(path: str):
                 stages[counter.key.step.split("/")[0]] += counter.committed
                 if os.environ.get("NEWSETL_STEP_TIMES"):
                     stages["/".join(counter.key.step.split("/")[:2])] += counter.committed
+        out = dict(sorted(stages.items()))
+        out["_values_per_key_max"] = {d.key.metric.name.rsplit("/", 1)[1]: d.committed.max
+                                      for d in result.metrics().query()["distributions"] if "values_per_key" in d.key.metric.name}
         with open(path, "w", encoding="utf-8") as f:
-            json.dump(dict(sorted(stages.items())), f)
+            json.dump(out, f)
     return run_pipeline
 
 

@@ -7,6 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+
+def _reduce_fields(self):
+    """Pickle a slots dataclass as ``(class, field values)``: about twice as fast through Beam's
+    coders as the dataclass default (``__getstate__`` by name), same values."""
+    return (type(self), tuple(getattr(self, f) for f in self.__slots__))
+
 # Paragraph statuses written to paragraphs/ (the audit table).
 TITLE = "title"
 KEPT = "kept"
@@ -56,6 +62,8 @@ class Article:
         extra: field name -> value for mapped optional fields such as author.
     """
 
+    __reduce__ = _reduce_fields
+
     article_id: str
     url: str | None
     domain: str | None
@@ -78,6 +86,8 @@ class ParagraphDecision:
     ``index`` is the paragraph's position as split: 0 is the title, 1.. the body.
     ``duplicate_of`` is a paragraph id ``"<article_id>/<index>"`` of a kept paragraph.
     """
+
+    __reduce__ = _reduce_fields
 
     article_id: str
     index: int
@@ -107,6 +117,8 @@ class Candidate:
             paragraph is shorter than the shingle size: exact path only).
         band_keys: one key per LSH band (``band index (2 bytes) + xxh64 of the band rows``).
     """
+
+    __reduce__ = _reduce_fields
 
     order: tuple
     article_id: str

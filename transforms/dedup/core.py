@@ -21,7 +21,7 @@ import xxhash
 from transforms.dedup import minhash
 from transforms.records import (
     BOILERPLATE, DUPLICATE_ACROSS, DUPLICATE_ARTICLE, DUPLICATE_WITHIN, KEPT,
-    Article, Candidate, ParagraphDecision, paragraph_id,
+    Article, Candidate, ParagraphDecision, _reduce_fields, paragraph_id,
 )
 
 # "LONDON (Reuters) -", "WASHINGTON, March 3 (AP) --", "Reuters -", "AP -", "SPACE.com -"
@@ -30,6 +30,7 @@ _DATELINE = re.compile(
     r"\((?:Reuters|AP|AFP|UPI|Bloomberg|dpa|Xinhua|PA|IANS|PTI)\)\s*[-–—]{1,2}\s*"
     r"|^\s*(?:Reuters|AP|AFP|UPI)\s+[-–—]{1,2}\s*"
 )
+_AGENCIES = ("Reuters", "AP", "AFP", "UPI")
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 # Scripts written without spaces between words: CJK ideographs, kana, Thai, Lao, Khmer, Myanmar.
 _NO_SPACE_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0eff\u1780-\u17ff\u1000-\u109f]")
@@ -41,7 +42,7 @@ def matching_form(text: str, strip_datelines: bool = True) -> str:
     NFKC, wire dateline stripped, case-folded, punctuation and symbols removed, white space
     collapsed; digits are kept ("Shr 1.22 dlrs" and "Shr 0.95 dlrs" differ).
     """
-    if strip_datelines:
+    if strip_datelines and ("(" in text or text.lstrip().startswith(_AGENCIES)):  # the regex needs one of these
         text = _DATELINE.sub("", text, count=1)
     text = unicodedata.normalize("NFKC", text).casefold()
     return " ".join(_NON_WORD.sub(" ", text).split())
@@ -204,6 +205,8 @@ def group_merge(accs) -> tuple:
 @dataclass(frozen=True, slots=True)
 class GroupNode:
     """One exact group as a node of the near-duplicate graph (compact, shuffle-ready)."""
+
+    __reduce__ = _reduce_fields
 
     key: bytes
     order: tuple

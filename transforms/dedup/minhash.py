@@ -146,7 +146,7 @@ def signatures(shingle_sets: list[np.ndarray], num_perm: int, seed: int) -> np.n
     starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
     out = np.empty((len(shingle_sets), num_perm), dtype=np.uint32)
     # Chunk over shingles so the (num_perm, chunk) product stays small in memory.
-    chunk_rows = max(1, 4_000_000 // (num_perm * max(1, int(lengths.mean()))))
+    chunk_rows = max(1, 1_000_000 // (num_perm * max(1, int(lengths.mean()))))
     for lo in range(0, len(shingle_sets), chunk_rows):
         hi = min(len(shingle_sets), lo + chunk_rows)
         s0, s1 = starts[lo], starts[hi - 1] + lengths[hi - 1]
