@@ -204,15 +204,21 @@ def verify_partition(payloads, cfg) -> list[tuple[core.GroupNode, core.GroupNode
     if not hashes:
         return []
     h, o = np.concatenate(hashes), np.concatenate(owners)
+    rank = np.empty(len(nodes), dtype=np.int64)  # keep-order rank of each node in this partition
+    rank[sorted(range(len(nodes)), key=lambda i: nodes[i].order)] = np.arange(len(nodes))
     order = np.lexsort((o, h))
     h, o = h[order], o[order]
     keep = np.concatenate(([True], (h[1:] != h[:-1]) | (o[1:] != o[:-1])))  # one entry per (bucket, node)
     h, o = h[keep], o[keep]
     starts = np.flatnonzero(np.concatenate(([True], h[1:] != h[:-1])))
     sizes = np.diff(np.append(starts, len(h)))
-    pairs: set[tuple[int, int]] = set()
-    for s, k in zip(starts[sizes > 1], sizes[sizes > 1]):
-        members = sorted(o[s: s + k].tolist(), key=lambda i: nodes[i].order)
+    # Buckets of two (most of them): the pair, earlier in keep order first, in one numpy pass.
+    x, y = o[starts[sizes == 2]], o[starts[sizes == 2] + 1]
+    first = rank[x] < rank[y]
+    a, b = np.where(first, x, y), np.where(first, y, x)
+    pairs = {(int(i), int(j)) for i, j in np.unique(np.stack([a, b], axis=1), axis=0)} if len(a) else set()
+    for s, k in zip(starts[sizes > 2], sizes[sizes > 2]):
+        members = sorted(o[s: s + k].tolist(), key=lambda i: rank[i])
         for j in range(1, len(members)):
             for i in range(min(j, cfg.max_bucket_size)):
                 pairs.add((members[i], members[j]))
