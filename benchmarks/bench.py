@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -153,6 +154,7 @@ def newsetl_run(corpus: Path, out: Path, workers: int, info: dict) -> dict:
            "--output", str(out), "--overwrite"]
     if workers > 1:
         cmd += [f"--direct_num_workers={workers}", "--direct_running_mode=multi_processing"]
+    load = os.getloadavg()[0]
     wall, rss, rc = run_measured(cmd)
     if rc != 0:
         raise RuntimeError(f"newsetl run failed with exit code {rc}")
@@ -161,7 +163,8 @@ def newsetl_run(corpus: Path, out: Path, workers: int, info: dict) -> dict:
     return {"workers": workers, "seconds": round(wall, 2), "mb_per_s": round(info["bytes"] / 1e6 / wall, 3),
             "paragraphs": paragraphs, "paragraphs_per_s": round(paragraphs / wall), "peak_rss_mb": round(rss / 1e6),
             "rss_bytes_per_paragraph": round(rss / max(1, paragraphs)),
-            "stage_ms": json.loads(stages.read_text()) if stages.exists() else None}
+            "stage_ms": json.loads(stages.read_text()) if stages.exists() else None,
+            "load_avg_1min": [round(load, 2), round(os.getloadavg()[0], 2)]}  # other processes on the machine
 
 
 # ------------------------------------------------------------------ (c) datatrove

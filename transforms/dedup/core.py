@@ -31,6 +31,8 @@ _DATELINE = re.compile(
     r"|^\s*(?:Reuters|AP|AFP|UPI)\s+[-–—]{1,2}\s*"
 )
 _AGENCIES = ("Reuters", "AP", "AFP", "UPI")
+# ASCII bytes -> their matching form: letters lower-cased, digits kept, everything else a space.
+_ASCII_FORM = bytes(c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 or 48 <= c <= 57 else 32 for c in range(256))
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 # Scripts written without spaces between words: CJK ideographs, kana, Thai, Lao, Khmer, Myanmar.
 _NO_SPACE_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0eff\u1780-\u17ff\u1000-\u109f]")
@@ -44,6 +46,8 @@ def matching_form(text: str, strip_datelines: bool = True) -> str:
     """
     if strip_datelines and ("(" in text or text.lstrip().startswith(_AGENCIES)):  # the regex needs one of these
         text = _DATELINE.sub("", text, count=1)
+    if text.isascii():  # NFKC is the identity and casefold is lower(): one byte-table pass
+        return " ".join(text.encode("ascii").translate(_ASCII_FORM).decode("ascii").split())
     text = unicodedata.normalize("NFKC", text).casefold()
     return " ".join(_NON_WORD.sub(" ", text).split())
 

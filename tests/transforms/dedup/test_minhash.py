@@ -70,3 +70,17 @@ def test_exact_jaccard():
     b = np.array([3, 4, 5, 6], dtype=np.uint32)
     assert minhash.exact_jaccard(a, b) == pytest.approx(2 / 6)
     assert minhash.exact_jaccard(a[:0], b[:0]) == 0.0
+
+
+def test_ascii_matching_form_fast_path_equals_unicode_path():
+    import re
+    import unicodedata
+
+    def reference(text):
+        text = unicodedata.normalize("NFKC", text).casefold()
+        return " ".join(re.sub(r"[\W_]+", " ", text).split())
+
+    texts = _real_paragraphs() + ["".join(chr(c) for c in range(128)), "Shr 1.22 dlrs vs_1.10 DLRS", "  \t x__y\x0b\x1fZ  "]
+    texts = [t for t in texts if t.isascii()]
+    assert len(texts) > 20
+    assert [core.matching_form(t, strip_datelines=False) for t in texts] == [reference(t) for t in texts]
