@@ -39,6 +39,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pyarrow.parquet as pq
 
 from benchmarks.make_corpus import make_corpus, parse_size
@@ -73,8 +74,8 @@ def signature_rates(forms: list[str], num_perm: int = 128, seed: int = 1) -> dic
 
     def newsetl(fs):
         values, offsets = minhash.hash_forms(fs, 5)
-        sets = [values[offsets[i]: offsets[i + 1]] for i in range(len(fs))]
-        return minhash.signatures([s for s in sets if len(s)], num_perm, seed)
+        nonempty = np.append(offsets[:-1][np.diff(offsets) > 0], offsets[-1])  # forms with a shingle
+        return minhash.signatures_flat(values, nonempty, num_perm, seed)
 
     def ds_update(fs):
         for f in fs:
@@ -280,7 +281,7 @@ def bench_size(size: int, data: Path, work: Path, datatrove_max: int, signatures
         run["quality"] = score(truth, newsetl_dropped(out))
         result["newsetl"].append(run)
         shutil.rmtree(out, ignore_errors=True)
-    if size <= datatrove_max:
+    if 0 < size <= datatrove_max:
         dt = datatrove_run(corpus, work / f"dt-{label}")
         if "kept_ids" in dt:
             dt["quality"] = score(truth, set(truth) - dt.pop("kept_ids"))
@@ -291,15 +292,16 @@ def bench_size(size: int, data: Path, work: Path, datatrove_max: int, signatures
 
 def table(results: list[dict]) -> str:
     """Markdown table of the measured figures and the ratios the goals are stated in."""
-    lines = ["| corpus | paragraphs | workers | seconds | MB/s | paragraphs/s | peak RSS MB | bytes RSS / paragraph | recall | precision | vs datatrove (speed) | datatrove recall / precision |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| corpus | paragraphs | workers | seconds | MB/s | paragraphs/s | peak RSS MB | bytes RSS / paragraph | max values per shuffle key (members) | recall | precision | speed vs datatrove | datatrove paragraphs/s, recall / precision |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         dt = r.get("datatrove") or {}
         for run in r["newsetl"]:
-            speed = f"{run['paragraphs_per_s'] / dt['paragraphs_per_s']:.1f}×" if dt.get("paragraphs_per_s") else "–"
-            dq = f"{dt['quality']['recall']} / {dt['quality']['precision']}" if "quality" in dt else "–"
+            speed = f"{dt['seconds'] / run['seconds']:.2f}×" if dt.get("seconds") else "–"  # same corpus: time ratio
+            dq = f"{dt['paragraphs_per_s']:,}, {dt['quality']['recall']} / {dt['quality']['precision']}" if "quality" in dt else "–"
+            vpk = ((run.get("stage_ms") or {}).get("_values_per_key_max") or {}).get("members", "–")
             lines.append(f"| {r['size']} | {r['corpus']['paragraphs']:,} | {run['workers']} | {run['seconds']} | {run['mb_per_s']} | "
-                         f"{run['paragraphs_per_s']:,} | {run['peak_rss_mb']:,} | {run['rss_bytes_per_paragraph']:,} | "
+                         f"{run['paragraphs_per_s']:,} | {run['peak_rss_mb']:,} | {run['rss_bytes_per_paragraph']:,} | {vpk} | "
                          f"{run['quality']['recall']} | {run['quality']['precision']} | {speed} | {dq} |")
     for r in results:
         s = r.get("signatures")
@@ -325,7 +327,16 @@ def main(argv=None) -> int:
     ap.add_argument("--hot", type=int, default=None, help="also run a corpus of N short pages sharing one footer (1 worker)")
     ap.add_argument("--workdir", type=Path, default=None)
     ap.add_argument("--results", type=Path, default=RESULTS)
+    ap.add_argument("--table", action="store_true", help="only rebuild bench.md from the results' bench-*.json")
     args = ap.parse_args(argv)
+    if args.table:
+        def size_of(r):
+            return (1, r["corpus"]["bytes"]) if r["size"].startswith("hot") else (0, r["corpus"]["bytes"])
+        results = sorted((json.loads(p.read_text()) for p in args.results.glob("bench-*.json")), key=size_of)
+        md = table(results)
+        (args.results / "bench.md").write_text(md)
+        print(md)
+        return 0
     sizes = args.sizes or ([parse_size("1MB")] if args.smoke else
                            [parse_size(s) for s in (("10MB", "100MB", "1GB") if args.long else ("10MB", "50MB"))])
     work = args.workdir or Path(tempfile.mkdtemp(prefix="newsetl-bench-"))

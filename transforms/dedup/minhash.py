@@ -131,24 +131,43 @@ def signatures(shingle_sets: list[np.ndarray], num_perm: int, seed: int) -> np.n
 
     Returns:
         uint32 array of shape ``(len(shingle_sets), num_perm)``; row i equals
-        ``datasketch.MinHash(num_perm, seed).update(...)`` over set i's shingles.
+        ``datasketch.MinHash(num_perm, seed, hashfunc=shingle_hash32).update(...)`` over set i's
+        shingles.
 
     Raises:
         ValueError: a set is empty (an empty MinHash would collide with every other empty one).
     """
-    if not shingle_sets:
-        return np.zeros((0, num_perm), dtype=np.uint32)
     lengths = np.fromiter((len(s) for s in shingle_sets), dtype=np.int64, count=len(shingle_sets))
+    offsets = np.concatenate(([0], np.cumsum(lengths)))
+    values = np.concatenate(shingle_sets) if shingle_sets else np.zeros(0, dtype=np.uint32)
+    return signatures_flat(values, offsets, num_perm, seed)
+
+
+def signatures_flat(values: np.ndarray, offsets: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    """:func:`signatures` of the sets ``values[offsets[i]:offsets[i+1]]`` (as :func:`hash_forms`
+    returns them), without splitting them into arrays first.
+
+    Returns:
+        uint32 ``(len(offsets) - 1, num_perm)``.
+
+    Raises:
+        ValueError: a set is empty.
+    """
+    n = len(offsets) - 1
+    if n <= 0:
+        return np.zeros((0, num_perm), dtype=np.uint32)
+    lengths = np.diff(offsets)
     if (lengths == 0).any():
         raise ValueError("empty shingle set: short paragraphs take the exact-match path")
     a, b = permutations(num_perm, seed)
-    mixed = fmix32(np.concatenate(shingle_sets).astype(np.uint32, copy=False))
-    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    out = np.empty((len(shingle_sets), num_perm), dtype=np.uint32)
-    # Chunk over shingles so the (num_perm, chunk) product stays small in memory.
+    base = offsets[0]
+    mixed = fmix32(values[base: offsets[-1]].astype(np.uint32, copy=False))
+    starts = offsets[:-1] - base
+    out = np.empty((n, num_perm), dtype=np.uint32)
+    # Chunk over shingles so the (num_perm, chunk) product stays in cache (about 4 MB).
     chunk_rows = max(1, 1_000_000 // (num_perm * max(1, int(lengths.mean()))))
-    for lo in range(0, len(shingle_sets), chunk_rows):
-        hi = min(len(shingle_sets), lo + chunk_rows)
+    for lo in range(0, n, chunk_rows):
+        hi = min(n, lo + chunk_rows)
         s0, s1 = starts[lo], starts[hi - 1] + lengths[hi - 1]
         phv = a[:, None] * mixed[None, s0:s1] + b[:, None]  # (num_perm, shingles), wraps mod 2^32
         out[lo:hi] = np.minimum.reduceat(phv, starts[lo:hi] - s0, axis=1).T

@@ -84,3 +84,11 @@ def test_ascii_matching_form_fast_path_equals_unicode_path():
     texts = [t for t in texts if t.isascii()]
     assert len(texts) > 20
     assert [core.matching_form(t, strip_datelines=False) for t in texts] == [reference(t) for t in texts]
+
+
+def test_flat_signatures_equal_list_signatures():
+    forms = [core.matching_form(p) for p in _real_paragraphs()]
+    values, offsets = minhash.hash_forms(forms, 5)
+    sets = [values[offsets[i]: offsets[i + 1]] for i in range(len(forms))]
+    np.testing.assert_array_equal(minhash.signatures_flat(values, offsets, 128, 1), minhash.signatures(sets, 128, 1))
+    assert minhash.signatures([], 128, 1).shape == (0, 128)
