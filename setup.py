@@ -20,6 +20,10 @@ setup(
         "zstandard>=0.22,<1",
         "PyYAML>=6.0,<7",
         "pydantic>=2.6,<3",
+        "warcio>=1.7,<2",  # WARC/ARC records, chunked and content-encoded bodies
+        "trafilatura>=2.0,<3",  # HTML main-text and metadata extraction (brings courlan, htmldate, lxml)
+        "charset-normalizer>=3.3,<4",  # charset detection when a page declares none
+        "courlan>=1.3,<2",  # URL normalisation for canonical-URL capture grouping
     ],
     extras_require={
         "test": ["pytest>=8,<10"],

@@ -38,7 +38,7 @@ class CsvConfig(_Strict):
 class IngestConfig(_Strict):
     """How input files are read and mapped onto the Article record."""
 
-    format: Literal["auto", "jsonl", "csv", "text", "parquet"] = "auto"
+    format: Literal["auto", "jsonl", "csv", "text", "parquet", "warc", "html"] = "auto"
     # Article field -> input field name. Missing optional fields become null.
     fields: dict[str, str] = Field(default_factory=dict)
     paragraph_separator: str = Field(default=r"\n\s*\n", min_length=1)
@@ -48,6 +48,7 @@ class IngestConfig(_Strict):
     max_record_bytes: int = Field(default=10_000_000, gt=0)
     max_decompressed_bytes: int = Field(default=4_000_000_000, gt=0)
     duplicate_id_rule: Literal["first_by_source"] = "first_by_source"
+    html_favor: Literal["balanced", "precision", "recall"] = "precision"  # trafilatura's trade-off for HTML/WARC pages
 
     @field_validator("fields")
     @classmethod

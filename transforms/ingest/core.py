@@ -31,6 +31,8 @@ FORMATS = {
     ".csv": "csv",
     ".txt": "text",
     ".parquet": "parquet",
+    ".warc": "warc", ".arc": "warc",
+    ".html": "html", ".htm": "html", ".xhtml": "html",
 }
 DEFAULT_FIELDS = {
     "id": "id", "url": "url", "domain": "domain", "title": "title", "text": "text",
@@ -528,7 +530,13 @@ def read_file(path: str, root: str, cfg) -> Iterator[Article | Reject]:
     except ValueError as err:
         yield _reject(path, -1, -1, "unknown_format", str(err), b"")
         return
+    if fmt in ("warc", "html"):  # web captures: transforms/ingest/warc.py (imports this module)
+        from transforms.ingest import warc
+
+        reader = warc.read_warc if fmt == "warc" else warc.read_html
+    else:
+        reader = READERS[fmt]
     try:
-        yield from READERS[fmt](path, relative_path(path, root), compression, cfg)
+        yield from reader(path, relative_path(path, root), compression, cfg)
     except OSError as err:
         yield _reject(path, -1, -1, "unreadable_file", f"{type(err).__name__}: {err}", b"")
