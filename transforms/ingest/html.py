@@ -2,7 +2,10 @@
 
 Charset order (WHATWG "determine the character encoding", simplified): byte-order mark, then the
 HTTP ``Content-Type`` charset, then a ``<meta charset>`` / ``<meta http-equiv>`` declaration in
-the first :data:`META_PRESCAN_BYTES` bytes, then charset-normalizer's detector, then UTF-8.
+the first :data:`META_PRESCAN_BYTES` bytes, then UTF-8 if the bytes are valid UTF-8, then
+charset-normalizer's detector. One exception: bytes that are valid UTF-8 with at least one
+multi-byte sequence are read as UTF-8 even when a header or ``<meta>`` declares another charset
+(a stale declaration; recorded as ``utf-8 (valid utf-8 over meta gb18030)``).
 Labels are mapped as the WHATWG Encoding Standard maps them: ``iso-8859-1``, ``latin1`` and
 ``ascii`` are decoded as windows-1252, ``gb2312``/``gbk`` as gb18030, ``shift_jis`` as cp932,
 and so on. Bytes that are invalid in the chosen charset become U+FFFD, as in a browser.
@@ -23,13 +26,13 @@ from transforms.records import Article
 META_PRESCAN_BYTES = 8192  # WHATWG prescans 1024 bytes; real pages put <meta> after long <head> scripts
 # WHATWG labels whose encoding differs from Python's codec of the same name.
 _WHATWG_ALIASES = {
-    "iso-8859-1": "windows-1252", "iso8859-1": "windows-1252", "iso_8859-1": "windows-1252", "latin1": "windows-1252",
+    "iso-8859-1": "windows-1252", "iso8859-1": "windows-1252", "latin1": "windows-1252",
     "latin-1": "windows-1252", "l1": "windows-1252", "ascii": "windows-1252", "us-ascii": "windows-1252",
     "cp819": "windows-1252", "ibm819": "windows-1252", "iso-ir-100": "windows-1252", "x-cp1252": "windows-1252",
     "iso-8859-9": "windows-1254", "latin5": "windows-1254", "iso-8859-11": "windows-874", "tis-620": "windows-874",
     "gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "chinese": "gb18030",
     "shift_jis": "cp932", "shift-jis": "cp932", "sjis": "cp932", "x-sjis": "cp932", "windows-31j": "cp932",
-    "euc-kr": "cp949", "ks_c_5601-1987": "cp949", "big5": "big5hkscs", "utf8": "utf-8", "unicode-1-1-utf-8": "utf-8",
+    "euc-kr": "cp949", "ks-c-5601-1987": "cp949", "big5": "big5hkscs", "utf8": "utf-8", "unicode-1-1-utf-8": "utf-8",
 }
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 _CHARSET_PARAM = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9._:\-]+)""", re.IGNORECASE)
@@ -44,8 +47,10 @@ def normalise_label(label: str | bytes | None) -> str | None:
         return None
     if isinstance(label, bytes):
         label = label.decode("ascii", errors="ignore")
-    label = label.strip().strip("\"'").lower()
+    label = label.strip().strip("\"'").lower().replace("_", "-")
     name = _WHATWG_ALIASES.get(label, label)
+    if re.fullmatch(r"cp125\d", name):  # detector output: record the WHATWG name
+        name = "windows-" + name[2:]
     try:
         codecs.lookup(name)
     except LookupError:
@@ -87,20 +92,27 @@ def decode_html(data: bytes, content_type: str | None = None) -> tuple[str, str]
 
     Returns:
         ``(text, charset)`` where ``charset`` is ``"<codec> (<source>)"`` with source one of
-        ``bom``, ``http``, ``meta``, ``detected`` or ``default``, e.g. ``"windows-1252 (meta)"``.
+        ``bom``, ``http``, ``meta``, ``detected``, ``default`` (valid UTF-8, nothing declared) or
+        ``valid utf-8 over <source> <declared>``, e.g. ``"windows-1252 (meta)"``.
         Invalid bytes become U+FFFD (never raises).
     """
     for bom, name in _BOMS:
         if data.startswith(bom):
             return data[len(bom):].decode(name, errors="replace"), f"{name} (bom)"
+    try:
+        utf8 = data.decode("utf-8")
+    except UnicodeDecodeError:
+        utf8 = None
     for source, label in (("http", header_charset(content_type)), ("meta", meta_charset(data))):
         name = normalise_label(label)
         if name:
+            if utf8 is not None and name != "utf-8" and not utf8.isascii():
+                # Valid multi-byte UTF-8 is almost never text in another charset: the declaration is
+                # stale (a page converted to UTF-8 that kept its old <meta>).
+                return utf8, f"utf-8 (valid utf-8 over {source} {name})"
             return data.decode(name, errors="replace"), f"{name} ({source})"
-    try:
-        return data.decode("utf-8"), "utf-8 (default)"
-    except UnicodeDecodeError:
-        pass
+    if utf8 is not None:
+        return utf8, "utf-8 (default)"
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[:200_000]).best()
