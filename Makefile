@@ -24,6 +24,7 @@ test: venv
 
 eval: venv
 	$(PY) -m benchmarks.eval_dedup --data $(SHARED_DATA)
+	$(PY) -m benchmarks.eval_extraction --data $(SHARED_DATA)
 
 clean:
 	rm -rf out .pytest_cache build *.egg-info

@@ -28,6 +28,7 @@ import argparse
 import gzip
 import json
 import re
+import shutil
 import tempfile
 import time
 from collections import Counter
@@ -127,7 +128,8 @@ def eval_scrapinghub(data: Path, workdir: Path) -> dict:
     for name, scores in rows.items():
         result.setdefault(name, {}).update({
             "precision": _mean(s[0] for s in scores), "recall": _mean(s[1] for s in scores), "f1": _mean(s[2] for s in scores),
-            "pages_better_f1_than_newsetl": sum(1 for a, b in zip(scores, rows["newsetl"]) if a[2] > b[2] + 1e-9)})
+            "pages_better_f1_than_newsetl": sum(1 for a, b in zip(scores, rows["newsetl"]) if a[2] > b[2] + 1e-9),
+            "pages_worse_f1_than_newsetl": sum(1 for a, b in zip(scores, rows["newsetl"]) if a[2] < b[2] - 1e-9)})
     result["newsetl"]["seconds"] = round(seconds, 1)
     result["newsetl"]["paragraphs_by_status"] = report["paragraphs"]["by_status"]
     result["newsetl"]["dropped_by_reason"] = report["paragraphs"]["dropped_by_reason"]
@@ -141,7 +143,12 @@ def _norm(text: str) -> str:
 def eval_snippets(data: Path, workdir: Path) -> dict:
     root = data / "trafilatura-eval-news-subset"
     entries = json.loads((root / "evaldata-news-subset.json").read_text(encoding="utf-8"))
-    texts, seconds, _ = newsetl_texts([str(root / "html")], workdir, "snippets")
+    pages = workdir / "snippet-pages"  # a copy: newsetl skips file names starting with "_" (one page here)
+    pages.mkdir()
+    for entry in entries.values():
+        shutil.copyfile(root / "html" / f"{entry['file']}.gz", pages / f"page-{entry['file']}.gz")
+    texts, seconds, _ = newsetl_texts([str(pages)], workdir, "snippets")
+    texts = {name[len("page-"):]: text for name, text in texts.items()}
     result = {"pages": len(entries)}
     for name in ("newsetl", *BASELINES):
         found = absent = n_with = n_without = 0
@@ -195,10 +202,11 @@ def main(argv=None) -> None:
     Path(args.output).write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     sh, sn, bp = results["scrapinghub"], results["snippets"], results["one_site_boilerplate"]
     names = ("newsetl", *BASELINES)
-    print(f"scrapinghub ({sh['pages']} pages)  | precision | recall | F1     | pages with higher F1 than newsetl | upstream 4-gram P / R / F1")
+    print(f"scrapinghub ({sh['pages']} pages)  | precision | recall | F1     | pages higher / lower F1 than newsetl | upstream 4-gram P / R / F1")
     for name in names:
         r, u = sh[name], sh[name]["upstream_4gram"]
-        print(f"  {name:<27}| {r['precision']:.4f}    | {r['recall']:.4f} | {r['f1']:.4f} | {r['pages_better_f1_than_newsetl']:<33} "
+        versus = f"{r['pages_better_f1_than_newsetl']} / {r['pages_worse_f1_than_newsetl']}"
+        print(f"  {name:<27}| {r['precision']:.4f}    | {r['recall']:.4f} | {r['f1']:.4f} | {versus:<36} "
               f"| {u['precision']:.4f} / {u['recall']:.4f} / {u['f1']:.4f}")
     print(f"trafilatura news subset ({sn['pages']} pages) | must-contain found | must-not-contain absent")
     for name in names:
