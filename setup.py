@@ -24,6 +24,7 @@ setup(
         "trafilatura>=2.0,<3",  # HTML main-text and metadata extraction (brings courlan, htmldate, lxml)
         "charset-normalizer>=3.3,<4",  # charset detection when a page declares none
         "courlan>=1.3,<2",  # URL normalisation for canonical-URL capture grouping
+        "brotli>=1.1,<2",  # Content-Encoding: br bodies in WARC records
     ],
     extras_require={
         "test": ["pytest>=8,<10"],

@@ -129,6 +129,15 @@ def test_body_that_only_claims_chunked_is_left_intact(tmp_path):
     assert art.paragraphs[1].startswith("Große Nachfrage nach Käse aus Südtirol")
 
 
+@pytest.mark.parametrize("encoding", ["gzip", "br"])
+def test_content_encoded_body_is_decoded(tmp_path, encoding):
+    import brotli
+
+    body = gzip.compress(PAGE) if encoding == "gzip" else brotli.compress(PAGE)
+    (art,) = _read(tmp_path, _http_record(body, f"Content-Encoding: {encoding}\r\n"))
+    assert art.paragraphs[1].startswith("Große Nachfrage nach Käse aus Südtirol")
+
+
 def test_three_gzip_layouts_read_alike(tmp_path):
     raw = _http_record(PAGE, "") + _http_record(PAGE.replace(b"Dairy news", b"Cheese news"), "")
     per_record = gzip.compress(_http_record(PAGE, "")) + gzip.compress(_http_record(PAGE.replace(b"Dairy news", b"Cheese news"), ""))
