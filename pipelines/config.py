@@ -35,6 +35,33 @@ class CsvConfig(_Strict):
     newline_escape: str | None = None  # e.g. "\\" in AG News, where a backslash stands for a newline
 
 
+def _codec(value: str | None) -> str | None:
+    """Validate an encoding name (None passes)."""
+    import codecs
+
+    if value is not None:
+        try:
+            codecs.lookup(value)
+        except LookupError as err:
+            raise ValueError(f"unknown encoding {value!r}") from err
+    return value
+
+
+class InputOverride(_Strict):
+    """Settings for the inputs whose path matches ``match``.
+
+    ``match`` is a glob (``fnmatch``) tried against the path relative to its input root and
+    against the path as given, e.g. ``"archive/*.csv"``. Only the keys written in the YAML
+    are applied; the first matching override wins.
+    """
+
+    match: str = Field(min_length=1)
+    encoding: str | None = None
+    fallback_encoding: str | None = None
+
+    _check_codecs = field_validator("encoding", "fallback_encoding")(classmethod(lambda cls, v: _codec(v)))
+
+
 class IngestConfig(_Strict):
     """How input files are read and mapped onto the Article record."""
 
@@ -48,6 +75,17 @@ class IngestConfig(_Strict):
     max_record_bytes: int = Field(default=10_000_000, gt=0)
     max_decompressed_bytes: int = Field(default=4_000_000_000, gt=0)
     duplicate_id_rule: Literal["first_by_source"] = "first_by_source"
+    per_input: tuple[InputOverride, ...] = ()  # e.g. an encoding for one old CSV
+
+    def for_file(self, path: str, rel_path: str) -> "IngestConfig":
+        """This config with the first matching ``per_input`` override applied (or unchanged)."""
+        import fnmatch
+
+        for override in self.per_input:
+            if fnmatch.fnmatchcase(rel_path, override.match) or fnmatch.fnmatchcase(path, override.match):
+                changes = {k: getattr(override, k) for k in override.model_fields_set - {"match"}}
+                return self.model_copy(update=changes)
+        return self
 
     @field_validator("fields")
     @classmethod
@@ -67,17 +105,7 @@ class IngestConfig(_Strict):
             raise ValueError(f"not a regular expression: {err}") from err
         return value
 
-    @field_validator("encoding", "fallback_encoding")
-    @classmethod
-    def _codec(cls, value: str | None) -> str | None:
-        import codecs
-
-        if value is not None:
-            try:
-                codecs.lookup(value)
-            except LookupError as err:
-                raise ValueError(f"unknown encoding {value!r}") from err
-        return value
+    _check_codecs = field_validator("encoding", "fallback_encoding")(classmethod(lambda cls, v: _codec(v)))
 
 
 class BoilerplateRule(_Strict):

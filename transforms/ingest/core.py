@@ -528,7 +528,8 @@ def read_file(path: str, root: str, cfg) -> Iterator[Article | Reject]:
     except ValueError as err:
         yield _reject(path, -1, -1, "unknown_format", str(err), b"")
         return
+    rel_path = relative_path(path, root)
     try:
-        yield from READERS[fmt](path, relative_path(path, root), compression, cfg)
+        yield from READERS[fmt](path, rel_path, compression, cfg.for_file(path, rel_path))
     except OSError as err:
         yield _reject(path, -1, -1, "unreadable_file", f"{type(err).__name__}: {err}", b"")
