@@ -142,6 +142,15 @@ class CleanConfig(_Strict):
     max_paragraph_chars: int = Field(default=1_000_000, gt=0)
     max_paragraphs_per_article: int = Field(default=5_000, gt=0)
 
+    @field_validator("rules")
+    @classmethod
+    def _unique_rule_names(cls, value: tuple[BoilerplateRule, ...]) -> tuple[BoilerplateRule, ...]:
+        names = [r.name for r in value]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"rule name(s) {repeated} used more than once (drops are counted by rule name)")
+        return value
+
 
 class DedupConfig(_Strict):
     """Paragraph dedup parameters (see docs/ARCHITECTURE.md for the S-curve)."""

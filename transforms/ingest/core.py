@@ -529,7 +529,12 @@ def read_file(path: str, root: str, cfg) -> Iterator[Article | Reject]:
         yield _reject(path, -1, -1, "unknown_format", str(err), b"")
         return
     rel_path = relative_path(path, root)
+    produced = False
     try:
-        yield from READERS[fmt](path, rel_path, compression, cfg.for_file(path, rel_path))
+        for item in READERS[fmt](path, rel_path, compression, cfg.for_file(path, rel_path)):
+            produced = True
+            yield item
+        if not produced:  # a file with no records at all is shown, not passed over
+            yield _reject(path, -1, 0, "empty_file", "the file holds no records", b"")
     except OSError as err:
         yield _reject(path, -1, -1, "unreadable_file", f"{type(err).__name__}: {err}", b"")

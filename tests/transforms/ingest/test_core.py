@@ -182,3 +182,10 @@ def test_per_input_encoding_for_one_old_csv(tmp_path):
     arts, rejects = read_all(tmp_path / "new.csv", root=tmp_path, **kwargs)  # no override, no fallback
     assert arts == []
     assert [(r.source_file, r.reason, r.byte_offset) for r in rejects] == [(str(tmp_path / "new.csv"), "undecodable", 1)]
+
+
+@pytest.mark.parametrize("name", ["e.jsonl", "e.jsonl.gz", "e.jsonl.zst", "e.jsonl.bz2"])
+def test_empty_file_is_a_dead_letter(tmp_path, name):
+    (tmp_path / name).write_bytes(b"")
+    arts, rejects = read_all(tmp_path / name)
+    assert arts == [] and [(r.reason, r.source_file) for r in rejects] == [("empty_file", str(tmp_path / name))]
