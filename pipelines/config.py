@@ -65,7 +65,7 @@ class InputOverride(_Strict):
 class IngestConfig(_Strict):
     """How input files are read and mapped onto the Article record."""
 
-    format: Literal["auto", "jsonl", "csv", "text", "parquet"] = "auto"
+    format: Literal["auto", "jsonl", "csv", "text", "parquet", "reuters-sgml"] = "auto"
     # Article field -> input field name. Missing optional fields become null.
     fields: dict[str, str] = Field(default_factory=dict)
     paragraph_separator: str = Field(default=r"\n\s*\n", min_length=1)
