@@ -40,3 +40,16 @@ def test_300kb_paragraph_round_trips_and_an_over_limit_one_is_dropped_with_reaso
     paras = {(p["article_id"], p["index"]): p for p in read(out, "paragraphs")}
     assert (paras["over", 2]["status"], paras["over", 2]["reason"], len(paras["over", 2]["text"])) == \
         ("dropped_rule", "max_paragraph_chars", 400_001)
+
+
+def test_bom_crlf_jsonl_5000_lines_two_workers_each_id_once(tmp_path):
+    lines = [json.dumps({"id": f"i{n:04d}", "title": f"T{n}", "text": f"Story {n} says {n * 7} things.\r\n\r\nEnd {n}."})
+             for n in range(5000)]
+    (tmp_path / "b.jsonl").write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).encode() + b"\r\n")
+    out = tmp_path / "out"
+    assert run_newsetl("run", "--input", tmp_path / "b.jsonl", "--output", out,
+                       "--direct_num_workers=2", "--direct_running_mode=multi_processing") == 0
+    ids = [a["article_id"] for a in read(out, "articles")]
+    assert sorted(ids) == [f"i{n:04d}" for n in range(5000)]
+    texts = [p["text"] for p in read(out, "paragraphs")]
+    assert len(texts) == 15000 and not any("\r" in t or "\ufeff" in t for t in texts)
