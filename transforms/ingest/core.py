@@ -342,8 +342,12 @@ class RecordMapper:
         """Return the Article, or a reject reason string when the record is unusable."""
         if not isinstance(record, dict):
             return "not_an_object"
-        text = self.get(record, "text")
-        if text is None or not isinstance(text, str):
+        raw_text = record.get(self.fields["text"])
+        if isinstance(raw_text, (list, tuple)) and raw_text and all(isinstance(t, str) for t in raw_text):
+            paragraphs = tuple(p for t in raw_text for p in split_paragraphs(t, self.cfg.paragraph_separator))
+        elif isinstance(raw_text, str):
+            paragraphs = split_paragraphs(raw_text, self.cfg.paragraph_separator)
+        else:
             return "missing_text"
         own_id = self.get(record, "id")
         url = self.get(record, "url")
@@ -360,7 +364,7 @@ class RecordMapper:
             published_us=parse_published(self.get(record, "published")),
             language=str(language) if language is not None else None,
             author=str(author) if author is not None else None,
-            paragraphs=split_paragraphs(text, self.cfg.paragraph_separator),
+            paragraphs=paragraphs,
             charset=charset,
             source_file=source_file,
             source_record=number,

@@ -197,3 +197,11 @@ def test_csv_quote_left_open_does_not_swallow_the_rows_after_it(tmp_path):
     got = [(i.title, i.paragraphs) if isinstance(i, Article) else (i.reason, i.source_record, i.detail.split(":")[0]) for i in items]
     assert got == [("A", ("first ok",)), ("invalid_csv", 1, "line 3"), ("C", ("third row",)), ("D", ("multi\nline ok",)),
                    ("invalid_csv", 4, "line 7"), ("F", ("last",))]
+
+
+def test_text_as_a_list_of_paragraphs(tmp_path):
+    rows = [{"id": "l", "text": ["First para.", "Second\n\nand third."]}, {"id": "n", "text": [1, 2]}, {"id": "e", "text": []}]
+    (tmp_path / "l.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    arts, rejects = read_all(tmp_path / "l.jsonl")
+    assert [(a.article_id, a.paragraphs) for a in arts] == [("l", ("First para.", "Second", "and third."))]
+    assert [(r.source_record, r.reason) for r in rejects] == [(1, "missing_text"), (2, "missing_text")]
