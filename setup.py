@@ -20,6 +20,7 @@ setup(
         "zstandard>=0.22,<1",
         "PyYAML>=6.0,<7",
         "pydantic>=2.6,<3",
+        "lxml>=5,<7",  # Reuters-21578 SGML (recovering parser)
         "warcio>=1.7,<2",  # WARC/ARC records, chunked and content-encoded bodies
         "trafilatura>=2.0,<3",  # HTML main-text and metadata extraction (brings courlan, htmldate, lxml)
         "charset-normalizer>=3.3,<4",  # charset detection when a page declares none
@@ -28,7 +29,7 @@ setup(
     ],
     extras_require={
         "test": ["pytest>=8,<10"],
-        "bench": ["lxml>=5,<7"],  # Reuters-21578 SGML for the sample builder and make eval
+        "bench": [],
     },
     entry_points={"console_scripts": ["newsetl=pipelines.cli:main"]},
 )
