@@ -11,8 +11,8 @@ Every record read is accounted for: a response that yields an article becomes an
 :class:`~transforms.records.Article`; every other record becomes a
 :class:`~transforms.records.Reject` whose reason says why it is not an article
 (:data:`SKIP_REASONS`). Bodies are de-chunked and content-decoded by warcio's
-``content_stream()`` (``br`` with brotli); a body that only claims ``Transfer-Encoding: chunked`` and does not parse
-as chunks is left intact (warcio's fallback). A record whose block is shorter than its
+``content_stream()`` (``br`` with brotli); a body that only claims ``Transfer-Encoding:
+chunked`` and does not parse as chunks is left intact (warcio's fallback). A record whose block is shorter than its
 ``Content-Length`` (clipped capture) still yields what its bytes hold, plus a
 ``truncated_record`` reject naming how many bytes are missing.
 """

@@ -103,3 +103,18 @@ def test_extraction_metadata_from_a_real_page(data):
     assert art.author == "Sarah E Needleman" and art.language == "en-US"
     assert art.published_us == 1574121600 * 1_000_000  # 2019-11-19
     assert art.paragraphs[2] == truth["articleBody"].split("\n")[0]
+
+
+def test_extraction_never_touches_the_network(data, monkeypatch):
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("network access during extraction")
+
+    for name in ("connect", "connect_ex"):
+        monkeypatch.setattr(socket.socket, name, refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    page = gzip.decompress((data / "mozilla-readability-news-pages/bbc-1/source.html.gz").read_bytes())
+    art = html.page_to_article(page, content_type=None, url="https://www.bbc.co.uk/news/technology-32590574",
+                               source_file="x", rel_path="x", record=0, favor="precision")
+    assert art.domain == "bbc.co.uk" and len(art.paragraphs) > 5
