@@ -19,6 +19,7 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 from transforms.ingest.core import derived_article_id, domain_of, parse_published
 from transforms.records import Article
@@ -147,13 +148,16 @@ def _language(tree) -> str | None:
     return lang if _LANG.match(lang) and not lang.lower().startswith(("utf", "iso")) else None
 
 
-def extract(text: str, url: str | None = None, favor: str | None = None) -> Extracted | None:
+def extract(text: str, url: str | None = None, favor: str | None = None, captured_us: int | None = None) -> Extracted | None:
     """Extract the main text and metadata of a decoded HTML page with trafilatura.
 
     Args:
         text: the decoded page.
         url: the capture URL, if known (trafilatura uses it for metadata and relative links).
         favor: ``"precision"``, ``"recall"`` or None (trafilatura's balanced default).
+        captured_us: capture time (µs since the epoch, UTC), if known: the latest publication
+            date htmldate may return (a page is not published after it was captured). Without
+            it htmldate's default bound, today, applies.
 
     Returns:
         The extraction, or None when the page cannot be parsed or has no main text.
@@ -165,8 +169,13 @@ def extract(text: str, url: str | None = None, favor: str | None = None) -> Extr
     if tree is None:
         return None
     language = _language(tree)
+    dates = None
+    if captured_us is not None and captured_us >= 0:
+        day = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=captured_us)
+        dates = {"original_date": True, "extensive_search": True, "max_date": day.strftime("%Y-%m-%d")}
     doc = bare_extraction(tree, url=url, with_metadata=True, include_comments=False, include_tables=True,
-                          favor_precision=favor == "precision", favor_recall=favor == "recall")
+                          favor_precision=favor == "precision", favor_recall=favor == "recall",
+                          date_extraction_params=dates)
     if doc is None or not (doc.text or "").strip():
         return None
     paragraphs = tuple(line.strip() for line in doc.text.split("\n") if line.strip())
@@ -175,15 +184,17 @@ def extract(text: str, url: str | None = None, favor: str | None = None) -> Extr
 
 
 def page_to_article(data: bytes, *, content_type: str | None, url: str | None, source_file: str, rel_path: str,
-                    record: int, article_id: str | None = None, favor: str | None = None) -> Article | None:
+                    record: int, article_id: str | None = None, favor: str | None = None,
+                    captured_us: int | None = None) -> Article | None:
     """Decode and extract one HTML page into an :class:`Article` (None if it has no main text).
 
     Args:
         data: the page bytes; ``content_type`` the HTTP header, if any; ``url`` the capture URL.
         article_id: the id to use; default :func:`derived_article_id` of ``rel_path`` and ``record``.
+        captured_us: the capture time, if known (see :func:`extract`).
     """
     text, charset = decode_html(data, content_type)
-    found = extract(text, url, favor)
+    found = extract(text, url, favor, captured_us)
     if found is None:
         return None
     return Article(

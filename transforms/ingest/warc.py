@@ -165,12 +165,13 @@ def _response(record, path, rel_path, number, offset, cfg) -> Iterator[Article |
         yield _reject(path, number, offset, SKIP_REASONS["non_html"], f"Content-Type {content_type or 'missing'} for {url}", url or "")
         return
     canonical = canonical_url(url)
+    captured = parse_published(record.rec_headers.get_header("WARC-Date"))
     article = page_to_article(body, content_type=content_type, url=url, source_file=path, rel_path=rel_path,
-                              record=number, article_id=url_article_id(canonical) if canonical else None, favor=cfg.html_favor)
+                              record=number, article_id=url_article_id(canonical) if canonical else None,
+                              favor=cfg.html_favor, captured_us=captured)
     if article is None:
         yield _reject(path, number, offset, SKIP_REASONS["no_text"], f"no main text found in {url}", body)
     else:
-        captured = parse_published(record.rec_headers.get_header("WARC-Date"))
         yield replace(article, capture=(captured if captured is not None else -1, hashlib.sha1(body).hexdigest()))
     if missing:
         yield _reject(path, number, offset, "truncated_record", f"record block is {missing} bytes shorter than its Content-Length; "

@@ -118,3 +118,11 @@ def test_extraction_never_touches_the_network(data, monkeypatch):
     art = html.page_to_article(page, content_type=None, url="https://www.bbc.co.uk/news/technology-32590574",
                                source_file="x", rel_path="x", record=0, favor="precision")
     assert art.domain == "bbc.co.uk" and len(art.paragraphs) > 5
+
+
+def test_publication_date_is_bounded_by_the_capture_time():
+    body = "".join(f"<p>Paragraph {i} of a story about the regional council and its dairy subsidy vote.</p>" for i in range(6))
+    page = _page(body, '<meta property="article:published_time" content="2021-03-04T10:00:00Z">').encode("utf-8")
+    text, _ = html.decode_html(page)
+    assert html.extract(text, None, "precision", captured_us=1640995200 * 1_000_000).published == "2021-03-04"  # captured 2022-01-01
+    assert html.extract(text, None, "precision", captured_us=1577836800 * 1_000_000).published != "2021-03-04"  # captured 2020-01-01
