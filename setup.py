@@ -20,9 +20,10 @@ setup(
         "zstandard>=0.22,<1",
         "PyYAML>=6.0,<7",
         "pydantic>=2.6,<3",
+        "lingua-language-detector>=2.0,<3",  # offline language identification
     ],
     extras_require={
-        "test": ["pytest>=8,<10"],
+        "test": ["pytest>=8,<10", "duckdb>=1.0,<3", "polars>=1.0,<3"],  # the output must open in these readers
         "bench": ["lxml>=5,<7"],  # Reuters-21578 SGML for the sample builder and make eval
     },
     entry_points={"console_scripts": ["newsetl=pipelines.cli:main"]},

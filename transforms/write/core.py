@@ -25,6 +25,7 @@ ARTICLES_SCHEMA = pa.schema([
     pa.field("title", pa.large_string()),
     pa.field("published", UTC_US),
     pa.field("language", pa.string()),
+    pa.field("language_source", pa.string()),
     pa.field("author", pa.string()),
     pa.field("text", pa.large_string(), nullable=False),
     pa.field("paragraphs_total", pa.int32(), nullable=False),
@@ -95,7 +96,8 @@ def article_rows(article: Article, decisions: list[ParagraphDecision], dup_artic
         return None, paragraphs
     row = {
         "article_id": article.article_id, "url": article.url, "domain": article.domain, "title": article.title,
-        "published": _ts(article.published_us), "language": article.language, "author": article.author,
+        "published": _ts(article.published_us), "language": article.language,
+        "language_source": article.language_source, "author": article.author,
         "text": "\n\n".join(kept), "paragraphs_total": len(article.paragraphs), "paragraphs_kept": len(kept),
         "duplicate_of_article": dup_article, "charset": article.charset,
         "source_file": article.source_file, "source_record": article.source_record,
