@@ -152,6 +152,7 @@ class OutputConfig(_Strict):
     shards: int = Field(default=1, ge=1, le=10_000)
     row_group_rows: int = Field(default=50_000, ge=1_000)
     compression: Literal["zstd", "snappy", "gzip", "none"] = "zstd"
+    partition_by: Literal["none", "month"] = "none"  # month: articles/published_month=YYYY-MM/ (Hive style)
 
 
 class LanguageConfig(_Strict):

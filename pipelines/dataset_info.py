@@ -13,6 +13,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+from transforms.records import STATUSES
+
 EXIT_USAGE = 2
 
 
@@ -66,7 +68,7 @@ def summary_lines(report: dict, success: dict, directory: str) -> list[str]:
         f"  records in {_n(r['in'])}: articles written {_n(r['articles_written'])}, without kept paragraphs "
         f"{_n(r['articles_without_kept_paragraphs'])}, flagged copies {_n(r['articles_flagged_duplicate'])}, "
         f"rejected {_n(r['rejected'])}",
-        f"  paragraphs in {_n(p['in'])}: {_join(p['by_status'])}",
+        f"  paragraphs in {_n(p['in'])}: {_join({s: p['by_status'].get(s, 0) for s in STATUSES})}",
         f"  removed by reason: {_join(p['dropped_by_reason'])}",
         f"  rejected by reason: {_join(r['rejected_by_reason'])}",
         f"  clusters {_n(c['count'])}, largest {_n(c['largest'])} paragraphs",

@@ -40,3 +40,13 @@ def write_config(tmp_path: Path, text: str) -> Path:
     p = tmp_path / "config.yaml"
     p.write_text(text, encoding="utf-8")
     return p
+
+
+@pytest.fixture(scope="session")
+def bbc_dataset(tmp_path_factory) -> Path:
+    """One default-config run over the whole BBC corpus, shared by the report/card/inspect tests."""
+    data = data_dir()
+    out = tmp_path_factory.mktemp("bbc_dataset") / "bbc"
+    assert run_newsetl("run", "--input", data / "bbc-news-fulltext" / "bbc" / "*" / "*.txt", "--output", out,
+                       "--progress-every", "0") == 0
+    return out

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+from transforms.records import STATUSES
 from transforms.write.core import ARTICLES_SCHEMA, PARAGRAPHS_SCHEMA, REJECTS_SCHEMA
 
 TABLE_SCHEMAS = {"articles": ARTICLES_SCHEMA, "paragraphs": PARAGRAPHS_SCHEMA, "rejects": REJECTS_SCHEMA}
@@ -103,7 +104,7 @@ def render_card(report: dict, manifest: dict, name: str) -> str:
         "## What Was Removed and Why", "",
         "| paragraph status | paragraphs | meaning |", "|---|---:|---|",
     ]
-    out += [f"| {s} | {n:,} | {STATUS_MEANING.get(s, '')} |" for s, n in p["by_status"].items()]
+    out += [f"| {s} | {p['by_status'].get(s, 0):,} | {STATUS_MEANING.get(s, '')} |" for s in STATUSES]
     out += ["", "| status:reason | paragraphs |", "|---|---:|"]
     out += [f"| {k} | {n:,} |" for k, n in p["dropped_by_reason"].items()] or ["| (none) | 0 |"]
     out += ["", "| rejected stage:reason | records |", "|---|---:|"]
