@@ -31,7 +31,7 @@ class ProgressWriter:
         self.directory, self.every_s = directory, every_s
         self.path = os.path.join(directory, f"{uuid.uuid4().hex}.json")
         self.files = self.records = self.bytes = 0
-        self._last = 0.0
+        self._last: float | None = None  # never written yet
 
     def add(self, path: str, records: int) -> None:
         """Count one finished input file with ``records`` records; flush if due."""
@@ -45,7 +45,7 @@ class ProgressWriter:
 
     def flush(self, force: bool = False) -> None:
         now = time.monotonic()
-        if not force and now - self._last < self.every_s:
+        if not force and self._last is not None and now - self._last < self.every_s:
             return
         self._last = now
         os.makedirs(self.directory, exist_ok=True)
