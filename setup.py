@@ -23,7 +23,7 @@ setup(
         "lingua-language-detector>=2.0,<3",  # offline language identification
     ],
     extras_require={
-        "test": ["pytest>=8,<10", "duckdb>=1.0,<3", "polars>=1.0,<3"],  # the output must open in these readers
+        "test": ["pytest>=8,<10", "duckdb>=1.0,<3", "polars>=1.0,<3", "pillow>=10,<14"],  # the output must open in these readers
         "bench": ["lxml>=5,<7"],  # Reuters-21578 SGML for the sample builder and make eval
     },
     entry_points={"console_scripts": ["newsetl=pipelines.cli:main"]},

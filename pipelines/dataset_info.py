@@ -158,12 +158,24 @@ def explain_lines(directory: str, article_id: str, width: int = 100) -> list[str
     return lines
 
 
-def inspect_main(argv: list[str]) -> int:
-    """``newsetl inspect DIR [--verify]``: returns the exit code (2: not a finished dataset)."""
+def inspect_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsetl inspect", description="Summary of a finished newsetl dataset.")
     parser.add_argument("directory")
     parser.add_argument("--verify", action="store_true", help="re-hash every file listed in _SUCCESS")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def explain_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsetl explain",
+                                     description="One article's paragraphs with each decision and what it duplicated.")
+    parser.add_argument("directory")
+    parser.add_argument("article_id")
+    return parser
+
+
+def inspect_main(argv: list[str]) -> int:
+    """``newsetl inspect DIR [--verify]``: returns the exit code (2: not a finished dataset)."""
+    args = inspect_parser().parse_args(argv)
     try:
         report, success = load_finished(args.directory)
     except DatasetError as err:
@@ -179,11 +191,7 @@ def inspect_main(argv: list[str]) -> int:
 
 def explain_main(argv: list[str]) -> int:
     """``newsetl explain DIR ARTICLE_ID``: returns the exit code (2: no dataset or no such article)."""
-    parser = argparse.ArgumentParser(prog="newsetl explain",
-                                     description="One article's paragraphs with each decision and what it duplicated.")
-    parser.add_argument("directory")
-    parser.add_argument("article_id")
-    args = parser.parse_args(argv)
+    args = explain_parser().parse_args(argv)
     try:
         load_finished(args.directory)
         lines = explain_lines(args.directory, args.article_id)
