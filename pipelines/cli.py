@@ -55,6 +55,8 @@ def _check_output(output: str, overwrite: bool, inputs: list[str]) -> Path:
     repaired = write_core.repair_interrupted_publish(output)
     if repaired:
         log.warning("restored %s from an interrupted publish (%s)", output, repaired)
+    for stale in write_core.remove_stale_staging(output):
+        log.warning("removed %s, left by a run that did not finish", stale)
     if out.exists() and not out.is_dir():
         raise UsageError(f"output {output} exists and is not a directory")
     if out.is_dir() and any(out.iterdir()) and not overwrite:
@@ -101,7 +103,7 @@ def run(argv: list[str]) -> int:
     except (ConfigError, UsageError) as err:
         print(f"newsetl: error: {err}", file=sys.stderr)
         return EXIT_USAGE
-    stamp = f"{int(time.time())}{os.getpid()}"
+    stamp = f"{int(time.time())}-{os.getpid()}"
     staging = out.with_name(f".{out.name}.staging-{stamp}")
     staging.mkdir(parents=True)
     started = time.monotonic()

@@ -35,10 +35,37 @@ class CsvConfig(_Strict):
     newline_escape: str | None = None  # e.g. "\\" in AG News, where a backslash stands for a newline
 
 
+def _codec(value: str | None) -> str | None:
+    """Validate an encoding name (None passes)."""
+    import codecs
+
+    if value is not None:
+        try:
+            codecs.lookup(value)
+        except LookupError as err:
+            raise ValueError(f"unknown encoding {value!r}") from err
+    return value
+
+
+class InputOverride(_Strict):
+    """Settings for the inputs whose path matches ``match``.
+
+    ``match`` is a glob (``fnmatch``) tried against the path relative to its input root and
+    against the path as given, e.g. ``"archive/*.csv"``. Only the keys written in the YAML
+    are applied; the first matching override wins.
+    """
+
+    match: str = Field(min_length=1)
+    encoding: str | None = None
+    fallback_encoding: str | None = None
+
+    _check_codecs = field_validator("encoding", "fallback_encoding")(classmethod(lambda cls, v: _codec(v)))
+
+
 class IngestConfig(_Strict):
     """How input files are read and mapped onto the Article record."""
 
-    format: Literal["auto", "jsonl", "csv", "text", "parquet"] = "auto"
+    format: Literal["auto", "jsonl", "csv", "text", "parquet", "reuters-sgml"] = "auto"
     # Article field -> input field name. Missing optional fields become null.
     fields: dict[str, str] = Field(default_factory=dict)
     paragraph_separator: str = Field(default=r"\n\s*\n", min_length=1)
@@ -48,6 +75,17 @@ class IngestConfig(_Strict):
     max_record_bytes: int = Field(default=10_000_000, gt=0)
     max_decompressed_bytes: int = Field(default=4_000_000_000, gt=0)
     duplicate_id_rule: Literal["first_by_source"] = "first_by_source"
+    per_input: tuple[InputOverride, ...] = ()  # e.g. an encoding for one old CSV
+
+    def for_file(self, path: str, rel_path: str) -> "IngestConfig":
+        """This config with the first matching ``per_input`` override applied (or unchanged)."""
+        import fnmatch
+
+        for override in self.per_input:
+            if fnmatch.fnmatchcase(rel_path, override.match) or fnmatch.fnmatchcase(path, override.match):
+                changes = {k: getattr(override, k) for k in override.model_fields_set - {"match"}}
+                return self.model_copy(update=changes)
+        return self
 
     @field_validator("fields")
     @classmethod
@@ -67,17 +105,7 @@ class IngestConfig(_Strict):
             raise ValueError(f"not a regular expression: {err}") from err
         return value
 
-    @field_validator("encoding", "fallback_encoding")
-    @classmethod
-    def _codec(cls, value: str | None) -> str | None:
-        import codecs
-
-        if value is not None:
-            try:
-                codecs.lookup(value)
-            except LookupError as err:
-                raise ValueError(f"unknown encoding {value!r}") from err
-        return value
+    _check_codecs = field_validator("encoding", "fallback_encoding")(classmethod(lambda cls, v: _codec(v)))
 
 
 class BoilerplateRule(_Strict):
@@ -113,6 +141,15 @@ class CleanConfig(_Strict):
     rules: tuple[BoilerplateRule, ...] = ()
     max_paragraph_chars: int = Field(default=1_000_000, gt=0)
     max_paragraphs_per_article: int = Field(default=5_000, gt=0)
+
+    @field_validator("rules")
+    @classmethod
+    def _unique_rule_names(cls, value: tuple[BoilerplateRule, ...]) -> tuple[BoilerplateRule, ...]:
+        names = [r.name for r in value]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"rule name(s) {repeated} used more than once (drops are counted by rule name)")
+        return value
 
 
 class DedupConfig(_Strict):

@@ -14,6 +14,7 @@ import textwrap
 from pathlib import Path
 
 from transforms.records import STATUSES
+from transforms.write.core import verify_manifest
 
 EXIT_USAGE = 2
 
@@ -80,20 +81,6 @@ def summary_lines(report: dict, success: dict, directory: str) -> list[str]:
     if docs:
         lines.append("  documents: " + ", ".join(docs))
     return lines
-
-
-def verify(directory: str, success: dict) -> list[str]:
-    """Re-hash every file listed in ``_SUCCESS``; returns the problems (empty when all match)."""
-    from transforms.write.core import sha256_file
-
-    problems = []
-    for f in success.get("files", []) + success.get("documents", []):
-        path = Path(directory, f["path"])
-        if not path.is_file():
-            problems.append(f"{f['path']}: missing")
-        elif sha256_file(str(path)) != f["sha256"]:
-            problems.append(f"{f['path']}: sha256 differs from _SUCCESS")
-    return problems
 
 
 def _dataset(directory: str, table: str):
@@ -183,7 +170,7 @@ def inspect_main(argv: list[str]) -> int:
         return EXIT_USAGE
     print("\n".join(summary_lines(report, success, args.directory)))
     if args.verify:
-        problems = verify(args.directory, success)
+        problems = verify_manifest(args.directory)
         print("  verify: " + ("every file matches _SUCCESS" if not problems else "; ".join(problems)))
         return 1 if problems else 0
     return 0

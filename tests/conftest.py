@@ -43,10 +43,15 @@ def write_config(tmp_path: Path, text: str) -> Path:
 
 
 @pytest.fixture(scope="session")
-def bbc_dataset(tmp_path_factory) -> Path:
-    """One default-config run over the whole BBC corpus, shared by the report/card/inspect tests."""
+def bbc_run(tmp_path_factory):
+    """One default-config run over the whole BBC corpus (2,225 articles), shared by tests."""
     data = data_dir()
-    out = tmp_path_factory.mktemp("bbc_dataset") / "bbc"
-    assert run_newsetl("run", "--input", data / "bbc-news-fulltext" / "bbc" / "*" / "*.txt", "--output", out,
-                       "--progress-every", "0") == 0
-    return out
+    out = tmp_path_factory.mktemp("bbc") / "out"
+    assert run_newsetl("run", "--input", data / "bbc-news-fulltext" / "bbc" / "*" / "*.txt", "--output", out) == 0
+    return data, out
+
+
+@pytest.fixture(scope="session")
+def bbc_dataset(bbc_run) -> Path:
+    """The output directory of the shared BBC run (report, card, inspect and reader tests)."""
+    return bbc_run[1]

@@ -31,6 +31,7 @@ FORMATS = {
     ".csv": "csv",
     ".txt": "text",
     ".parquet": "parquet",
+    ".sgm": "reuters-sgml",
 }
 DEFAULT_FIELDS = {
     "id": "id", "url": "url", "domain": "domain", "title": "title", "text": "text",
@@ -413,9 +414,15 @@ def read_jsonl(path: str, rel_path: str, compression: str | None, cfg) -> Iterat
         yield _reject(path, number + 1, offset, "truncated_or_corrupt_file", f"{type(err).__name__}: {err}", b"")
 
 
-def _decode_file(path, compression, cfg) -> tuple[str, str] | Reject:
-    with open_binary(path, compression, cfg.max_decompressed_bytes) as stream:
-        data = stream.read()
+def _decode_file(path, compression, cfg, record: int = -1) -> tuple[str, str] | Reject:
+    """Read and decode a whole file; damage, size limits and bad bytes come back as a Reject."""
+    try:
+        with open_binary(path, compression, cfg.max_decompressed_bytes) as stream:
+            data = stream.read()
+    except DecompressedSizeExceeded as err:
+        return _reject(path, record, -1, "decompressed_too_large", str(err), b"")
+    except _read_errors() as err:
+        return _reject(path, record, -1, "truncated_or_corrupt_file", f"{type(err).__name__}: {err}", b"")
     try:
         return decode(data, cfg.encoding, cfg.fallback_encoding)
     except UnicodeDecodeError as err:
@@ -426,14 +433,7 @@ def _decode_file(path, compression, cfg) -> tuple[str, str] | Reject:
 def read_csv(path: str, rel_path: str, compression: str | None, cfg) -> Iterator[Article | Reject]:
     """Yield one Article per CSV row. The file is decoded as a whole (CSV fields may span lines)."""
     mapper = RecordMapper(cfg)
-    try:
-        decoded = _decode_file(path, compression, cfg)
-    except DecompressedSizeExceeded as err:
-        yield _reject(path, -1, -1, "decompressed_too_large", str(err), b"")
-        return
-    except _read_errors() as err:
-        yield _reject(path, -1, -1, "truncated_or_corrupt_file", f"{type(err).__name__}: {err}", b"")
-        return
+    decoded = _decode_file(path, compression, cfg)
     if isinstance(decoded, Reject):
         yield decoded
         return
@@ -467,14 +467,7 @@ def read_csv(path: str, rel_path: str, compression: str | None, cfg) -> Iterator
 
 def read_text(path: str, rel_path: str, compression: str | None, cfg) -> Iterator[Article | Reject]:
     """One article a file: the headline on the first line, paragraphs separated by blank lines."""
-    try:
-        decoded = _decode_file(path, compression, cfg)
-    except DecompressedSizeExceeded as err:
-        yield _reject(path, 0, -1, "decompressed_too_large", str(err), b"")
-        return
-    except _read_errors() as err:
-        yield _reject(path, 0, -1, "truncated_or_corrupt_file", f"{type(err).__name__}: {err}", b"")
-        return
+    decoded = _decode_file(path, compression, cfg, record=0)
     if isinstance(decoded, Reject):
         yield decoded
         return
@@ -509,7 +502,29 @@ def read_parquet(path: str, rel_path: str, compression: str | None, cfg) -> Iter
         yield _reject(path, number + 1, -1, "truncated_or_corrupt_file", f"{type(err).__name__}: {err}", b"")
 
 
-READERS = {"jsonl": read_jsonl, "csv": read_csv, "text": read_text, "parquet": read_parquet}
+def read_reuters_sgml(path: str, rel_path: str, compression: str | None, cfg) -> Iterator[Article | Reject]:
+    """Reuters-21578 ``reut2-NNN.sgm[.gz]``: one article per story with a body (own id ``NEWID<n>``).
+
+    Stories without a ``<BODY>`` are rejected with reason ``missing_text``.
+    """
+    from transforms.ingest.reuters import stories
+
+    decoded = _decode_file(path, compression, cfg)
+    if isinstance(decoded, Reject):
+        yield decoded
+        return
+    text, charset = decoded
+    mapper = RecordMapper(cfg)
+    for number, record, excerpt in stories(text):
+        if record is None:
+            yield _reject(path, number, -1, "missing_text", "the story has no <BODY>", excerpt)
+            continue
+        result = mapper.to_article(record, path, rel_path, number, charset)
+        yield _reject(path, number, -1, result, "unusable story", excerpt) if isinstance(result, str) else result
+
+
+READERS = {"jsonl": read_jsonl, "csv": read_csv, "text": read_text, "parquet": read_parquet,
+           "reuters-sgml": read_reuters_sgml}
 
 
 def read_file(path: str, root: str, cfg) -> Iterator[Article | Reject]:
@@ -528,7 +543,13 @@ def read_file(path: str, root: str, cfg) -> Iterator[Article | Reject]:
     except ValueError as err:
         yield _reject(path, -1, -1, "unknown_format", str(err), b"")
         return
+    rel_path = relative_path(path, root)
+    produced = False
     try:
-        yield from READERS[fmt](path, relative_path(path, root), compression, cfg)
+        for item in READERS[fmt](path, rel_path, compression, cfg.for_file(path, rel_path)):
+            produced = True
+            yield item
+        if not produced:  # a file with no records at all is shown, not passed over
+            yield _reject(path, -1, 0, "empty_file", "the file holds no records", b"")
     except OSError as err:
         yield _reject(path, -1, -1, "unreadable_file", f"{type(err).__name__}: {err}", b"")

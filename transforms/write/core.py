@@ -2,10 +2,13 @@
 the reconciled run report and the crash-safe publish step (no Beam import)."""
 from __future__ import annotations
 
+import ctypes
+import errno
 import hashlib
 import json
 import os
 import shutil
+import signal
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -155,6 +158,7 @@ def write_shard(directory: str, table: str, shard: int, shards: int, rows, outpu
     pq.write_table(tbl, path, row_group_size=output_cfg.row_group_rows,
                    compression=None if output_cfg.compression == "none" else output_cfg.compression,
                    write_statistics=True, store_schema=True)
+    kill_point("write:shard")
     return path, len(rows)
 
 
@@ -259,23 +263,123 @@ def manifest(directory: str) -> dict:
     return {"files": files}
 
 
+def verify_manifest(directory: str) -> list[str]:
+    """Check a published dataset against its ``_SUCCESS`` manifest.
+
+    Returns:
+        Problems found (empty when every listed file exists with its row count and sha256):
+        a missing ``_SUCCESS`` reports the dataset as unfinished.
+    """
+    success = Path(directory, "_SUCCESS")
+    if not success.is_file():
+        return [f"{directory}: no _SUCCESS (unfinished or not a newsetl dataset)"]
+    problems = []
+    listed = json.loads(success.read_text(encoding="utf-8"))
+    for entry in listed["files"] + listed.get("documents", []):  # documents: report.json/.html, README.md
+        f = Path(directory, entry["path"])
+        if not f.is_file():
+            problems.append(f"{entry['path']}: missing")
+        elif sha256_file(str(f)) != entry["sha256"]:
+            problems.append(f"{entry['path']}: sha256 differs")
+        elif "rows" in entry and pq.ParquetFile(f).metadata.num_rows != entry["rows"]:
+            problems.append(f"{entry['path']}: row count differs")
+    return problems
+
+
+KILL_ENV = "NEWSETL_TEST_KILL_AT"
+NO_EXCHANGE_ENV = "NEWSETL_TEST_NO_EXCHANGE"
+
+
+def kill_point(name: str) -> None:
+    """Test hook: SIGKILL this process here when ``$NEWSETL_TEST_KILL_AT`` equals ``name``.
+
+    Points: ``write:shard`` (after a shard file is written), ``publish:before-swap``,
+    ``publish:after-swap`` and ``publish:between-renames`` (the fallback without an exchange).
+    """
+    if os.environ.get(KILL_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def exchange(a: str, b: str) -> bool:
+    """Atomically swap two directories (Linux ``renameat2(RENAME_EXCHANGE)``, kernel >= 3.15).
+
+    Returns:
+        True when swapped; False when the C library or the file system does not support it.
+
+    Raises:
+        OSError: for any other failure (permissions, a missing path).
+    """
+    if os.environ.get(NO_EXCHANGE_ENV):  # test hook: take the two-rename fallback
+        return False
+    try:
+        fn = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    at_fdcwd, rename_exchange = -100, 2
+    if fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), b)
+
+
 def publish(staging: str, output: str) -> None:
     """Move a finished staging directory into place (local file systems).
 
     ``_SUCCESS`` is written into the staging directory before this is called, so the published
-    directory is complete the moment it appears. Sequence: rename ``output`` (if any) to a
-    ``.<name>.old-*`` sibling, rename staging to ``output``, delete the old copy. A crash between
-    the two renames leaves no ``output`` and a complete ``.old`` copy, which
+    directory is complete the moment it appears. Where the kernel and file system support it,
+    staging and ``output`` are swapped in one atomic ``renameat2(RENAME_EXCHANGE)``: ``output``
+    holds the complete old or the complete new dataset at every instant, and the old copy (now
+    under the staging name) is deleted afterwards. Elsewhere: rename ``output`` to a
+    ``.<name>.old-*`` sibling, rename staging to ``output``, delete the old copy; a crash
+    between the two renames leaves no ``output`` and a complete ``.old`` copy, which
     :func:`repair_interrupted_publish` restores on the next run.
     """
     out = Path(output)
-    old = None
     if out.exists():
-        old = out.with_name(f".{out.name}.old-{Path(staging).name.rsplit('-', 1)[-1]}")
+        kill_point("publish:before-swap")
+        if exchange(staging, output):
+            kill_point("publish:after-swap")
+            shutil.rmtree(staging, ignore_errors=True)
+            return
+        old = out.with_name(f".{out.name}.old-{Path(staging).name.split('.staging-', 1)[-1]}")
         os.replace(out, old)
-    os.replace(staging, out)
-    if old is not None:
+        kill_point("publish:between-renames")
+        os.replace(staging, out)
         shutil.rmtree(old, ignore_errors=True)
+        return
+    os.replace(staging, out)
+
+
+def remove_stale_staging(output: str) -> list[str]:
+    """Delete ``.<name>.staging-<time>-<pid>`` siblings of ``output`` left by runs that died.
+
+    A staging directory whose process is still running (another run) is left alone.
+
+    Returns:
+        The removed paths.
+    """
+    out = Path(output)
+    removed = []
+    for d in sorted(out.parent.glob(f".{out.name}.staging-*")):
+        pid = d.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and _alive(int(pid)):
+            continue
+        shutil.rmtree(d, ignore_errors=True)
+        removed.append(str(d))
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def repair_interrupted_publish(output: str) -> str | None:

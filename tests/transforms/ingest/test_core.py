@@ -166,3 +166,26 @@ def test_directory_symlink_loop_not_followed(tmp_path):
     (tmp_path / "a.jsonl").write_text("{}")
     (tmp_path / "loop").symlink_to(tmp_path)
     assert core.expand_inputs([str(tmp_path)]) == [(str(tmp_path / "a.jsonl"), str(tmp_path))]
+
+
+def test_per_input_encoding_for_one_old_csv(tmp_path):
+    """The header and the rows carry é, ß, ü and 0x80/0x93/0x94; only old/*.csv is windows-1252."""
+    raw = "r\xe9sum\xe9,text\nCaf\xe9 \x80 news,\x93Gro\xdfe\x94 M\xfcnchen\n".encode("latin-1")
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "w.csv").write_bytes(raw)
+    (tmp_path / "new.csv").write_bytes(raw)
+    per_input = [{"match": "old/*.csv", "encoding": "windows-1252"}]
+    kwargs = dict(fields={"title": "résumé"}, fallback_encoding=None, per_input=per_input)
+    arts, rejects = read_all(tmp_path / "old" / "w.csv", root=tmp_path, **kwargs)
+    assert rejects == []
+    assert (arts[0].title, arts[0].paragraphs, arts[0].charset) == ("Café € news", ("“Große” München",), "windows-1252")
+    arts, rejects = read_all(tmp_path / "new.csv", root=tmp_path, **kwargs)  # no override, no fallback
+    assert arts == []
+    assert [(r.source_file, r.reason, r.byte_offset) for r in rejects] == [(str(tmp_path / "new.csv"), "undecodable", 1)]
+
+
+@pytest.mark.parametrize("name", ["e.jsonl", "e.jsonl.gz", "e.jsonl.zst", "e.jsonl.bz2"])
+def test_empty_file_is_a_dead_letter(tmp_path, name):
+    (tmp_path / name).write_bytes(b"")
+    arts, rejects = read_all(tmp_path / name)
+    assert arts == [] and [(r.reason, r.source_file) for r in rejects] == [("empty_file", str(tmp_path / name))]
