@@ -26,9 +26,10 @@ setup(
         "charset-normalizer>=3.3,<4",  # charset detection when a page declares none
         "courlan>=1.3,<2",  # URL normalisation for canonical-URL capture grouping
         "brotli>=1.1,<2",  # Content-Encoding: br bodies in WARC records
+        "lingua-language-detector>=2.0,<3",  # offline language identification
     ],
     extras_require={
-        "test": ["pytest>=8,<10"],
+        "test": ["pytest>=8,<10", "duckdb>=1.0,<3", "polars>=1.0,<3", "pillow>=10,<14"],  # readers of the output; screenshot check
         "bench": [],
     },
     entry_points={"console_scripts": ["newsetl=pipelines.cli:main"]},

@@ -190,6 +190,40 @@ class OutputConfig(_Strict):
     shards: int = Field(default=1, ge=1, le=10_000)
     row_group_rows: int = Field(default=50_000, ge=1_000)
     compression: Literal["zstd", "snappy", "gzip", "none"] = "zstd"
+    partition_by: Literal["none", "month"] = "none"  # month: articles/published_month=YYYY-MM/ (Hive style)
+
+
+class LanguageConfig(_Strict):
+    """Language identification (lingua, offline) and the optional language filter.
+
+    ``languages``: candidate ISO 639-1 codes lingua chooses from; ``keep``: when non-empty,
+    articles in other languages become rejects ``language_filtered``; ``keep_unknown``: whether
+    an article whose language is not known passes that filter.
+    """
+
+    detect: bool = True
+    languages: tuple[str, ...] = ("ar", "de", "en", "es", "fa", "fr", "hi", "id", "it", "ja",
+                                  "ko", "nl", "pl", "pt", "ru", "sv", "tr", "uk", "vi", "zh")
+    low_accuracy: bool = True
+    sample_chars: int = Field(default=1000, ge=50, le=100_000)
+    keep: tuple[str, ...] = ()
+    keep_unknown: bool = True
+
+    @field_validator("languages", "keep")
+    @classmethod
+    def _iso_codes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        from transforms.language.core import check_codes
+
+        bad = check_codes(value)
+        if bad:
+            raise ValueError(f"unknown ISO 639-1 language code(s) {bad}")
+        return value
+
+    @model_validator(mode="after")
+    def _some_languages(self) -> "LanguageConfig":
+        if self.detect and len(self.languages) < 2:
+            raise ValueError("detect needs at least 2 candidate languages")
+        return self
 
 
 class NewsetlConfig(_Strict):
@@ -197,6 +231,7 @@ class NewsetlConfig(_Strict):
 
     ingest: IngestConfig = IngestConfig()
     clean: CleanConfig = CleanConfig()
+    language: LanguageConfig = LanguageConfig()
     dedup: DedupConfig = DedupConfig()
     output: OutputConfig = OutputConfig()
 

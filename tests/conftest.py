@@ -49,3 +49,9 @@ def bbc_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("bbc") / "out"
     assert run_newsetl("run", "--input", data / "bbc-news-fulltext" / "bbc" / "*" / "*.txt", "--output", out) == 0
     return data, out
+
+
+@pytest.fixture(scope="session")
+def bbc_dataset(bbc_run) -> Path:
+    """The output directory of the shared BBC run (report, card, inspect and reader tests)."""
+    return bbc_run[1]

@@ -56,6 +56,7 @@ class Article:
         extra: field name -> value for mapped optional fields such as author.
         capture: for a web capture (WARC/ARC response), ``(WARC-Date in µs since the epoch or
             -1, sha1 hex of the body)``: the capture-selection key; empty for other inputs.
+        language_source: where ``language`` came from: ``input``, ``lingua`` or None.
     """
 
     article_id: str
@@ -72,6 +73,7 @@ class Article:
     rule_drops: tuple[tuple[int, str], ...] = ()
     inline_removals: tuple[tuple[str, int], ...] = ()
     capture: tuple = ()
+    language_source: str | None = None  # "input" (the dump's) or "lingua" (detected); None: unknown
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ ARTICLES_SCHEMA = pa.schema([
     pa.field("title", pa.large_string()),
     pa.field("published", UTC_US),
     pa.field("language", pa.string()),
+    pa.field("language_source", pa.string()),
     pa.field("author", pa.string()),
     pa.field("text", pa.large_string(), nullable=False),
     pa.field("paragraphs_total", pa.int32(), nullable=False),
@@ -98,7 +99,8 @@ def article_rows(article: Article, decisions: list[ParagraphDecision], dup_artic
         return None, paragraphs
     row = {
         "article_id": article.article_id, "url": article.url, "domain": article.domain, "title": article.title,
-        "published": _ts(article.published_us), "language": article.language, "author": article.author,
+        "published": _ts(article.published_us), "language": article.language,
+        "language_source": article.language_source, "author": article.author,
         "text": "\n\n".join(kept), "paragraphs_total": len(article.paragraphs), "paragraphs_kept": len(kept),
         "duplicate_of_article": dup_article, "charset": article.charset,
         "source_file": article.source_file, "source_record": article.source_record,
@@ -117,22 +119,41 @@ def shard_of(row: dict, table: str, shards: int) -> int:
     return xxhash.xxh64_intdigest(str(row[first]).encode("utf-8")) % shards
 
 
+PARTITION_COLUMN = "published_month"
+UNKNOWN_MONTH = "unknown"
+
+
+def partition_of(row: dict, table: str, output_cfg) -> str | None:
+    """Hive partition directory of a row (``published_month=YYYY-MM``), or None when unpartitioned.
+
+    Only ``articles`` is partitioned (``output.partition_by: month``); an article without a
+    publication time goes to ``published_month=unknown``.
+    """
+    if getattr(output_cfg, "partition_by", "none") != "month" or table != "articles":
+        return None
+    published = row["published"]
+    return f"{PARTITION_COLUMN}={published.strftime('%Y-%m') if published is not None else UNKNOWN_MONTH}"
+
+
 def sort_key(row: dict, table: str) -> tuple:
     return tuple((row[c] is None, row[c] if row[c] is not None else "") for c in TABLES[table][1])
 
 
-def write_shard(directory: str, table: str, shard: int, shards: int, rows, output_cfg) -> tuple[str, int]:
+def write_shard(directory: str, table: str, shard: int, shards: int, rows, output_cfg,
+                partition: str | None = None) -> tuple[str, int]:
     """Write one shard file with the table's explicit schema, rows sorted by the table's key.
 
-    Same rows in any order give a byte-identical file.
+    Same rows in any order give a byte-identical file. ``partition`` (from :func:`partition_of`)
+    puts the file in that Hive partition directory under the table.
 
     Returns:
         ``(path, row count)``.
     """
     schema = TABLES[table][0]
     rows = sorted(rows, key=lambda r: sort_key(r, table))
-    os.makedirs(os.path.join(directory, table), exist_ok=True)
-    path = os.path.join(directory, table, f"part-{shard:05d}-of-{shards:05d}.parquet")
+    folder = os.path.join(directory, table, *([partition] if partition else []))
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, f"part-{shard:05d}-of-{shards:05d}.parquet")
     tbl = pa.Table.from_pylist(rows, schema=schema)
     pq.write_table(tbl, path, row_group_size=output_cfg.row_group_rows,
                    compression=None if output_cfg.compression == "none" else output_cfg.compression,
@@ -145,12 +166,12 @@ def ensure_tables(directory: str, output_cfg) -> None:
     """Give every table directory at least one (possibly empty) file, so readers find the schema."""
     for table in TABLES:
         d = os.path.join(directory, table)
-        if not os.path.isdir(d) or not any(n.endswith(".parquet") for n in os.listdir(d)):
+        if not os.path.isdir(d) or not any(Path(d).rglob("*.parquet")):
             write_shard(directory, table, 0, 1, [], output_cfg)
 
 
 def read_table(directory: str, table: str) -> pa.Table:
-    files = sorted(Path(directory, table).glob("*.parquet"))
+    files = sorted(Path(directory, table).rglob("*.parquet"))
     return pa.concat_tables([pq.read_table(f) for f in files]) if files else TABLES[table][0].empty_table()
 
 
@@ -236,8 +257,8 @@ def manifest(directory: str) -> dict:
     """Files (relative path, rows, bytes, sha256) of the dataset tables, for ``_SUCCESS``."""
     files = []
     for table in ("articles", "paragraphs", "rejects"):
-        for f in sorted(Path(directory, table).glob("*.parquet")):
-            files.append({"path": f"{table}/{f.name}", "rows": pq.ParquetFile(f).metadata.num_rows,
+        for f in sorted(Path(directory, table).rglob("*.parquet")):
+            files.append({"path": f.relative_to(directory).as_posix(), "rows": pq.ParquetFile(f).metadata.num_rows,
                           "bytes": f.stat().st_size, "sha256": sha256_file(str(f))})
     return {"files": files}
 
@@ -253,13 +274,14 @@ def verify_manifest(directory: str) -> list[str]:
     if not success.is_file():
         return [f"{directory}: no _SUCCESS (unfinished or not a newsetl dataset)"]
     problems = []
-    for entry in json.loads(success.read_text(encoding="utf-8"))["files"]:
+    listed = json.loads(success.read_text(encoding="utf-8"))
+    for entry in listed["files"] + listed.get("documents", []):  # documents: report.json/.html, README.md
         f = Path(directory, entry["path"])
         if not f.is_file():
             problems.append(f"{entry['path']}: missing")
         elif sha256_file(str(f)) != entry["sha256"]:
             problems.append(f"{entry['path']}: sha256 differs")
-        elif pq.ParquetFile(f).metadata.num_rows != entry["rows"]:
+        elif "rows" in entry and pq.ParquetFile(f).metadata.num_rows != entry["rows"]:
             problems.append(f"{entry['path']}: row count differs")
     return problems
 
