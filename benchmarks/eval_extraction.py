@@ -10,6 +10,8 @@ with trafilatura alone (same process, same pages).
    and recall, F1 of the means), implemented here from its definition.
 2. trafilatura's news evaluation subset (96 pages): share of must-contain snippets found and of
    must-not-contain snippets absent (white space collapsed on both sides).
+   An ablation, ``newsetl_keeping_within_repeats``, scores newsetl's output as if paragraphs
+   repeated inside one article (other than the headline) had been kept.
 3. The one-site boilerplate case (benchmarks/web_cases.py): real benchmark pages made into one
    site with a promo paragraph and a newsletter box injected into the article body, written
    into a WARC file: on how many pages each injected text survives.
@@ -106,6 +108,20 @@ def newsetl_texts(inputs: list[str], workdir: Path, name: str) -> tuple[dict[str
     return texts, seconds, json.loads((out / "report.json").read_text())
 
 
+def with_within_repeats(out: Path) -> dict[str, str]:
+    """Ablation: each article's text as if within-article duplicates of body paragraphs were kept
+    (kept paragraphs plus ``duplicate_within`` ones not pointing at the title), by source file name."""
+    names = {r["article_id"]: Path(r["source_file"]).name
+             for r in pq.read_table(out / "articles", columns=["article_id", "source_file"]).to_pylist()}
+    rows = pq.read_table(out / "paragraphs", columns=["article_id", "index", "text", "status", "duplicate_of"]).to_pylist()
+    keep: dict[str, list[tuple[int, str]]] = {}
+    for r in rows:
+        repeat = r["status"] == "duplicate_within" and not r["duplicate_of"].endswith("/0")
+        if r["article_id"] in names and r["index"] > 0 and (r["status"] == "kept" or repeat):
+            keep.setdefault(names[r["article_id"]], []).append((r["index"], r["text"]))
+    return {name: "\n\n".join(t for _, t in sorted(paras)) for name, paras in keep.items()}
+
+
 def _mean(values) -> float:
     values = list(values)
     return round(sum(values) / len(values), 4) if values else 0.0
@@ -114,7 +130,9 @@ def _mean(values) -> float:
 def eval_scrapinghub(data: Path, workdir: Path) -> dict:
     pages = web_cases.scrapinghub_pages(data)
     texts, seconds, report = newsetl_texts([str(data / web_cases.SCRAPINGHUB / "html")], workdir, "scrapinghub")
-    predictions = {"newsetl": [texts.get(f"{key}.html.gz", "") for key, _, _ in pages]}
+    ablation = with_within_repeats(workdir / "scrapinghub")
+    predictions = {"newsetl": [texts.get(f"{key}.html.gz", "") for key, _, _ in pages],
+                   "newsetl_keeping_within_repeats": [ablation.get(f"{key}.html.gz", "") for key, _, _ in pages]}
     result = {"pages": len(pages)}
     for name, options in BASELINES.items():
         start = time.perf_counter()
@@ -203,7 +221,7 @@ def main(argv=None) -> None:
     sh, sn, bp = results["scrapinghub"], results["snippets"], results["one_site_boilerplate"]
     names = ("newsetl", *BASELINES)
     print(f"scrapinghub ({sh['pages']} pages)  | precision | recall | F1     | pages higher / lower F1 than newsetl | upstream 4-gram P / R / F1")
-    for name in names:
+    for name in (*names, "newsetl_keeping_within_repeats"):
         r, u = sh[name], sh[name]["upstream_4gram"]
         versus = f"{r['pages_better_f1_than_newsetl']} / {r['pages_worse_f1_than_newsetl']}"
         print(f"  {name:<27}| {r['precision']:.4f}    | {r['recall']:.4f} | {r['f1']:.4f} | {versus:<36} "
