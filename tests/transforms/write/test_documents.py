@@ -98,3 +98,15 @@ def test_report_html_is_self_contained_and_shows_the_counts(bbc_dataset):
     assert f'id="card-paragraphs-in">{report["paragraphs"]["in"]:,}<' in html
     assert html.count("<svg") >= 5
     assert "Clark Boyd is technology correspondent" in html
+
+
+def test_documents_render_the_same_from_report_json(bbc_dataset):
+    """report.json (keys sorted as text) gives back the very report.html and card of the run."""
+    from transforms.write.card import render_card
+    from transforms.write.report_html import render_html
+
+    report = _report(bbc_dataset)
+    success = json.loads((bbc_dataset / "_SUCCESS").read_text())
+    assert render_html(report) == (bbc_dataset / "report.html").read_text(encoding="utf-8")
+    assert render_card(report, {"files": success["files"]}, bbc_dataset.name) == \
+        (bbc_dataset / "README.md").read_text(encoding="utf-8")
