@@ -110,14 +110,15 @@ def evaluate(name: str, records: list[dict], runs, workdir: Path) -> list[dict]:
         kept_with_kept = [k for k in with_dup if status[k] == "kept" and any(status[o] == "kept" for o in neighbours[k])]
         dropped = [r for r in rows if r["paragraph_id"] in sets and r["status"] in ("duplicate_within", "duplicate_across")]
         text = {r["paragraph_id"]: r["text"] for r in rows}
-        bad = [r for r in dropped if not (r["duplicate_of"] in sets and jaccard(sets[r["paragraph_id"]], sets[r["duplicate_of"]]) >= t)]
+        def target(pid):  # the duplicate_of paragraph's shingles, also when it is under 8 words
+            return sets[pid] if pid in sets else frozenset(shingles(matching_form(text.get(pid, "")), 5, 5))
+
+        bad = [r for r in dropped if not (r["duplicate_of"] and jaccard(sets[r["paragraph_id"]], target(r["duplicate_of"])) >= t)]
         good = len(dropped) - len(bad)
         imprecise = defaultdict(int)
         for r in bad:
             if r["reason"] == "exact_article":
                 imprecise["exact_article (same article text, other paragraph breaks)"] += 1
-            elif r["duplicate_of"] not in sets:
-                imprecise["duplicate_of shorter than 8 words (not scored)"] += 1
             else:
                 imprecise["below threshold"] += 1
         results.append({

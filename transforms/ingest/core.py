@@ -342,8 +342,12 @@ class RecordMapper:
         """Return the Article, or a reject reason string when the record is unusable."""
         if not isinstance(record, dict):
             return "not_an_object"
-        text = self.get(record, "text")
-        if text is None or not isinstance(text, str):
+        raw_text = record.get(self.fields["text"])
+        if isinstance(raw_text, (list, tuple)) and raw_text and all(isinstance(t, str) for t in raw_text):
+            paragraphs = tuple(p for t in raw_text for p in split_paragraphs(t, self.cfg.paragraph_separator))
+        elif isinstance(raw_text, str):
+            paragraphs = split_paragraphs(raw_text, self.cfg.paragraph_separator)
+        else:
             return "missing_text"
         own_id = self.get(record, "id")
         url = self.get(record, "url")
@@ -360,7 +364,7 @@ class RecordMapper:
             published_us=parse_published(self.get(record, "published")),
             language=str(language) if language is not None else None,
             author=str(author) if author is not None else None,
-            paragraphs=split_paragraphs(text, self.cfg.paragraph_separator),
+            paragraphs=paragraphs,
             charset=charset,
             source_file=source_file,
             source_record=number,
@@ -439,30 +443,56 @@ def read_csv(path: str, rel_path: str, compression: str | None, cfg) -> Iterator
         return
     text, charset = decoded
     csv.field_size_limit(max(cfg.max_record_bytes, 131072))  # the module's 128 KiB default is too small
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=cfg.csv.delimiter)
+    rows = csv_rows(text, cfg.csv.delimiter)
     columns = list(cfg.csv.columns) if cfg.csv.columns else None
+    if cfg.csv.header:
+        header = next((row for row, _, _ in rows if row is not None), None)
+        if columns is None:
+            columns = header
+    if not columns:
+        yield _reject(path, -1, 0, "no_columns", "CSV has no header and ingest.csv.columns is not set", text[:200])
+        return
     number = -1
-    try:
-        if cfg.csv.header:
-            header = next(reader, None)
-            if columns is None:
-                columns = header
-        if not columns:
-            yield _reject(path, -1, 0, "no_columns", "CSV has no header and ingest.csv.columns is not set", text[:200])
+    for row, line, excerpt in rows:
+        number += 1
+        if row is None:
+            yield _reject(path, number, -1, "invalid_csv", f"line {line}: {excerpt[0]}", excerpt[1])
+            continue
+        if not row:
+            continue
+        if len(row) != len(columns):
+            yield _reject(path, number, -1, "wrong_column_count", f"line {line}: {len(row)} columns, expected {len(columns)}", ",".join(row))
+            continue
+        if cfg.csv.newline_escape:
+            row = [v.replace(cfg.csv.newline_escape, "\n") for v in row]
+        result = mapper.to_article(dict(zip(columns, row)), path, rel_path, number, charset)
+        yield _reject(path, number, -1, result, "row has no text column", ",".join(row)) if isinstance(result, str) else result
+
+
+def csv_rows(text: str, delimiter: str) -> Iterator[tuple[list[str] | None, int, tuple[str, str] | None]]:
+    """Parse CSV text with the ``csv`` module in strict mode, recovering from broken records.
+
+    A quote left open would otherwise swallow every following row into one field. In strict
+    mode the parser raises instead; the record that started on that line is given back as
+    broken and parsing resumes on the next physical line.
+
+    Yields:
+        ``(row, 1-based line where the record starts, None)`` or
+        ``(None, line, (error message, first 200 characters of the broken line))``.
+    """
+    lines = text.splitlines(keepends=True)
+    start = 0
+    while start < len(lines):
+        reader = csv.reader(io.StringIO("".join(lines[start:]), newline=""), delimiter=delimiter, strict=True)
+        consumed = 0
+        try:
+            for row in reader:
+                yield row, start + consumed + 1, None
+                consumed = reader.line_num
             return
-        for row in reader:
-            number += 1
-            if not row:
-                continue
-            if len(row) != len(columns):
-                yield _reject(path, number, -1, "wrong_column_count", f"{len(row)} columns, expected {len(columns)}", ",".join(row))
-                continue
-            if cfg.csv.newline_escape:
-                row = [v.replace(cfg.csv.newline_escape, "\n") for v in row]
-            result = mapper.to_article(dict(zip(columns, row)), path, rel_path, number, charset)
-            yield _reject(path, number, -1, result, "row has no text column", ",".join(row)) if isinstance(result, str) else result
-    except csv.Error as err:
-        yield _reject(path, number + 1, -1, "invalid_csv", str(err), b"")
+        except csv.Error as err:
+            yield None, start + consumed + 1, (str(err), lines[start + consumed][:EXCERPT_CHARS])
+            start += consumed + 1
 
 
 def read_text(path: str, rel_path: str, compression: str | None, cfg) -> Iterator[Article | Reject]:

@@ -189,3 +189,19 @@ def test_empty_file_is_a_dead_letter(tmp_path, name):
     (tmp_path / name).write_bytes(b"")
     arts, rejects = read_all(tmp_path / name)
     assert arts == [] and [(r.reason, r.source_file) for r in rejects] == [("empty_file", str(tmp_path / name))]
+
+
+def test_csv_quote_left_open_does_not_swallow_the_rows_after_it(tmp_path):
+    (tmp_path / "u.csv").write_text('title,text\nA,"first ok"\nB,"broken start\nC,third row\nD,"multi\nline ok"\nE,"x"y\nF,last\n')
+    items = list(core.read_file(str(tmp_path / "u.csv"), str(tmp_path), cfg()))
+    got = [(i.title, i.paragraphs) if isinstance(i, Article) else (i.reason, i.source_record, i.detail.split(":")[0]) for i in items]
+    assert got == [("A", ("first ok",)), ("invalid_csv", 1, "line 3"), ("C", ("third row",)), ("D", ("multi\nline ok",)),
+                   ("invalid_csv", 4, "line 7"), ("F", ("last",))]
+
+
+def test_text_as_a_list_of_paragraphs(tmp_path):
+    rows = [{"id": "l", "text": ["First para.", "Second\n\nand third."]}, {"id": "n", "text": [1, 2]}, {"id": "e", "text": []}]
+    (tmp_path / "l.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    arts, rejects = read_all(tmp_path / "l.jsonl")
+    assert [(a.article_id, a.paragraphs) for a in arts] == [("l", ("First para.", "Second", "and third."))]
+    assert [(r.source_record, r.reason) for r in rejects] == [(1, "missing_text"), (2, "missing_text")]
