@@ -6,6 +6,8 @@ import apache_beam as beam
 from transforms.clean.transforms import CleanArticles
 from transforms.dedup.transforms import AssembleArticles, DedupAcrossArticles, DedupWithinArticle
 from transforms.ingest.transforms import ReadArticles
+from transforms.language.transforms import IdentifyLanguage
+from transforms.progress.transforms import ReportProgress
 from transforms.write.transforms import WriteDataset
 
 
@@ -20,8 +22,12 @@ def build(pipeline: beam.Pipeline, files, config, staging: str) -> None:
     """
     read = pipeline | "ReadArticles" >> ReadArticles(files, config.ingest)
     # -> articles: Article; rejects: Reject; tally: (source_file, records)
-    articles = read["articles"] | "CleanArticles" >> CleanArticles(config.clean)
+    _ = read["tally"] | "ReportProgress" >> ReportProgress(f"{staging}/_progress")  # side branch: progress files
+    cleaned = read["articles"] | "CleanArticles" >> CleanArticles(config.clean)
     # -> Article (cleaned)
+    language = cleaned | "IdentifyLanguage" >> IdentifyLanguage(config.language)
+    articles = language["articles"]  # -> Article (language set; the filter's drops are rejects)
+    rejects = (read["rejects"], language["rejects"]) | "MergeRejects" >> beam.Flatten()
     within = articles | "DedupWithinArticle" >> DedupWithinArticle(config.clean, config.dedup)
     # -> candidates: Candidate; decisions: (article_id, [ParagraphDecision]); paragraphs: int
     domain_totals = (
@@ -43,4 +49,4 @@ def build(pipeline: beam.Pipeline, files, config, staging: str) -> None:
     )
     records_in = read["tally"] | "RecordTally" >> beam.Map(lambda kv: {"kind": "records", "key": kv[0], "count": kv[1]})
     tally = (records_in, paragraphs_in) | "MergeTally" >> beam.Flatten()
-    {"assembled": assembled, "rejects": read["rejects"], "tally": tally} | "WriteDataset" >> WriteDataset(staging, config.output)
+    {"assembled": assembled, "rejects": rejects, "tally": tally} | "WriteDataset" >> WriteDataset(staging, config.output)
