@@ -153,9 +153,9 @@ def band_hashes(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
 
 
 def partition_count(groups: int, cfg) -> int:
-    """Hash-range partitions of the LSH shuffle: one per ``lsh_groups_per_partition`` exact
+    """Hash-range partitions of the LSH shuffle: one per 100,000 (``lsh_groups_per_partition``) exact
     groups (at least 1, at most 4096), so the shuffle spreads as the corpus grows."""
-    per = getattr(cfg, "lsh_groups_per_partition", 20_000)
+    per = getattr(cfg, "lsh_groups_per_partition", 100_000)
     return int(min(4096, max(1, -(-groups // per))))
 
 
