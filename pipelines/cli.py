@@ -1,7 +1,7 @@
 """The ``newsetl`` command line (also ``python -m pipelines``).
 
 ``newsetl run --input GLOB [--input GLOB ...] --output DIR [--config FILE] [--overwrite]
-[Beam options ...]``: unknown options are passed to Beam unchanged. Problems with the
+[--dedup-against RELEASE ...] [Beam options ...]``: unknown options are passed to Beam unchanged. Problems with the
 configuration, inputs or output exit with code 2 and a one-line message before the pipeline
 starts.
 """
@@ -18,6 +18,7 @@ from importlib import metadata
 from pathlib import Path
 
 from pipelines.config import ConfigError, load_config
+from transforms.dedup import index as index_core
 from transforms.ingest.core import expand_inputs
 from transforms.write import core as write_core
 
@@ -73,9 +74,12 @@ def run(argv: list[str]) -> int:
     parser.add_argument("--output", required=True, help="output dataset directory")
     parser.add_argument("--config", default=None, help="YAML config (default: configs/default.yaml)")
     parser.add_argument("--overwrite", action="store_true", help="replace a non-empty output directory")
+    parser.add_argument("--dedup-against", action="append", default=[], metavar="RELEASE",
+                        help="earlier release whose paragraphs this run must not re-admit (repeatable)")
     args, beam_args = parser.parse_known_args(argv)
     try:
         config = load_config(args.config)
+        against = _check_releases(args.dedup_against, args.output, config)
         try:
             files = expand_inputs(args.input)
         except FileNotFoundError as err:
@@ -95,9 +99,10 @@ def run(argv: list[str]) -> int:
     staging = out.with_name(f".{out.name}.staging-{stamp}")
     staging.mkdir(parents=True)
     try:
-        _run_pipeline(files, config, str(staging), beam_args)
+        _run_pipeline(files, config, str(staging), beam_args, against)
         write_core.ensure_tables(str(staging), config.output)
         report = write_core.build_report(str(staging), config, [f for f, _ in files], _versions())
+        report.update(index_core.release_report(str(staging), config.dedup, out.name, against))
         shutil.rmtree(staging / "_tally")
         (staging / "report.json").write_text(write_core.dumps(report), encoding="utf-8")
         (staging / "_SUCCESS").write_text(write_core.dumps(write_core.manifest(str(staging))), encoding="utf-8")
@@ -113,7 +118,20 @@ def run(argv: list[str]) -> int:
     return 0
 
 
-def _run_pipeline(files, config, staging: str, beam_args: list[str]) -> None:
+def _check_releases(releases: list[str], output: str, config) -> tuple[tuple[str, str], ...]:
+    """``--dedup-against`` values -> ``((path, release name), ...)``; raises UsageError."""
+    out = []
+    for release in releases:
+        if Path(release).resolve() == Path(output).resolve():
+            raise UsageError(f"--dedup-against {release} is the output; earlier releases are never modified")
+        try:
+            out.append((release, index_core.check_release(release, config.dedup)))
+        except index_core.IndexMismatch as err:
+            raise UsageError(str(err)) from None
+    return tuple(out)
+
+
+def _run_pipeline(files, config, staging: str, beam_args: list[str], against=()) -> None:
     import apache_beam as beam
     from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
@@ -127,7 +145,7 @@ def _run_pipeline(files, config, staging: str, beam_args: list[str]) -> None:
 
         runner = FnApiRunner()
     with beam.Pipeline(runner=runner, options=options) as p:
-        build(p, files, config, staging)
+        build(p, files, config, staging, against)
 
 
 def _print_summary(report: dict, out: Path) -> None:

@@ -76,7 +76,8 @@ class ParagraphDecision:
     """The dedup decision for one paragraph (one row of ``paragraphs/``).
 
     ``index`` is the paragraph's position as split: 0 is the title, 1.. the body.
-    ``duplicate_of`` is a paragraph id ``"<article_id>/<index>"`` of a kept paragraph.
+    ``duplicate_of`` is a paragraph id ``"<article_id>/<index>"`` of a kept paragraph, of this
+    run or, when ``duplicate_of_release`` is set, of that earlier release (``--dedup-against``).
     """
 
     article_id: str
@@ -87,6 +88,7 @@ class ParagraphDecision:
     cluster_id: str | None = None
     duplicate_of: str | None = None
     similarity: float | None = None
+    duplicate_of_release: str | None = None
 
 
 def paragraph_id(article_id: str, index: int) -> str:
