@@ -160,10 +160,13 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``newsetl`` console script."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     argv = list(sys.argv[1:] if argv is None else argv)
-    commands = {"run": run}
+    from pipelines.remove import remove
+
+    commands = {"run": run, "remove": remove}
     if not argv or argv[0] not in commands:
-        print("usage: newsetl run --input GLOB [--input GLOB ...] --output DIR [--config FILE] [--overwrite] [Beam options]",
-              file=sys.stderr)
+        print("usage: newsetl run --input GLOB [--input GLOB ...] --output DIR [--config FILE] [--overwrite] "
+              "[--dedup-against RELEASE ...] [Beam options]\n"
+              "       newsetl remove --ids FILE RELEASE --output NEW_RELEASE [--overwrite]", file=sys.stderr)
         return EXIT_USAGE
     return commands[argv[0]](argv[1:])
 

@@ -234,7 +234,7 @@ def build_report(directory: str, config, inputs: list[str], versions: dict) -> d
 def manifest(directory: str) -> dict:
     """Files (relative path, rows, bytes, sha256) of the dataset tables, for ``_SUCCESS``."""
     files = []
-    for table in ("articles", "paragraphs", "rejects", "index"):
+    for table in ("articles", "paragraphs", "rejects", "index", "removals"):
         for f in sorted(Path(directory, table).glob("*.parquet")):
             files.append({"path": f"{table}/{f.name}", "rows": pq.ParquetFile(f).metadata.num_rows,
                           "bytes": f.stat().st_size, "sha256": sha256_file(str(f))})
