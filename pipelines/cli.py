@@ -76,10 +76,17 @@ def run(argv: list[str]) -> int:
     parser.add_argument("--overwrite", action="store_true", help="replace a non-empty output directory")
     parser.add_argument("--dedup-against", action="append", default=[], metavar="RELEASE",
                         help="earlier release whose paragraphs this run must not re-admit (repeatable)")
+    parser.add_argument("--streaming", action="store_true", help="unbounded source and windowed output (README)")
     args, beam_args = parser.parse_known_args(argv)
     try:
         config = load_config(args.config)
         against = _check_releases(args.dedup_against, args.output, config)
+        if args.streaming:
+            if against:
+                raise UsageError("--dedup-against is a batch option; it cannot be combined with --streaming")
+            from pipelines.streaming import run_streaming
+
+            return run_streaming(args.input, str(_check_output(args.output, args.overwrite, [])), config, beam_args)
         try:
             files = expand_inputs(args.input)
         except FileNotFoundError as err:

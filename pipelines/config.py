@@ -154,6 +154,28 @@ class OutputConfig(_Strict):
     compression: Literal["zstd", "snappy", "gzip", "none"] = "zstd"
 
 
+class StreamingConfig(_Strict):
+    """``newsetl run --streaming`` (pipelines/streaming.py): source, windows, lateness, dedup state expiry."""
+
+    source: Literal["files", "pubsub", "kafka"] = "files"
+    poll_interval_seconds: int = Field(default=60, ge=1)  # files: how often the --input globs are matched
+    pubsub_subscription: str | None = None  # projects/P/subscriptions/S
+    kafka_bootstrap_servers: str | None = None
+    kafka_topics: tuple[str, ...] = ()
+    event_time: Literal["published", "arrival"] = "published"  # articles without published: arrival
+    window_seconds: int = Field(default=3600, ge=1)
+    allowed_lateness_seconds: int = Field(default=86_400, ge=0)
+    state_expiry_seconds: int = Field(default=30 * 86_400, ge=1)  # dedup memory per LSH bucket, in event time
+
+    @model_validator(mode="after")
+    def _source_settings(self) -> "StreamingConfig":
+        if self.source == "pubsub" and not self.pubsub_subscription:
+            raise ValueError("source 'pubsub' needs pubsub_subscription")
+        if self.source == "kafka" and not (self.kafka_bootstrap_servers and self.kafka_topics):
+            raise ValueError("source 'kafka' needs kafka_bootstrap_servers and kafka_topics")
+        return self
+
+
 class NewsetlConfig(_Strict):
     """The whole run configuration."""
 
@@ -161,6 +183,7 @@ class NewsetlConfig(_Strict):
     clean: CleanConfig = CleanConfig()
     dedup: DedupConfig = DedupConfig()
     output: OutputConfig = OutputConfig()
+    streaming: StreamingConfig = StreamingConfig()
 
     def digest(self) -> str:
         """Return the sha256 hex digest of the canonical JSON form of this config."""
