@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 SHARED_DATA ?= ../shared/data
 export NEWSETL_DATA ?= $(SHARED_DATA)
 
-.PHONY: venv run test eval clean
+.PHONY: venv run test eval clean chromium
 
 $(VENV)/.installed: setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,17 @@ venv: $(VENV)/.installed
 run: venv
 	$(PY) -m pipelines run --input 'samples/*.jsonl.gz' --input 'samples/*.txt' --output out/ --overwrite
 
-test: venv
+test: venv chromium
 	$(PY) -m pytest -q tests
+
+# Debian's chromium renders report.html in a test. Installed only when missing, and only as root
+# (CI and this project's machines run as root); otherwise the test says how to install it.
+CHROMIUM ?= /usr/bin/chromium
+chromium:
+	@if [ -x "$(CHROMIUM)" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null && "$(CHROMIUM)" --version; \
+	else echo "make chromium: $(CHROMIUM) is missing; install Debian's chromium package as root (sudo make chromium)" >&2; fi
 
 eval: venv
 	$(PY) -m benchmarks.eval_dedup --data $(SHARED_DATA)

@@ -20,10 +20,12 @@ setup(
         "zstandard>=0.22,<1",
         "PyYAML>=6.0,<7",
         "pydantic>=2.6,<3",
+        "lxml>=5,<7",  # Reuters-21578 SGML (recovering parser)
+        "lingua-language-detector>=2.0,<3",  # offline language identification
     ],
     extras_require={
-        "test": ["pytest>=8,<10"],
-        "bench": ["lxml>=5,<7"],  # Reuters-21578 SGML for the sample builder and make eval
+        "test": ["pytest>=8,<10", "duckdb>=1.0,<3", "polars>=1.0,<3", "pillow>=10,<14"],  # readers of the output; screenshot check
+        "bench": [],
     },
     entry_points={"console_scripts": ["newsetl=pipelines.cli:main"]},
 )

@@ -20,7 +20,9 @@ from pathlib import Path
 from pipelines.config import ConfigError, load_config
 from transforms.dedup import index as index_core
 from transforms.ingest.core import expand_inputs
+from transforms.progress import core as progress
 from transforms.write import core as write_core
+from transforms.write import documents
 
 EXIT_USAGE = 2
 log = logging.getLogger("newsetl")
@@ -34,7 +36,8 @@ def _versions() -> dict:
     from pipelines import __version__
 
     out = {"newsetl": __version__, "python": sys.version.split()[0]}
-    for name in ("apache-beam", "datasketch", "pyarrow", "numpy", "ftfy", "xxhash", "zstandard", "pydantic", "PyYAML"):
+    for name in ("apache-beam", "datasketch", "pyarrow", "numpy", "ftfy", "xxhash", "zstandard", "pydantic", "PyYAML",
+                 "lingua-language-detector"):
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -53,6 +56,8 @@ def _check_output(output: str, overwrite: bool, inputs: list[str]) -> Path:
     repaired = write_core.repair_interrupted_publish(output)
     if repaired:
         log.warning("restored %s from an interrupted publish (%s)", output, repaired)
+    for stale in write_core.remove_stale_staging(output):
+        log.warning("removed %s, left by a run that did not finish", stale)
     if out.exists() and not out.is_dir():
         raise UsageError(f"output {output} exists and is not a directory")
     if out.is_dir() and any(out.iterdir()) and not overwrite:
@@ -67,17 +72,24 @@ def _check_output(output: str, overwrite: bool, inputs: list[str]) -> Path:
     return out
 
 
-def run(argv: list[str]) -> int:
-    """``newsetl run``: returns the process exit code."""
+def run_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``newsetl run`` (unknown options are left for Beam)."""
     parser = argparse.ArgumentParser(prog="newsetl run", description="Clean and paragraph-deduplicate news dumps into Parquet.")
     parser.add_argument("--input", action="append", required=True, help="input glob or directory (repeatable)")
     parser.add_argument("--output", required=True, help="output dataset directory")
     parser.add_argument("--config", default=None, help="YAML config (default: configs/default.yaml)")
     parser.add_argument("--overwrite", action="store_true", help="replace a non-empty output directory")
+    parser.add_argument("--progress-every", type=float, default=5.0, metavar="SECONDS",
+                        help="print reading progress every SECONDS while the job runs (0: never; default 5)")
     parser.add_argument("--dedup-against", action="append", default=[], metavar="RELEASE",
                         help="earlier release whose paragraphs this run must not re-admit (repeatable)")
     parser.add_argument("--streaming", action="store_true", help="unbounded source and windowed output (README)")
-    args, beam_args = parser.parse_known_args(argv)
+    return parser
+
+
+def run(argv: list[str]) -> int:
+    """``newsetl run``: returns the process exit code."""
+    args, beam_args = run_parser().parse_known_args(argv)
     try:
         config = load_config(args.config)
         against = _check_releases(args.dedup_against, args.output, config)
@@ -102,17 +114,23 @@ def run(argv: list[str]) -> int:
     except (ConfigError, UsageError) as err:
         print(f"newsetl: error: {err}", file=sys.stderr)
         return EXIT_USAGE
-    stamp = f"{int(time.time())}{os.getpid()}"
+    stamp = f"{int(time.time())}-{os.getpid()}"
     staging = out.with_name(f".{out.name}.staging-{stamp}")
     staging.mkdir(parents=True)
+    started = time.monotonic()
     try:
-        _run_pipeline(files, config, str(staging), beam_args, against)
+        with progress.ProgressPrinter(str(staging / "_progress"), len(files), sum(os.path.getsize(f) for f, _ in files),
+                                      args.progress_every or 1e9, lambda line: print(f"newsetl: {line}", file=sys.stderr, flush=True)) as printer:
+            _run_pipeline(files, config, str(staging), beam_args, against)
+        if args.progress_every:
+            printer.poll()  # the final reading line
+        shutil.rmtree(staging / "_progress", ignore_errors=True)
         write_core.ensure_tables(str(staging), config.output)
         report = write_core.build_report(str(staging), config, [f for f, _ in files], _versions())
-        report.update(index_core.release_report(str(staging), config.dedup, out.name, against))
+        report.update(index_core.release_report(str(staging), config.dedup, out.resolve().name, against))
+        report = documents.add_figures(str(staging), report, [f for f, _ in files])
         shutil.rmtree(staging / "_tally")
-        (staging / "report.json").write_text(write_core.dumps(report), encoding="utf-8")
-        (staging / "_SUCCESS").write_text(write_core.dumps(write_core.manifest(str(staging))), encoding="utf-8")
+        success = documents.write_documents(str(staging), report, out.resolve().name)  # report.json/.html, README.md, _SUCCESS
         write_core.publish(str(staging), str(out))
     except write_core.ReconciliationError as err:
         shutil.rmtree(staging, ignore_errors=True)
@@ -122,6 +140,7 @@ def run(argv: list[str]) -> int:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     _print_summary(report, out)
+    _print_details(report, success, out, time.monotonic() - started)
     return 0
 
 
@@ -163,17 +182,30 @@ def _print_summary(report: dict, out: Path) -> None:
     print(f"  paragraphs in {p['in']}: " + ", ".join(f"{k} {v}" for k, v in p["by_status"].items() if v))
 
 
+def _print_details(report: dict, success: dict, out: Path, elapsed_s: float) -> None:
+    """The rest of the one-screen end-of-run summary (after the three lines above)."""
+    from pipelines.dataset_info import summary_lines
+
+    print("\n".join(summary_lines(report, success, str(out))[4:]))
+    in_bytes = sum(i["size"] for i in report["inputs"])
+    print(f"  {elapsed_s:.1f} s, {report['records']['in'] / elapsed_s:,.0f} records/s, {in_bytes / 1e6 / elapsed_s:.2f} MB/s; "
+          f"open {out / 'report.html'} or run: newsetl inspect {out}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``newsetl`` console script."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     argv = list(sys.argv[1:] if argv is None else argv)
+    from pipelines.dataset_info import explain_main, inspect_main
     from pipelines.remove import remove
 
-    commands = {"run": run, "remove": remove}
+    commands = {"run": run, "inspect": inspect_main, "explain": explain_main, "remove": remove}
     if not argv or argv[0] not in commands:
         print("usage: newsetl run --input GLOB [--input GLOB ...] --output DIR [--config FILE] [--overwrite] "
-              "[--dedup-against RELEASE ...] [Beam options]\n"
-              "       newsetl remove --ids FILE RELEASE --output NEW_RELEASE [--overwrite]", file=sys.stderr)
+              "[--dedup-against RELEASE ...] [--streaming] [Beam options]\n"
+              "       newsetl remove --ids FILE RELEASE --output NEW_RELEASE [--overwrite]\n"
+              "       newsetl inspect DIR [--verify]\n"
+              "       newsetl explain DIR ARTICLE_ID", file=sys.stderr)
         return EXIT_USAGE
     return commands[argv[0]](argv[1:])
 

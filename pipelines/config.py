@@ -35,10 +35,37 @@ class CsvConfig(_Strict):
     newline_escape: str | None = None  # e.g. "\\" in AG News, where a backslash stands for a newline
 
 
+def _codec(value: str | None) -> str | None:
+    """Validate an encoding name (None passes)."""
+    import codecs
+
+    if value is not None:
+        try:
+            codecs.lookup(value)
+        except LookupError as err:
+            raise ValueError(f"unknown encoding {value!r}") from err
+    return value
+
+
+class InputOverride(_Strict):
+    """Settings for the inputs whose path matches ``match``.
+
+    ``match`` is a glob (``fnmatch``) tried against the path relative to its input root and
+    against the path as given, e.g. ``"archive/*.csv"``. Only the keys written in the YAML
+    are applied; the first matching override wins.
+    """
+
+    match: str = Field(min_length=1)
+    encoding: str | None = None
+    fallback_encoding: str | None = None
+
+    _check_codecs = field_validator("encoding", "fallback_encoding")(classmethod(lambda cls, v: _codec(v)))
+
+
 class IngestConfig(_Strict):
     """How input files are read and mapped onto the Article record."""
 
-    format: Literal["auto", "jsonl", "csv", "text", "parquet"] = "auto"
+    format: Literal["auto", "jsonl", "csv", "text", "parquet", "reuters-sgml"] = "auto"
     # Article field -> input field name. Missing optional fields become null.
     fields: dict[str, str] = Field(default_factory=dict)
     paragraph_separator: str = Field(default=r"\n\s*\n", min_length=1)
@@ -48,6 +75,17 @@ class IngestConfig(_Strict):
     max_record_bytes: int = Field(default=10_000_000, gt=0)
     max_decompressed_bytes: int = Field(default=4_000_000_000, gt=0)
     duplicate_id_rule: Literal["first_by_source"] = "first_by_source"
+    per_input: tuple[InputOverride, ...] = ()  # e.g. an encoding for one old CSV
+
+    def for_file(self, path: str, rel_path: str) -> "IngestConfig":
+        """This config with the first matching ``per_input`` override applied (or unchanged)."""
+        import fnmatch
+
+        for override in self.per_input:
+            if fnmatch.fnmatchcase(rel_path, override.match) or fnmatch.fnmatchcase(path, override.match):
+                changes = {k: getattr(override, k) for k in override.model_fields_set - {"match"}}
+                return self.model_copy(update=changes)
+        return self
 
     @field_validator("fields")
     @classmethod
@@ -67,17 +105,7 @@ class IngestConfig(_Strict):
             raise ValueError(f"not a regular expression: {err}") from err
         return value
 
-    @field_validator("encoding", "fallback_encoding")
-    @classmethod
-    def _codec(cls, value: str | None) -> str | None:
-        import codecs
-
-        if value is not None:
-            try:
-                codecs.lookup(value)
-            except LookupError as err:
-                raise ValueError(f"unknown encoding {value!r}") from err
-        return value
+    _check_codecs = field_validator("encoding", "fallback_encoding")(classmethod(lambda cls, v: _codec(v)))
 
 
 class BoilerplateRule(_Strict):
@@ -113,6 +141,15 @@ class CleanConfig(_Strict):
     rules: tuple[BoilerplateRule, ...] = ()
     max_paragraph_chars: int = Field(default=1_000_000, gt=0)
     max_paragraphs_per_article: int = Field(default=5_000, gt=0)
+
+    @field_validator("rules")
+    @classmethod
+    def _unique_rule_names(cls, value: tuple[BoilerplateRule, ...]) -> tuple[BoilerplateRule, ...]:
+        names = [r.name for r in value]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"rule name(s) {repeated} used more than once (drops are counted by rule name)")
+        return value
 
 
 class DedupConfig(_Strict):
@@ -152,6 +189,40 @@ class OutputConfig(_Strict):
     shards: int = Field(default=1, ge=1, le=10_000)
     row_group_rows: int = Field(default=50_000, ge=1_000)
     compression: Literal["zstd", "snappy", "gzip", "none"] = "zstd"
+    partition_by: Literal["none", "month"] = "none"  # month: articles/published_month=YYYY-MM/ (Hive style)
+
+
+class LanguageConfig(_Strict):
+    """Language identification (lingua, offline) and the optional language filter.
+
+    ``languages``: candidate ISO 639-1 codes lingua chooses from; ``keep``: when non-empty,
+    articles in other languages become rejects ``language_filtered``; ``keep_unknown``: whether
+    an article whose language is not known passes that filter.
+    """
+
+    detect: bool = True
+    languages: tuple[str, ...] = ("ar", "de", "en", "es", "fa", "fr", "hi", "id", "it", "ja",
+                                  "ko", "nl", "pl", "pt", "ru", "sv", "tr", "uk", "vi", "zh")
+    low_accuracy: bool = True
+    sample_chars: int = Field(default=1000, ge=50, le=100_000)
+    keep: tuple[str, ...] = ()
+    keep_unknown: bool = True
+
+    @field_validator("languages", "keep")
+    @classmethod
+    def _iso_codes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        from transforms.language.core import check_codes
+
+        bad = check_codes(value)
+        if bad:
+            raise ValueError(f"unknown ISO 639-1 language code(s) {bad}")
+        return value
+
+    @model_validator(mode="after")
+    def _some_languages(self) -> "LanguageConfig":
+        if self.detect and len(self.languages) < 2:
+            raise ValueError("detect needs at least 2 candidate languages")
+        return self
 
 
 class StreamingConfig(_Strict):
@@ -181,6 +252,7 @@ class NewsetlConfig(_Strict):
 
     ingest: IngestConfig = IngestConfig()
     clean: CleanConfig = CleanConfig()
+    language: LanguageConfig = LanguageConfig()
     dedup: DedupConfig = DedupConfig()
     output: OutputConfig = OutputConfig()
     streaming: StreamingConfig = StreamingConfig()

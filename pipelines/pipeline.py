@@ -7,6 +7,8 @@ from transforms.clean.transforms import CleanArticles
 from transforms.dedup.index_transforms import IndexRows, ReadReleaseIndex, SeparateEarlierReleases
 from transforms.dedup.transforms import AssembleArticles, DedupAcrossArticles, DedupWithinArticle
 from transforms.ingest.transforms import ReadArticles
+from transforms.language.transforms import IdentifyLanguage
+from transforms.progress.transforms import ReportProgress
 from transforms.write.transforms import WriteDataset, WriteTable
 
 
@@ -23,8 +25,12 @@ def build(pipeline: beam.Pipeline, files, config, staging: str, against: tuple[t
     """
     read = pipeline | "ReadArticles" >> ReadArticles(files, config.ingest)
     # -> articles: Article; rejects: Reject; tally: (source_file, records)
-    articles = read["articles"] | "CleanArticles" >> CleanArticles(config.clean)
+    _ = read["tally"] | "ReportProgress" >> ReportProgress(f"{staging}/_progress")  # side branch: progress files
+    cleaned = read["articles"] | "CleanArticles" >> CleanArticles(config.clean)
     # -> Article (cleaned)
+    language = cleaned | "IdentifyLanguage" >> IdentifyLanguage(config.language)
+    articles = language["articles"]  # -> Article (language set; the filter's drops are rejects)
+    rejects = (read["rejects"], language["rejects"]) | "MergeRejects" >> beam.Flatten()
     within = articles | "DedupWithinArticle" >> DedupWithinArticle(config.clean, config.dedup)
     # -> candidates: Candidate; decisions: (article_id, [ParagraphDecision]); paragraphs: int
     domain_totals = (
@@ -53,5 +59,5 @@ def build(pipeline: beam.Pipeline, files, config, staging: str, against: tuple[t
     )
     records_in = read["tally"] | "RecordTally" >> beam.Map(lambda kv: {"kind": "records", "key": kv[0], "count": kv[1]})
     tally = (records_in, paragraphs_in, *extra_tally) | "MergeTally" >> beam.Flatten()
-    {"assembled": assembled, "rejects": read["rejects"], "tally": tally} | "WriteDataset" >> WriteDataset(staging, config.output)
+    {"assembled": assembled, "rejects": rejects, "tally": tally} | "WriteDataset" >> WriteDataset(staging, config.output)
     assembled | "IndexRows" >> IndexRows(config.dedup) | "WriteIndex" >> WriteTable(staging, "index", config.output)

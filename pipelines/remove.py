@@ -23,17 +23,23 @@ from pipelines.cli import EXIT_USAGE, UsageError, _check_output
 from pipelines.config import ConfigError, config_from_dict
 from transforms.dedup import index as index_core
 from transforms.write import core as write_core
+from transforms.write import documents
 from transforms.write import takedown
 
 
-def remove(argv: list[str]) -> int:
-    """``newsetl remove``: returns the process exit code."""
+def remove_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``newsetl remove``."""
     parser = argparse.ArgumentParser(prog="newsetl remove", description="Publish a release without some articles.")
     parser.add_argument("--ids", required=True, help="file: article id or URL per line, optional tab + reason")
     parser.add_argument("release", help="the published release to remove articles from (read only)")
     parser.add_argument("--output", required=True, help="the new release directory")
     parser.add_argument("--overwrite", action="store_true", help="replace a non-empty output directory")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def remove(argv: list[str]) -> int:
+    """``newsetl remove``: returns the process exit code."""
+    args = remove_parser().parse_args(argv)
     try:
         release = Path(args.release)
         if not (release / "_SUCCESS").is_file():
@@ -57,9 +63,8 @@ def remove(argv: list[str]) -> int:
         pq.write_table(pa.Table.from_pylist(rows, schema=takedown.REMOVALS_SCHEMA),
                        staging / "removals" / "part-00000-of-00001.parquet", store_schema=True)
         report = takedown.takedown_report(old, str(staging), str(release), rows, missing)
-        report["index"] = index_core.index_report(str(staging), config.dedup, out.name)
-        (staging / "report.json").write_text(write_core.dumps(report), encoding="utf-8")
-        (staging / "_SUCCESS").write_text(write_core.dumps(write_core.manifest(str(staging))), encoding="utf-8")
+        report["index"] = index_core.index_report(str(staging), config.dedup, out.resolve().name)
+        documents.write_documents(str(staging), report, out.resolve().name)  # report.json/.html, README.md, _SUCCESS
         write_core.publish(str(staging), str(out))
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

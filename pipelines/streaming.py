@@ -24,6 +24,7 @@ from transforms.clean.transforms import CleanArticles
 from transforms.dedup.streaming import StreamingDedup, windowing
 from transforms.ingest.core import RecordMapper, input_root
 from transforms.ingest.transforms import ReadFileFn
+from transforms.language.transforms import IdentifyLanguage
 from transforms.records import Reject
 from transforms.write import core as write_core
 
@@ -76,7 +77,9 @@ def _rows(item):
 def build_streaming(articles, rejects, config, output: str):
     """Add the streaming stages to timestamped PCollections of Article and Reject (global window)."""
     cleaned = articles | "CleanArticles" >> CleanArticles(config.clean)
-    assembled = cleaned | "StreamingDedup" >> StreamingDedup(config.clean, config.dedup, config.streaming)
+    language = cleaned | "IdentifyLanguage" >> IdentifyLanguage(config.language)
+    rejects = (rejects, language["rejects"]) | "MergeRejects" >> beam.Flatten()
+    assembled = language["articles"] | "StreamingDedup" >> StreamingDedup(config.clean, config.dedup, config.streaming)
     rows = assembled | "ToRows" >> beam.FlatMap(_rows)
     reject_rows = (rejects | "WindowRejects" >> windowing(config.streaming)
                    | "RejectRows" >> beam.Map(lambda r: ("rejects", write_core.reject_row(r))))

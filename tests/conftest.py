@@ -40,3 +40,18 @@ def write_config(tmp_path: Path, text: str) -> Path:
     p = tmp_path / "config.yaml"
     p.write_text(text, encoding="utf-8")
     return p
+
+
+@pytest.fixture(scope="session")
+def bbc_run(tmp_path_factory):
+    """One default-config run over the whole BBC corpus (2,225 articles), shared by tests."""
+    data = data_dir()
+    out = tmp_path_factory.mktemp("bbc") / "out"
+    assert run_newsetl("run", "--input", data / "bbc-news-fulltext" / "bbc" / "*" / "*.txt", "--output", out) == 0
+    return data, out
+
+
+@pytest.fixture(scope="session")
+def bbc_dataset(bbc_run) -> Path:
+    """The output directory of the shared BBC run (report, card, inspect and reader tests)."""
+    return bbc_run[1]

@@ -61,16 +61,6 @@ def test_shipped_sample_runs_and_reconciles(tmp_path):
         assert hashlib.sha256((out / f["path"]).read_bytes()).hexdigest() == f["sha256"]
 
 
-@pytest.fixture(scope="module")
-def bbc_run(tmp_path_factory):
-    from tests.conftest import data_dir
-
-    data = data_dir()
-    out = tmp_path_factory.mktemp("bbc") / "out"
-    assert run_newsetl("run", "--input", data / "bbc-news-fulltext" / "bbc" / "*" / "*.txt", "--output", out) == 0
-    return data, out
-
-
 def test_bbc_exact_duplicate_pairs(bbc_run):
     data, out = bbc_run
     root = data / "bbc-news-fulltext" / "bbc"

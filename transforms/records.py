@@ -54,6 +54,7 @@ class Article:
         charset: how the record was decoded, e.g. ``utf-8`` or ``windows-1252 (fallback)``.
         rule_drops: ``(paragraph position, rule name)`` for paragraphs removed by a cleaning rule.
         extra: field name -> value for mapped optional fields such as author.
+        language_source: where ``language`` came from: ``input``, ``lingua`` or None.
     """
 
     article_id: str
@@ -69,6 +70,7 @@ class Article:
     source_record: int
     rule_drops: tuple[tuple[int, str], ...] = ()
     inline_removals: tuple[tuple[str, int], ...] = ()
+    language_source: str | None = None  # "input" (the dump's) or "lingua" (detected); None: unknown
 
 
 @dataclass(frozen=True, slots=True)

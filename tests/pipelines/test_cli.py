@@ -76,3 +76,10 @@ def test_current_directory_as_output_is_refused(tmp_path, capsys, monkeypatch):
     for output in ("", "."):
         assert run_newsetl("run", "--input", SEED, "--output", output, "--overwrite") == 2
         assert "must name a dataset directory" in capsys.readouterr().err
+
+
+def test_repeated_rule_name_is_refused(tmp_path, capsys):
+    config = write_config(tmp_path, "clean:\n  rules:\n    - {name: ad, pattern: 'Ad'}\n    - {name: ad, pattern: 'Advert'}\n")
+    assert run_newsetl("run", "--input", ROOT / "samples" / "*.txt", "--output", tmp_path / "o", "--config", config) == 2
+    err = capsys.readouterr().err.strip()
+    assert "clean.rules" in err and "['ad'] used more than once" in err and "\n" not in err

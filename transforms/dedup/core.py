@@ -409,7 +409,9 @@ def assemble(article: Article, within: list[ParagraphDecision], across: list[tup
         duplicate when fewer than ``whole_article_min_kept_share`` of its content paragraphs
         (not title, empty or rule-dropped) survive and at least one was dropped as a duplicate;
         it then points to the article holding most of the dropped text (by characters; ties:
-        smallest id). With ``whole_article_action: drop`` its survivors become ``duplicate_article``.
+        smallest id). With ``whole_article_action: drop`` its survivors become ``duplicate_article``,
+        except those that belong to a cluster (``cluster_id`` set): other articles' paragraphs may
+        name them as ``duplicate_of``, so dropping them would lose that text.
     """
     decisions = {d.index: d for d in within}
     for index, status, reason, cluster_id, dup_of, sim, *release in across:
@@ -429,7 +431,8 @@ def assemble(article: Article, within: list[ParagraphDecision], across: list[tup
         dup_article = min(weight.items(), key=lambda kv: (-kv[1], kv[0]))[0]
         if cfg.whole_article_action == "drop":
             ordered = [ParagraphDecision(d.article_id, d.index, d.text, DUPLICATE_ARTICLE, "whole_article_duplicate",
-                                         d.cluster_id, None, None) if d.status == KEPT else d for d in ordered]
+                                         d.cluster_id, None, None) if d.status == KEPT and d.cluster_id is None else d
+                       for d in ordered]
     return ordered, dup_article
 
 

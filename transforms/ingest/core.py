@@ -31,6 +31,7 @@ FORMATS = {
     ".csv": "csv",
     ".txt": "text",
     ".parquet": "parquet",
+    ".sgm": "reuters-sgml",
 }
 DEFAULT_FIELDS = {
     "id": "id", "url": "url", "domain": "domain", "title": "title", "text": "text",
@@ -341,8 +342,12 @@ class RecordMapper:
         """Return the Article, or a reject reason string when the record is unusable."""
         if not isinstance(record, dict):
             return "not_an_object"
-        text = self.get(record, "text")
-        if text is None or not isinstance(text, str):
+        raw_text = record.get(self.fields["text"])
+        if isinstance(raw_text, (list, tuple)) and raw_text and all(isinstance(t, str) for t in raw_text):
+            paragraphs = tuple(p for t in raw_text for p in split_paragraphs(t, self.cfg.paragraph_separator))
+        elif isinstance(raw_text, str):
+            paragraphs = split_paragraphs(raw_text, self.cfg.paragraph_separator)
+        else:
             return "missing_text"
         own_id = self.get(record, "id")
         url = self.get(record, "url")
@@ -359,7 +364,7 @@ class RecordMapper:
             published_us=parse_published(self.get(record, "published")),
             language=str(language) if language is not None else None,
             author=str(author) if author is not None else None,
-            paragraphs=split_paragraphs(text, self.cfg.paragraph_separator),
+            paragraphs=paragraphs,
             charset=charset,
             source_file=source_file,
             source_record=number,
@@ -413,9 +418,15 @@ def read_jsonl(path: str, rel_path: str, compression: str | None, cfg) -> Iterat
         yield _reject(path, number + 1, offset, "truncated_or_corrupt_file", f"{type(err).__name__}: {err}", b"")
 
 
-def _decode_file(path, compression, cfg) -> tuple[str, str] | Reject:
-    with open_binary(path, compression, cfg.max_decompressed_bytes) as stream:
-        data = stream.read()
+def _decode_file(path, compression, cfg, record: int = -1) -> tuple[str, str] | Reject:
+    """Read and decode a whole file; damage, size limits and bad bytes come back as a Reject."""
+    try:
+        with open_binary(path, compression, cfg.max_decompressed_bytes) as stream:
+            data = stream.read()
+    except DecompressedSizeExceeded as err:
+        return _reject(path, record, -1, "decompressed_too_large", str(err), b"")
+    except _read_errors() as err:
+        return _reject(path, record, -1, "truncated_or_corrupt_file", f"{type(err).__name__}: {err}", b"")
     try:
         return decode(data, cfg.encoding, cfg.fallback_encoding)
     except UnicodeDecodeError as err:
@@ -426,55 +437,67 @@ def _decode_file(path, compression, cfg) -> tuple[str, str] | Reject:
 def read_csv(path: str, rel_path: str, compression: str | None, cfg) -> Iterator[Article | Reject]:
     """Yield one Article per CSV row. The file is decoded as a whole (CSV fields may span lines)."""
     mapper = RecordMapper(cfg)
-    try:
-        decoded = _decode_file(path, compression, cfg)
-    except DecompressedSizeExceeded as err:
-        yield _reject(path, -1, -1, "decompressed_too_large", str(err), b"")
-        return
-    except _read_errors() as err:
-        yield _reject(path, -1, -1, "truncated_or_corrupt_file", f"{type(err).__name__}: {err}", b"")
-        return
+    decoded = _decode_file(path, compression, cfg)
     if isinstance(decoded, Reject):
         yield decoded
         return
     text, charset = decoded
     csv.field_size_limit(max(cfg.max_record_bytes, 131072))  # the module's 128 KiB default is too small
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=cfg.csv.delimiter)
+    rows = csv_rows(text, cfg.csv.delimiter)
     columns = list(cfg.csv.columns) if cfg.csv.columns else None
+    if cfg.csv.header:
+        header = next((row for row, _, _ in rows if row is not None), None)
+        if columns is None:
+            columns = header
+    if not columns:
+        yield _reject(path, -1, 0, "no_columns", "CSV has no header and ingest.csv.columns is not set", text[:200])
+        return
     number = -1
-    try:
-        if cfg.csv.header:
-            header = next(reader, None)
-            if columns is None:
-                columns = header
-        if not columns:
-            yield _reject(path, -1, 0, "no_columns", "CSV has no header and ingest.csv.columns is not set", text[:200])
+    for row, line, excerpt in rows:
+        number += 1
+        if row is None:
+            yield _reject(path, number, -1, "invalid_csv", f"line {line}: {excerpt[0]}", excerpt[1])
+            continue
+        if not row:
+            continue
+        if len(row) != len(columns):
+            yield _reject(path, number, -1, "wrong_column_count", f"line {line}: {len(row)} columns, expected {len(columns)}", ",".join(row))
+            continue
+        if cfg.csv.newline_escape:
+            row = [v.replace(cfg.csv.newline_escape, "\n") for v in row]
+        result = mapper.to_article(dict(zip(columns, row)), path, rel_path, number, charset)
+        yield _reject(path, number, -1, result, "row has no text column", ",".join(row)) if isinstance(result, str) else result
+
+
+def csv_rows(text: str, delimiter: str) -> Iterator[tuple[list[str] | None, int, tuple[str, str] | None]]:
+    """Parse CSV text with the ``csv`` module in strict mode, recovering from broken records.
+
+    A quote left open would otherwise swallow every following row into one field. In strict
+    mode the parser raises instead; the record that started on that line is given back as
+    broken and parsing resumes on the next physical line.
+
+    Yields:
+        ``(row, 1-based line where the record starts, None)`` or
+        ``(None, line, (error message, first 200 characters of the broken line))``.
+    """
+    lines = text.splitlines(keepends=True)
+    start = 0
+    while start < len(lines):
+        reader = csv.reader(io.StringIO("".join(lines[start:]), newline=""), delimiter=delimiter, strict=True)
+        consumed = 0
+        try:
+            for row in reader:
+                yield row, start + consumed + 1, None
+                consumed = reader.line_num
             return
-        for row in reader:
-            number += 1
-            if not row:
-                continue
-            if len(row) != len(columns):
-                yield _reject(path, number, -1, "wrong_column_count", f"{len(row)} columns, expected {len(columns)}", ",".join(row))
-                continue
-            if cfg.csv.newline_escape:
-                row = [v.replace(cfg.csv.newline_escape, "\n") for v in row]
-            result = mapper.to_article(dict(zip(columns, row)), path, rel_path, number, charset)
-            yield _reject(path, number, -1, result, "row has no text column", ",".join(row)) if isinstance(result, str) else result
-    except csv.Error as err:
-        yield _reject(path, number + 1, -1, "invalid_csv", str(err), b"")
+        except csv.Error as err:
+            yield None, start + consumed + 1, (str(err), lines[start + consumed][:EXCERPT_CHARS])
+            start += consumed + 1
 
 
 def read_text(path: str, rel_path: str, compression: str | None, cfg) -> Iterator[Article | Reject]:
     """One article a file: the headline on the first line, paragraphs separated by blank lines."""
-    try:
-        decoded = _decode_file(path, compression, cfg)
-    except DecompressedSizeExceeded as err:
-        yield _reject(path, 0, -1, "decompressed_too_large", str(err), b"")
-        return
-    except _read_errors() as err:
-        yield _reject(path, 0, -1, "truncated_or_corrupt_file", f"{type(err).__name__}: {err}", b"")
-        return
+    decoded = _decode_file(path, compression, cfg, record=0)
     if isinstance(decoded, Reject):
         yield decoded
         return
@@ -509,7 +532,29 @@ def read_parquet(path: str, rel_path: str, compression: str | None, cfg) -> Iter
         yield _reject(path, number + 1, -1, "truncated_or_corrupt_file", f"{type(err).__name__}: {err}", b"")
 
 
-READERS = {"jsonl": read_jsonl, "csv": read_csv, "text": read_text, "parquet": read_parquet}
+def read_reuters_sgml(path: str, rel_path: str, compression: str | None, cfg) -> Iterator[Article | Reject]:
+    """Reuters-21578 ``reut2-NNN.sgm[.gz]``: one article per story with a body (own id ``NEWID<n>``).
+
+    Stories without a ``<BODY>`` are rejected with reason ``missing_text``.
+    """
+    from transforms.ingest.reuters import stories
+
+    decoded = _decode_file(path, compression, cfg)
+    if isinstance(decoded, Reject):
+        yield decoded
+        return
+    text, charset = decoded
+    mapper = RecordMapper(cfg)
+    for number, record, excerpt in stories(text):
+        if record is None:
+            yield _reject(path, number, -1, "missing_text", "the story has no <BODY>", excerpt)
+            continue
+        result = mapper.to_article(record, path, rel_path, number, charset)
+        yield _reject(path, number, -1, result, "unusable story", excerpt) if isinstance(result, str) else result
+
+
+READERS = {"jsonl": read_jsonl, "csv": read_csv, "text": read_text, "parquet": read_parquet,
+           "reuters-sgml": read_reuters_sgml}
 
 
 def read_file(path: str, root: str, cfg) -> Iterator[Article | Reject]:
@@ -528,7 +573,13 @@ def read_file(path: str, root: str, cfg) -> Iterator[Article | Reject]:
     except ValueError as err:
         yield _reject(path, -1, -1, "unknown_format", str(err), b"")
         return
+    rel_path = relative_path(path, root)
+    produced = False
     try:
-        yield from READERS[fmt](path, relative_path(path, root), compression, cfg)
+        for item in READERS[fmt](path, rel_path, compression, cfg.for_file(path, rel_path)):
+            produced = True
+            yield item
+        if not produced:  # a file with no records at all is shown, not passed over
+            yield _reject(path, -1, 0, "empty_file", "the file holds no records", b"")
     except OSError as err:
         yield _reject(path, -1, -1, "unreadable_file", f"{type(err).__name__}: {err}", b"")

@@ -2,10 +2,13 @@
 the reconciled run report and the crash-safe publish step (no Beam import)."""
 from __future__ import annotations
 
+import ctypes
+import errno
 import hashlib
 import json
 import os
 import shutil
+import signal
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -26,6 +29,7 @@ ARTICLES_SCHEMA = pa.schema([
     pa.field("title", pa.large_string()),
     pa.field("published", UTC_US),
     pa.field("language", pa.string()),
+    pa.field("language_source", pa.string()),
     pa.field("author", pa.string()),
     pa.field("text", pa.large_string(), nullable=False),
     pa.field("paragraphs_total", pa.int32(), nullable=False),
@@ -98,7 +102,8 @@ def article_rows(article: Article, decisions: list[ParagraphDecision], dup_artic
         return None, paragraphs
     row = {
         "article_id": article.article_id, "url": article.url, "domain": article.domain, "title": article.title,
-        "published": _ts(article.published_us), "language": article.language, "author": article.author,
+        "published": _ts(article.published_us), "language": article.language,
+        "language_source": article.language_source, "author": article.author,
         "text": "\n\n".join(kept), "paragraphs_total": len(article.paragraphs), "paragraphs_kept": len(kept),
         "duplicate_of_article": dup_article, "charset": article.charset,
         "source_file": article.source_file, "source_record": article.source_record,
@@ -117,26 +122,46 @@ def shard_of(row: dict, table: str, shards: int) -> int:
     return xxhash.xxh64_intdigest(str(row[first]).encode("utf-8")) % shards
 
 
+PARTITION_COLUMN = "published_month"
+UNKNOWN_MONTH = "unknown"
+
+
+def partition_of(row: dict, table: str, output_cfg) -> str | None:
+    """Hive partition directory of a row (``published_month=YYYY-MM``), or None when unpartitioned.
+
+    Only ``articles`` is partitioned (``output.partition_by: month``); an article without a
+    publication time goes to ``published_month=unknown``.
+    """
+    if getattr(output_cfg, "partition_by", "none") != "month" or table != "articles":
+        return None
+    published = row["published"]
+    return f"{PARTITION_COLUMN}={published.strftime('%Y-%m') if published is not None else UNKNOWN_MONTH}"
+
+
 def sort_key(row: dict, table: str) -> tuple:
     return tuple((row[c] is None, row[c] if row[c] is not None else "") for c in TABLES[table][1])
 
 
-def write_shard(directory: str, table: str, shard: int, shards: int, rows, output_cfg) -> tuple[str, int]:
+def write_shard(directory: str, table: str, shard: int, shards: int, rows, output_cfg,
+                partition: str | None = None) -> tuple[str, int]:
     """Write one shard file with the table's explicit schema, rows sorted by the table's key.
 
-    Same rows in any order give a byte-identical file.
+    Same rows in any order give a byte-identical file. ``partition`` (from :func:`partition_of`)
+    puts the file in that Hive partition directory under the table.
 
     Returns:
         ``(path, row count)``.
     """
     schema = TABLES[table][0]
     rows = sorted(rows, key=lambda r: sort_key(r, table))
-    os.makedirs(os.path.join(directory, table), exist_ok=True)
-    path = os.path.join(directory, table, f"part-{shard:05d}-of-{shards:05d}.parquet")
+    folder = os.path.join(directory, table, *([partition] if partition else []))
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, f"part-{shard:05d}-of-{shards:05d}.parquet")
     tbl = pa.Table.from_pylist(rows, schema=schema)
     pq.write_table(tbl, path, row_group_size=output_cfg.row_group_rows,
                    compression=None if output_cfg.compression == "none" else output_cfg.compression,
                    write_statistics=True, store_schema=True)
+    kill_point("write:shard")
     return path, len(rows)
 
 
@@ -144,12 +169,12 @@ def ensure_tables(directory: str, output_cfg) -> None:
     """Give every table directory at least one (possibly empty) file, so readers find the schema."""
     for table in TABLES:
         d = os.path.join(directory, table)
-        if not os.path.isdir(d) or not any(n.endswith(".parquet") for n in os.listdir(d)):
+        if not os.path.isdir(d) or not any(Path(d).rglob("*.parquet")):
             write_shard(directory, table, 0, 1, [], output_cfg)
 
 
 def read_table(directory: str, table: str) -> pa.Table:
-    files = sorted(Path(directory, table).glob("*.parquet"))
+    files = sorted(Path(directory, table).rglob("*.parquet"))
     return pa.concat_tables([pq.read_table(f) for f in files]) if files else TABLES[table][0].empty_table()
 
 
@@ -235,29 +260,129 @@ def manifest(directory: str) -> dict:
     """Files (relative path, rows, bytes, sha256) of the dataset tables, for ``_SUCCESS``."""
     files = []
     for table in ("articles", "paragraphs", "rejects", "index", "removals"):
-        for f in sorted(Path(directory, table).glob("*.parquet")):
-            files.append({"path": f"{table}/{f.name}", "rows": pq.ParquetFile(f).metadata.num_rows,
+        for f in sorted(Path(directory, table).rglob("*.parquet")):
+            files.append({"path": f.relative_to(directory).as_posix(), "rows": pq.ParquetFile(f).metadata.num_rows,
                           "bytes": f.stat().st_size, "sha256": sha256_file(str(f))})
     return {"files": files}
+
+
+def verify_manifest(directory: str) -> list[str]:
+    """Check a published dataset against its ``_SUCCESS`` manifest.
+
+    Returns:
+        Problems found (empty when every listed file exists with its row count and sha256):
+        a missing ``_SUCCESS`` reports the dataset as unfinished.
+    """
+    success = Path(directory, "_SUCCESS")
+    if not success.is_file():
+        return [f"{directory}: no _SUCCESS (unfinished or not a newsetl dataset)"]
+    problems = []
+    listed = json.loads(success.read_text(encoding="utf-8"))
+    for entry in listed["files"] + listed.get("documents", []):  # documents: report.json/.html, README.md
+        f = Path(directory, entry["path"])
+        if not f.is_file():
+            problems.append(f"{entry['path']}: missing")
+        elif sha256_file(str(f)) != entry["sha256"]:
+            problems.append(f"{entry['path']}: sha256 differs")
+        elif "rows" in entry and pq.ParquetFile(f).metadata.num_rows != entry["rows"]:
+            problems.append(f"{entry['path']}: row count differs")
+    return problems
+
+
+KILL_ENV = "NEWSETL_TEST_KILL_AT"
+NO_EXCHANGE_ENV = "NEWSETL_TEST_NO_EXCHANGE"
+
+
+def kill_point(name: str) -> None:
+    """Test hook: SIGKILL this process here when ``$NEWSETL_TEST_KILL_AT`` equals ``name``.
+
+    Points: ``write:shard`` (after a shard file is written), ``publish:before-swap``,
+    ``publish:after-swap`` and ``publish:between-renames`` (the fallback without an exchange).
+    """
+    if os.environ.get(KILL_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def exchange(a: str, b: str) -> bool:
+    """Atomically swap two directories (Linux ``renameat2(RENAME_EXCHANGE)``, kernel >= 3.15).
+
+    Returns:
+        True when swapped; False when the C library or the file system does not support it.
+
+    Raises:
+        OSError: for any other failure (permissions, a missing path).
+    """
+    if os.environ.get(NO_EXCHANGE_ENV):  # test hook: take the two-rename fallback
+        return False
+    try:
+        fn = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    at_fdcwd, rename_exchange = -100, 2
+    if fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), b)
 
 
 def publish(staging: str, output: str) -> None:
     """Move a finished staging directory into place (local file systems).
 
     ``_SUCCESS`` is written into the staging directory before this is called, so the published
-    directory is complete the moment it appears. Sequence: rename ``output`` (if any) to a
-    ``.<name>.old-*`` sibling, rename staging to ``output``, delete the old copy. A crash between
-    the two renames leaves no ``output`` and a complete ``.old`` copy, which
+    directory is complete the moment it appears. Where the kernel and file system support it,
+    staging and ``output`` are swapped in one atomic ``renameat2(RENAME_EXCHANGE)``: ``output``
+    holds the complete old or the complete new dataset at every instant, and the old copy (now
+    under the staging name) is deleted afterwards. Elsewhere: rename ``output`` to a
+    ``.<name>.old-*`` sibling, rename staging to ``output``, delete the old copy; a crash
+    between the two renames leaves no ``output`` and a complete ``.old`` copy, which
     :func:`repair_interrupted_publish` restores on the next run.
     """
     out = Path(output)
-    old = None
     if out.exists():
-        old = out.with_name(f".{out.name}.old-{Path(staging).name.rsplit('-', 1)[-1]}")
+        kill_point("publish:before-swap")
+        if exchange(staging, output):
+            kill_point("publish:after-swap")
+            shutil.rmtree(staging, ignore_errors=True)
+            return
+        old = out.with_name(f".{out.name}.old-{Path(staging).name.split('.staging-', 1)[-1]}")
         os.replace(out, old)
-    os.replace(staging, out)
-    if old is not None:
+        kill_point("publish:between-renames")
+        os.replace(staging, out)
         shutil.rmtree(old, ignore_errors=True)
+        return
+    os.replace(staging, out)
+
+
+def remove_stale_staging(output: str) -> list[str]:
+    """Delete ``.<name>.staging-<time>-<pid>`` siblings of ``output`` left by runs that died.
+
+    A staging directory whose process is still running (another run) is left alone.
+
+    Returns:
+        The removed paths.
+    """
+    out = Path(output)
+    removed = []
+    for d in sorted(out.parent.glob(f".{out.name}.staging-*")):
+        pid = d.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and _alive(int(pid)):
+            continue
+        shutil.rmtree(d, ignore_errors=True)
+        removed.append(str(d))
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def repair_interrupted_publish(output: str) -> str | None:

@@ -99,14 +99,15 @@ def copy_without(release: str, staging: str, removed: set[str], output_cfg) -> d
     ids = pa.array(sorted(removed), type=pa.string())
     for table in (*FILTERED_TABLES, "rejects"):
         dropped[table] = Counter()
-        for f in sorted(Path(release, table).glob("*.parquet")):
-            tbl = pq.read_table(f, schema=core.TABLES[table][0])
+        for f in sorted(Path(release, table).rglob("*.parquet")):  # Hive partitions keep their directories
+            tbl = pq.read_table(f, schema=core.TABLES[table][0], partitioning=None)
             if table in FILTERED_TABLES:
                 gone = pc.is_in(tbl.column("article_id"), value_set=ids)
                 dropped[table].update(tbl.filter(gone).column("article_id").to_pylist())
                 tbl = tbl.filter(pc.invert(gone))
-            (Path(staging) / table).mkdir(parents=True, exist_ok=True)
-            pq.write_table(tbl, Path(staging, table, f.name), row_group_size=output_cfg.row_group_rows,
+            dest = Path(staging, f.relative_to(release))
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            pq.write_table(tbl, dest, row_group_size=output_cfg.row_group_rows,
                            compression=None if output_cfg.compression == "none" else output_cfg.compression,
                            write_statistics=True, store_schema=True)
     return dropped

@@ -13,12 +13,12 @@ class WriteShardFn(beam.DoFn):
         self._dir, self._table, self._shards, self._cfg = directory, table, shards, output_cfg
 
     def process(self, kv):
-        shard, rows = kv
-        yield core.write_shard(self._dir, self._table, shard, self._shards, list(rows), self._cfg)
+        (partition, shard), rows = kv
+        yield core.write_shard(self._dir, self._table, shard, self._shards, list(rows), self._cfg, partition)
 
 
 class WriteTable(beam.PTransform):
-    """PCollection[dict] -> one Parquet file per non-empty shard under ``<directory>/<table>/``.
+    """PCollection[dict] -> one Parquet file per non-empty (partition, shard) under ``<directory>/<table>/``.
 
     Rows go to shard ``xxh64(key) % shards`` and are sorted inside it, so the files are
     byte-identical for any worker count, bundle size and input order.
@@ -33,7 +33,7 @@ class WriteTable(beam.PTransform):
         n = self._shards
         return (
             rows
-            | "KeyByShard" >> beam.Map(lambda r, t=self._table: (core.shard_of(r, t, n), r))
+            | "KeyByShard" >> beam.Map(lambda r, t=self._table, c=self._cfg: ((core.partition_of(r, t, c), core.shard_of(r, t, n)), r))
             | "GroupByShard" >> beam.GroupByKey()
             | "WriteShard" >> beam.ParDo(WriteShardFn(self._dir, self._table, n, self._cfg))
         )  # -> (path, rows)

@@ -140,3 +140,28 @@ def test_keep_order(tmp_path, order, extra, winner):
     ], config=f"dedup:\n  keep_order: {order}\n{extra}")
     assert paras[(winner, 1)]["status"] == "kept"
     assert paras[(loser, 1)]["duplicate_of"] == f"{winner}/1"
+
+
+def test_whole_article_drop_never_orphans_a_duplicate_of(tmp_path):
+    """X is a whole-article duplicate of W but holds K, which later Y duplicates: K must stay."""
+    body = [" ".join(WORDS[i:i + 12]) for i in range(0, 40, 8)]  # five distinct 12-word paragraphs
+    k = "A fresh paragraph only the second article carries, about harbour cranes and late ferries tonight."
+    z = "Nothing else in the corpus says anything like this sentence about quiet mountain villages."
+    paras, arts, report = run(tmp_path, [art("w", *body, published="2020-01-01"),
+                                         art("x", *body, k, published="2020-01-02"),
+                                         art("y", k, z, published="2020-01-03")],
+                              config="dedup:\n  whole_article_action: drop\n")
+    assert [paras[("x", i)]["status"] for i in range(1, 6)] == ["duplicate_across"] * 5
+    assert paras[("x", 6)]["status"] == "kept" and arts["x"]["duplicate_of_article"] == "w"
+    assert (paras[("y", 1)]["status"], paras[("y", 1)]["duplicate_of"]) == ("duplicate_across", "x/6")
+    targets = {p["duplicate_of"] for p in paras.values() if p["duplicate_of"]}
+    assert all(paras[tuple([t.split("/")[0], int(t.split("/")[1])])]["status"] in ("kept", "title") for t in targets)
+
+
+def test_whole_article_drop_marks_survivors_without_dependants(tmp_path):
+    body = [" ".join(WORDS[i:i + 12]) for i in range(0, 40, 8)]
+    k = "A fresh paragraph only the second article carries, about harbour cranes and late ferries tonight."
+    paras, arts, _ = run(tmp_path, [art("w", *body, published="2020-01-01"), art("x", *body, k, published="2020-01-02")],
+                         config="dedup:\n  whole_article_action: drop\n")
+    assert (paras[("x", 6)]["status"], paras[("x", 6)]["reason"]) == ("duplicate_article", "whole_article_duplicate")
+    assert set(arts) == {"w"}

@@ -166,3 +166,42 @@ def test_directory_symlink_loop_not_followed(tmp_path):
     (tmp_path / "a.jsonl").write_text("{}")
     (tmp_path / "loop").symlink_to(tmp_path)
     assert core.expand_inputs([str(tmp_path)]) == [(str(tmp_path / "a.jsonl"), str(tmp_path))]
+
+
+def test_per_input_encoding_for_one_old_csv(tmp_path):
+    """The header and the rows carry é, ß, ü and 0x80/0x93/0x94; only old/*.csv is windows-1252."""
+    raw = "r\xe9sum\xe9,text\nCaf\xe9 \x80 news,\x93Gro\xdfe\x94 M\xfcnchen\n".encode("latin-1")
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "w.csv").write_bytes(raw)
+    (tmp_path / "new.csv").write_bytes(raw)
+    per_input = [{"match": "old/*.csv", "encoding": "windows-1252"}]
+    kwargs = dict(fields={"title": "résumé"}, fallback_encoding=None, per_input=per_input)
+    arts, rejects = read_all(tmp_path / "old" / "w.csv", root=tmp_path, **kwargs)
+    assert rejects == []
+    assert (arts[0].title, arts[0].paragraphs, arts[0].charset) == ("Café € news", ("“Große” München",), "windows-1252")
+    arts, rejects = read_all(tmp_path / "new.csv", root=tmp_path, **kwargs)  # no override, no fallback
+    assert arts == []
+    assert [(r.source_file, r.reason, r.byte_offset) for r in rejects] == [(str(tmp_path / "new.csv"), "undecodable", 1)]
+
+
+@pytest.mark.parametrize("name", ["e.jsonl", "e.jsonl.gz", "e.jsonl.zst", "e.jsonl.bz2"])
+def test_empty_file_is_a_dead_letter(tmp_path, name):
+    (tmp_path / name).write_bytes(b"")
+    arts, rejects = read_all(tmp_path / name)
+    assert arts == [] and [(r.reason, r.source_file) for r in rejects] == [("empty_file", str(tmp_path / name))]
+
+
+def test_csv_quote_left_open_does_not_swallow_the_rows_after_it(tmp_path):
+    (tmp_path / "u.csv").write_text('title,text\nA,"first ok"\nB,"broken start\nC,third row\nD,"multi\nline ok"\nE,"x"y\nF,last\n')
+    items = list(core.read_file(str(tmp_path / "u.csv"), str(tmp_path), cfg()))
+    got = [(i.title, i.paragraphs) if isinstance(i, Article) else (i.reason, i.source_record, i.detail.split(":")[0]) for i in items]
+    assert got == [("A", ("first ok",)), ("invalid_csv", 1, "line 3"), ("C", ("third row",)), ("D", ("multi\nline ok",)),
+                   ("invalid_csv", 4, "line 7"), ("F", ("last",))]
+
+
+def test_text_as_a_list_of_paragraphs(tmp_path):
+    rows = [{"id": "l", "text": ["First para.", "Second\n\nand third."]}, {"id": "n", "text": [1, 2]}, {"id": "e", "text": []}]
+    (tmp_path / "l.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    arts, rejects = read_all(tmp_path / "l.jsonl")
+    assert [(a.article_id, a.paragraphs) for a in arts] == [("l", ("First para.", "Second", "and third."))]
+    assert [(r.source_record, r.reason) for r in rejects] == [(1, "missing_text"), (2, "missing_text")]

@@ -1,0 +1,189 @@
+"""``newsetl inspect DIR`` and ``newsetl explain DIR ARTICLE_ID``: read a finished dataset.
+
+Both refuse a directory without ``_SUCCESS`` (an unfinished or foreign directory) with exit
+code 2 and a one-line message. ``inspect`` prints the numbers of ``report.json`` on one screen
+(``--verify`` re-hashes every file listed in ``_SUCCESS``); ``explain`` prints one article's
+paragraphs with each decision and the text of the paragraph it duplicates.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from pathlib import Path
+
+from transforms.records import STATUSES
+from transforms.write.core import verify_manifest
+
+EXIT_USAGE = 2
+
+
+class DatasetError(Exception):
+    """The directory is not a finished newsetl dataset, or the article is not in it (exit 2)."""
+
+
+def load_finished(directory: str) -> tuple[dict, dict]:
+    """Return ``(report, success_manifest)`` of a finished dataset.
+
+    Raises:
+        DatasetError: no such directory, no ``_SUCCESS`` (unfinished), or no ``report.json``.
+    """
+    d = Path(directory)
+    if not d.is_dir():
+        raise DatasetError(f"{directory} is not a directory")
+    if not (d / "_SUCCESS").is_file():
+        raise DatasetError(f"{directory} has no _SUCCESS: not a finished newsetl dataset")
+    if not (d / "report.json").is_file():
+        raise DatasetError(f"{directory} has no report.json")
+    return json.loads((d / "report.json").read_text(encoding="utf-8")), json.loads((d / "_SUCCESS").read_text(encoding="utf-8"))
+
+
+def _n(v: int) -> str:
+    return f"{v:,}"
+
+
+def _mb(b: int) -> str:
+    return f"{b / 1e6:.1f} MB"
+
+
+def _join(counts: dict) -> str:
+    return ", ".join(f"{k} {_n(v)}" for k, v in counts.items() if v) or "none"
+
+
+def summary_lines(report: dict, success: dict, directory: str) -> list[str]:
+    """The one-screen summary of a dataset as lines (also printed at the end of ``newsetl run``)."""
+    r, p, c = report["records"], report["paragraphs"], report["clusters"]
+    fig = report.get("figures", {})
+    tables: dict[str, list[int]] = {}
+    for f in success.get("files", []):
+        t = tables.setdefault(f["path"].split("/")[0], [0, 0, 0])
+        t[0] += 1
+        t[1] += f["rows"]
+        t[2] += f["bytes"]
+    in_bytes = sum(i["size"] for i in report["inputs"])
+    lines = [
+        f"newsetl dataset {directory} (finished: _SUCCESS present, counts reconciled: {report.get('reconciled')})",
+        f"  newsetl {report.get('newsetl_version')}, config {report['config_digest'][:16]}, "
+        f"{_n(len(report['inputs']))} input files ({_mb(in_bytes)})",
+        f"  records in {_n(r['in'])}: articles written {_n(r['articles_written'])}, without kept paragraphs "
+        f"{_n(r['articles_without_kept_paragraphs'])}, flagged copies {_n(r['articles_flagged_duplicate'])}, "
+        f"rejected {_n(r['rejected'])}",
+        f"  paragraphs in {_n(p['in'])}: {_join({s: p['by_status'].get(s, 0) for s in STATUSES})}",
+        f"  removed by reason: {_join(p['dropped_by_reason'])}",
+        f"  rejected by reason: {_join(r['rejected_by_reason'])}",
+        f"  clusters {_n(c['count'])}, largest {_n(c['largest'])} paragraphs",
+    ]
+    if fig.get("languages"):
+        lines.append(f"  languages: {_join(fig['languages'])} (source: {_join(fig.get('language_sources') or {})})")
+    lines.append("  tables: " + "; ".join(f"{t} {n} file(s) {_n(rows)} rows {_mb(b)}" for t, (n, rows, b) in sorted(tables.items())))
+    docs = [d["path"] for d in success.get("documents", [])]
+    if docs:
+        lines.append("  documents: " + ", ".join(docs))
+    return lines
+
+
+def _dataset(directory: str, table: str):
+    import pyarrow.dataset as ds
+
+    return ds.dataset(str(Path(directory, table)), format="parquet", partitioning="hive")
+
+
+def article_decisions(directory: str, article_id: str) -> tuple[dict | None, list[dict], dict[str, dict]]:
+    """One article's written row, its paragraph rows (by index) and the rows they duplicate.
+
+    Returns:
+        ``(article row or None when it was not written, paragraph rows, {paragraph_id: row})``.
+
+    Raises:
+        DatasetError: the article id has no paragraph rows.
+    """
+    import pyarrow.compute as pc
+    import pyarrow.dataset as ds
+
+    paras = _dataset(directory, "paragraphs").to_table(filter=ds.field("article_id") == article_id).to_pylist()
+    if not paras:
+        raise DatasetError(f"article {article_id} is not in {directory}/paragraphs (see the article_id column)")
+    paras.sort(key=lambda p: p["index"])
+    arts = _dataset(directory, "articles").to_table(filter=ds.field("article_id") == article_id).to_pylist()
+    targets = sorted({p["duplicate_of"] for p in paras if p["duplicate_of"]})
+    originals = {}
+    if targets:
+        rows = _dataset(directory, "paragraphs").to_table(filter=pc.field("paragraph_id").isin(targets)).to_pylist()
+        originals = {r["paragraph_id"]: r for r in rows}
+    return (arts[0] if arts else None), paras, originals
+
+
+def explain_lines(directory: str, article_id: str, width: int = 100) -> list[str]:
+    """Human-readable decisions of one article (see :func:`article_decisions`)."""
+    article, paras, originals = article_decisions(directory, article_id)
+    fill = lambda text, indent: textwrap.fill(text, width=width, initial_indent=indent, subsequent_indent=indent,
+                                              max_lines=6, placeholder=" …") or indent + "(empty)"
+    head = f"article {article_id}"
+    if article:
+        head += (f": written, {article['paragraphs_kept']} of {article['paragraphs_total']} body paragraphs kept; "
+                 f"language {article['language']} ({article['language_source']}); source {article['source_file']} "
+                 f"record {article['source_record']}")
+        if article["duplicate_of_article"]:
+            head += f"; flagged as a copy of article {article['duplicate_of_article']}"
+    else:
+        head += ": not written (no kept body paragraph)"
+    lines = [head]
+    for p in paras:
+        decision = p["status"] + (f" ({p['reason']})" if p["reason"] else "")
+        if p["duplicate_of"]:
+            sim = f"{p['similarity']:.3f}" if p["similarity"] is not None else "?"
+            decision += f", duplicate of {p['duplicate_of']}, similarity {sim}"
+        if p["cluster_id"]:
+            decision += f", cluster {p['cluster_id']}"
+        lines.append(f"[{p['index']}] {decision}")
+        lines.append(fill(p["text"], "    "))
+        original = originals.get(p["duplicate_of"]) if p["duplicate_of"] else None
+        if original is not None:
+            lines.append(f"    duplicates {original['paragraph_id']} ({original['status']}):")
+            lines.append(fill(original["text"], "    | "))
+    return lines
+
+
+def inspect_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsetl inspect", description="Summary of a finished newsetl dataset.")
+    parser.add_argument("directory")
+    parser.add_argument("--verify", action="store_true", help="re-hash every file listed in _SUCCESS")
+    return parser
+
+
+def explain_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsetl explain",
+                                     description="One article's paragraphs with each decision and what it duplicated.")
+    parser.add_argument("directory")
+    parser.add_argument("article_id")
+    return parser
+
+
+def inspect_main(argv: list[str]) -> int:
+    """``newsetl inspect DIR [--verify]``: returns the exit code (2: not a finished dataset)."""
+    args = inspect_parser().parse_args(argv)
+    try:
+        report, success = load_finished(args.directory)
+    except DatasetError as err:
+        print(f"newsetl: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    print("\n".join(summary_lines(report, success, args.directory)))
+    if args.verify:
+        problems = verify_manifest(args.directory)
+        print("  verify: " + ("every file matches _SUCCESS" if not problems else "; ".join(problems)))
+        return 1 if problems else 0
+    return 0
+
+
+def explain_main(argv: list[str]) -> int:
+    """``newsetl explain DIR ARTICLE_ID``: returns the exit code (2: no dataset or no such article)."""
+    args = explain_parser().parse_args(argv)
+    try:
+        load_finished(args.directory)
+        lines = explain_lines(args.directory, args.article_id)
+    except DatasetError as err:
+        print(f"newsetl: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    print("\n".join(lines))
+    return 0

@@ -1,0 +1,27 @@
+"""Progress counters: per-worker files summed by the launcher, and the progress line."""
+from __future__ import annotations
+
+from tests.conftest import ROOT
+from transforms.progress import core
+
+
+def test_writers_are_summed(tmp_path):
+    sample = ROOT / "samples" / "reuters-sample.jsonl.gz"
+    seed = ROOT / "samples" / "000_56aaff5fb1689b7e.txt"
+    a, b = core.ProgressWriter(str(tmp_path), every_s=3600), core.ProgressWriter(str(tmp_path), every_s=3600)
+    a.add(str(sample), 320)  # first add writes at once
+    a.add(str(seed), 1)  # within every_s: not yet written
+    b.add("gs://bucket/remote.jsonl", 5)  # size unknown: files and records still count
+    assert core.read_progress(str(tmp_path)) == {"files": 2, "records": 325, "bytes": sample.stat().st_size}
+    a.flush(force=True)
+    assert core.read_progress(str(tmp_path)) == {"files": 3, "records": 326,
+                                                 "bytes": sample.stat().st_size + seed.stat().st_size}
+    assert core.read_progress(str(tmp_path / "missing")) == {"files": 0, "records": 0, "bytes": 0}
+
+
+def test_progress_line():
+    line = core.format_progress({"files": 50, "records": 1000, "bytes": 2_500_000}, 200, 10_000_000, 10.0)
+    # a quarter of the bytes in 10 s: 30 s left
+    assert line == "read 50/200 files (25%), 2.5/10.0 MB, 1,000 records, 100 records/s, reading ETA 30 s"
+    done = core.format_progress({"files": 200, "records": 4000, "bytes": 10_000_000}, 200, 10_000_000, 40.0)
+    assert done.endswith("reading ETA done, deduplicating and writing")

@@ -1,0 +1,100 @@
+"""report.json figures, the dataset card README.md and report.html agree with the written tables."""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import yaml
+
+from transforms.write.card import size_category
+
+
+def _report(out):
+    return json.loads((out / "report.json").read_text(encoding="utf-8"))
+
+
+def _card_table(card: str, heading: str) -> dict[str, list[str]]:
+    """Rows of the first Markdown table after ``heading``: first cell -> other cells."""
+    section = card.split(heading, 1)[1]
+    rows = {}
+    for line in section.splitlines():
+        if line.startswith("|") and not line.startswith("|---"):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            rows[cells[0]] = cells[1:]
+        elif rows and not line.startswith("|"):
+            break
+    return rows
+
+
+def _num(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def test_figures_match_the_written_tables(bbc_dataset):
+    report = _report(bbc_dataset)
+    fig, p = report["figures"], report["paragraphs"]
+    chars = fig["paragraph_chars"]
+    assert sum(chars["kept"]) == p["by_status"]["kept"] == 9751
+    assert sum(chars["removed"]) == p["in"] - p["by_status"]["title"] - p["by_status"]["kept"] == 796
+    paras = ds.dataset(bbc_dataset / "paragraphs").to_table(columns=["text", "status"])
+    body = paras.filter(pc.equal(paras["status"], "kept"))
+    assert chars["kept"][0] == pc.sum(pc.less(pc.utf8_length(body["text"]), 20)).as_py()
+    clusters = fig["largest_clusters"]
+    assert clusters[0]["size"] == report["clusters"]["largest"] == 8
+    assert clusters[0]["text"].startswith("Clark Boyd is technology correspondent for The World")
+    assert clusters[0]["by_status"] == {"duplicate_across": 7, "kept": 1}
+    assert [c["size"] for c in clusters] == sorted((c["size"] for c in clusters), reverse=True)
+    # BBC text files carry no URL: every duplicate is under "(no domain)"
+    assert fig["duplicates_by_domain"] == [{"domain": "(no domain)", "paragraphs": p["in"] - p["by_status"]["title"],
+                                            "duplicate_within": 2, "duplicate_across": 794, "boilerplate": 0}]
+    assert fig["languages"] == {"en": report["records"]["articles_written"]}
+
+
+def test_dataset_card_numbers_equal_the_report(bbc_dataset):
+    report, card = _report(bbc_dataset), (bbc_dataset / "README.md").read_text(encoding="utf-8")
+    r, p = report["records"], report["paragraphs"]
+    meta = yaml.safe_load(card.split("---\n")[1])
+    assert meta["size_categories"] == [size_category(r["articles_written"])] == ["1K<n<10K"]
+    assert meta["language"] == ["en"]
+    assert [c["config_name"] for c in meta["configs"]] == ["articles", "paragraphs", "rejects", "index"]
+    counts = _card_table(card, "## Counts")
+    assert _num(counts["records in"][0]) == r["in"] == 2225
+    assert _num(counts["articles written"][0]) == r["articles_written"]
+    assert _num(counts["articles without kept paragraphs"][0]) == r["articles_without_kept_paragraphs"]
+    assert _num(counts["records rejected"][0]) == r["rejected"] == 0
+    assert _num(counts["paragraphs in"][0]) == p["in"] == 12772
+    assert _num(counts["near-duplicate clusters"][0]) == report["clusters"]["count"]
+    structure = _card_table(card, "## Dataset Structure")
+    assert _num(structure["articles"][1]) == r["articles_written"]
+    assert _num(structure["paragraphs"][1]) == p["in"]
+    removed = _card_table(card, "## What Was Removed and Why")
+    assert {k: _num(v[0]) for k, v in removed.items() if k != "paragraph status"} == p["by_status"]
+    reasons = _card_table(card, "| status:reason | paragraphs |")
+    assert {k: _num(v[0]) for k, v in reasons.items()} == p["dropped_by_reason"]
+    assert report["config_digest"] in card
+    assert f"| lingua-language-detector | {report['library_versions']['lingua-language-detector']} |" in card
+    assert "owned by the BBC" in card  # the licence line of the corpus's README.TXT / SOURCE.md
+    assert f"{len(report['inputs']):,} input files, {sum(i['size'] for i in report['inputs']):,} bytes" in card
+
+
+def test_success_lists_the_documents_with_their_hashes(bbc_dataset):
+    success = json.loads((bbc_dataset / "_SUCCESS").read_text())
+    assert [d["path"] for d in success["documents"]] == ["report.json", "report.html", "README.md"]
+    for d in success["documents"]:
+        assert hashlib.sha256((bbc_dataset / d["path"]).read_bytes()).hexdigest() == d["sha256"]
+    listed = {f["path"] for f in success["files"]} | {d["path"] for d in success["documents"]}
+    on_disk = {f.relative_to(bbc_dataset).as_posix() for f in bbc_dataset.rglob("*") if f.is_file()}
+    assert on_disk - listed == {"_SUCCESS"}  # every other file is listed
+
+
+def test_report_html_is_self_contained_and_shows_the_counts(bbc_dataset):
+    html = (bbc_dataset / "report.html").read_text(encoding="utf-8")
+    report = _report(bbc_dataset)
+    assert not re.search(r"<script|<link|<img|<iframe|@import|url\(|\b(src|href)=", html, re.IGNORECASE)
+    assert f'id="card-records-in">{report["records"]["in"]:,}<' in html
+    assert f'id="card-paragraphs-in">{report["paragraphs"]["in"]:,}<' in html
+    assert html.count("<svg") >= 5
+    assert "Clark Boyd is technology correspondent" in html

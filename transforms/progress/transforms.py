@@ -1,0 +1,37 @@
+"""ReportProgress: per-file record tallies -> progress counter files (see core)."""
+from __future__ import annotations
+
+import apache_beam as beam
+
+from transforms.progress import core
+
+
+class ProgressFn(beam.DoFn):
+    """(source_file, records) -> nothing; counts files, records and bytes read by this worker."""
+
+    def __init__(self, directory: str):
+        self._dir = directory
+        self._writer = None
+
+    def setup(self):
+        self._writer = core.ProgressWriter(self._dir)
+
+    def process(self, tally):
+        path, records = tally
+        self._writer.add(path, records)
+        return ()
+
+    def finish_bundle(self):
+        self._writer.flush(force=True)
+
+
+class ReportProgress(beam.PTransform):
+    """PCollection[(source_file, records)] -> PCollection (empty): a side branch that writes
+    progress counters into ``directory`` while files are read."""
+
+    def __init__(self, directory: str):
+        super().__init__()
+        self._dir = directory
+
+    def expand(self, tally):
+        return tally | "CountFilesRead" >> beam.ParDo(ProgressFn(self._dir))

@@ -1,0 +1,153 @@
+"""The dataset card: ``README.md`` inside the output (no Beam import).
+
+Layout of the Hugging Face dataset card (YAML metadata block, then Dataset Summary, Dataset
+Structure, Dataset Creation, Considerations, Licensing Information), rendered only from the
+``report.json`` dict and the ``_SUCCESS`` table manifest, so every number equals the report's.
+"""
+from __future__ import annotations
+
+import json
+
+from transforms.records import STATUSES
+from transforms.dedup.index import INDEX_SCHEMA
+from transforms.write.core import ARTICLES_SCHEMA, PARAGRAPHS_SCHEMA, REJECTS_SCHEMA
+
+TABLE_SCHEMAS = {"articles": ARTICLES_SCHEMA, "paragraphs": PARAGRAPHS_SCHEMA, "rejects": REJECTS_SCHEMA,
+                 "index": INDEX_SCHEMA}
+
+STATUS_MEANING = {
+    "title": "the headline, paragraph 0 (not body text)",
+    "kept": "kept: written to `articles.text`",
+    "duplicate_within": "an exact or near copy of an earlier paragraph of the same article",
+    "duplicate_across": "an exact or near copy (Jaccard ≥ threshold) of a kept paragraph of another article",
+    "boilerplate": "a site template: the same paragraph in many articles of one domain",
+    "dropped_rule": "removed by a cleaning rule (ad marker, share prompt, ...) named in `reason`",
+    "empty": "nothing left after cleaning",
+    "duplicate_article": "its whole article was dropped as a copy of another article",
+}
+
+SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
+                   (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M"))
+
+
+def size_category(n: int) -> str:
+    """Hugging Face ``size_categories`` tag for ``n`` rows (``"n<1K"``, ``"1K<n<10K"``, ...)."""
+    return next((tag for bound, tag in SIZE_CATEGORIES if n < bound), "n>100M")
+
+
+def _table_files(manifest: dict) -> dict:
+    out = {t: {"files": 0, "rows": 0, "bytes": 0} for t in TABLE_SCHEMAS}
+    for f in manifest["files"]:
+        t = out.setdefault(f["path"].split("/")[0], {"files": 0, "rows": 0, "bytes": 0})  # e.g. removals/
+        t["files"] += 1
+        t["rows"] += f["rows"]
+        t["bytes"] += f["bytes"]
+    return out
+
+
+def render_card(report: dict, manifest: dict, name: str) -> str:
+    """Render the dataset card.
+
+    Args:
+        report: the ``report.json`` dict (with ``figures`` and ``input_notices``).
+        manifest: the ``_SUCCESS`` dict (``files``: path, rows, bytes, sha256).
+        name: the dataset name (the output directory's name).
+
+    Returns:
+        Markdown text with a YAML front matter; the same inputs give the same text.
+    """
+    r, p, fig = report["records"], report["paragraphs"], report.get("figures", {})
+    tables = _table_files(manifest)
+    languages = sorted(k for k in (fig.get("languages") or {}) if k != "null")
+    meta = [
+        "---", f"pretty_name: {json.dumps(name)}", "license: other",
+        "license_details: the article text belongs to its publishers; see Licensing Information",
+        f"language: {json.dumps(languages)}", f"size_categories: [{json.dumps(size_category(r['articles_written']))}]",
+        "task_categories: [text-generation]", "tags: [news, deduplicated, minhash, newsetl]", "configs:",
+    ]
+    for t in TABLE_SCHEMAS:
+        meta += [f"- config_name: {t}", "  data_files:", "  - split: train", f'    path: "{t}/**/*.parquet"']
+        if t == "articles":
+            meta.append("  default: true")
+    meta.append("---")
+    out = meta + [
+        "", f"# Dataset Card for {name}", "",
+        "## Dataset Summary", "",
+        f"{r['articles_written']:,} news articles with {p['by_status'].get('kept', 0):,} kept paragraphs, cleaned and "
+        f"paragraph-deduplicated (MinHash LSH, Jaccard ≥ {report['config']['dedup']['threshold']}) by newsetl "
+        f"{report.get('newsetl_version')} from {r['in']:,} input records in {len(report['inputs']):,} files. "
+        "Every paragraph that was removed is still listed in `paragraphs/` with the reason and, for a duplicate, "
+        "the paragraph it duplicates; records that could not be used are in `rejects/`. "
+        "`report.json` holds every count (reconciled: records in = articles deduplicated + rejected), "
+        "`report.html` draws them, `_SUCCESS` lists every file with its sha256.", "",
+        "## Dataset Structure", "",
+        "| table | files | rows | bytes |", "|---|---:|---:|---:|",
+    ]
+    out += [f"| {t} | {v['files']} | {v['rows']:,} | {v['bytes']:,} |" for t, v in tables.items()]
+    out += ["", "Load with any Parquet reader, e.g. "
+            "`pyarrow.dataset.dataset('articles')`, `duckdb.sql(\"SELECT * FROM 'articles/**/*.parquet'\")`, "
+            "`polars.scan_parquet('articles/**/*.parquet')`.", ""]
+    for t, schema in TABLE_SCHEMAS.items():
+        out += [f"### Data Fields: {t}", "", "| column | type | nullable |", "|---|---|---|"]
+        out += [f"| {f.name} | {f.type} | {'yes' if f.nullable else 'no'} |" for f in schema]
+        out.append("")
+    out += [
+        "## Counts", "",
+        "| count | value |", "|---|---:|",
+        f"| records in | {r['in']:,} |",
+        f"| articles deduplicated | {r['articles_deduplicated']:,} |",
+        f"| articles written | {r['articles_written']:,} |",
+        f"| articles without kept paragraphs | {r['articles_without_kept_paragraphs']:,} |",
+        f"| articles flagged as copies | {r['articles_flagged_duplicate']:,} |",
+        f"| records rejected | {r['rejected']:,} |",
+        f"| paragraphs in | {p['in']:,} |",
+        f"| paragraphs kept (body) | {p['kept_body']:,} |",
+        f"| near-duplicate clusters | {report['clusters']['count']:,} |", "",
+        "## What Was Removed and Why", "",
+        "| paragraph status | paragraphs | meaning |", "|---|---:|---|",
+    ]
+    out += [f"| {s} | {p['by_status'].get(s, 0):,} | {STATUS_MEANING.get(s, '')} |" for s in STATUSES]
+    out += ["", "| status:reason | paragraphs |", "|---|---:|"]
+    out += [f"| {k} | {n:,} |" for k, n in p["dropped_by_reason"].items()] or ["| (none) | 0 |"]
+    out += ["", "| rejected stage:reason | records |", "|---|---:|"]
+    out += [f"| {k} | {n:,} |" for k, n in r["rejected_by_reason"].items()] or ["| (none) | 0 |"]
+    langs = fig.get("languages") or {}
+    if langs:
+        out += ["", "Languages of written articles: " + ", ".join(f"{k} {v:,}" for k, v in langs.items())
+                + " (source: " + ", ".join(f"{k} {v:,}" for k, v in (fig.get("language_sources") or {}).items()) + ")."]
+    total_bytes = sum(i["size"] for i in report["inputs"])
+    out += [
+        "", "## Dataset Creation", "", "### Source Data", "",
+        f"{len(report['inputs']):,} input files, {total_bytes:,} bytes. The full input manifest (path, size, sha256 "
+        "of every file) is in `report.json` under `inputs`; the first files:", "",
+        "| input | bytes | sha256 |", "|---|---:|---|",
+    ]
+    out += [f"| `{i['path']}` | {i['size']:,} | `{i['sha256'][:16]}…` |" for i in report["inputs"][:10]]
+    if len(report["inputs"]) > 10:
+        out.append(f"| … {len(report['inputs']) - 10:,} more | | |")
+    dedup = report["config"]["dedup"]
+    out += [
+        "", "### Processing", "",
+        "newsetl (Apache Beam): read → clean (mojibake repair, entity and tag debris, boilerplate rules) → language "
+        "identification (lingua) → paragraph dedup within each article → MinHash LSH dedup across articles "
+        f"(word {dedup['shingle_size']}-gram shingles, {dedup['num_perm']} permutations, {dedup['bands']} bands × "
+        f"{dedup['rows']} rows, verified by {dedup['verify']} Jaccard ≥ {dedup['threshold']}, keep order "
+        f"`{dedup['keep_order']}`) → Parquet.", "",
+        f"Config digest (sha256 of the canonical JSON config): `{report['config_digest']}`", "",
+        "<details><summary>Full configuration</summary>", "", "```json",
+        json.dumps(report["config"], indent=2, sort_keys=True), "```", "", "</details>", "",
+        "### Library Versions", "", "| library | version |", "|---|---|",
+    ]
+    out += [f"| {k} | {v} |" for k, v in sorted(report["library_versions"].items())]
+    out += ["", "## Licensing Information", "",
+            "newsetl does not change who owns the text: the articles keep the licence and terms of their sources. "
+            "Notices found beside the inputs:", ""]
+    notices = report.get("input_notices") or []
+    for n in notices:
+        out.append(f"- `{n['path']}`" + (":" if n["lines"] else " (no licence line found; read the file)"))
+        out += [f"  > {line}" for line in n["lines"]]
+    if not notices:
+        out.append("- none found (no LICENSE, NOTICE, COPYING, README or SOURCE.md file beside the inputs): "
+                   "establish the terms of the sources before sharing this dataset.")
+    out.append("")
+    return "\n".join(out)
