@@ -103,7 +103,7 @@ def run(argv: list[str]) -> int:
             files = expand_inputs(args.input)
         except FileNotFoundError as err:
             raise UsageError(str(err)) from None
-        out = _check_output(args.output, args.overwrite, [f for f, _ in files])
+        out = _check_output(args.output, args.overwrite, [f for f, _ in files] + [p for p, _ in against])
         from apache_beam.options.pipeline_options import PipelineOptions
 
         try:

@@ -40,7 +40,7 @@ def build(pipeline: beam.Pipeline, files, config, staging: str, against: tuple[t
     )  # -> (domain, articles)
     candidates, extra_tally = within["candidates"], []
     if against:
-        earlier = pipeline | "ReadReleaseIndex" >> ReadReleaseIndex([path for path, _ in against])
+        earlier = pipeline | "ReadReleaseIndex" >> ReadReleaseIndex([path for path, _ in against], config.dedup)
         candidates = (candidates, earlier) | "WithEarlierReleases" >> beam.Flatten()
     across = candidates | "DedupAcrossArticles" >> DedupAcrossArticles(config.dedup, domain_totals)
     # -> (article_id, (index, status, reason, cluster_id, duplicate_of, similarity))

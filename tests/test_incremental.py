@@ -101,3 +101,7 @@ def test_incompatible_or_unfinished_release_is_refused(days, tmp_path, capsys):
     assert "\n" not in err and not (tmp_path / "out").exists()
     assert run_newsetl("run", "--input", root / "incoming" / DAYS[2], "--output", tmp_path / "out", "--dedup-against", root / "incoming") == 2
     assert "no _SUCCESS" in capsys.readouterr().err
+    # an output that would replace (contain) an earlier release is refused too
+    assert run_newsetl("run", "--input", root / "incoming" / DAYS[2], "--output", root / "releases", "--overwrite",
+                       "--dedup-against", root / "releases" / DAYS[0]) == 2
+    assert "contains input" in capsys.readouterr().err and (root / "releases" / DAYS[0] / "_SUCCESS").exists()

@@ -3,7 +3,8 @@
 Every release carries ``index/``: one row per paragraph that the across-article keep rule kept
 (status ``kept``, plus paragraphs kept by that rule and dropped afterwards by the article-level
 rules: ``duplicate_across``/``exact_article`` and ``duplicate_article``), with its exact key,
-its shingle hashes (for exact-Jaccard verification) and its LSH band keys, so a later run
+its matching form (zstd compresses text far better than shingle hashes; a later run re-hashes
+its shingles for exact-Jaccard verification) and its LSH band keys, so a later run
 (``--dedup-against``) reads them without recomputing a signature.
 
 Earlier-release paragraphs enter :class:`transforms.dedup.transforms.DedupAcrossArticles` as
@@ -16,7 +17,7 @@ them gets the real paragraph id back and ``duplicate_of_release`` = that release
 
 Which parameters must match (:data:`INDEX_PARAMS`): everything that changes an exact key, a
 shingle hash or a band key. The threshold, ``verify``, keep order and boilerplate settings may
-differ: verification is recomputed from the stored shingles.
+differ: verification is recomputed from the stored matching forms.
 """
 from __future__ import annotations
 
@@ -44,8 +45,8 @@ INDEX_SCHEMA = pa.schema([
     pa.field("status", pa.string(), nullable=False),
     pa.field("order_key", pa.string(), nullable=False),  # JSON list: the keep-order key in its run
     pa.field("exact_key", pa.binary(16), nullable=False),
-    pa.field("shingles", pa.binary(), nullable=False),  # sorted unique uint32 LE; b"" = exact path only
-    pa.field("band_keys", pa.list_(pa.binary(10)), nullable=False),
+    pa.field("form", pa.large_string(), nullable=False),  # the matching form (shingles are re-hashed from it)
+    pa.field("band_keys", pa.list_(pa.binary(8)), nullable=False),  # xxh64 of each band's rows; band = position
 ])
 
 
@@ -80,16 +81,21 @@ def index_rows(item: tuple, cfg) -> list[dict]:
     pending = []
     for d in chosen:
         form = core.matching_form(d.text, cfg.strip_datelines)
-        sh = core.shingles(form, cfg.shingle_size, cfg.char_shingle_size)
-        hashes = minhash.hash_shingles(sh) if sh else np.zeros(0, dtype=np.uint32)
-        pending.append((d.index, core.exact_key(form), hashes, form))
+        pending.append((d.index, core.exact_key(form), shingle_hashes(form, cfg), form))
     rank = core.order_rank(article, cfg.keep_order, cfg.source_priority)
     status = {d.index: d.status for d in chosen}
+    form_of = {index: form for index, _, _, form in pending}
     return [{
         "paragraph_id": paragraph_id(c.article_id, c.index), "article_id": c.article_id, "index": c.index,
         "status": status[c.index], "order_key": json.dumps(list(c.order), separators=(",", ":")),
-        "exact_key": c.exact_key, "shingles": c.shingles, "band_keys": list(c.band_keys),
+        "exact_key": c.exact_key, "form": form_of[c.index], "band_keys": [k[2:] for k in c.band_keys],
     } for c in core.make_candidates(article, pending, rank, cfg)]
+
+
+def shingle_hashes(form: str, cfg) -> np.ndarray:
+    """Sorted unique uint32 shingle hashes of a matching form (empty when shorter than one shingle)."""
+    sh = core.shingles(form, cfg.shingle_size, cfg.char_shingle_size)
+    return minhash.hash_shingles(sh) if sh else np.zeros(0, dtype=np.uint32)
 
 
 def release_article_id(ordinal: int, article_id: str) -> str:
@@ -105,19 +111,21 @@ def split_release_id(value: str | None) -> tuple[int | None, str | None]:
     return int(ordinal), real
 
 
-def read_candidates(path: str, ordinal: int):
-    """Yield the :class:`Candidate` of every row of one index Parquet file of release ``ordinal``.
+def read_candidates(path: str, ordinal: int, cfg):
+    """Yield the :class:`Candidate` of every row of one index Parquet file of release ``ordinal``
+    (shingle hashes re-hashed from the stored form, band keys given back their band index).
 
     Raises:
         OSError: unreadable file; pyarrow errors for a file that is not Parquet.
     """
     pf = pq.ParquetFile(path)
-    for batch in pf.iter_batches(columns=["article_id", "index", "order_key", "exact_key", "shingles", "band_keys"]):
+    for batch in pf.iter_batches(columns=["article_id", "index", "order_key", "exact_key", "form", "band_keys"]):
         for r in batch.to_pylist():
             yield Candidate(
                 order=(float("-inf"), ordinal, *json.loads(r["order_key"])),
                 article_id=release_article_id(ordinal, r["article_id"]), index=r["index"], domain=None,
-                exact_key=r["exact_key"], shingles=r["shingles"], band_keys=tuple(r["band_keys"]),
+                exact_key=r["exact_key"], shingles=shingle_hashes(r["form"], cfg).astype("<u4").tobytes(),
+                band_keys=tuple(i.to_bytes(2, "big") + k for i, k in enumerate(r["band_keys"])),
             )
 
 

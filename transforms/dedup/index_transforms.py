@@ -13,10 +13,12 @@ class ReadReleaseIndex(beam.PTransform):
 
     Args:
         releases: ``[release directory, ...]``; position = ordinal (earlier in the list sorts first).
+        dedup_cfg: this run's ``dedup`` section (its index parameters equal the releases').
     """
 
-    def __init__(self, releases: list[str]):
+    def __init__(self, releases: list[str], dedup_cfg):
         super().__init__()
+        self._cfg = dedup_cfg
         self._files = [(ordinal, f) for ordinal, r in enumerate(releases) for f in index.index_files(r)]
 
     def expand(self, root):
@@ -24,7 +26,7 @@ class ReadReleaseIndex(beam.PTransform):
             root
             | "IndexFiles" >> beam.Create(self._files)
             | "Reshuffle" >> beam.Reshuffle()
-            | "ReadIndex" >> beam.FlatMapTuple(lambda ordinal, path: index.read_candidates(path, ordinal))
+            | "ReadIndex" >> beam.FlatMap(lambda f, cfg: index.read_candidates(f[1], f[0], cfg), self._cfg)
         )
 
 

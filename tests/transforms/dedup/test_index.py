@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from pipelines.config import config_from_dict
@@ -18,7 +20,7 @@ def _article(aid="a1", published_us=5):
     return Article(aid, None, "example.com", "A title", published_us, None, None, (TEXT, "Short one.", "***"), "utf-8", "f", 0)
 
 
-def test_index_rows_match_the_candidates_dedup_used():
+def test_index_rows_match_the_candidates_dedup_used(tmp_path):
     from transforms.dedup import core
 
     article = _article()
@@ -29,9 +31,12 @@ def test_index_rows_match_the_candidates_dedup_used():
     assert [r["paragraph_id"] for r in rows] == ["a1/1"]  # title, duplicates, unmatchable lines: not indexed
     _, pending = core.dedup_within(article, config_from_dict({}).clean, CFG)
     (cand,) = [c for c in core.make_candidates(article, pending, core.order_rank(article, "earliest", ()), CFG) if c.index == 1]
-    (row,) = rows
-    assert (row["exact_key"], row["shingles"], tuple(row["band_keys"])) == (cand.exact_key, cand.shingles, cand.band_keys)
-    assert len(row["band_keys"]) == 21 and json.loads(row["order_key"]) == [0, 5, "a1", 1]
+    assert len(rows[0]["band_keys"]) == 21 and json.loads(rows[0]["order_key"]) == [0, 5, "a1", 1]
+    path = tmp_path / "index.parquet"
+    pq.write_table(pa.Table.from_pylist(rows, schema=index.INDEX_SCHEMA), path)
+    (back,) = index.read_candidates(str(path), 3, CFG)  # through Parquet, as a later run reads it
+    assert (back.exact_key, back.shingles, back.band_keys) == (cand.exact_key, cand.shingles, cand.band_keys)
+    assert back.order == (float("-inf"), 3, 0, 5, "a1", 1) and back.article_id == index.release_article_id(3, "a1")
 
 
 def test_exact_article_copies_stay_in_the_index():
