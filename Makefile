@@ -33,6 +33,7 @@ chromium:
 
 eval: venv
 	$(PY) -m benchmarks.eval_dedup --data $(SHARED_DATA)
+	$(PY) -m benchmarks.eval_extraction --data $(SHARED_DATA)
 
 clean:
 	rm -rf out .pytest_cache build *.egg-info

@@ -21,6 +21,11 @@ setup(
         "PyYAML>=6.0,<7",
         "pydantic>=2.6,<3",
         "lxml>=5,<7",  # Reuters-21578 SGML (recovering parser)
+        "warcio>=1.7,<2",  # WARC/ARC records, chunked and content-encoded bodies
+        "trafilatura>=2.0,<3",  # HTML main-text and metadata extraction (brings courlan, htmldate, lxml)
+        "charset-normalizer>=3.3,<4",  # charset detection when a page declares none
+        "courlan>=1.3,<2",  # URL normalisation for canonical-URL capture grouping
+        "brotli>=1.1,<2",  # Content-Encoding: br bodies in WARC records
         "lingua-language-detector>=2.0,<3",  # offline language identification
     ],
     extras_require={

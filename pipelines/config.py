@@ -65,7 +65,7 @@ class InputOverride(_Strict):
 class IngestConfig(_Strict):
     """How input files are read and mapped onto the Article record."""
 
-    format: Literal["auto", "jsonl", "csv", "text", "parquet", "reuters-sgml"] = "auto"
+    format: Literal["auto", "jsonl", "csv", "text", "parquet", "reuters-sgml", "warc", "html"] = "auto"
     # Article field -> input field name. Missing optional fields become null.
     fields: dict[str, str] = Field(default_factory=dict)
     paragraph_separator: str = Field(default=r"\n\s*\n", min_length=1)
@@ -75,6 +75,7 @@ class IngestConfig(_Strict):
     max_record_bytes: int = Field(default=10_000_000, gt=0)
     max_decompressed_bytes: int = Field(default=4_000_000_000, gt=0)
     duplicate_id_rule: Literal["first_by_source"] = "first_by_source"
+    html_favor: Literal["balanced", "precision", "recall"] = "precision"  # trafilatura's trade-off for HTML/WARC pages
     per_input: tuple[InputOverride, ...] = ()  # e.g. an encoding for one old CSV
 
     def for_file(self, path: str, rel_path: str) -> "IngestConfig":
@@ -205,6 +206,7 @@ class LanguageConfig(_Strict):
                                   "ko", "nl", "pl", "pt", "ru", "sv", "tr", "uk", "vi", "zh")
     low_accuracy: bool = True
     sample_chars: int = Field(default=1000, ge=50, le=100_000)
+    min_letters: int = Field(default=150, ge=0)  # fewer letters in the sample: language left unknown
     keep: tuple[str, ...] = ()
     keep_unknown: bool = True
 

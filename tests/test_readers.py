@@ -76,3 +76,15 @@ def test_run_prints_reading_progress(tmp_path, capsys):
     out = captured.out.splitlines()
     assert out[0] == f"newsetl: wrote {tmp_path / 'out'}"
     assert len(out) <= 12 and out[-1].endswith(f"run: newsetl inspect {tmp_path / 'out'}")
+
+
+def test_partitioned_output_and_documents_are_byte_identical_with_two_workers(partitioned, tmp_path):
+    out = tmp_path / "out"  # same directory name: the card is titled by it
+    config = write_config(tmp_path, "output:\n  partition_by: month\n")
+    assert run_newsetl("run", "--input", SAMPLE[0], "--input", SAMPLE[1], "--output", out, "--config", config,
+                       "--progress-every", "0", "--direct_num_workers=2", "--direct_running_mode=multi_processing") == 0
+    files = sorted(p.relative_to(partitioned).as_posix() for p in partitioned.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert "report.html" in files and "README.md" in files
+    for name in files:
+        assert (partitioned / name).read_bytes() == (out / name).read_bytes(), name

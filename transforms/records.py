@@ -54,6 +54,8 @@ class Article:
         charset: how the record was decoded, e.g. ``utf-8`` or ``windows-1252 (fallback)``.
         rule_drops: ``(paragraph position, rule name)`` for paragraphs removed by a cleaning rule.
         extra: field name -> value for mapped optional fields such as author.
+        capture: for a web capture (WARC/ARC response), ``(WARC-Date in µs since the epoch or
+            -1, sha1 hex of the body)``: the capture-selection key; empty for other inputs.
         language_source: where ``language`` came from: ``input``, ``lingua`` or None.
     """
 
@@ -70,6 +72,7 @@ class Article:
     source_record: int
     rule_drops: tuple[tuple[int, str], ...] = ()
     inline_removals: tuple[tuple[str, int], ...] = ()
+    capture: tuple = ()
     language_source: str | None = None  # "input" (the dump's) or "lingua" (detected); None: unknown
 
 

@@ -32,6 +32,8 @@ FORMATS = {
     ".txt": "text",
     ".parquet": "parquet",
     ".sgm": "reuters-sgml",
+    ".warc": "warc", ".arc": "warc",
+    ".html": "html", ".htm": "html", ".xhtml": "html",
 }
 DEFAULT_FIELDS = {
     "id": "id", "url": "url", "domain": "domain", "title": "title", "text": "text",
@@ -574,9 +576,15 @@ def read_file(path: str, root: str, cfg) -> Iterator[Article | Reject]:
         yield _reject(path, -1, -1, "unknown_format", str(err), b"")
         return
     rel_path = relative_path(path, root)
+    if fmt in ("warc", "html"):  # web captures: transforms/ingest/warc.py (imports this module)
+        from transforms.ingest import warc
+
+        reader = warc.read_warc if fmt == "warc" else warc.read_html
+    else:
+        reader = READERS[fmt]
     produced = False
     try:
-        for item in READERS[fmt](path, rel_path, compression, cfg.for_file(path, rel_path)):
+        for item in reader(path, rel_path, compression, cfg.for_file(path, rel_path)):
             produced = True
             yield item
         if not produced:  # a file with no records at all is shown, not passed over

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import apache_beam as beam
 
-from transforms.ingest import core
+from transforms.ingest import core, warc
 from transforms.records import Article, Reject
 
 NAMESPACE = "newsetl"
@@ -36,15 +36,24 @@ class ReadFileFn(beam.DoFn):
 
 
 def _first_by_source(kv):
-    """Same article id in several records: keep the first by (source_file, source_record)."""
+    """Same article id in several records: keep the first by (source_file, source_record).
+
+    Web captures share the id of their canonical URL: the capture rule of
+    :func:`transforms.ingest.warc.select_capture` chooses one, the others are ``superseded_capture``.
+    """
     article_id, articles = kv
-    articles = sorted(articles, key=lambda a: (a.source_file, a.source_record))
-    yield articles[0]
-    for dup in articles[1:]:
+    articles = list(articles)
+    if all(a.capture for a in articles):
+        first, others = warc.select_capture(articles)
+        reason, detail = "superseded_capture", f"superseded by the capture of {first.url} chosen (latest WARC-Date) from"
+    else:
+        first, *others = sorted(articles, key=lambda a: (a.source_file, a.source_record))
+        reason, detail = "duplicate_article_id", f"article_id {article_id!r} already read from"
+    yield first
+    for dup in others:
         yield beam.pvalue.TaggedOutput("rejects", Reject(
-            dup.source_file, dup.source_record, -1, "ingest", "duplicate_article_id",
-            f"article_id {article_id!r} already read from {articles[0].source_file} record {articles[0].source_record}",
-            (dup.title or "")[:200]))
+            dup.source_file, dup.source_record, -1, "ingest", reason,
+            f"{detail} {first.source_file} record {first.source_record}", (dup.title or "")[:200]))
 
 
 class ReadArticles(beam.PTransform):

@@ -87,15 +87,18 @@ def identify(article: Article, language_cfg, detector) -> Article:
     """Fill ``language`` (ISO 639-1) and ``language_source`` of one article.
 
     A language given by the dump wins (normalised, source ``input``); else lingua's answer on
-    :func:`sample_text` (source ``lingua``); lingua may decline (too little text, no reliable
-    answer): language and source stay None.
+    :func:`sample_text` (source ``lingua``) when the sample has at least ``min_letters``
+    letters; with fewer, or when lingua declines, language and source stay None.
     """
     given = normalize_code(article.language)
     if given is not None:
         return dataclasses.replace(article, language=given, language_source=SOURCE_INPUT)
     if detector is None:
         return article
-    found = detector.detect_language_of(sample_text(article, language_cfg.sample_chars))
+    sample = sample_text(article, language_cfg.sample_chars)
+    if sum(ch.isalpha() for ch in sample) < language_cfg.min_letters:
+        return article  # too little text to tell (tables of figures, one-line briefs)
+    found = detector.detect_language_of(sample)
     if found is None:
         return article
     return dataclasses.replace(article, language=found.iso_code_639_1.name.lower(), language_source=SOURCE_LINGUA)

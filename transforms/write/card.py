@@ -26,6 +26,29 @@ STATUS_MEANING = {
     "duplicate_article": "its whole article was dropped as a copy of another article",
 }
 
+COLUMN_NOTES = {
+    "article_id": "the dump's id, else xxh64 of (relative path, record number)",
+    "domain": "from the URL host without `www.` if not given",
+    "published": "UTC; a time without zone is taken as UTC",
+    "language": "ISO 639-1: from the input, else detected by lingua",
+    "language_source": "`input`, `lingua`, or null when unknown",
+    "text": "kept body paragraphs joined by a blank line",
+    "paragraphs_total": "body paragraphs as split",
+    "paragraphs_kept": "body paragraphs kept",
+    "duplicate_of_article": "set when less than the configured share of the article survived",
+    "charset": "`utf-8`, the declared encoding, or `windows-1252 (fallback)`",
+    "paragraph_id": "`<article_id>/<index>`",
+    "index": "0 is the title, body from 1, before any removal",
+    "status": "the decision, see What Was Removed and Why",
+    "reason": "`exact`/`near`, the rule name, `site_template`, ...",
+    "cluster_id": "paragraph id of the cluster's first member",
+    "duplicate_of": "paragraph id of the kept near-duplicate",
+    "similarity": "Jaccard with `duplicate_of`",
+    "source_record": "record number in the file (-1 unknown)",
+    "byte_offset": "byte offset in the (decompressed) file (-1 unknown)",
+    "excerpt": "at most 200 characters of the offending input",
+}
+
 SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
                    (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M"))
 
@@ -88,8 +111,11 @@ def render_card(report: dict, manifest: dict, name: str) -> str:
             "`pyarrow.dataset.dataset('articles')`, `duckdb.sql(\"SELECT * FROM 'articles/**/*.parquet'\")`, "
             "`polars.scan_parquet('articles/**/*.parquet')`.", ""]
     for t, schema in TABLE_SCHEMAS.items():
-        out += [f"### Data Fields: {t}", "", "| column | type | nullable |", "|---|---|---|"]
-        out += [f"| {f.name} | {f.type} | {'yes' if f.nullable else 'no'} |" for f in schema]
+        out += [f"### Data Fields: {t}", "", "| column | type | nullable | notes |", "|---|---|---|---|"]
+        out += [f"| {f.name} | {f.type} | {'yes' if f.nullable else 'no'} | {COLUMN_NOTES.get(f.name, '')} |" for f in schema]
+        if t == "articles" and report["config"]["output"].get("partition_by") == "month":
+            out.append("| published_month | string (Hive partition directory) | no | `YYYY-MM` of `published`, "
+                       "`unknown` without a date |")
         out.append("")
     out += [
         "## Counts", "",

@@ -2,16 +2,20 @@
 
 They go into ``report.json`` under ``figures`` and are drawn by :mod:`transforms.write.report_html`
 and summarised by :mod:`transforms.write.card`, so the three always agree. Computed with
-pyarrow compute (group-by and vectorised string lengths): a few seconds for millions of rows.
+pyarrow.dataset scans in record batches (group-by and vectorised string lengths): the text of
+``paragraphs/`` is never held whole; only the clustered rows' ids are.
 """
 from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as ds
 
 from transforms.records import BOILERPLATE, DUPLICATE_ACROSS, DUPLICATE_WITHIN, KEPT, TITLE
-from transforms.write.core import read_table
 
 # Upper edges (characters, exclusive) of the paragraph-length histogram; the last bin is open.
 LENGTH_EDGES = (20, 50, 100, 200, 400, 800, 1600, 3200)
@@ -28,47 +32,62 @@ def _counts(values: pa.Array) -> dict:
     return dict(sorted(((v["values"] if v["values"] is not None else "null"), v["counts"]) for v in vc))
 
 
-def length_histogram(paragraphs: pa.Table) -> dict:
-    """Histogram of body-paragraph lengths in characters, kept vs removed.
-
-    Returns:
-        ``{"edges": [20, 50, ...], "kept": [n per bin], "removed": [n per bin]}``; bin ``i``
-        holds lengths in ``[edges[i-1], edges[i])`` (``[0, 20)`` first, ``>= 3200`` last).
-    """
-    body = paragraphs.filter(pc.not_equal(paragraphs["status"], TITLE))
-    lengths = pc.utf8_length(body["text"]).to_numpy(zero_copy_only=False)
-
-    bins = np.searchsorted(np.asarray(LENGTH_EDGES), lengths, side="right")
-    kept = (body["status"].to_numpy(zero_copy_only=False) == KEPT)
-    n = len(LENGTH_EDGES) + 1
-    return {"edges": list(LENGTH_EDGES),
-            "kept": np.bincount(bins[kept], minlength=n).tolist(),
-            "removed": np.bincount(bins[~kept], minlength=n).tolist()}
+def _dataset(directory: str, table: str) -> ds.Dataset:
+    return ds.dataset(str(Path(directory, table)), format="parquet", partitioning="hive")
 
 
-def duplicates_by_domain(paragraphs: pa.Table, top: int = 15) -> list[dict]:
-    """Removed duplicate paragraphs per article domain, the ``top`` domains by duplicates.
+class BodyCounts:
+    """Streaming counts over ``paragraphs/`` record batches (columns text, status, domain):
+    the length histogram and the duplicates per domain, without holding the text in memory."""
 
-    Returns:
-        ``[{"domain", "paragraphs", "duplicate_within", "duplicate_across", "boilerplate"}]``,
-        sorted by duplicates (descending) then domain; a null domain is ``"(no domain)"``.
-    """
-    body = paragraphs.filter(pc.not_equal(paragraphs["status"], TITLE)).select(["domain", "status"])
-    body = body.set_column(0, "domain", pc.fill_null(body["domain"], NO_DOMAIN))
-    grouped = body.group_by(["domain", "status"]).aggregate([([], "count_all")]).to_pylist()
-    rows: dict[str, dict] = {}
-    for g in grouped:
-        row = rows.setdefault(g["domain"], {"domain": g["domain"], "paragraphs": 0,
-                                            **{s: 0 for s in DUPLICATE_STATUSES}})
-        row["paragraphs"] += g["count_all"]
-        if g["status"] in DUPLICATE_STATUSES:
-            row[g["status"]] += g["count_all"]
-    ranked = sorted(rows.values(), key=lambda r: (-sum(r[s] for s in DUPLICATE_STATUSES), r["domain"]))
-    return [r for r in ranked if sum(r[s] for s in DUPLICATE_STATUSES)][:top]
+    def __init__(self):
+        self.kept = np.zeros(len(LENGTH_EDGES) + 1, dtype=np.int64)
+        self.removed = np.zeros(len(LENGTH_EDGES) + 1, dtype=np.int64)
+        self.by_domain: Counter = Counter()  # (domain, status) -> paragraphs
+
+    def add(self, batch: pa.RecordBatch) -> None:
+        body = batch.filter(pc.not_equal(batch["status"], TITLE))
+        lengths = pc.utf8_length(body["text"]).to_numpy(zero_copy_only=False)
+        bins = np.searchsorted(np.asarray(LENGTH_EDGES), lengths, side="right")
+        kept = body["status"].to_numpy(zero_copy_only=False) == KEPT
+        n = len(LENGTH_EDGES) + 1
+        self.kept += np.bincount(bins[kept], minlength=n)
+        self.removed += np.bincount(bins[~kept], minlength=n)
+        pairs = pa.table({"domain": pc.fill_null(body["domain"], NO_DOMAIN), "status": body["status"]})
+        for g in pairs.group_by(["domain", "status"]).aggregate([([], "count_all")]).to_pylist():
+            self.by_domain[(g["domain"], g["status"])] += g["count_all"]
+
+    def length_histogram(self) -> dict:
+        """Body-paragraph lengths in characters, kept vs removed.
+
+        Returns:
+            ``{"edges": [20, 50, ...], "kept": [n per bin], "removed": [n per bin]}``; bin ``i``
+            holds lengths in ``[edges[i-1], edges[i])`` (``[0, 20)`` first, ``>= 3200`` last).
+        """
+        return {"edges": list(LENGTH_EDGES), "kept": self.kept.tolist(), "removed": self.removed.tolist()}
+
+    def duplicates_by_domain(self, top: int = 15) -> list[dict]:
+        """Removed duplicate paragraphs per article domain, the ``top`` domains by duplicates.
+
+        Returns:
+            ``[{"domain", "paragraphs", "duplicate_within", "duplicate_across", "boilerplate"}]``,
+            sorted by duplicates (descending) then domain; a null domain is ``"(no domain)"``.
+        """
+        rows: dict[str, dict] = {}
+        for (domain, status), n in self.by_domain.items():
+            row = rows.setdefault(domain, {"domain": domain, "paragraphs": 0, **{s: 0 for s in DUPLICATE_STATUSES}})
+            row["paragraphs"] += n
+            if status in DUPLICATE_STATUSES:
+                row[status] += n
+        ranked = sorted(rows.values(), key=lambda r: (-sum(r[s] for s in DUPLICATE_STATUSES), r["domain"]))
+        return [r for r in ranked if sum(r[s] for s in DUPLICATE_STATUSES)][:top]
 
 
-def largest_clusters(paragraphs: pa.Table, top: int = 8) -> list[dict]:
-    """The ``top`` largest near-duplicate clusters with their representative text.
+def largest_clusters(directory: str, top: int = 8) -> list[dict]:
+    """The ``top`` largest near-duplicate clusters of ``paragraphs/`` with their text.
+
+    Reads the cluster and article ids of clustered rows, then the text of the chosen clusters
+    only.
 
     Returns:
         ``[{"cluster_id", "size", "articles", "by_status", "text", "example_id", "example"}]``
@@ -76,14 +95,14 @@ def largest_clusters(paragraphs: pa.Table, top: int = 8) -> list[dict]:
         paragraph whose id is the cluster id), ``example`` the first other member by id, each
         cut to 400 characters.
     """
-    members = paragraphs.filter(pc.is_valid(paragraphs["cluster_id"]))
+    dataset = _dataset(directory, "paragraphs")
+    members = dataset.to_table(columns=["cluster_id", "article_id"], filter=pc.field("cluster_id").is_valid())
     if members.num_rows == 0:
         return []
     sizes = members.group_by("cluster_id").aggregate([([], "count_all"), ("article_id", "count_distinct")])
     ranked = sorted(sizes.to_pylist(), key=lambda r: (-r["count_all"], r["cluster_id"]))[:top]
-    ids = pa.array([r["cluster_id"] for r in ranked])
-    chosen = members.filter(pc.is_in(members["cluster_id"], ids)).select(
-        ["paragraph_id", "cluster_id", "status", "text"]).to_pylist()
+    chosen = dataset.to_table(columns=["paragraph_id", "cluster_id", "status", "text"],
+                              filter=pc.field("cluster_id").isin([r["cluster_id"] for r in ranked])).to_pylist()
     out = []
     for r in ranked:
         rows = sorted((m for m in chosen if m["cluster_id"] == r["cluster_id"]), key=lambda m: m["paragraph_id"])
@@ -102,19 +121,21 @@ def largest_clusters(paragraphs: pa.Table, top: int = 8) -> list[dict]:
 def compute_figures(directory: str) -> dict:
     """All figures of the dataset written under ``directory`` (staging or published).
 
+    ``paragraphs/`` is scanned in record batches (text never held whole); language counts are
+    over written articles.
+
     Returns:
         ``{"paragraph_chars", "duplicates_by_domain", "largest_clusters", "languages",
-        "language_sources"}``; language counts are over written articles.
+        "language_sources"}``.
     """
-    paragraphs = read_table(directory, "paragraphs").select(["article_id", "paragraph_id", "text", "status",
-                                                             "cluster_id", "domain"])
-    articles = read_table(directory, "articles")
-    out = {
-        "paragraph_chars": length_histogram(paragraphs),
-        "duplicates_by_domain": duplicates_by_domain(paragraphs),
-        "largest_clusters": largest_clusters(paragraphs),
+    body = BodyCounts()
+    for batch in _dataset(directory, "paragraphs").to_batches(columns=["text", "status", "domain"]):
+        body.add(batch)
+    articles = _dataset(directory, "articles").to_table(columns=["language", "language_source"])
+    return {
+        "paragraph_chars": body.length_histogram(),
+        "duplicates_by_domain": body.duplicates_by_domain(),
+        "largest_clusters": largest_clusters(directory),
         "languages": _counts(articles["language"]),
+        "language_sources": _counts(articles["language_source"]),
     }
-    if "language_source" in articles.schema.names:
-        out["language_sources"] = _counts(articles["language_source"])
-    return out

@@ -42,28 +42,33 @@ def _n(v) -> str:
     return f"{v:,}"
 
 
-def hbars(items: list[tuple[str, int, str]], width: int = 520, label_width: int = 215) -> str:
+def hbars(items: list[tuple], width: int = 520, label_width: int = 215) -> str:
     """Horizontal bar chart as an SVG string.
 
     Args:
-        items: ``(label, value, colour)`` rows drawn top to bottom.
+        items: ``(label, value, colour)`` rows drawn top to bottom, or stacked rows
+            ``(label, [(part name, value, colour), ...])``.
         width: SVG width in pixels; label_width: pixels reserved for the labels.
     """
     if not items:
         return '<p class="note">nothing to plot</p>'
+    rows = [(it[0], [("", it[1], it[2])]) if len(it) == 3 else it for it in items]
     row, top = 24, 4
-    height = top + row * len(items) + 4
-    peak = max(v for _, v, _ in items) or 1
+    height = top + row * len(rows) + 4
+    peak = max(sum(v for _, v, _ in parts) for _, parts in rows) or 1
     span = width - label_width - 70
     out = [f'<svg role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}">']
-    for i, (label, value, color) in enumerate(items):
-        y = top + i * row
-        w = max(1, round(span * value / peak)) if value else 0
+    for i, (label, parts) in enumerate(rows):
+        y, x = top + i * row, label_width
         short = label if len(label) <= 32 else label[:31] + "…"
-        out.append(f'<text x="{label_width - 8}" y="{y + 15}" text-anchor="end">{escape(short)}</text>'
-                   f'<rect class="bar" x="{label_width}" y="{y + 3}" width="{w}" height="{row - 8}" fill="{color}" rx="2">'
-                   f'<title>{escape(label)}: {_n(value)}</title></rect>'
-                   f'<text x="{label_width + w + 6}" y="{y + 15}">{_n(value)}</text>')
+        out.append(f'<text x="{label_width - 8}" y="{y + 15}" text-anchor="end">{escape(short)}</text>')
+        for name, value, color in parts:
+            w = max(1, round(span * value / peak)) if value else 0
+            if w:
+                out.append(f'<rect class="bar" x="{x}" y="{y + 3}" width="{w}" height="{row - 8}" fill="{color}" rx="2">'
+                           f'<title>{escape(label)}{" " + escape(name) if name else ""}: {_n(value)}</title></rect>')
+            x += w
+        out.append(f'<text x="{x + 6}" y="{y + 15}">{_n(sum(v for _, v, _ in parts))}</text>')
     out.append("</svg>")
     return "".join(out)
 
@@ -147,7 +152,7 @@ def render_html(report: dict) -> str:
     sections.append(_section(
         "Removed paragraphs by stage and reason", "status:reason — exact/near copies, site templates, cleaning rules",
         hbars([(k, v, STATUS_COLORS.get(k.split(":")[0], ACCENT)) for k, v in reasons])))
-    hist = report["clusters"]["size_histogram"]
+    hist = dict(sorted(report["clusters"]["size_histogram"].items(), key=lambda kv: int(kv[0])))  # JSON keys are text
     sections.append(_section(
         "Cluster sizes", f"{_n(report['clusters']['count'])} clusters of paragraphs with an exact or near copy; "
         f"largest {_n(report['clusters']['largest'])} members; x: members in a cluster, bar height: clusters (log scale)",
@@ -162,7 +167,7 @@ def render_html(report: dict) -> str:
                   ("boilerplate", STATUS_COLORS["boilerplate"])]
     sections.append(_section(
         "Duplicates by domain", "removed duplicate and boilerplate paragraphs per article domain (top 15)",
-        hbars([(d["domain"], sum(d[s] for s, _ in dom_series), STATUS_COLORS["duplicate_across"]) for d in domains])))
+        _legend(dom_series) + hbars([(d["domain"], [(s, d[s], c) for s, c in dom_series]) for d in domains])))
     langs = fig.get("languages") or {}
     if langs:
         srcs = ", ".join(f"{escape(k)} {_n(v)}" for k, v in (fig.get("language_sources") or {}).items())

@@ -73,3 +73,14 @@ def test_language_filter_run_reconciles(data, tmp_path):
     assert {a["language"] for a in read(tmp_path / "out", "articles")} == {"en"}
     rejects = read(tmp_path / "out", "rejects")
     assert sorted(x["detail"].split(" (")[0] for x in rejects).count("language ru") == 4
+
+
+def test_too_little_text_stays_unknown_instead_of_a_confident_wrong_guess():
+    """Reuters NEWID4257, an earnings table: the low-accuracy models call it French."""
+    cfg = config_from_dict({}).language
+    table = Article("NEWID4257", None, None, "BEAUTICONTROL COSMETICS INC <BUTI> 1ST QTR NET", None, None, None,
+                    ("Qtr ends Feb 28", "Shr 10 cts vs 17 cts", "Net 411,275 vs 584,118", "Revs 4,977,818 vs 4,714,581"),
+                    "utf-8", "f", 0)
+    detector = core.build_detector(cfg)
+    assert core.identify(table, cfg, detector).language is None
+    assert core.identify(table, cfg.model_copy(update={"min_letters": 0}), detector).language == "fr"

@@ -98,3 +98,43 @@ def test_report_html_is_self_contained_and_shows_the_counts(bbc_dataset):
     assert f'id="card-paragraphs-in">{report["paragraphs"]["in"]:,}<' in html
     assert html.count("<svg") >= 5
     assert "Clark Boyd is technology correspondent" in html
+
+
+def test_documents_render_the_same_from_report_json(bbc_dataset):
+    """report.json (keys sorted as text) gives back the very report.html and card of the run."""
+    from transforms.write.card import render_card
+    from transforms.write.report_html import render_html
+
+    report = _report(bbc_dataset)
+    success = json.loads((bbc_dataset / "_SUCCESS").read_text())
+    assert render_html(report) == (bbc_dataset / "report.html").read_text(encoding="utf-8")
+    assert render_card(report, {"files": success["files"]}, bbc_dataset.name) == \
+        (bbc_dataset / "README.md").read_text(encoding="utf-8")
+
+
+def test_input_notices_quote_licence_lines(data, tmp_path):
+    from transforms.write.documents import input_notices
+
+    notices = input_notices([str(data / "realnews-grover-samples" / "realnews_tiny.jsonl")])
+    paths = [n["path"].split("/")[-1] for n in notices]
+    assert "LICENSE.upstream.txt" in paths and "SOURCE.md" in paths
+    assert all(len(n["lines"]) <= 3 for n in notices)
+    lone = tmp_path / "a" / "b" / "c"
+    lone.mkdir(parents=True)
+    (lone / "x.jsonl").write_text("{}\n")
+    assert input_notices([str(lone / "x.jsonl")]) == []
+
+
+def test_size_category_and_month_partition():
+    from datetime import datetime, timezone
+
+    from pipelines.config import config_from_dict
+    from transforms.write.core import partition_of
+
+    assert [size_category(n) for n in (0, 999, 1000, 2076, 250_000)] == ["n<1K", "n<1K", "1K<n<10K", "1K<n<10K", "100K<n<1M"]
+    monthly = config_from_dict({"output": {"partition_by": "month"}}).output
+    row = {"published": datetime(1987, 3, 9, 23, 59, tzinfo=timezone.utc)}
+    assert partition_of(row, "articles", monthly) == "published_month=1987-03"
+    assert partition_of({"published": None}, "articles", monthly) == "published_month=unknown"
+    assert partition_of(row, "paragraphs", monthly) is None
+    assert partition_of(row, "articles", config_from_dict({}).output) is None

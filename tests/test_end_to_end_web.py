@@ -1,0 +1,119 @@
+"""End to end on web captures: the WARC sample files, benchmark pages written into a WARC file
+(one synthetic site with injected promo boilerplate, plus older captures of two URLs), and
+Chinese/Japanese pages deduplicated with character shingles."""
+from __future__ import annotations
+
+import gzip
+import json
+from collections import Counter
+
+from benchmarks import web_cases
+from benchmarks.eval_extraction import prf, trafilatura_alone
+from tests.conftest import read, run_newsetl, write_config
+from transforms.dedup.core import is_no_space_script, matching_form
+
+
+def test_warc_sample_files_run_and_reconcile(data, tmp_path):
+    samples = data / "warc-samples"
+    config = write_config(tmp_path, "ingest: {format: warc}\n")  # also reads example-bad.warc.gz.bad
+    out = tmp_path / "out"
+    assert run_newsetl("run", "--input", samples / "*" / "*.*arc*", "--output", out, "--config", config) == 0
+    report = json.loads((out / "report.json").read_text())
+    r = report["records"]
+    assert report["reconciled"] is True and len(report["inputs"]) == 21
+    by_reason = r["rejected_by_reason"]
+    # 93 articles read; captures of one canonical URL become one article (http://example.com/ x 8, allenai.org x 3)
+    assert by_reason["ingest:superseded_capture"] == 9
+    assert r["in"] == 230 and r["articles_deduplicated"] == 93 - 9
+    assert by_reason["ingest:warc_request_record"] == 73 and by_reason["ingest:warc_revisit"] == 4
+    assert by_reason["ingest:warc_non_200"] == 4 and by_reason["ingest:warc_non_html"] == 3
+    assert by_reason["ingest:truncated_record"] == 2 and by_reason["ingest:truncated_or_corrupt_file"] == 1
+    assert r["in"] == r["articles_deduplicated"] + r["rejected"]
+    arts = {a["url"]: a for a in read(out, "articles")}
+    example = arts["http://example.com/"]
+    assert example["source_file"].endswith("example-wrong-chunks.warc.gz")  # latest WARC-Date, 2018-11-02
+    assert arts["https://allenai.org/"]["source_record"] == 20  # the latest of its three captures
+    rejects = read(out, "rejects")
+    clipped = [x for x in rejects if x["reason"] == "truncated_record" and x["source_file"].endswith("clipped.warc.gz")]
+    assert len(clipped) == 1 and "shorter than its Content-Length" in clipped[0]["detail"]
+
+
+def test_benchmark_pages_in_a_warc_one_site_boilerplate_and_captures(data, tmp_path):
+    """30 real benchmark pages as one site, each with the same promo paragraph and newsletter box
+    inside the article body, written with warcio; two URLs also have an older, altered capture."""
+    case = web_cases.one_site_case(data, 30)
+    assert len(case) == 30
+    pages = [(url, html, date) for url, html, date, _ in case]
+    older = [(url, html.replace(b"<title>", b"<title>OLD "), "2023-01-01T00:00:00Z") for url, html, _ in pages[:2]]
+    warc = tmp_path / "site.warc.gz"
+    web_cases.write_warc(warc, older + pages)
+    out = tmp_path / "out"
+    assert run_newsetl("run", "--input", warc, "--output", out) == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["records"]["in"] == 32 and report["records"]["rejected_by_reason"] == {"ingest:superseded_capture": 2}
+    arts = read(out, "articles")
+    assert len(arts) == 30 and not any(a["title"].startswith("OLD ") for a in arts)
+    assert {a["domain"] for a in arts} == {web_cases.SITE} and {a["charset"] for a in arts} == {"utf-8 (http)"}
+    for snippet in web_cases.INJECTED:
+        assert not any(snippet in a["text"] for a in arts), snippet
+    alone = sum(web_cases.PROMO in trafilatura_alone(html) for _, html, _ in pages)
+    assert alone >= 20  # the single-page extractor keeps the promo on most pages
+    paras = read(out, "paragraphs")
+    promo = [p for p in paras if p["text"] == web_cases.PROMO]
+    assert len(promo) >= alone and {(p["status"], p["reason"]) for p in promo} == {("boilerplate", "site_template")}
+    texts = {a["url"]: a["text"] for a in arts}
+    truth = {k: t["articleBody"] for k, _, t in web_cases.scrapinghub_pages(data)}
+    scores = [prf(texts[url], truth[key]) for url, _, _, key in case]  # against the benchmark's ground truth
+    assert sum(f1 for _, _, f1 in scores) / len(scores) > 0.95
+    assert truth[case[0][3]].split("\n")[0].strip() in texts[case[0][0]]
+
+
+def _edit(paragraph: str, old: str, new: str) -> str:
+    assert old in paragraph
+    return paragraph.replace(old, new, 1)
+
+
+def test_chinese_and_japanese_pages_dedup_with_character_shingles(data, tmp_path):
+    """Real zh (qq.com) and ja (Yahoo! News) pages and lightly edited copies: each edited
+    paragraph is a near duplicate (character 5-gram Jaccard), the rest exact duplicates."""
+    root = data / "mozilla-readability-news-pages"
+    edits = {"qq": ("很大关系", "密切联系"), "yahoo-4": ("莫大な", "膨大な")}
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for name, (old, new) in edits.items():
+        page = gzip.decompress((root / name / "source.html.gz").read_bytes()).decode("utf-8")
+        (folder / f"{name}.html").write_text(page, encoding="utf-8")
+        (folder / f"{name}-edited.html").write_text(_edit(page, old, new), encoding="utf-8")
+    out = tmp_path / "out"
+    assert run_newsetl("run", "--input", folder, "--output", out) == 0
+    paras = read(out, "paragraphs")
+    for name, (old, new) in edits.items():
+        changed = [p for p in paras if p["index"] > 0 and (old in p["text"] or new in p["text"])]
+        assert len(changed) == 2, name
+        assert is_no_space_script(matching_form(changed[0]["text"]))
+        kept, dup = sorted(changed, key=lambda p: p["status"] != "kept")
+        assert kept["status"] == "kept" and dup["status"] == "duplicate_across" and dup["reason"] == "near"
+        assert dup["duplicate_of"] == f"{kept['article_id']}/{kept['index']}"
+        assert 0.8 <= dup["similarity"] < 1.0
+        statuses = Counter(p["status"] for p in paras if p["index"] > 0 and p["article_id"] == dup["article_id"])
+        assert statuses["kept"] == 0 and statuses["duplicate_across"] >= 9, statuses
+
+
+def test_web_capture_output_is_identical_for_record_order_and_workers(data, tmp_path):
+    """Captures in reverse order, an older capture after the newer one, two worker processes:
+    the same articles (ids from the canonical URL) and byte-identical paragraphs/."""
+    import pyarrow.parquet as pq
+
+    case = web_cases.one_site_case(data, 12)
+    pages = [(url, html, date) for url, html, date, _ in case]
+    older = [(pages[0][0], pages[0][1].replace(b"<title>", b"<title>OLD "), "2023-01-01T00:00:00Z")]
+    runs = {"a": (older + pages, []), "b": (list(reversed(pages)) + older,
+                                            ["--direct_num_workers=2", "--direct_running_mode=multi_processing"])}
+    for name, (records, beam_args) in runs.items():
+        web_cases.write_warc(tmp_path / f"{name}.warc.gz", records)
+        assert run_newsetl("run", "--input", tmp_path / f"{name}.warc.gz", "--output", tmp_path / name, *beam_args) == 0
+    files = sorted(p.name for p in (tmp_path / "a" / "paragraphs").glob("*.parquet"))
+    for f in files:
+        assert (tmp_path / "a" / "paragraphs" / f).read_bytes() == (tmp_path / "b" / "paragraphs" / f).read_bytes()
+    a, b = (pq.read_table(tmp_path / n / "articles").drop_columns(["source_file", "source_record"]) for n in "ab")
+    assert a.num_rows == 12 and a.equals(b)

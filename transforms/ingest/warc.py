@@ -1,0 +1,240 @@
+"""Web captures -> Article records: WARC/ARC files and folders of HTML pages (no Beam import).
+
+WARC and ARC records are parsed by warcio (``ArchiveIterator``, ARC records converted to WARC
+``response`` records). The file is first decompressed by newsetl's own streaming gzip reader,
+which continues across gzip members, so all three gzip layouts read the same way: one member
+per record, the whole file as one member, and members that do not end at record boundaries
+(warcio alone refuses the last two). Record byte offsets are therefore offsets in the
+decompressed file, as for every other newsetl format.
+
+Every record read is accounted for: a response that yields an article becomes an
+:class:`~transforms.records.Article`; every other record becomes a
+:class:`~transforms.records.Reject` whose reason says why it is not an article
+(:data:`SKIP_REASONS`). Bodies are de-chunked and content-decoded by warcio's
+``content_stream()`` (``br`` with brotli); a body that only claims ``Transfer-Encoding:
+chunked`` and does not parse as chunks is left intact (warcio's fallback). A record whose block is shorter than its
+``Content-Length`` (clipped capture) still yields what its bytes hold, plus a
+``truncated_record`` reject naming how many bytes are missing.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Iterator
+from dataclasses import replace
+
+import xxhash
+
+from transforms.ingest.core import DecompressedSizeExceeded, _reject, open_binary, parse_published
+from transforms.ingest.html import page_to_article
+from transforms.records import Article, Reject
+
+# Reject reasons of records that are read but are no article (counted, never extracted).
+SKIP_REASONS = {
+    "revisit": "warc_revisit",  # a capture that points to an earlier identical payload
+    "non_200": "warc_non_200",  # redirects, errors, or an ARC record without an HTTP status
+    "non_html": "warc_non_html",  # images, JSON, PDF, ...
+    "no_text": "no_main_text",  # HTML in which the extractor found no main text
+}
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def not_response_reason(record_type: str) -> str:
+    """Reject reason for a WARC record that is not a response, e.g. ``warc_request_record``."""
+    return f"warc_{record_type}_record"
+
+
+class _StopAtDamage(io.RawIOBase):
+    """Wraps a decompressing stream: damage or a size-limit breach ends the stream cleanly.
+
+    warcio then sees an ordinary end of file (and a short last record); the error is kept in
+    :attr:`error` and reported by the caller after the records read before it.
+    """
+
+    def __init__(self, stream):
+        self._stream, self.error = stream, None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self.error is not None:
+            return 0
+        try:
+            data = self._stream.read1(len(buffer))  # one raw read: data before damage is never lost
+        except (EOFError, OSError, DecompressedSizeExceeded, ValueError) as err:
+            self.error = err
+            return 0
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._stream.close()
+        super().close()
+
+
+def canonical_url(url: str | None) -> str | None:
+    """The URL that groups captures: courlan's normalisation (host lower-cased, default port
+    and tracking parameters removed, query sorted), without the fragment. None if unusable."""
+    if not url:
+        return None
+    from courlan import normalize_url
+
+    try:
+        return normalize_url(url.strip()).split("#", 1)[0]
+    except (ValueError, AttributeError):
+        return None
+
+
+def url_article_id(canonical: str) -> str:
+    """Article id of a web capture: xxh64 of ``"url:<canonical URL>"`` as 16 hex digits, so all
+    captures of one URL share it (and are grouped on it)."""
+    return xxhash.xxh64_hexdigest(f"url:{canonical}".encode("utf-8"))
+
+
+def is_html(content_type: str | None, body: bytes) -> bool:
+    """HTML by the HTTP ``Content-Type``; without one, by the first bytes of the body."""
+    if content_type:
+        return content_type.split(";", 1)[0].strip().lower() in HTML_TYPES
+    head = body[:512].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html")) or b"<html" in head
+
+
+def select_capture(articles) -> tuple[Article, list[Article]]:
+    """Choose the one article among captures of one canonical URL.
+
+    Rule: the latest ``WARC-Date`` wins (an undated capture counts as oldest); ties go to the
+    smallest sha1 of the body, then to the smallest ``(source_file, source_record)``. The order
+    of ``articles`` does not matter.
+
+    Returns:
+        ``(chosen, superseded)`` with ``superseded`` in the same total order.
+    """
+    ordered = sorted(articles, key=lambda a: (-a.capture[0], a.capture[1], a.source_file, a.source_record))
+    return ordered[0], ordered[1:]
+
+
+def _target_uri(record) -> str | None:
+    uri = record.rec_headers.get_header("WARC-Target-URI")
+    return uri.strip().strip("<>") if uri else None  # wget writes <http://...> in WARC/1.0
+
+
+def _body(record, limit: int) -> bytes:
+    """The HTTP payload, de-chunked and content-decoded, at most ``limit`` bytes (more = too large).
+
+    warcio decodes gzip and deflate; ``br`` is decoded here with brotli (warcio's own brotli hook
+    expects the unmaintained brotlipy), 16 KiB of input at a time so a bomb stops at ``limit``.
+    """
+    http = record.http_headers
+    if (http.get_header("Content-Encoding") or "").strip().lower() != "br":
+        return record.content_stream().read(limit)
+    import brotli
+    from warcio.bufferedreaders import ChunkedDataReader
+
+    chunked = (http.get_header("Transfer-Encoding") or "").strip().lower() == "chunked"
+    stream = ChunkedDataReader(record.raw_stream) if chunked else record.raw_stream
+    decompressor, out, size = brotli.Decompressor(), [], 0
+    while size < limit:
+        data = stream.read(1 << 14)
+        if not data:
+            break
+        out.append(decompressor.process(data))
+        size += len(out[-1])
+    return b"".join(out)[:limit]
+
+
+def _response(record, path, rel_path, number, offset, cfg) -> Iterator[Article | Reject]:
+    url = _target_uri(record)
+    http = record.http_headers
+    status = http.get_statuscode() if http is not None else None
+    if status != "200":
+        yield _reject(path, number, offset, SKIP_REASONS["non_200"], f"HTTP status {status or 'missing'} for {url}", url or "")
+        return
+    content_type = http.get_header("Content-Type")
+    try:
+        body = _body(record, cfg.max_record_bytes + 1)
+    except Exception as err:  # a bad Content-Encoding stream (zlib, brotli) or a broken block
+        yield _reject(path, number, offset, "undecodable_body", f"{type(err).__name__}: {err}", url or "")
+        return
+    if len(body) > cfg.max_record_bytes:
+        yield _reject(path, number, offset, "record_too_large", f"body exceeds max_record_bytes {cfg.max_record_bytes}", url or "")
+        return
+    record.raw_stream.read()  # drain, so that the limit left tells whether the block was clipped
+    missing = getattr(record.raw_stream, "limit", 0) or 0
+    if not is_html(content_type, body):
+        yield _reject(path, number, offset, SKIP_REASONS["non_html"], f"Content-Type {content_type or 'missing'} for {url}", url or "")
+        return
+    canonical = canonical_url(url)
+    captured = parse_published(record.rec_headers.get_header("WARC-Date"))
+    article = page_to_article(body, content_type=content_type, url=url, source_file=path, rel_path=rel_path,
+                              record=number, article_id=url_article_id(canonical) if canonical else None,
+                              favor=cfg.html_favor, captured_us=captured)
+    if article is None:
+        yield _reject(path, number, offset, SKIP_REASONS["no_text"], f"no main text found in {url}", body)
+    else:
+        yield replace(article, capture=(captured if captured is not None else -1, hashlib.sha1(body).hexdigest()))
+    if missing:
+        yield _reject(path, number, offset, "truncated_record", f"record block is {missing} bytes shorter than its Content-Length; "
+                      f"{'the article was extracted from the bytes present' if article else 'nothing was extracted'}", url or "")
+
+
+def read_warc(path: str, rel_path: str, compression: str | None, cfg) -> Iterator[Article | Reject]:
+    """Yield one Article per HTML response record with main text, and a Reject for every other record.
+
+    Args:
+        path: a ``.warc``, ``.warc.gz``, ``.arc`` or ``.arc.gz`` file (gzip is recognised by its
+            magic bytes, whatever the name says).
+        compression: the compression told from the name (used when the bytes are not gzip).
+
+    Yields:
+        Articles with ``capture = (WARC-Date in µs or -1, sha1 of the body)``, and Rejects:
+        :data:`SKIP_REASONS`, ``warc_<type>_record`` for request/metadata/warcinfo/resource
+        records, ``truncated_record``, ``invalid_warc_record`` and ``truncated_or_corrupt_file``.
+    """
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    with open(path, "rb") as f:
+        gzipped = f.read(2) == b"\x1f\x8b"
+    stream = _StopAtDamage(open_binary(path, "gzip" if gzipped else (compression if compression != "gzip" else None),
+                                       cfg.max_decompressed_bytes))
+    number, offset = -1, 0
+    with stream:
+        records = ArchiveIterator(io.BufferedReader(stream, 1 << 16), arc2warc=True)
+        try:
+            for record in records:
+                number += 1
+                offset = records.offset  # start of this record (get_record_offset() would consume it)
+                if record.rec_type == "response":
+                    yield from _response(record, path, rel_path, number, offset, cfg)
+                elif record.rec_type == "revisit":
+                    yield _reject(path, number, offset, SKIP_REASONS["revisit"], f"revisit of {_target_uri(record)}", _target_uri(record) or "")
+                else:
+                    yield _reject(path, number, offset, not_response_reason(record.rec_type), f"{record.rec_type} record", _target_uri(record) or "")
+        except (ArchiveLoadFailed, ValueError, EOFError) as err:
+            yield _reject(path, number + 1, offset, "invalid_warc_record", f"{type(err).__name__}: {err}", b"")
+    if stream.error is not None:
+        reason = "decompressed_too_large" if isinstance(stream.error, DecompressedSizeExceeded) else "truncated_or_corrupt_file"
+        yield _reject(path, number + 1, -1, reason, f"{type(stream.error).__name__}: {stream.error}", b"")
+
+
+def read_html(path: str, rel_path: str, compression: str | None, cfg) -> Iterator[Article | Reject]:
+    """One HTML page a file (``.html``, ``.htm``, ``.xhtml``, optionally ``.gz``): one Article or a Reject.
+
+    There is no HTTP header: the charset comes from a BOM, ``<meta>`` or the detector. The id is
+    derived from the relative path (a page's own canonical link is not trusted for grouping).
+    """
+    try:
+        with open_binary(path, compression, cfg.max_decompressed_bytes) as stream:
+            data = stream.read(cfg.max_record_bytes + 1)
+    except DecompressedSizeExceeded as err:
+        yield _reject(path, 0, -1, "decompressed_too_large", str(err), b"")
+        return
+    except (EOFError, OSError, ValueError) as err:
+        yield _reject(path, 0, -1, "truncated_or_corrupt_file", f"{type(err).__name__}: {err}", b"")
+        return
+    if len(data) > cfg.max_record_bytes:
+        yield _reject(path, 0, 0, "record_too_large", f"page exceeds max_record_bytes {cfg.max_record_bytes}", data)
+        return
+    article = page_to_article(data, content_type=None, url=None, source_file=path, rel_path=rel_path, record=0, favor=cfg.html_favor)
+    yield article if article is not None else _reject(path, 0, 0, SKIP_REASONS["no_text"], "no main text found in the page", data)
