@@ -105,6 +105,10 @@ def paragraph_id(article_id: str, index: int) -> str:
 class Candidate:
     """A paragraph that takes part in across-article dedup (shuffled: compact fields only).
 
+    Paragraphs of earlier releases (``--dedup-against``) enter as Candidates too, with an
+    ``article_id`` prefixed by :func:`transforms.dedup.index.release_article_id` and an order
+    that sorts before every new paragraph; their own decisions are discarded after dedup.
+
     Attributes:
         order: the keep-order key; smaller is kept first. ``(rank, article_id, index)``.
         article_id, index: the paragraph's identity.
