@@ -75,7 +75,8 @@ def _check_output(output: str, overwrite: bool, inputs: list[str]) -> Path:
 def run_parser() -> argparse.ArgumentParser:
     """The argument parser of ``newsetl run`` (unknown options are left for Beam)."""
     parser = argparse.ArgumentParser(prog="newsetl run", description="Clean and paragraph-deduplicate news dumps into Parquet.")
-    parser.add_argument("--input", action="append", required=True, help="input glob or directory (repeatable)")
+    parser.add_argument("--input", action="extend", nargs="+", required=True,
+                        help="input globs, directories or files (repeatable; a glob the shell expanded is fine)")
     parser.add_argument("--output", required=True, help="output dataset directory")
     parser.add_argument("--config", default=None, help="YAML config (default: configs/default.yaml)")
     parser.add_argument("--overwrite", action="store_true", help="replace a non-empty output directory")
@@ -87,10 +88,28 @@ def run_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _check_argv(argv: list[str], beam_args: list[str]) -> None:
+    """Refuse what argparse and Beam would otherwise pass over with a log line.
+
+    Raises:
+        UsageError: ``--config`` given more than once (only the last would count), or a bare
+            word among the options passed to Beam (Beam discards it: e.g. a path after an
+            option that takes one value).
+    """
+    configs = [a for a in argv if a == "--config" or a.startswith("--config=")]
+    if len(configs) > 1:
+        raise UsageError("--config is given more than once; put all settings in one YAML file")
+    for i, token in enumerate(beam_args):
+        takes_value = i > 0 and beam_args[i - 1].startswith("--") and "=" not in beam_args[i - 1]
+        if not token.startswith("-") and not takes_value:
+            raise UsageError(f"unexpected argument {token!r} (an input? give inputs after --input, and quote globs)")
+
+
 def run(argv: list[str]) -> int:
     """``newsetl run``: returns the process exit code."""
     args, beam_args = run_parser().parse_known_args(argv)
     try:
+        _check_argv(argv, beam_args)
         config = load_config(args.config)
         against = _check_releases(args.dedup_against, args.output, config)
         if args.streaming:
@@ -195,6 +214,8 @@ def _print_details(report: dict, success: dict, out: Path, elapsed_s: float) -> 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``newsetl`` console script."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # Beam warns on every import that the optional GCP client libraries are absent: not news here.
+    logging.getLogger().addFilter(lambda record: "apitools not found" not in record.getMessage())
     argv = list(sys.argv[1:] if argv is None else argv)
     from pipelines.dataset_info import explain_main, inspect_main
     from pipelines.remove import remove
