@@ -1,7 +1,7 @@
 """The ``newsetl`` command line (also ``python -m pipelines``).
 
 ``newsetl run --input GLOB [--input GLOB ...] --output DIR [--config FILE] [--overwrite]
-[Beam options ...]``: unknown options are passed to Beam unchanged. Problems with the
+[--dedup-against RELEASE ...] [Beam options ...]``: unknown options are passed to Beam unchanged. Problems with the
 configuration, inputs or output exit with code 2 and a one-line message before the pipeline
 starts.
 """
@@ -18,6 +18,7 @@ from importlib import metadata
 from pathlib import Path
 
 from pipelines.config import ConfigError, load_config
+from transforms.dedup import index as index_core
 from transforms.ingest.core import expand_inputs
 from transforms.progress import core as progress
 from transforms.write import core as write_core
@@ -74,25 +75,54 @@ def _check_output(output: str, overwrite: bool, inputs: list[str]) -> Path:
 def run_parser() -> argparse.ArgumentParser:
     """The argument parser of ``newsetl run`` (unknown options are left for Beam)."""
     parser = argparse.ArgumentParser(prog="newsetl run", description="Clean and paragraph-deduplicate news dumps into Parquet.")
-    parser.add_argument("--input", action="append", required=True, help="input glob or directory (repeatable)")
+    parser.add_argument("--input", action="extend", nargs="+", required=True,
+                        help="input globs, directories or files (repeatable; a glob the shell expanded is fine)")
     parser.add_argument("--output", required=True, help="output dataset directory")
     parser.add_argument("--config", default=None, help="YAML config (default: configs/default.yaml)")
     parser.add_argument("--overwrite", action="store_true", help="replace a non-empty output directory")
     parser.add_argument("--progress-every", type=float, default=5.0, metavar="SECONDS",
                         help="print reading progress every SECONDS while the job runs (0: never; default 5)")
+    parser.add_argument("--dedup-against", action="append", default=[], metavar="RELEASE",
+                        help="earlier release whose paragraphs this run must not re-admit (repeatable)")
+    parser.add_argument("--streaming", action="store_true", help="unbounded source and windowed output (README)")
     return parser
+
+
+def _check_argv(argv: list[str], beam_args: list[str]) -> None:
+    """Refuse what argparse and Beam would otherwise pass over with a log line.
+
+    Raises:
+        UsageError: ``--config`` given more than once (only the last would count), or a bare
+            word among the options passed to Beam (Beam discards it: e.g. a path after an
+            option that takes one value).
+    """
+    configs = [a for a in argv if a == "--config" or a.startswith("--config=")]
+    if len(configs) > 1:
+        raise UsageError("--config is given more than once; put all settings in one YAML file")
+    for i, token in enumerate(beam_args):
+        takes_value = i > 0 and beam_args[i - 1].startswith("--") and "=" not in beam_args[i - 1]
+        if not token.startswith("-") and not takes_value:
+            raise UsageError(f"unexpected argument {token!r} (an input? give inputs after --input, and quote globs)")
 
 
 def run(argv: list[str]) -> int:
     """``newsetl run``: returns the process exit code."""
     args, beam_args = run_parser().parse_known_args(argv)
     try:
+        _check_argv(argv, beam_args)
         config = load_config(args.config)
+        against = _check_releases(args.dedup_against, args.output, config)
+        if args.streaming:
+            if against:
+                raise UsageError("--dedup-against is a batch option; it cannot be combined with --streaming")
+            from pipelines.streaming import run_streaming
+
+            return run_streaming(args.input, str(_check_output(args.output, args.overwrite, [])), config, beam_args)
         try:
             files = expand_inputs(args.input)
         except FileNotFoundError as err:
             raise UsageError(str(err)) from None
-        out = _check_output(args.output, args.overwrite, [f for f, _ in files])
+        out = _check_output(args.output, args.overwrite, [f for f, _ in files] + [p for p, _ in against])
         from apache_beam.options.pipeline_options import PipelineOptions
 
         try:
@@ -110,12 +140,13 @@ def run(argv: list[str]) -> int:
     try:
         with progress.ProgressPrinter(str(staging / "_progress"), len(files), sum(os.path.getsize(f) for f, _ in files),
                                       args.progress_every or 1e9, lambda line: print(f"newsetl: {line}", file=sys.stderr, flush=True)) as printer:
-            _run_pipeline(files, config, str(staging), beam_args)
+            _run_pipeline(files, config, str(staging), beam_args, against)
         if args.progress_every:
             printer.poll()  # the final reading line
         shutil.rmtree(staging / "_progress", ignore_errors=True)
         write_core.ensure_tables(str(staging), config.output)
         report = write_core.build_report(str(staging), config, [f for f, _ in files], _versions())
+        report.update(index_core.release_report(str(staging), config.dedup, out.resolve().name, against))
         report = documents.add_figures(str(staging), report, [f for f, _ in files])
         shutil.rmtree(staging / "_tally")
         success = documents.write_documents(str(staging), report, out.resolve().name)  # report.json/.html, README.md, _SUCCESS
@@ -132,7 +163,20 @@ def run(argv: list[str]) -> int:
     return 0
 
 
-def _run_pipeline(files, config, staging: str, beam_args: list[str]) -> None:
+def _check_releases(releases: list[str], output: str, config) -> tuple[tuple[str, str], ...]:
+    """``--dedup-against`` values -> ``((path, release name), ...)``; raises UsageError."""
+    out = []
+    for release in releases:
+        if Path(release).resolve() == Path(output).resolve():
+            raise UsageError(f"--dedup-against {release} is the output; earlier releases are never modified")
+        try:
+            out.append((release, index_core.check_release(release, config.dedup)))
+        except index_core.IndexMismatch as err:
+            raise UsageError(str(err)) from None
+    return tuple(out)
+
+
+def _run_pipeline(files, config, staging: str, beam_args: list[str], against=()) -> None:
     import apache_beam as beam
     from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
@@ -146,7 +190,7 @@ def _run_pipeline(files, config, staging: str, beam_args: list[str]) -> None:
 
         runner = FnApiRunner()
     with beam.Pipeline(runner=runner, options=options) as p:
-        build(p, files, config, staging)
+        build(p, files, config, staging, against)
 
 
 def _print_summary(report: dict, out: Path) -> None:
@@ -170,12 +214,17 @@ def _print_details(report: dict, success: dict, out: Path, elapsed_s: float) -> 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``newsetl`` console script."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # Beam warns on every import that the optional GCP client libraries are absent: not news here.
+    logging.getLogger().addFilter(lambda record: "apitools not found" not in record.getMessage())
     argv = list(sys.argv[1:] if argv is None else argv)
     from pipelines.dataset_info import explain_main, inspect_main
+    from pipelines.remove import remove
 
-    commands = {"run": run, "inspect": inspect_main, "explain": explain_main}
+    commands = {"run": run, "inspect": inspect_main, "explain": explain_main, "remove": remove}
     if not argv or argv[0] not in commands:
-        print("usage: newsetl run --input GLOB [--input GLOB ...] --output DIR [--config FILE] [--overwrite] [Beam options]\n"
+        print("usage: newsetl run --input GLOB [--input GLOB ...] --output DIR [--config FILE] [--overwrite] "
+              "[--dedup-against RELEASE ...] [--streaming] [Beam options]\n"
+              "       newsetl remove --ids FILE RELEASE --output NEW_RELEASE [--overwrite]\n"
               "       newsetl inspect DIR [--verify]\n"
               "       newsetl explain DIR ARTICLE_ID", file=sys.stderr)
         return EXIT_USAGE

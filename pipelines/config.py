@@ -206,7 +206,7 @@ class LanguageConfig(_Strict):
                                   "ko", "nl", "pl", "pt", "ru", "sv", "tr", "uk", "vi", "zh")
     low_accuracy: bool = True
     sample_chars: int = Field(default=1000, ge=50, le=100_000)
-    min_letters: int = Field(default=150, ge=0)  # fewer letters in the sample: language left unknown
+    min_letters: int = Field(default=100, ge=0)  # fewer letters in the sample: language left unknown
     keep: tuple[str, ...] = ()
     keep_unknown: bool = True
 
@@ -227,6 +227,28 @@ class LanguageConfig(_Strict):
         return self
 
 
+class StreamingConfig(_Strict):
+    """``newsetl run --streaming`` (pipelines/streaming.py): source, windows, lateness, dedup state expiry."""
+
+    source: Literal["files", "pubsub", "kafka"] = "files"
+    poll_interval_seconds: int = Field(default=60, ge=1)  # files: how often the --input globs are matched
+    pubsub_subscription: str | None = None  # projects/P/subscriptions/S
+    kafka_bootstrap_servers: str | None = None
+    kafka_topics: tuple[str, ...] = ()
+    event_time: Literal["published", "arrival"] = "published"  # articles without published: arrival
+    window_seconds: int = Field(default=3600, ge=1)
+    allowed_lateness_seconds: int = Field(default=86_400, ge=0)
+    state_expiry_seconds: int = Field(default=30 * 86_400, ge=1)  # dedup memory per LSH bucket, in event time
+
+    @model_validator(mode="after")
+    def _source_settings(self) -> "StreamingConfig":
+        if self.source == "pubsub" and not self.pubsub_subscription:
+            raise ValueError("source 'pubsub' needs pubsub_subscription")
+        if self.source == "kafka" and not (self.kafka_bootstrap_servers and self.kafka_topics):
+            raise ValueError("source 'kafka' needs kafka_bootstrap_servers and kafka_topics")
+        return self
+
+
 class NewsetlConfig(_Strict):
     """The whole run configuration."""
 
@@ -235,6 +257,7 @@ class NewsetlConfig(_Strict):
     language: LanguageConfig = LanguageConfig()
     dedup: DedupConfig = DedupConfig()
     output: OutputConfig = OutputConfig()
+    streaming: StreamingConfig = StreamingConfig()
 
     def digest(self) -> str:
         """Return the sha256 hex digest of the canonical JSON form of this config."""

@@ -76,6 +76,8 @@ def summary_lines(report: dict, success: dict, directory: str) -> list[str]:
     ]
     if fig.get("languages"):
         lines.append(f"  languages: {_join(fig['languages'])} (source: {_join(fig.get('language_sources') or {})})")
+    if report.get("charsets"):
+        lines.append(f"  charsets (articles written): {_join(report['charsets'])}")
     lines.append("  tables: " + "; ".join(f"{t} {n} file(s) {_n(rows)} rows {_mb(b)}" for t, (n, rows, b) in sorted(tables.items())))
     docs = [d["path"] for d in success.get("documents", [])]
     if docs:

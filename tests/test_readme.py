@@ -20,6 +20,7 @@ import pytest
 from pipelines.cli import run_parser
 from pipelines.config import load_config
 from pipelines.dataset_info import explain_parser, inspect_parser
+from pipelines.remove import remove_parser
 from tests.conftest import ROOT, data_dir
 
 BLOCK = re.compile(r"^```(?:bash|sh)[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
@@ -52,7 +53,7 @@ def check_syntax(command: str) -> None:
     argv = shlex.split(command, comments=True)
     if Path(argv[0]).name == "newsetl" or argv[1:3] == ["-m", "pipelines"]:
         sub, rest = (argv[1], argv[2:]) if Path(argv[0]).name == "newsetl" else (argv[3], argv[4:])
-        parsers = {"run": run_parser, "inspect": inspect_parser, "explain": explain_parser}
+        parsers = {"run": run_parser, "inspect": inspect_parser, "explain": explain_parser, "remove": remove_parser}
         assert sub in parsers, f"unknown newsetl command {sub!r}"
         if sub == "run":
             args, _ = parsers[sub]().parse_known_args(rest)

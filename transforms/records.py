@@ -89,7 +89,8 @@ class ParagraphDecision:
     """The dedup decision for one paragraph (one row of ``paragraphs/``).
 
     ``index`` is the paragraph's position as split: 0 is the title, 1.. the body.
-    ``duplicate_of`` is a paragraph id ``"<article_id>/<index>"`` of a kept paragraph.
+    ``duplicate_of`` is a paragraph id ``"<article_id>/<index>"`` of a kept paragraph, of this
+    run or, when ``duplicate_of_release`` is set, of that earlier release (``--dedup-against``).
     """
 
     __reduce__ = _reduce_fields
@@ -102,6 +103,7 @@ class ParagraphDecision:
     cluster_id: str | None = None
     duplicate_of: str | None = None
     similarity: float | None = None
+    duplicate_of_release: str | None = None
 
 
 def paragraph_id(article_id: str, index: int) -> str:
@@ -112,6 +114,10 @@ def paragraph_id(article_id: str, index: int) -> str:
 @dataclass(frozen=True, slots=True)
 class Candidate:
     """A paragraph that takes part in across-article dedup (shuffled: compact fields only).
+
+    Paragraphs of earlier releases (``--dedup-against``) enter as Candidates too, with an
+    ``article_id`` prefixed by :func:`transforms.dedup.index.release_article_id` and an order
+    that sorts before every new paragraph; their own decisions are discarded after dedup.
 
     Attributes:
         order: the keep-order key; smaller is kept first. ``(rank, article_id, index)``.

@@ -1,6 +1,7 @@
 """Fail-fast checks of the launcher: exit code 2 and a one-line message naming the problem."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,21 @@ def test_repeated_rule_name_is_refused(tmp_path, capsys):
     assert run_newsetl("run", "--input", ROOT / "samples" / "*.txt", "--output", tmp_path / "o", "--config", config) == 2
     err = capsys.readouterr().err.strip()
     assert "clean.rules" in err and "['ad'] used more than once" in err and "\n" not in err
+
+
+def test_shell_expanded_glob_takes_every_file(tmp_path):
+    for n in range(3):
+        (tmp_path / f"d{n}.jsonl").write_text(json.dumps({"id": f"a{n}", "text": f"Story number {n} is here."}) + "\n")
+    files = sorted(str(p) for p in tmp_path.glob("*.jsonl"))
+    assert run_newsetl("run", "--input", *files, "--output", tmp_path / "out") == 0
+    assert json.loads((tmp_path / "out" / "report.json").read_text())["records"]["in"] == 3
+
+
+def test_stray_argument_and_repeated_config_exit_2(tmp_path, capsys):
+    seed = ROOT / "samples" / "000_56aaff5fb1689b7e.txt"
+    assert run_newsetl("run", "--output", tmp_path / "o", "stray.jsonl", "--input", seed) == 2
+    assert "unexpected argument 'stray.jsonl'" in capsys.readouterr().err
+    cfg = ROOT / "configs" / "default.yaml"
+    assert run_newsetl("run", "--input", seed, "--output", tmp_path / "o", "--config", cfg, f"--config={cfg}") == 2
+    assert "--config is given more than once" in capsys.readouterr().err
+    assert run_newsetl("run", "--input", seed, "--output", tmp_path / "o2", "--runner", "FnApiRunner") == 0  # option values pass

@@ -25,6 +25,9 @@ _TAG_DEBRIS = re.compile(  # a closing tag may carry spaces ("< /p>"); an openin
     r"<\s*/\s*" + _TAG_NAMES + r"\s*>|<" + _TAG_NAMES + r"(?:\s+[^<>]{0,300})?\s*/?>", re.IGNORECASE)
 # "&#39;" whose "&" was lost in an earlier conversion (AG News: "Newall #39;s").
 _ENTITY_DEBRIS = re.compile(r"(?:^|\s)#(\d{2,5});")
+# Named entities whose "&" was lost the same way (AG News: "Johnson  amp; Johnson", " quot;").
+# Only these names: a plain word before ";" ("the forecast; ...") is prose.
+_NAMED_ENTITY_DEBRIS = re.compile(r"(?:^|\s)(amp|quot|lt|gt|apos|nbsp|hellip|mdash|ndash|lsquo|rsquo|ldquo|rdquo);")
 _WHITESPACE = re.compile(r"\s+")
 _FTFY_CONFIG = ftfy.TextFixerConfig(
     unescape_html=False,  # done below, after tag debris
@@ -60,6 +63,7 @@ def clean_paragraph(text: str, fix_mojibake: bool = True, form: str = "NFC") -> 
     if fix_mojibake and not (text.isascii() and text.isprintable()):  # ftfy leaves printable ASCII as is
         text = ftfy.fix_text(text, _FTFY_CONFIG)
     text = _ENTITY_DEBRIS.sub(_entity_char, text)  # the lost "&" became the white space eaten here
+    text = _NAMED_ENTITY_DEBRIS.sub(lambda m: html.unescape(f"&{m.group(1)};"), text)
     text = _TAG_DEBRIS.sub(" ", text)
     text = html.unescape(text)
     text = unicodedata.normalize(form, text)

@@ -366,7 +366,8 @@ def assemble(article: Article, within: list[ParagraphDecision], across: list[tup
 
     Args:
         within: decisions from :func:`dedup_within`.
-        across: ``(index, status, reason, cluster_id, duplicate_of, similarity)`` for the pending paragraphs.
+        across: ``(index, status, reason, cluster_id, duplicate_of, similarity[, duplicate_of_release])``
+            for the pending paragraphs.
         exact_copy: for an article whose text equals an earlier article's but for paragraph
             breaks, index -> (paragraph id in the original, Jaccard); applied to paragraphs that
             the paragraph-level rule kept, as ``duplicate_across`` with reason ``exact_article``.
@@ -381,10 +382,11 @@ def assemble(article: Article, within: list[ParagraphDecision], across: list[tup
         name them as ``duplicate_of``, so dropping them would lose that text.
     """
     decisions = {d.index: d for d in within}
-    for index, status, reason, cluster_id, dup_of, sim in across:
+    for index, status, reason, cluster_id, dup_of, sim, *release in across:
         if status == KEPT and exact_copy and index in exact_copy:
-            status, reason, (dup_of, sim) = DUPLICATE_ACROSS, "exact_article", exact_copy[index]
-        decisions[index] = ParagraphDecision(article.article_id, index, _text(article, index), status, reason, cluster_id, dup_of, sim)
+            status, reason, (dup_of, sim), release = DUPLICATE_ACROSS, "exact_article", exact_copy[index], ()
+        decisions[index] = ParagraphDecision(article.article_id, index, _text(article, index), status, reason, cluster_id,
+                                             dup_of, sim, release[0] if release else None)
     ordered = [decisions[i] for i in sorted(decisions)]
     content = [d for d in ordered if d.status in (KEPT, DUPLICATE_WITHIN, DUPLICATE_ACROSS, BOILERPLATE)]
     kept = [d for d in content if d.status == KEPT]

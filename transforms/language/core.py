@@ -115,6 +115,7 @@ def filter_reject(article: Article, language_cfg) -> Reject | None:
     if article.language in language_cfg.keep or (article.language is None and language_cfg.keep_unknown):
         return None
     lang = article.language or UNKNOWN
+    why = article.language_source or f"undetected: under {language_cfg.min_letters} letters or no reliable answer"
     return Reject(article.source_file, article.source_record, -1, "language", LANGUAGE_FILTERED,
-                  f"language {lang} ({article.language_source or 'undetected'}) not in keep {list(language_cfg.keep)}",
+                  f"language {lang} ({why}) not in keep {list(language_cfg.keep)}",
                   (article.title or (article.paragraphs[0] if article.paragraphs else ""))[:200])

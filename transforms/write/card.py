@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 
 from transforms.records import STATUSES
+from transforms.dedup.index import INDEX_SCHEMA
 from transforms.write.core import ARTICLES_SCHEMA, PARAGRAPHS_SCHEMA, REJECTS_SCHEMA
 
-TABLE_SCHEMAS = {"articles": ARTICLES_SCHEMA, "paragraphs": PARAGRAPHS_SCHEMA, "rejects": REJECTS_SCHEMA}
+TABLE_SCHEMAS = {"articles": ARTICLES_SCHEMA, "paragraphs": PARAGRAPHS_SCHEMA, "rejects": REJECTS_SCHEMA,
+                 "index": INDEX_SCHEMA}
 
 STATUS_MEANING = {
     "title": "the headline, paragraph 0 (not body text)",
@@ -30,7 +32,8 @@ COLUMN_NOTES = {
     "published": "UTC; a time without zone is taken as UTC",
     "language": "ISO 639-1: from the input, else detected by lingua",
     "language_source": "`input`, `lingua`, or null when unknown",
-    "text": "kept body paragraphs joined by a blank line",
+    "articles.text": "kept body paragraphs joined by a blank line",
+    "paragraphs.text": "the paragraph's cleaned text (also when dropped)",
     "paragraphs_total": "body paragraphs as split",
     "paragraphs_kept": "body paragraphs kept",
     "duplicate_of_article": "set when less than the configured share of the article survived",
@@ -38,7 +41,9 @@ COLUMN_NOTES = {
     "paragraph_id": "`<article_id>/<index>`",
     "index": "0 is the title, body from 1, before any removal",
     "status": "the decision, see What Was Removed and Why",
-    "reason": "`exact`/`near`, the rule name, `site_template`, ...",
+    "paragraphs.reason": "`exact`/`near`, the rule name, `site_template`, ...",
+    "rejects.reason": "why the record could not be used, e.g. `invalid_json`, `missing_text`",
+    "rejects.stage": "`ingest`, `language`, ...: where it was rejected",
     "cluster_id": "paragraph id of the cluster's first member",
     "duplicate_of": "paragraph id of the kept near-duplicate",
     "similarity": "Jaccard with `duplicate_of`",
@@ -51,6 +56,10 @@ SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"
                    (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M"))
 
 
+def _note(table: str, column: str) -> str:
+    return COLUMN_NOTES.get(f"{table}.{column}", COLUMN_NOTES.get(column, ""))
+
+
 def size_category(n: int) -> str:
     """Hugging Face ``size_categories`` tag for ``n`` rows (``"n<1K"``, ``"1K<n<10K"``, ...)."""
     return next((tag for bound, tag in SIZE_CATEGORIES if n < bound), "n>100M")
@@ -59,7 +68,7 @@ def size_category(n: int) -> str:
 def _table_files(manifest: dict) -> dict:
     out = {t: {"files": 0, "rows": 0, "bytes": 0} for t in TABLE_SCHEMAS}
     for f in manifest["files"]:
-        t = out[f["path"].split("/")[0]]
+        t = out.setdefault(f["path"].split("/")[0], {"files": 0, "rows": 0, "bytes": 0})  # e.g. removals/
         t["files"] += 1
         t["rows"] += f["rows"]
         t["bytes"] += f["bytes"]
@@ -110,7 +119,7 @@ def render_card(report: dict, manifest: dict, name: str) -> str:
             "`polars.scan_parquet('articles/**/*.parquet')`.", ""]
     for t, schema in TABLE_SCHEMAS.items():
         out += [f"### Data Fields: {t}", "", "| column | type | nullable | notes |", "|---|---|---|---|"]
-        out += [f"| {f.name} | {f.type} | {'yes' if f.nullable else 'no'} | {COLUMN_NOTES.get(f.name, '')} |" for f in schema]
+        out += [f"| {f.name} | {f.type} | {'yes' if f.nullable else 'no'} | {_note(t, f.name)} |" for f in schema]
         if t == "articles" and report["config"]["output"].get("partition_by") == "month":
             out.append("| published_month | string (Hive partition directory) | no | `YYYY-MM` of `published`, "
                        "`unknown` without a date |")

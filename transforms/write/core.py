@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import xxhash
 
+from transforms.dedup.index import INDEX_SCHEMA
 from transforms.records import KEPT, STATUSES, Article, ParagraphDecision, Reject, paragraph_id
 
 UTC_US = pa.timestamp("us", tz="UTC")
@@ -51,6 +52,7 @@ PARAGRAPHS_SCHEMA = pa.schema([
     pa.field("similarity", pa.float64()),
     pa.field("duplicate_of_article", pa.string()),
     pa.field("domain", pa.string()),
+    pa.field("duplicate_of_release", pa.string()),  # set when duplicate_of is in an earlier release
 ])
 
 REJECTS_SCHEMA = pa.schema([
@@ -74,6 +76,7 @@ TABLES = {
     "paragraphs": (PARAGRAPHS_SCHEMA, ("article_id", "index")),
     "rejects": (REJECTS_SCHEMA, ("source_file", "source_record", "byte_offset", "stage", "reason", "detail")),
     "_tally": (TALLY_SCHEMA, ("kind", "key")),
+    "index": (INDEX_SCHEMA, ("paragraph_id",)),
 }
 
 
@@ -92,7 +95,7 @@ def article_rows(article: Article, decisions: list[ParagraphDecision], dup_artic
         "paragraph_id": paragraph_id(d.article_id, d.index), "article_id": d.article_id, "index": d.index,
         "text": d.text, "status": d.status, "reason": d.reason, "cluster_id": d.cluster_id,
         "duplicate_of": d.duplicate_of, "similarity": d.similarity, "duplicate_of_article": dup_article,
-        "domain": article.domain,
+        "domain": article.domain, "duplicate_of_release": d.duplicate_of_release,
     } for d in decisions]
     kept = [d.text for d in decisions if d.status == KEPT and d.index > 0]
     if not kept:
@@ -256,7 +259,7 @@ def build_report(directory: str, config, inputs: list[str], versions: dict) -> d
 def manifest(directory: str) -> dict:
     """Files (relative path, rows, bytes, sha256) of the dataset tables, for ``_SUCCESS``."""
     files = []
-    for table in ("articles", "paragraphs", "rejects"):
+    for table in ("articles", "paragraphs", "rejects", "index", "removals"):
         for f in sorted(Path(directory, table).rglob("*.parquet")):
             files.append({"path": f.relative_to(directory).as_posix(), "rows": pq.ParquetFile(f).metadata.num_rows,
                           "bytes": f.stat().st_size, "sha256": sha256_file(str(f))})

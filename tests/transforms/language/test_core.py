@@ -52,7 +52,7 @@ def test_filter_rejects_with_reason():
     assert core.filter_reject(_article("x", "en"), cfg) is None
     reject = core.filter_reject(_article("x"), cfg)
     assert (reject.stage, reject.reason) == ("language", core.LANGUAGE_FILTERED)
-    assert "language unknown (undetected) not in keep ['en']" in reject.detail
+    assert "language unknown (undetected: under 100 letters or no reliable answer) not in keep ['en']" in reject.detail
 
 
 def test_unknown_language_code_in_config_is_refused():

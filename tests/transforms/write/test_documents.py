@@ -59,7 +59,7 @@ def test_dataset_card_numbers_equal_the_report(bbc_dataset):
     meta = yaml.safe_load(card.split("---\n")[1])
     assert meta["size_categories"] == [size_category(r["articles_written"])] == ["1K<n<10K"]
     assert meta["language"] == ["en"]
-    assert [c["config_name"] for c in meta["configs"]] == ["articles", "paragraphs", "rejects"]
+    assert [c["config_name"] for c in meta["configs"]] == ["articles", "paragraphs", "rejects", "index"]
     counts = _card_table(card, "## Counts")
     assert _num(counts["records in"][0]) == r["in"] == 2225
     assert _num(counts["articles written"][0]) == r["articles_written"]

@@ -1,0 +1,74 @@
+"""``newsetl remove --ids FILE RELEASE --output NEW_RELEASE [--overwrite]``: takedowns.
+
+Publishes a new release without the listed articles (ids or URLs, one per line, optionally a
+tab and a reason), their paragraphs and their index rows, with ``removals/`` and a report
+saying what was removed and why. RELEASE is never modified. Uses the launcher's output checks
+and its staged publish (``_SUCCESS`` written last, then renamed into place). Exit codes as
+``newsetl run``: 2 for a bad request list, release or output.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipelines.cli import EXIT_USAGE, UsageError, _check_output
+from pipelines.config import ConfigError, config_from_dict
+from transforms.dedup import index as index_core
+from transforms.write import core as write_core
+from transforms.write import documents
+from transforms.write import takedown
+
+
+def remove_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``newsetl remove``."""
+    parser = argparse.ArgumentParser(prog="newsetl remove", description="Publish a release without some articles.")
+    parser.add_argument("--ids", required=True, help="file: article id or URL per line, optional tab + reason")
+    parser.add_argument("release", help="the published release to remove articles from (read only)")
+    parser.add_argument("--output", required=True, help="the new release directory")
+    parser.add_argument("--overwrite", action="store_true", help="replace a non-empty output directory")
+    return parser
+
+
+def remove(argv: list[str]) -> int:
+    """``newsetl remove``: returns the process exit code."""
+    args = remove_parser().parse_args(argv)
+    try:
+        release = Path(args.release)
+        if not (release / "_SUCCESS").is_file():
+            raise UsageError(f"release {args.release} has no _SUCCESS (unfinished or not a newsetl release)")
+        if release.resolve() == Path(args.output).resolve():
+            raise UsageError("--output is the release itself; a takedown publishes a new release")
+        old = json.loads((release / "report.json").read_text(encoding="utf-8"))
+        config = config_from_dict(old["config"], source=f"{args.release}/report.json")
+        requests = takedown.read_requests(args.ids)
+        out = _check_output(args.output, args.overwrite, [args.release])
+    except (UsageError, ConfigError, takedown.TakedownError) as err:
+        print(f"newsetl: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    found, missing = takedown.match_articles(str(release), requests)
+    staging = out.with_name(f".{out.name}.staging-{int(time.time())}{os.getpid()}")
+    staging.mkdir(parents=True)
+    try:
+        dropped = takedown.copy_without(str(release), str(staging), set(found), config.output)
+        rows = takedown.removal_rows(found, dropped)
+        (staging / "removals").mkdir()
+        pq.write_table(pa.Table.from_pylist(rows, schema=takedown.REMOVALS_SCHEMA),
+                       staging / "removals" / "part-00000-of-00001.parquet", store_schema=True)
+        report = takedown.takedown_report(old, str(staging), str(release), rows, missing)
+        report["index"] = index_core.index_report(str(staging), config.dedup, out.resolve().name)
+        documents.write_documents(str(staging), report, out.resolve().name)  # report.json/.html, README.md, _SUCCESS
+        write_core.publish(str(staging), str(out))
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    print(f"newsetl: wrote {out}: removed {len(rows)} article(s), {report['removals']['paragraphs']} paragraph(s)"
+          + (f"; not found: {len(missing)}" if missing else ""))
+    return 0

@@ -1,0 +1,138 @@
+"""``newsetl run --streaming``: the pipeline on an unbounded source, with windowed output files.
+
+Sources (``streaming.source`` in the config): ``files`` (new files appearing under the
+``--input`` globs, polled with Beam's ``fileio.MatchContinuously``), ``pubsub``
+(``ReadFromPubSub``, one JSON article per message) or ``kafka`` (``ReadFromKafka``, a
+cross-language transform, one JSON article per record value). Pub/Sub and Kafka need a runner
+that provides them (Dataflow, Flink) and are not tested here; unbounded file matching needs a
+streaming runner too (Dataflow, Flink, Prism): Beam's local DirectRunner cannot run it, so
+``--streaming`` requires an explicit ``--runner``. Streaming dedup itself is tested offline with
+TestStream on the BundleBasedDirectRunner (tests/transforms/dedup/test_streaming.py).
+
+Output: ``<output>/window=<start>--<end>/pane=<n>/{articles,paragraphs,rejects}/part-00000-of-00001.parquet``
+(same schemas as batch); panes accumulate, so the highest pane of a window supersedes the others.
+"""
+from __future__ import annotations
+
+import json
+import sys
+
+import apache_beam as beam
+from apache_beam.transforms import window
+
+from transforms.clean.transforms import CleanArticles
+from transforms.dedup.streaming import StreamingDedup, windowing
+from transforms.ingest.core import RecordMapper, input_root
+from transforms.ingest.transforms import ReadFileFn
+from transforms.language.transforms import IdentifyLanguage
+from transforms.records import Reject
+from transforms.write import core as write_core
+
+
+def _stamp(article, ts=beam.DoFn.TimestampParam, event_time="published"):
+    """Event time of an article: its ``published`` time, else (or with ``arrival``) when it arrived."""
+    if event_time == "published" and article.published_us is not None:
+        return window.TimestampedValue(article, article.published_us / 1e6)
+    return window.TimestampedValue(article, ts)
+
+
+def message_article(payload: bytes, source: str, number: int, ingest_cfg):
+    """One Pub/Sub message or Kafka record value (a JSON object) -> Article or Reject."""
+    excerpt = payload[:200].decode("utf-8", "replace")
+    try:
+        record = json.loads(payload.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as err:
+        return Reject(source, number, -1, "ingest", "invalid_json", str(err).splitlines()[0][:200], excerpt)
+    result = RecordMapper(ingest_cfg).to_article(record, source, source, number, "utf-8")
+    if isinstance(result, str):
+        return Reject(source, number, -1, "ingest", result, f"record is unusable: {result}", excerpt)
+    return result
+
+
+def _window_dir(output: str, w, pane) -> str:
+    fmt = "%Y%m%dT%H%M%SZ"
+    return f"{output}/window={w.start.to_utc_datetime().strftime(fmt)}--{w.end.to_utc_datetime().strftime(fmt)}/pane={pane.index}"
+
+
+class WriteWindowFn(beam.DoFn):
+    """(table, rows) of one window pane -> one Parquet file under the window's directory."""
+
+    def __init__(self, output: str, output_cfg):
+        self._out, self._cfg = output, output_cfg
+
+    def process(self, kv, w=beam.DoFn.WindowParam, pane=beam.DoFn.PaneInfoParam):
+        table, rows = kv
+        yield write_core.write_shard(_window_dir(self._out, w, pane), table, 0, 1, list(rows), self._cfg)
+
+
+def _rows(item):
+    article, decisions, dup_article = item
+    row, paragraphs = write_core.article_rows(article, decisions, dup_article)
+    if row is not None:
+        yield "articles", row
+    for p in paragraphs:
+        yield "paragraphs", p
+
+
+def build_streaming(articles, rejects, config, output: str):
+    """Add the streaming stages to timestamped PCollections of Article and Reject (global window)."""
+    cleaned = articles | "CleanArticles" >> CleanArticles(config.clean)
+    language = cleaned | "IdentifyLanguage" >> IdentifyLanguage(config.language)
+    rejects = (rejects, language["rejects"]) | "MergeRejects" >> beam.Flatten()
+    assembled = language["articles"] | "StreamingDedup" >> StreamingDedup(config.clean, config.dedup, config.streaming)
+    rows = assembled | "ToRows" >> beam.FlatMap(_rows)
+    reject_rows = (rejects | "WindowRejects" >> windowing(config.streaming)
+                   | "RejectRows" >> beam.Map(lambda r: ("rejects", write_core.reject_row(r))))
+    return (
+        (rows, reject_rows)
+        | "MergeRows" >> beam.Flatten()
+        | "GroupByTable" >> beam.GroupByKey()
+        | "WriteWindow" >> beam.ParDo(WriteWindowFn(output, config.output))
+    )
+
+
+def read_source(pipeline, inputs: list[str], config):
+    """The configured unbounded source -> ``(articles, rejects)``, articles timestamped by event time."""
+    cfg = config.streaming
+    if cfg.source == "files":
+        from apache_beam.io import fileio
+
+        matched = [
+            pipeline | f"Match{i}" >> fileio.MatchContinuously(pattern, interval=cfg.poll_interval_seconds)
+            | f"Root{i}" >> beam.Map(lambda m, root=input_root(pattern): (m.path, root))
+            for i, pattern in enumerate(inputs)
+        ]
+        files = tuple(matched) | "AllFiles" >> beam.Flatten()
+        read = files | "ReadFile" >> beam.ParDo(ReadFileFn(config.ingest)).with_outputs(ReadFileFn.REJECTS, ReadFileFn.TALLY, main="articles")
+        articles, rejects = read.articles, read.rejects
+    else:
+        if cfg.source == "pubsub":
+            payloads = pipeline | "ReadPubSub" >> beam.io.ReadFromPubSub(subscription=cfg.pubsub_subscription)
+            source = cfg.pubsub_subscription
+        else:
+            from apache_beam.io.kafka import ReadFromKafka
+
+            payloads = (pipeline | "ReadKafka" >> ReadFromKafka(
+                consumer_config={"bootstrap.servers": cfg.kafka_bootstrap_servers}, topics=list(cfg.kafka_topics))
+                | "Values" >> beam.Map(lambda kv: kv[1]))
+            source = "kafka:" + ",".join(cfg.kafka_topics)
+        parsed = payloads | "Parse" >> beam.Map(lambda b, src=source, ing=config.ingest: message_article(b, src, -1, ing))
+        articles = parsed | "Articles" >> beam.Filter(lambda x: not isinstance(x, Reject))
+        rejects = parsed | "Rejects" >> beam.Filter(lambda x: isinstance(x, Reject))
+    return articles | "EventTime" >> beam.Map(_stamp, event_time=cfg.event_time), rejects
+
+
+def run_streaming(inputs: list[str], output: str, config, beam_args: list[str]) -> int:
+    """Run until cancelled; returns the exit code. The caller has checked config and output."""
+    from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+
+    options = PipelineOptions(beam_args)
+    if not options.view_as(StandardOptions).runner:
+        print("newsetl: error: --streaming needs an explicit streaming --runner (e.g. DataflowRunner, FlinkRunner, "
+              "PrismRunner); the local FnApiRunner cannot run an unbounded source", file=sys.stderr)
+        return 2
+    options.view_as(StandardOptions).streaming = True
+    with beam.Pipeline(options=options) as p:
+        articles, rejects = read_source(p, inputs, config)
+        build_streaming(articles, rejects, config, output)
+    return 0

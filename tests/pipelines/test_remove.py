@@ -1,0 +1,73 @@
+"""``newsetl remove``: takedowns on a real release (RealNews sample, which has URLs)."""
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from tests.conftest import ROOT, read, run_newsetl
+from transforms.write import takedown
+
+
+def _digest(path):
+    return {str(p.relative_to(path)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+def test_read_requests_takes_ids_urls_reasons_and_skips_comments(tmp_path):
+    f = tmp_path / "ids.tsv"
+    f.write_text("# takedowns 2026-11-29\nNEWID7\tDMCA notice 123\n\nhttps://example.com/a?x=1,2\nNEWID7\tagain\n", encoding="utf-8")
+    assert takedown.read_requests(str(f)) == [("NEWID7", "DMCA notice 123"), ("https://example.com/a?x=1,2", None)]
+    f.write_text("# nothing\n", encoding="utf-8")
+    with pytest.raises(takedown.TakedownError, match="lists no article id or URL"):
+        takedown.read_requests(str(f))
+
+
+def test_remove_publishes_a_new_release_without_the_articles(data, tmp_path, capsys):
+    rel = tmp_path / "rel"
+    src = data / "realnews-grover-samples" / "realnews_tiny.jsonl"
+    assert run_newsetl("run", "--input", src, "--config", ROOT / "configs" / "realnews.yaml", "--output", rel) == 0
+    before = _digest(rel)
+    arts = sorted(read(rel, "articles"), key=lambda a: a["article_id"])
+    assert len(arts) == 5 and all(a["url"] for a in arts)
+    by_url, by_id = arts[0], arts[1]
+    ids = tmp_path / "ids.tsv"
+    ids.write_text(f"{by_url['url']}\tcourt order 42\n{by_id['article_id']}\n https://nowhere.example/x \n", encoding="utf-8")
+    new = tmp_path / "rel-takedown"
+    assert run_newsetl("remove", "--ids", ids, rel, "--output", new) == 0
+    assert "removed 2 article(s)" in capsys.readouterr().out
+    assert _digest(rel) == before  # the release itself is never modified
+    gone = {by_url["article_id"], by_id["article_id"]}
+    assert {a["article_id"] for a in read(new, "articles")} == {a["article_id"] for a in arts} - gone
+    assert not gone & {p["article_id"] for p in read(new, "paragraphs")}
+    assert not gone & {r["article_id"] for r in read(new, "index")}
+    old_paras = [p for p in read(rel, "paragraphs") if p["article_id"] in gone]
+    removals = read(new, "removals")
+    assert [(r["article_id"], r["requested"], r["reason"]) for r in removals] == sorted(
+        [(by_url["article_id"], by_url["url"], "court order 42"), (by_id["article_id"], by_id["article_id"], None)])
+    assert sum(r["paragraphs_removed"] for r in removals) == len(old_paras)
+    report = json.loads((new / "report.json").read_text())
+    r, p = report["records"], report["paragraphs"]
+    assert r["removed"] == 2 and r["in"] == r["articles_deduplicated"] + r["rejected"] + r["removed"]
+    assert p["in"] == sum(p["by_status"].values()) + p["removed"] == len(read(new, "paragraphs")) + len(old_paras)
+    assert report["removals"]["not_found"] == ["https://nowhere.example/x"]
+    assert report["removals"]["by_reason"] == {"(none)": 1, "court order 42": 1}
+    assert report["index"]["release"] == "rel-takedown" and report["index"]["paragraphs"] == len(read(new, "index"))
+    success = json.loads((new / "_SUCCESS").read_text())
+    for f in success["files"]:
+        assert hashlib.sha256((new / f["path"]).read_bytes()).hexdigest() == f["sha256"]
+    assert {f["path"].split("/")[0] for f in success["files"]} == {"articles", "paragraphs", "rejects", "index", "removals"}
+    # A re-sent copy of a removed article is admitted again by a run against the new release.
+    again = tmp_path / "again"
+    assert run_newsetl("run", "--input", src, "--config", ROOT / "configs" / "realnews.yaml", "--output", again,
+                       "--dedup-against", new) == 0
+    kept = {x["article_id"] for x in read(again, "articles")}
+    assert kept == gone
+
+
+def test_remove_refuses_an_unfinished_release(tmp_path, capsys):
+    (tmp_path / "rel").mkdir()
+    ids = tmp_path / "ids.tsv"
+    ids.write_text("x\n")
+    assert run_newsetl("remove", "--ids", ids, tmp_path / "rel", "--output", tmp_path / "new") == 2
+    assert "no _SUCCESS" in capsys.readouterr().err and not (tmp_path / "new").exists()

@@ -1,0 +1,131 @@
+"""Streaming dedup: pure bucket logic, and the streaming pipeline on TestStream with the
+BundleBasedDirectRunner (offline), with out-of-order, tied, late and expired arrivals."""
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from pipelines.config import config_from_dict
+from tests.conftest import ROOT
+from transforms.dedup import streaming_core as sc
+from transforms.records import Article
+
+CFG = config_from_dict({}).dedup
+T0 = 541_555_200  # 1987-03-01T00:00:00Z, in seconds
+
+
+def _paragraphs(n: int) -> list[str]:
+    """The first paragraph of the first ``n`` distinct stories of the shipped Reuters sample."""
+    out = []
+    with gzip.open(ROOT / "samples" / "reuters-sample.jsonl.gz", "rt", encoding="utf-8") as f:
+        for line in f:
+            first = json.loads(line)["text"].split("\n\n")[0]
+            if len(first.split()) > 20 and first not in out:
+                out.append(first)
+            if len(out) == n:
+                return out
+    raise AssertionError("sample too small")
+
+
+def _item(pid, t, text):
+    from transforms.dedup import core, minhash
+
+    form = core.matching_form(text)
+    return sc.StreamItem(t, pid, core.exact_key(form), minhash.hash_shingles(core.shingles(form, 5, 5)).astype("<u4").tobytes())
+
+
+def test_bucket_decides_in_event_time_order_ties_by_id_and_expires():
+    p1, p2 = _paragraphs(2)
+    late_first = [_item("b/1", 20, p1), _item("a/1", 10, p1), _item("c/1", 10, p1 + " Reuter"), _item("z/1", 15, p2)]
+    verdicts, seen = sc.decide_bucket(late_first, [], 20, CFG, expiry_us=100)
+    got = {v.pid: (v.match, v.similarity) for v in verdicts}
+    assert got["a/1"] == (None, None) and got["z/1"] == (None, None)
+    assert got["c/1"] == ("a/1", 0.971429)  # same event time as a: the smaller id was decided first
+    assert got["b/1"] == ("a/1", 1.0)  # a and c both match: the highest similarity wins
+    assert [m.pid for m in seen] == ["a/1", "c/1", "z/1", "b/1"]
+    verdicts, seen = sc.decide_bucket([_item("d/1", 500, p1)], seen, 500, CFG, expiry_us=100)
+    assert verdicts == [sc.Verdict("d/1", 500)] and [m.pid for m in seen] == ["d/1"]  # older members expired
+
+
+def _art(aid, t, *paragraphs):
+    return Article(aid, None, "reuters", f"Story {aid}", t * 1_000_000, None, None, tuple(paragraphs), "utf-8", "stream", 0)
+
+
+def test_streaming_pipeline_on_teststream(tmp_path):
+    import apache_beam as beam
+    from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+    from apache_beam.runners.direct.direct_runner import BundleBasedDirectRunner
+    from apache_beam.testing.test_stream import TestStream
+    from apache_beam.transforms.window import TimestampedValue
+
+    from pipelines.streaming import build_streaming
+
+    p1, p2, p3, p4, p5 = _paragraphs(5)
+    config = config_from_dict({"streaming": {"window_seconds": 3600, "allowed_lateness_seconds": 7200,
+                                             "state_expiry_seconds": 86_400}})
+    stamped = lambda a: TimestampedValue(a, a.published_us / 1e6)  # noqa: E731
+    events = (
+        TestStream()
+        .advance_watermark_to(T0)
+        # out of order: b (t0+600) arrives before a (t0+300); c and d tie at t0+900
+        .add_elements([stamped(_art("b", T0 + 600, p1, p2)), stamped(_art("a", T0 + 300, p1, p3)),
+                       stamped(_art("d", T0 + 900, p4)), stamped(_art("c", T0 + 900, p4))])
+        .advance_watermark_to(T0 + 7200)  # the first window [t0, t0+1h) closes on time
+        # late but within the allowed lateness: e repeats b's p2; f (earlier than a) repeats a's p3
+        .add_elements([stamped(_art("e", T0 + 1200, p2, p5))])
+        .add_elements([stamped(_art("f", T0 + 100, p3))])
+        .advance_watermark_to(T0 + 3 * 86_400)
+        # three days later: p1 has expired from the dedup state (expiry one day)
+        .add_elements([stamped(_art("h", T0 + 3 * 86_400 + 60, p1))])
+        .advance_watermark_to(T0 + 3 * 86_400 + 7200)  # the direct runner does not hold the watermark for timer output
+        .advance_watermark_to_infinity()
+    )
+    options = PipelineOptions([])
+    options.view_as(StandardOptions).streaming = True
+    with beam.Pipeline(runner=BundleBasedDirectRunner(), options=options) as p:
+        articles = p | events
+        build_streaming(articles, articles | beam.Filter(lambda _: False), config, str(tmp_path / "out"))
+
+    windows = sorted(d.name for d in (tmp_path / "out").iterdir())
+    assert windows == ["window=19870301T000000Z--19870301T010000Z", "window=19870304T000000Z--19870304T010000Z"]
+    decisions = {}
+    for w in windows:
+        panes = sorted((tmp_path / "out" / w).iterdir(), key=lambda d: int(d.name.split("=")[1]))
+        assert panes[0].name == "pane=0"
+        last = pq.read_table(panes[-1] / "paragraphs").to_pylist()  # accumulating: the last pane has everything
+        decisions.update({r["paragraph_id"]: (r["status"], r["duplicate_of"]) for r in last if r["index"] > 0})
+        assert {r["article_id"] for r in last} == ({"a", "b", "c", "d", "e", "f"} if w.startswith("window=19870301") else {"h"})
+    assert decisions == {
+        "a/1": ("kept", None), "a/2": ("kept", None),
+        "b/1": ("duplicate_across", "a/1"),  # a is earlier by event time though it arrived later
+        "b/2": ("kept", None),
+        "c/1": ("kept", None), "d/1": ("duplicate_across", "c/1"),  # tie at t0+900: smaller id wins
+        "e/1": ("duplicate_across", "b/2"), "e/2": ("kept", None),  # late, within the lateness
+        "f/1": ("duplicate_across", "a/2"),  # late and earlier than a: emitted decisions are never revised
+        "h/1": ("kept", None),  # p1 expired from the state
+    }
+
+
+def test_message_article_maps_a_real_record_and_rejects_bad_json(data):
+    from pipelines.streaming import message_article
+    from transforms.records import Reject
+
+    line = (data / "realnews-grover-samples" / "realnews_tiny.jsonl").read_bytes().splitlines()[0]
+    cfg = config_from_dict({"ingest": {"fields": {"published": "publish_date"}, "paragraph_separator": "\\n"}}).ingest
+    art = message_article(line, "projects/p/subscriptions/news", 7, cfg)
+    assert art.title == "Reynolds High School tragedy: more laws are not the answer"
+    assert art.paragraphs[:2] == ("by In the news", "by Dan Lucas") and art.url.startswith("http")
+    bad = message_article(b'{"title": "x"', "kafka:news", 8, cfg)
+    assert isinstance(bad, Reject) and bad.reason == "invalid_json" and bad.source_record == 8
+
+
+def test_streaming_cli_refuses_without_a_streaming_runner(tmp_path, capsys):
+    from tests.conftest import run_newsetl
+
+    assert run_newsetl("run", "--streaming", "--input", tmp_path / "*.jsonl", "--output", tmp_path / "out") == 2
+    assert "needs an explicit streaming --runner" in capsys.readouterr().err
+    assert run_newsetl("run", "--streaming", "--input", tmp_path / "*.jsonl", "--output", tmp_path / "out",
+                       "--config", tmp_path / "nope.yaml") == 2

@@ -1,0 +1,214 @@
+"""The release index: what a published release contributes to the dedup of later runs (no Beam).
+
+Every release carries ``index/``: one row per paragraph that the across-article keep rule kept
+(status ``kept``, plus paragraphs kept by that rule and dropped afterwards by the article-level
+rules: ``duplicate_across``/``exact_article`` and ``duplicate_article``), with its exact key,
+its matching form (zstd compresses text far better than shingle hashes; a later run re-hashes
+its shingles for exact-Jaccard verification) and its LSH band keys, so a later run
+(``--dedup-against``) reads them without recomputing a signature.
+
+Earlier-release paragraphs enter :class:`transforms.dedup.transforms.DedupAcrossArticles` as
+ordinary :class:`Candidate` records whose ``article_id`` is :func:`release_article_id`
+(``"\\x00<ordinal>\\x00<article_id>"``: no real id starts with NUL), whose keep-order key sorts
+before every new paragraph (``(-inf, ordinal, *original order)``) and whose ``domain`` is None
+(they never count towards the site-boilerplate rule of the new run). Their own decisions are
+discarded after dedup; a new paragraph whose ``duplicate_of`` (or ``cluster_id``) names one of
+them gets the real paragraph id back and ``duplicate_of_release`` = that release's name.
+
+Which parameters must match (:data:`INDEX_PARAMS`): everything that changes an exact key, a
+shingle hash or a band key. The threshold, ``verify``, keep order and boilerplate settings may
+differ: verification is recomputed from the stored matching forms.
+"""
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from transforms.dedup import core, minhash
+from transforms.records import BOILERPLATE, DUPLICATE_ACROSS, DUPLICATE_ARTICLE, KEPT, Candidate, ParagraphDecision, paragraph_id
+
+# Fixed by the code (transforms/dedup/minhash.py); recorded so a future change is detected.
+HASH_SCHEME = "sha1-32 shingle hashes; datasketch affine32 MinHash; band key = band index + xxh64 of rows"
+INDEX_PARAMS = ("shingle_size", "char_shingle_size", "strip_datelines", "num_perm", "seed", "bands", "rows")
+_PREFIX = "\x00"
+
+INDEX_SCHEMA = pa.schema([
+    pa.field("paragraph_id", pa.string(), nullable=False),
+    pa.field("article_id", pa.string(), nullable=False),
+    pa.field("index", pa.int32(), nullable=False),
+    pa.field("status", pa.string(), nullable=False),
+    pa.field("order_key", pa.string(), nullable=False),  # JSON list: the keep-order key in its run
+    pa.field("exact_key", pa.binary(16), nullable=False),
+    pa.field("form", pa.large_string(), nullable=False),  # the matching form (shingles are re-hashed from it)
+    pa.field("band_keys", pa.list_(pa.binary(8)), nullable=False),  # xxh64 of each band's rows; band = position
+])
+
+
+class IndexMismatch(ValueError):
+    """An earlier release cannot be used with this run's dedup settings (one-line message)."""
+
+
+def index_params(dedup_cfg) -> dict:
+    """The dedup parameters a release index depends on, plus the fixed hash scheme."""
+    return {"hash_scheme": HASH_SCHEME, **{k: getattr(dedup_cfg, k) for k in INDEX_PARAMS}}
+
+
+def in_index(d: ParagraphDecision) -> bool:
+    """True for a body paragraph that the across-article keep rule kept (see module docstring)."""
+    if d.index == 0 or d.reason == "no_matching_text":
+        return False
+    return (d.status == KEPT or (d.status == DUPLICATE_ACROSS and d.reason == "exact_article")
+            or d.status == DUPLICATE_ARTICLE)
+
+
+def index_rows(item: tuple, cfg) -> list[dict]:
+    """Index rows of one assembled article ``(Article, [ParagraphDecision], dup_article)``.
+
+    Keys, shingles and band keys are recomputed from the paragraph text exactly as
+    :func:`transforms.dedup.core.dedup_within` and :func:`core.make_candidates` computed them
+    (deterministic functions of the text and the config).
+    """
+    article, decisions, _ = item
+    chosen = [d for d in decisions if in_index(d)]
+    if not chosen:
+        return []
+    pending = []
+    for d in chosen:
+        form = core.matching_form(d.text, cfg.strip_datelines)
+        pending.append((d.index, core.exact_key(form), shingle_hashes(form, cfg), form))
+    rank = core.order_rank(article, cfg.keep_order, cfg.source_priority)
+    status = {d.index: d.status for d in chosen}
+    form_of = {index: form for index, _, _, form in pending}
+    return [{
+        "paragraph_id": paragraph_id(c.article_id, c.index), "article_id": c.article_id, "index": c.index,
+        "status": status[c.index], "order_key": json.dumps(list(c.order), separators=(",", ":")),
+        "exact_key": c.exact_key, "form": form_of[c.index], "band_keys": [k[2:] for k in c.band_keys],
+    } for c in core.make_candidates(article, pending, rank, cfg)]
+
+
+def shingle_hashes(form: str, cfg) -> np.ndarray:
+    """Sorted unique uint32 shingle hashes of a matching form (empty when shorter than one shingle)."""
+    sh = core.shingles(form, cfg.shingle_size, cfg.char_shingle_size)
+    return minhash.hash_shingles(sh) if sh else np.zeros(0, dtype=np.uint32)
+
+
+def release_article_id(ordinal: int, article_id: str) -> str:
+    """The article id an earlier release's paragraph carries inside this run's dedup."""
+    return f"{_PREFIX}{ordinal}{_PREFIX}{article_id}"
+
+
+def split_release_id(value: str | None) -> tuple[int | None, str | None]:
+    """Inverse of :func:`release_article_id` on a paragraph or article id: ``(ordinal | None, real id)``."""
+    if value is None or not value.startswith(_PREFIX):
+        return None, value
+    ordinal, real = value[1:].split(_PREFIX, 1)
+    return int(ordinal), real
+
+
+def read_candidates(path: str, ordinal: int, cfg):
+    """Yield the :class:`Candidate` of every row of one index Parquet file of release ``ordinal``
+    (shingle hashes re-hashed from the stored form, band keys given back their band index).
+
+    Raises:
+        OSError: unreadable file; pyarrow errors for a file that is not Parquet.
+    """
+    pf = pq.ParquetFile(path)
+    for batch in pf.iter_batches(columns=["article_id", "index", "order_key", "exact_key", "form", "band_keys"]):
+        for r in batch.to_pylist():
+            yield Candidate(
+                order=(float("-inf"), ordinal, *json.loads(r["order_key"])),
+                article_id=release_article_id(ordinal, r["article_id"]), index=r["index"], domain=None,
+                exact_key=r["exact_key"], shingles=shingle_hashes(r["form"], cfg).astype("<u4").tobytes(),
+                band_keys=tuple(i.to_bytes(2, "big") + k for i, k in enumerate(r["band_keys"])),
+            )
+
+
+def separate(kv: tuple, names: tuple[str, ...]):
+    """Route one across-article decision ``(article_id, (index, status, reason, cluster_id,
+    duplicate_of, similarity))``.
+
+    Returns:
+        ``("new", (article_id, (index, status, reason, cluster_id, duplicate_of, similarity,
+        duplicate_of_release)))`` for a paragraph of this run, with earlier-release ids made
+        real; ``("boilerplate", (release, paragraph id, cluster_id))`` for an earlier-release
+        paragraph that this run's boilerplate rule hit (the documented exception: the release is
+        not modified); None for any other earlier-release paragraph.
+    """
+    article_id, (index, status, reason, cluster_id, dup_of, sim) = kv
+    ordinal, real = split_release_id(article_id)
+    _, cluster = split_release_id(cluster_id)
+    if ordinal is not None:
+        if status == BOILERPLATE:
+            return "boilerplate", (names[ordinal], paragraph_id(real, index), cluster)
+        return None
+    dup_ordinal, dup_real = split_release_id(dup_of)
+    release = names[dup_ordinal] if dup_ordinal is not None else None
+    return "new", (article_id, (index, status, reason, cluster, dup_real, sim, release))
+
+
+# ------------------------------------------------------------------ launcher side
+
+
+def index_files(release: str) -> list[str]:
+    """The index Parquet files of a release directory, sorted."""
+    return sorted(str(p) for p in Path(release, "index").glob("*.parquet"))
+
+
+def index_report(directory: str, dedup_cfg, release_name: str) -> dict:
+    """The ``index`` section of ``report.json``: name, parameters, rows, bytes, bytes per paragraph."""
+    files = index_files(directory)
+    rows = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+    size = sum(os.path.getsize(f) for f in files)
+    return {"release": release_name, "params": index_params(dedup_cfg), "paragraphs": rows, "bytes": size,
+            "bytes_per_paragraph": round(size / rows, 1) if rows else None}
+
+
+def check_release(release: str, dedup_cfg) -> str:
+    """Check that an earlier release can be deduplicated against; return its name.
+
+    Raises:
+        IndexMismatch: not a directory, no ``_SUCCESS`` (unfinished), no index, or built with
+            other parameters (the message names the first differing parameter and both values).
+    """
+    path = Path(release)
+    if not path.is_dir():
+        raise IndexMismatch(f"--dedup-against {release}: not a directory")
+    if not (path / "_SUCCESS").is_file():
+        raise IndexMismatch(f"--dedup-against {release}: no _SUCCESS (unfinished or not a newsetl release)")
+    try:
+        info = json.loads((path / "report.json").read_text(encoding="utf-8")).get("index")
+    except (OSError, ValueError) as err:
+        raise IndexMismatch(f"--dedup-against {release}: unreadable report.json ({err})") from None
+    if not info or not index_files(release):
+        raise IndexMismatch(f"--dedup-against {release}: the release has no paragraph index (built by an older newsetl)")
+    mine = index_params(dedup_cfg)
+    differs = [k for k in mine if info["params"].get(k) != mine[k]]
+    if differs:
+        k = differs[0]
+        raise IndexMismatch(f"--dedup-against {release}: built with {k} {info['params'].get(k)!r}, "
+                            f"this run uses {mine[k]!r}" + (f" (+{len(differs) - 1} more)" if len(differs) > 1 else ""))
+    return info["release"]
+
+
+def boilerplate_cases(tally_rows: list[dict]) -> list[dict]:
+    """Earlier-release paragraphs that this run's boilerplate rule hit, from the tally rows."""
+    cases = [json.loads(r["key"]) for r in tally_rows if r["kind"] == "release_boilerplate"]
+    return [{"release": a, "paragraph_id": b, "cluster_id": c} for a, b, c in sorted(cases)]
+
+
+def release_report(directory: str, dedup_cfg, release_name: str, against) -> dict:
+    """Report sections of a run: ``index`` (this release's index) and ``dedup_against`` (the
+    earlier releases and the boilerplate exception cases), from the written files."""
+    tally = pq.read_table(Path(directory, "_tally")).to_pylist()
+    dropped = Counter(v for v in pq.read_table(Path(directory, "paragraphs"), columns=["duplicate_of_release"])
+                      .column(0).to_pylist() if v is not None)
+    return {"index": index_report(directory, dedup_cfg, release_name),
+            "dedup_against": {"releases": [{"path": str(p), "release": n, "paragraphs_dropped": dropped.get(n, 0)}
+                                           for p, n in against],
+                              "boilerplate_exceptions": boilerplate_cases(tally)}}

@@ -1,0 +1,150 @@
+"""Takedowns: a new release without some articles (pure functions on the published Parquet, no Beam).
+
+``newsetl remove --ids FILE RELEASE --output NEW_RELEASE`` (``pipelines/remove.py``) reads the
+request list, copies every table of RELEASE without the rows of the removed articles
+(``articles/``, ``paragraphs/``, ``index/``; ``rejects/`` unchanged) into a staging directory,
+adds ``removals/`` and a report, and publishes it like ``newsetl run``. RELEASE is only read.
+"""
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from transforms.write import core
+
+REMOVALS_SCHEMA = pa.schema([
+    pa.field("article_id", pa.string(), nullable=False),
+    pa.field("url", pa.string()),
+    pa.field("requested", pa.string(), nullable=False),  # the id or URL as listed
+    pa.field("reason", pa.string()),
+    pa.field("paragraphs_removed", pa.int32(), nullable=False),
+    pa.field("index_rows_removed", pa.int32(), nullable=False),
+])
+FILTERED_TABLES = ("articles", "paragraphs", "index")
+
+
+class TakedownError(ValueError):
+    """The request list cannot be used (one-line message)."""
+
+
+def read_requests(path: str) -> list[tuple[str, str | None]]:
+    """Parse a takedown list: one article id or URL per line, optionally a tab and a reason.
+
+    Blank lines and lines starting with ``#`` are skipped; duplicates keep their first reason.
+
+    Returns:
+        ``[(id or URL, reason | None), ...]`` in file order.
+
+    Raises:
+        TakedownError: unreadable file or no request in it.
+    """
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            rows = list(csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+    except (OSError, UnicodeDecodeError) as err:
+        raise TakedownError(f"cannot read --ids {path}: {getattr(err, 'strerror', None) or err}") from None
+    out, seen = [], set()
+    for row in rows:
+        if not row or not row[0].strip() or row[0].lstrip().startswith("#"):
+            continue
+        key = row[0].strip()
+        if key not in seen:
+            seen.add(key)
+            reason = "\t".join(row[1:]).strip() or None
+            out.append((key, reason))
+    if not out:
+        raise TakedownError(f"--ids {path} lists no article id or URL")
+    return out
+
+
+def match_articles(release: str, requests: list[tuple[str, str | None]]) -> tuple[dict[str, dict], list[str]]:
+    """Resolve requests against the release's ``paragraphs/`` ids and ``articles/`` URLs.
+
+    An id matches any article of the release (also one without kept paragraphs, which has
+    paragraph rows only); a URL matches the articles written with that URL.
+
+    Returns:
+        ``({article_id: {"url", "requested", "reason"}}, [requests that matched nothing]})``.
+    """
+    ids = set(pq.read_table(Path(release, "paragraphs"), columns=["article_id"]).column(0).to_pylist())
+    arts = pq.read_table(Path(release, "articles"), columns=["article_id", "url"]).to_pylist()
+    url_of = {a["article_id"]: a["url"] for a in arts}
+    by_url: dict[str, list[str]] = {}
+    for a in arts:
+        if a["url"]:
+            by_url.setdefault(a["url"], []).append(a["article_id"])
+    found, missing = {}, []
+    for key, reason in requests:
+        hits = [key] if key in ids else sorted(by_url.get(key, []))
+        if not hits:
+            missing.append(key)
+        for aid in hits:
+            found.setdefault(aid, {"url": url_of.get(aid), "requested": key, "reason": reason})
+    return found, missing
+
+
+def copy_without(release: str, staging: str, removed: set[str], output_cfg) -> dict[str, Counter]:
+    """Copy every table file of ``release`` into ``staging`` without the rows of ``removed``
+    articles (same file names, schemas, row order and compression).
+
+    Returns:
+        table -> Counter of removed rows per article id.
+    """
+    dropped: dict[str, Counter] = {}
+    ids = pa.array(sorted(removed), type=pa.string())
+    for table in (*FILTERED_TABLES, "rejects"):
+        dropped[table] = Counter()
+        for f in sorted(Path(release, table).rglob("*.parquet")):  # Hive partitions keep their directories
+            tbl = pq.read_table(f, schema=core.TABLES[table][0], partitioning=None)
+            if table in FILTERED_TABLES:
+                gone = pc.is_in(tbl.column("article_id"), value_set=ids)
+                dropped[table].update(tbl.filter(gone).column("article_id").to_pylist())
+                tbl = tbl.filter(pc.invert(gone))
+            dest = Path(staging, f.relative_to(release))
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            pq.write_table(tbl, dest, row_group_size=output_cfg.row_group_rows,
+                           compression=None if output_cfg.compression == "none" else output_cfg.compression,
+                           write_statistics=True, store_schema=True)
+    return dropped
+
+
+def removal_rows(found: dict[str, dict], dropped: dict[str, Counter]) -> list[dict]:
+    """Rows of ``removals/``, sorted by article id."""
+    return [{"article_id": aid, **info, "paragraphs_removed": dropped["paragraphs"][aid],
+             "index_rows_removed": dropped["index"][aid]} for aid, info in sorted(found.items())]
+
+
+def takedown_report(old: dict, staging: str, release: str, rows: list[dict], missing: list[str]) -> dict:
+    """The new release's report: the old one with counts recomputed from the remaining rows.
+
+    Reconciles as ``records.in = articles_deduplicated + rejected + removed`` and
+    ``paragraphs.in = sum(by_status) + removed``. ``dangling_duplicate_of`` counts remaining
+    paragraphs whose ``duplicate_of`` named a removed paragraph: they stay dropped (a rebuild
+    re-admits them).
+    """
+    paras = core.read_table(staging, "paragraphs")
+    arts = core.read_table(staging, "articles")
+    removed = {r["article_id"] for r in rows}
+    status = Counter(paras.column("status").to_pylist())
+    dangling = sum(1 for d in paras.column("duplicate_of").to_pylist() if d and d.rsplit("/", 1)[0] in removed)
+    report = dict(old)
+    records = dict(old["records"])
+    records.update(articles_deduplicated=records["articles_deduplicated"] - len(removed), articles_written=arts.num_rows,
+                   removed=len(removed))
+    records["articles_without_kept_paragraphs"] = records["articles_deduplicated"] - arts.num_rows
+    paragraphs = dict(old["paragraphs"])
+    paragraphs.update(by_status={s: status.get(s, 0) for s in old["paragraphs"]["by_status"]},
+                      removed=sum(r["paragraphs_removed"] for r in rows),
+                      kept_body=sum(arts.column("paragraphs_kept").to_pylist()) if arts.num_rows else 0)
+    report.update(records=records, paragraphs=paragraphs, removals={
+        "from_release": str(release), "from_report_sha256": core.sha256_file(str(Path(release, "report.json"))),
+        "articles": len(rows), "paragraphs": paragraphs["removed"], "index_rows": sum(r["index_rows_removed"] for r in rows),
+        "by_reason": dict(sorted(Counter(r["reason"] or "(none)" for r in rows).items())),
+        "not_found": missing, "dangling_duplicate_of": dangling,
+    })
+    return report
