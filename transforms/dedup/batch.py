@@ -122,12 +122,25 @@ def dedup_within_batch(articles: list[Article], clean_cfg, cfg) -> list[tuple[li
     return list(zip(decisions, pending))
 
 
-def candidates(article: Article, pending, rank: tuple) -> list[Candidate]:
-    """Shuffle-ready candidates of one article's pending paragraphs (no band keys: the across
-    stage bands exact-group representatives only, in batches)."""
-    return [Candidate(order=(*rank, index), article_id=article.article_id, index=index, domain=article.domain,
-                      exact_key=key, shingles=hashes.astype("<u4").tobytes())
-            for index, key, hashes, _ in pending]
+def candidates(articles: list[Article], pendings: list[list], ranks: list[tuple], cfg) -> list[list[Candidate]]:
+    """Shuffle-ready candidates of the pending paragraphs of a batch of articles, with LSH band
+    keys (:func:`minhash.band_keys`; signatures of the whole batch in one call). Paragraphs
+    shorter than one shingle get no band keys (exact-match path only). The band keys serve the
+    release index and streaming dedup; :class:`DedupAcrossArticles` bands exact-group
+    representatives from their shingles itself.
+
+    Returns:
+        one list of :class:`Candidate` per article.
+    """
+    sets = [h for pending in pendings for _, _, h, _ in pending if len(h)]
+    sigs = iter(minhash.signatures(sets, cfg.num_perm, cfg.seed))
+    out = []
+    for article, pending, rank in zip(articles, pendings, ranks):
+        out.append([Candidate(order=(*rank, index), article_id=article.article_id, index=index, domain=article.domain,
+                              exact_key=key, shingles=hashes.astype("<u4").tobytes(),
+                              band_keys=minhash.band_keys(next(sigs), cfg.bands, cfg.rows) if len(hashes) else ())
+                    for index, key, hashes, _ in pending])
+    return out
 
 
 # ---------------------------------------------------------------- batched LSH

@@ -111,11 +111,11 @@ def dedup_within(article: Article, clean_cfg, cfg) -> tuple[list[ParagraphDecisi
     return dedup_within_batch([article], clean_cfg, cfg)[0]
 
 
-def make_candidates(article: Article, pending, rank: tuple, cfg=None) -> list[Candidate]:
-    """Shuffle-ready candidates of pending paragraphs (see :func:`transforms.dedup.batch.candidates`)."""
+def make_candidates(article: Article, pending, rank: tuple, cfg) -> list[Candidate]:
+    """Shuffle-ready candidates with LSH band keys (see :func:`transforms.dedup.batch.candidates`)."""
     from transforms.dedup.batch import candidates
 
-    return candidates(article, pending, rank)
+    return candidates([article], [pending], [rank], cfg)[0]
 
 
 def article_fingerprint(pending) -> tuple[bytes, tuple[tuple[int, str], ...]] | None:

@@ -24,17 +24,19 @@ class DedupWithinFn(beam.DoFn):
         self._clean, self._cfg = clean_cfg, dedup_cfg
         self._dups = beam.metrics.Metrics.counter(NAMESPACE, "dedup/duplicate_within")
 
-    def process(self, articles: list[Article]):
+    def process(self, articles: list[Article] | Article):
+        articles = [articles] if isinstance(articles, Article) else articles  # one article: streaming
         results = batch.dedup_within_batch(articles, self._clean, self._cfg)
         self._dups.inc(sum(d.status == "duplicate_within" for decisions, _ in results for d in decisions))
-        for article, (decisions, pending) in zip(articles, results):
-            rank = core.order_rank(article, self._cfg.keep_order, self._cfg.source_priority)
+        ranks = [core.order_rank(a, self._cfg.keep_order, self._cfg.source_priority) for a in articles]
+        cands = batch.candidates(articles, [pending for _, pending in results], ranks, self._cfg)
+        for article, (decisions, pending), rank, article_cands in zip(articles, results, ranks, cands):
             yield beam.pvalue.TaggedOutput(self.DECISIONS, (article.article_id, decisions))
             yield beam.pvalue.TaggedOutput(self.PARAGRAPHS, 1 + len(article.paragraphs))
             fingerprint = core.article_fingerprint(pending)
             if fingerprint is not None:
                 yield beam.pvalue.TaggedOutput(self.FINGERPRINTS, (fingerprint[0], (rank, article.article_id, fingerprint[1])))
-            yield from batch.candidates(article, pending, rank)
+            yield from article_cands
 
 
 def _align_copies(kv, cfg):
@@ -184,7 +186,8 @@ class DedupAcrossArticles(beam.PTransform):
     connected components and the keep rule (one global group over the edge list) -> group
     decisions fanned out to the member salts -> members take their group's decision
     (CoGroupByKey by (exact key, salt): at most ~members/4096 values per key).
-    ``Candidate.band_keys`` is not used: representatives are banded here, from their shingles.
+    ``Candidate.band_keys`` (kept for the release index and streaming) is not read here:
+    representatives are banded in batches from their shingles.
 
     Args:
         dedup_cfg: the ``dedup`` config section.

@@ -28,7 +28,7 @@ def _candidates(cfg):
         paragraphs = (body[n] if n < len(body) else f"Edition {n}.", FOOTER.format(1000 + n % 4))
         a = Article(f"a{n:05d}", None, "site.example", None, n, None, None, paragraphs, "utf-8", "f", n)
         _, pending = core.dedup_within(a, cfg.clean, cfg.dedup)
-        out += core.make_candidates(a, pending, core.order_rank(a, "earliest", ()))
+        out += core.make_candidates(a, pending, core.order_rank(a, "earliest", ()), cfg.dedup)
     return out
 
 
