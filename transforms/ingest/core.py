@@ -278,16 +278,26 @@ def derived_article_id(rel_path: str, record: int) -> str:
     return xxhash.xxh64_hexdigest(f"{rel_path}:{record}".encode("utf-8"))
 
 
+_MIN_US = -62_135_596_800_000_000  # 0001-01-01T00:00:00Z
+_MAX_US = 253_402_300_799_999_999  # 9999-12-31T23:59:59.999999Z
+
+
 def parse_published(value: Any) -> int | None:
     """Parse a publication time to microseconds since the epoch (UTC).
 
     Accepts ISO 8601 strings (a time without zone is taken as UTC), ``datetime`` objects, and
-    numbers as seconds since the epoch. Returns None for null or unparseable values.
+    numbers since the epoch: seconds, or milliseconds / microseconds / nanoseconds when the
+    magnitude says so (>= 1e11, 1e14, 1e17: no news is dated after the year 5138 in seconds).
+    Returns None for null, unparseable, non-finite or out-of-range values (years 1-9999).
     """
     if value is None or value == "":
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return int(value * 1_000_000)
+        if value != value or value in (float("inf"), float("-inf")):
+            return None
+        scale = next((f for bound, f in ((1e11, 1_000_000), (1e14, 1_000), (1e17, 1)) if abs(value) < bound), None)
+        us = int(value * scale) if scale is not None else (int(value) // 1_000 if abs(value) < 1e20 else None)
+        return us if us is not None and _MIN_US <= us <= _MAX_US else None
     if isinstance(value, datetime):
         dt = value
     else:
@@ -341,7 +351,17 @@ class RecordMapper:
         return value
 
     def to_article(self, record: dict, source_file: str, rel_path: str, number: int, charset: str) -> Article | str:
-        """Return the Article, or a reject reason string when the record is unusable."""
+        """Return the Article, or a reject reason string when the record is unusable.
+
+        A value no field can take (e.g. an object where text belongs that breaks a conversion)
+        gives ``unusable_record`` for this record only; it never ends the file.
+        """
+        try:
+            return self._to_article(record, source_file, rel_path, number, charset)
+        except (ValueError, TypeError, OverflowError, RecursionError):
+            return "unusable_record"
+
+    def _to_article(self, record: dict, source_file: str, rel_path: str, number: int, charset: str) -> Article | str:
         if not isinstance(record, dict):
             return "not_an_object"
         raw_text = record.get(self.fields["text"])
@@ -482,7 +502,7 @@ def csv_rows(text: str, delimiter: str) -> Iterator[tuple[list[str] | None, int,
         ``(row, 1-based line where the record starts, None)`` or
         ``(None, line, (error message, first 200 characters of the broken line))``.
     """
-    lines = text.splitlines(keepends=True)
+    lines = io.StringIO(text, newline="").readlines()  # the lines csv counts (not U+2028, \x0c, ...)
     start = 0
     while start < len(lines):
         reader = csv.reader(io.StringIO("".join(lines[start:]), newline=""), delimiter=delimiter, strict=True)
