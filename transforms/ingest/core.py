@@ -248,13 +248,21 @@ def expand_inputs(patterns: list[str]) -> list[tuple[str, str]]:
     the files below it with a known format extension (so a README beside the dumps is skipped).
 
     Raises:
-        FileNotFoundError: a pattern matches no file; the message names it.
+        FileNotFoundError: a pattern matches no file, a directory below an input cannot be
+            listed, a link below it is dangling, or a file cannot be read; the message names it.
     """
     seen: dict[str, str] = {}
+
+    def unlistable(err: OSError):
+        raise FileNotFoundError(f"input directory {err.filename} cannot be listed: {err.strerror}")
+
     for pattern in patterns:
         if os.path.isdir(pattern):  # a directory: every file below it whose format is known
             root = pattern.rstrip(os.sep)
-            files = [os.path.join(d, n) for d, _, names in os.walk(root) for n in names]  # links to dirs not followed
+            files = [os.path.join(d, n) for d, _, names in os.walk(root, onerror=unlistable) for n in names]  # links to dirs not followed
+            dangling = [p for p in files if os.path.islink(p) and not os.path.exists(p) and _known_format(p)]
+            if dangling:
+                raise FileNotFoundError(f"input {dangling[0]} is a link to a missing file")
             files = [p for p in files if os.path.isfile(p) and _known_format(p)]
         else:
             root = input_root(pattern).rstrip(os.sep)
@@ -262,6 +270,9 @@ def expand_inputs(patterns: list[str]) -> list[tuple[str, str]]:
         files = [f for f in files if not os.path.basename(f).startswith((".", "_"))]
         if not files:
             raise FileNotFoundError(f"input {pattern!r} matches no file")
+        unreadable = [f for f in files if not os.access(f, os.R_OK)]
+        if unreadable:
+            raise FileNotFoundError(f"input {unreadable[0]} is not readable (permission denied)")
         for f in files:
             seen.setdefault(f, root)
     return sorted(seen.items())
