@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 SHARED_DATA ?= ../shared/data
 export NEWSETL_DATA ?= $(SHARED_DATA)
 
-.PHONY: venv run test eval clean chromium
+.PHONY: venv run test eval bench bench-long clean chromium
 
 $(VENV)/.installed: setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,14 @@ chromium:
 eval: venv
 	$(PY) -m benchmarks.eval_dedup --data $(SHARED_DATA)
 	$(PY) -m benchmarks.eval_extraction --data $(SHARED_DATA)
+
+# make bench: 10 MB and 50 MB generated corpora (benchmarks/bench.py); bench-long: 10 MB, 100 MB, 1 GB
+# plus the 100,000-article hot-footer corpus. Results: benchmarks/results/bench-*.json, bench.md.
+bench: venv
+	$(PY) -m benchmarks.bench --data $(SHARED_DATA)
+
+bench-long: venv
+	$(PY) -m benchmarks.bench --data $(SHARED_DATA) --long
 
 clean:
 	rm -rf out .pytest_cache build *.egg-info

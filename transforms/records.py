@@ -7,6 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+
+def _reduce_fields(self):
+    """Pickle a slots dataclass as ``(class, field values)``: about twice as fast through Beam's
+    coders as the dataclass default (``__getstate__`` by name), same values."""
+    return (type(self), tuple(getattr(self, f) for f in self.__slots__))
+
 # Paragraph statuses written to paragraphs/ (the audit table).
 TITLE = "title"
 KEPT = "kept"
@@ -59,6 +65,8 @@ class Article:
         language_source: where ``language`` came from: ``input``, ``lingua`` or None.
     """
 
+    __reduce__ = _reduce_fields
+
     article_id: str
     url: str | None
     domain: str | None
@@ -84,6 +92,8 @@ class ParagraphDecision:
     ``duplicate_of`` is a paragraph id ``"<article_id>/<index>"`` of a kept paragraph, of this
     run or, when ``duplicate_of_release`` is set, of that earlier release (``--dedup-against``).
     """
+
+    __reduce__ = _reduce_fields
 
     article_id: str
     index: int
@@ -118,6 +128,8 @@ class Candidate:
             paragraph is shorter than the shingle size: exact path only).
         band_keys: one key per LSH band (``band index (2 bytes) + xxh64 of the band rows``).
     """
+
+    __reduce__ = _reduce_fields
 
     order: tuple
     article_id: str

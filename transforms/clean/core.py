@@ -60,7 +60,7 @@ def clean_paragraph(text: str, fix_mojibake: bool = True, form: str = "NFC") -> 
     Returns:
         The cleaned paragraph; '' if nothing but white space and debris was left.
     """
-    if fix_mojibake:
+    if fix_mojibake and not (text.isascii() and text.isprintable()):  # ftfy leaves printable ASCII as is
         text = ftfy.fix_text(text, _FTFY_CONFIG)
     text = _ENTITY_DEBRIS.sub(_entity_char, text)  # the lost "&" became the white space eaten here
     text = _NAMED_ENTITY_DEBRIS.sub(lambda m: html.unescape(f"&{m.group(1)};"), text)

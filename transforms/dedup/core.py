@@ -16,11 +16,12 @@ from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
+import xxhash
 
 from transforms.dedup import minhash
 from transforms.records import (
-    BOILERPLATE, DROPPED_RULE, DUPLICATE_ACROSS, DUPLICATE_ARTICLE, DUPLICATE_WITHIN, EMPTY, KEPT, TITLE,
-    Article, Candidate, ParagraphDecision, paragraph_id,
+    BOILERPLATE, DUPLICATE_ACROSS, DUPLICATE_ARTICLE, DUPLICATE_WITHIN, KEPT,
+    Article, Candidate, ParagraphDecision, _reduce_fields, paragraph_id,
 )
 
 # "LONDON (Reuters) -", "WASHINGTON, March 3 (AP) --", "Reuters -", "AP -", "SPACE.com -"
@@ -29,6 +30,9 @@ _DATELINE = re.compile(
     r"\((?:Reuters|AP|AFP|UPI|Bloomberg|dpa|Xinhua|PA|IANS|PTI)\)\s*[-–—]{1,2}\s*"
     r"|^\s*(?:Reuters|AP|AFP|UPI)\s+[-–—]{1,2}\s*"
 )
+_AGENCIES = ("Reuters", "AP", "AFP", "UPI")
+# ASCII bytes -> their matching form: letters lower-cased, digits kept, everything else a space.
+_ASCII_FORM = bytes(c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 or 48 <= c <= 57 else 32 for c in range(256))
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 # Scripts written without spaces between words: CJK ideographs, kana, Thai, Lao, Khmer, Myanmar.
 _NO_SPACE_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0eff\u1780-\u17ff\u1000-\u109f]")
@@ -40,8 +44,10 @@ def matching_form(text: str, strip_datelines: bool = True) -> str:
     NFKC, wire dateline stripped, case-folded, punctuation and symbols removed, white space
     collapsed; digits are kept ("Shr 1.22 dlrs" and "Shr 0.95 dlrs" differ).
     """
-    if strip_datelines:
+    if strip_datelines and ("(" in text or text.lstrip().startswith(_AGENCIES)):  # the regex needs one of these
         text = _DATELINE.sub("", text, count=1)
+    if text.isascii():  # NFKC is the identity and casefold is lower(): one byte-table pass
+        return " ".join(text.encode("ascii").translate(_ASCII_FORM).decode("ascii").split())
     text = unicodedata.normalize("NFKC", text).casefold()
     return " ".join(_NON_WORD.sub(" ", text).split())
 
@@ -86,93 +92,30 @@ def order_rank(article: Article, keep_order: str, source_priority: tuple[str, ..
     return (*pub, article.article_id)
 
 
-@dataclass(frozen=True, slots=True)
-class _Feature:
-    index: int
-    key: bytes
-    hashes: np.ndarray  # sorted unique uint32; empty for short paragraphs
-
-
 def dedup_within(article: Article, clean_cfg, cfg) -> tuple[list[ParagraphDecision], list[tuple[int, bytes, np.ndarray, str]]]:
     """Decide every paragraph of one article that can be decided inside it.
 
     The title is paragraph 0 (status ``title``) and takes part as the earliest paragraph, so a
-    headline repeated in the body is a duplicate. Body paragraphs are 1-based.
+    headline repeated in the body is a duplicate. Body paragraphs are 1-based. A paragraph is a
+    within-article duplicate of the earlier kept paragraph (or title) with the highest exact
+    shingle Jaccard >= threshold (ties: earliest); equal matching forms count as 1.0.
+    Computed by :func:`transforms.dedup.batch.dedup_within_batch` (the pipeline's batched path).
 
     Returns:
         ``(decisions, pending)``: final decisions for title, empty, rule-dropped, over-long and
         within-article duplicate paragraphs; ``pending`` lists ``(index, exact key, shingle
         hashes, matching form)`` of the paragraphs that go on to across-article dedup.
     """
-    aid = article.article_id
-    decisions: list[ParagraphDecision] = []
-    pending: list[tuple[int, bytes, np.ndarray, str]] = []
-    seen: list[_Feature] = []
-    rule_of = dict(article.rule_drops)
-    texts = [(0, article.title or "")] + [(i + 1, p) for i, p in enumerate(article.paragraphs)]
-    for index, text in texts:
-        if index > clean_cfg.max_paragraphs_per_article:
-            decisions.append(ParagraphDecision(aid, index, text, DROPPED_RULE, "max_paragraphs_per_article"))
-            continue
-        if index > 0 and (index - 1) in rule_of:
-            decisions.append(ParagraphDecision(aid, index, text, DROPPED_RULE, rule_of[index - 1]))
-            continue
-        if not text.strip():
-            if index > 0:
-                decisions.append(ParagraphDecision(aid, index, text, EMPTY, "empty"))
-            else:
-                decisions.append(ParagraphDecision(aid, 0, text, TITLE, "no_title"))
-            continue
-        if len(text) > clean_cfg.max_paragraph_chars:
-            decisions.append(ParagraphDecision(aid, index, text, DROPPED_RULE, "max_paragraph_chars"))
-            continue
-        form = matching_form(text, cfg.strip_datelines)
-        if not form:  # punctuation only: content, but never compared with anything
-            decisions.append(ParagraphDecision(aid, index, text, TITLE if index == 0 else KEPT, "no_matching_text"))
-            continue
-        key = exact_key(form)
-        sh = shingles(form, cfg.shingle_size, cfg.char_shingle_size)
-        hashes = minhash.hash_shingles(sh) if sh else np.zeros(0, dtype=np.uint32)
-        best: tuple[float, int] | None = None
-        for f in seen:
-            if f.key == key:
-                sim = 1.0
-            elif len(hashes) and len(f.hashes):
-                sim = minhash.exact_jaccard(hashes, f.hashes)
-            else:
-                continue
-            if sim >= cfg.threshold and (best is None or sim > best[0]):
-                best = (sim, f.index)
-        if index == 0:
-            decisions.append(ParagraphDecision(aid, 0, text, TITLE))
-            seen.append(_Feature(0, key, hashes))
-        elif best is not None:
-            decisions.append(ParagraphDecision(aid, index, text, DUPLICATE_WITHIN, "near" if best[0] < 1.0 else "exact",
-                                               duplicate_of=paragraph_id(aid, best[1]), similarity=round(best[0], 6)))
-        else:
-            seen.append(_Feature(index, key, hashes))
-            pending.append((index, key, hashes, form))
-    return decisions, pending
+    from transforms.dedup.batch import dedup_within_batch
+
+    return dedup_within_batch([article], clean_cfg, cfg)[0]
 
 
-def make_candidates(article: Article, pending, rank: tuple, cfg) -> list[Candidate]:
-    """Turn pending paragraphs into shuffle-ready candidates with LSH band keys.
+def make_candidates(article: Article, pending, rank: tuple, cfg=None) -> list[Candidate]:
+    """Shuffle-ready candidates of pending paragraphs (see :func:`transforms.dedup.batch.candidates`)."""
+    from transforms.dedup.batch import candidates
 
-    Signatures of all the article's long-enough paragraphs are computed in one vectorised
-    call. Paragraphs shorter than one shingle get no band keys (exact-match path only).
-    """
-    long_ = [(i, h) for i, _, h, _ in pending if len(h)]
-    sigs = minhash.signatures([h for _, h in long_], cfg.num_perm, cfg.seed)
-    sig_of = {i: s for (i, _), s in zip(long_, sigs)}
-    out = []
-    for index, key, hashes, _ in pending:
-        sig = sig_of.get(index)
-        out.append(Candidate(
-            order=(*rank, index), article_id=article.article_id, index=index, domain=article.domain,
-            exact_key=key, shingles=hashes.astype("<u4").tobytes(),
-            band_keys=minhash.band_keys(sig, cfg.bands, cfg.rows) if sig is not None else (),
-        ))
-    return out
+    return candidates(article, pending, rank)
 
 
 def article_fingerprint(pending) -> tuple[bytes, tuple[tuple[int, str], ...]] | None:
@@ -214,35 +157,60 @@ def align_exact_article(original: tuple[tuple[int, str], ...], duplicate: tuple[
 
 # ---------------------------------------------------------------- exact groups (combiner)
 # A group is every candidate with the same exact key. Its accumulator is
-# (representative candidate, size, {domain: members}); merging is commutative and associative,
-# so the result does not depend on bundle boundaries or worker count.
+# (representative candidate, size, {domain: members}, member salts as a bit set); merging is
+# commutative and associative, so the result does not depend on bundle boundaries or worker count.
+
+MEMBER_SALTS = 4096  # a group's members are joined with its decision under (key, salt) keys
+
+
+def member_salt(article_id: str, index: int) -> int:
+    """Salt of a member in ``[0, MEMBER_SALTS)``: xxh32 of its paragraph id (stable across runs).
+
+    A footer in N articles is joined with its group's decision under up to ``MEMBER_SALTS``
+    keys, about N / 4096 members each, instead of N members under one key (hot key).
+    """
+    return xxhash.xxh32_intdigest(paragraph_id(article_id, index).encode("utf-8")) % MEMBER_SALTS
+
+
+def salts_of(bits: int) -> list[int]:
+    """The salts set in a bit set, ascending."""
+    out = []
+    while bits:
+        low = bits & -bits
+        out.append(low.bit_length() - 1)
+        bits ^= low
+    return out
+
 
 def group_create() -> tuple:
-    return (None, 0, {})
+    return (None, 0, {}, 0)
 
 
 def group_add(acc: tuple, c: Candidate) -> tuple:
-    rep, n, domains = acc
+    rep, n, domains, salts = acc
     if rep is None or c.order < rep.order:
         rep = c
     domains = dict(domains)
     domains[c.domain] = domains.get(c.domain, 0) + 1
-    return (rep, n + 1, domains)
+    return (rep, n + 1, domains, salts | (1 << member_salt(c.article_id, c.index)))
 
 
 def group_merge(accs) -> tuple:
-    rep, n, domains = None, 0, Counter()
-    for r, k, d in accs:
+    rep, n, domains, salts = None, 0, Counter(), 0
+    for r, k, d, b in accs:
         if r is not None and (rep is None or r.order < rep.order):
             rep = r
         n += k
         domains.update(d)
-    return (rep, n, dict(domains))
+        salts |= b
+    return (rep, n, dict(domains), salts)
 
 
 @dataclass(frozen=True, slots=True)
 class GroupNode:
     """One exact group as a node of the near-duplicate graph (compact, shuffle-ready)."""
+
+    __reduce__ = _reduce_fields
 
     key: bytes
     order: tuple
@@ -252,7 +220,7 @@ class GroupNode:
 
 
 def group_node(key: bytes, acc: tuple) -> GroupNode:
-    rep, _, domains = acc
+    rep, domains = acc[0], acc[2]
     return GroupNode(key, rep.order, paragraph_id(rep.article_id, rep.index), rep.shingles,
                      tuple(sorted(domains.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))))
 

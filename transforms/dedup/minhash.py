@@ -1,15 +1,15 @@
 """Vectorised MinHash signatures, bit-for-bit equal to datasketch's.
 
-MinHash: Broder, "On the resemblance and containment of documents", 1997. Permutation
+MinHash: Broder, "On the resemblance and containment of documents", 1997. Shingle hash:
+:func:`shingle_hash32` (xxh32 of each token, chained with fmix32), given to datasketch as its
+``hashfunc`` for equal signatures; :func:`hash_forms` computes it over whole batches. Permutation
 scheme: datasketch >= 2.0 ``affine32`` (MurmurHash3 fmix32 pre-mix, then
-``h -> a*h + b mod 2^32`` with odd ``a``); the permutation parameters are taken from
-``datasketch.MinHash(num_perm, seed).permutations`` itself so they can never drift.
+``h -> a*h + b mod 2^32`` with odd ``a``); the permutation parameters are drawn as datasketch draws them
+(tested equal to ``datasketch.MinHash(num_perm, seed).permutations``).
 Banding: Leskovec, Rajaraman and Ullman, *Mining of Massive Datasets*, ch. 3.4.
 """
 from __future__ import annotations
 
-import hashlib
-import struct
 from functools import lru_cache
 
 import numpy as np
@@ -18,28 +18,98 @@ import xxhash
 _U32 = np.uint32
 
 
-def sha1_hash32(data: bytes) -> int:
-    """datasketch's default hash: the first 4 bytes of SHA-1, little-endian, as an int."""
-    return struct.unpack("<I", hashlib.sha1(data).digest()[:4])[0]
+_SEED32 = 0x9E3779B9
+
+
+def _fmix32_int(h: int) -> int:
+    h ^= h >> 16
+    h = (h * 0x85EBCA6B) & 0xFFFFFFFF
+    h ^= h >> 13
+    h = (h * 0xC2B2AE35) & 0xFFFFFFFF
+    return h ^ (h >> 16)
+
+
+def shingle_hash32(shingle: bytes) -> int:
+    """newsetl's 32-bit shingle hash, the ``hashfunc`` to give datasketch for equal signatures.
+
+    The shingle's space-separated tokens are hashed with xxh32 (seed 0) and chained:
+    ``h = fmix32(h ^ xxh32(token))`` from ``h = 0x9E3779B9``, in token order (so "a b" and
+    "b a" differ). :func:`hash_forms` computes the same values vectorised over whole batches.
+    """
+    h = _SEED32
+    for token in shingle.split(b" "):
+        h = _fmix32_int(h ^ xxhash.xxh32_intdigest(token))
+    return h
 
 
 def hash_shingles(shingles: list[str]) -> np.ndarray:
-    """Hash shingles with :func:`sha1_hash32`.
+    """Hash shingles with :func:`shingle_hash32` (the reference path, one shingle at a time).
 
     Returns:
         uint32 array of shape ``(len(shingles),)``, sorted and unique.
     """
-    values = np.fromiter((sha1_hash32(s.encode("utf-8")) for s in shingles), dtype=np.uint32, count=len(shingles))
-    return np.unique(values)
+    values = np.sort(np.fromiter((shingle_hash32(s.encode("utf-8")) for s in shingles), dtype=np.uint32, count=len(shingles)))
+    return values[np.concatenate(([True], values[1:] != values[:-1]))] if len(values) else values
+
+
+def hash_forms(forms: list[str], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Word n-gram shingle hashes of many matching forms at once (Arrow split + numpy).
+
+    Equal, form by form, to ``hash_shingles([" ".join(t[i:i+n]) ...])`` over the form's
+    space-separated tokens ``t``: tokens are dictionary-encoded (Arrow), each distinct token is
+    hashed once with xxh32, and the chain of :func:`shingle_hash32` runs as ``n`` vectorised
+    fmix32 passes over all token positions.
+
+    Args:
+        forms: matching forms (single spaces between tokens, no leading/trailing space).
+        n: words per shingle.
+
+    Returns:
+        ``(values, offsets)``: uint32 ``values[offsets[i]:offsets[i+1]]`` are form i's sorted
+        unique shingle hashes (empty when it has fewer than ``n`` tokens); ``offsets`` is int64
+        of shape ``(len(forms) + 1,)``.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not forms:
+        return np.zeros(0, dtype=np.uint32), np.zeros(1, dtype=np.int64)
+    lists = pc.split_pattern(pa.array(forms, type=pa.large_string()), " ")
+    encoded = pc.dictionary_encode(lists.flatten())
+    vocab = encoded.dictionary.cast(pa.large_binary()).to_pylist()
+    token_hash = np.fromiter((xxhash.xxh32_intdigest(t) for t in vocab), dtype=np.uint32, count=len(vocab))
+    tokens = token_hash[encoded.indices.to_numpy(zero_copy_only=False)]
+    starts = np.asarray(lists.offsets, dtype=np.int64)
+    lengths = np.diff(starts)
+    count = np.maximum(lengths - n + 1, 0)  # shingles per form
+    positions = len(tokens) - n + 1
+    if positions <= 0 or not count.any():
+        return np.zeros(0, dtype=np.uint32), np.zeros(len(forms) + 1, dtype=np.int64)
+    h = np.full(positions, _SEED32, dtype=np.uint32)
+    for k in range(n):
+        h = fmix32(h ^ tokens[k: k + positions])
+    form_of = np.repeat(np.arange(len(forms), dtype=np.uint64), count)
+    first = np.repeat(starts[:-1], count)
+    pos = first + (np.arange(len(form_of)) - np.repeat(np.cumsum(count) - count, count))
+    keys = np.sort((form_of << np.uint64(32)) | h[pos].astype(np.uint64))
+    keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
+    values = (keys & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    offsets = np.searchsorted(keys >> np.uint64(32), np.arange(len(forms) + 1, dtype=np.uint64)).astype(np.int64)
+    return values, offsets
 
 
 @lru_cache(maxsize=8)
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Return datasketch's affine32 permutation parameters ``(a, b)``, each uint32 ``(num_perm,)``."""
-    from datasketch import MinHash
+    """Return datasketch's affine32 permutation parameters ``(a, b)``, each uint32 ``(num_perm,)``.
 
-    a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
-    return np.asarray(a, dtype=np.uint32), np.asarray(b, dtype=np.uint32)
+    Drawn exactly as datasketch 2.x ``MinHash._init_permutations`` draws them (odd ``a``;
+    ``numpy.random.RandomState(seed)``), so that datasketch (and its scipy import) is not
+    loaded at run time; a test asserts equality with ``MinHash(num_perm, seed).permutations``.
+    """
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
 
 
 def fmix32(h: np.ndarray) -> np.ndarray:
@@ -61,24 +131,43 @@ def signatures(shingle_sets: list[np.ndarray], num_perm: int, seed: int) -> np.n
 
     Returns:
         uint32 array of shape ``(len(shingle_sets), num_perm)``; row i equals
-        ``datasketch.MinHash(num_perm, seed).update(...)`` over set i's shingles.
+        ``datasketch.MinHash(num_perm, seed, hashfunc=shingle_hash32).update(...)`` over set i's
+        shingles.
 
     Raises:
         ValueError: a set is empty (an empty MinHash would collide with every other empty one).
     """
-    if not shingle_sets:
-        return np.zeros((0, num_perm), dtype=np.uint32)
     lengths = np.fromiter((len(s) for s in shingle_sets), dtype=np.int64, count=len(shingle_sets))
+    offsets = np.concatenate(([0], np.cumsum(lengths)))
+    values = np.concatenate(shingle_sets) if shingle_sets else np.zeros(0, dtype=np.uint32)
+    return signatures_flat(values, offsets, num_perm, seed)
+
+
+def signatures_flat(values: np.ndarray, offsets: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    """:func:`signatures` of the sets ``values[offsets[i]:offsets[i+1]]`` (as :func:`hash_forms`
+    returns them), without splitting them into arrays first.
+
+    Returns:
+        uint32 ``(len(offsets) - 1, num_perm)``.
+
+    Raises:
+        ValueError: a set is empty.
+    """
+    n = len(offsets) - 1
+    if n <= 0:
+        return np.zeros((0, num_perm), dtype=np.uint32)
+    lengths = np.diff(offsets)
     if (lengths == 0).any():
         raise ValueError("empty shingle set: short paragraphs take the exact-match path")
     a, b = permutations(num_perm, seed)
-    mixed = fmix32(np.concatenate(shingle_sets).astype(np.uint32, copy=False))
-    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    out = np.empty((len(shingle_sets), num_perm), dtype=np.uint32)
-    # Chunk over shingles so the (num_perm, chunk) product stays small in memory.
-    chunk_rows = max(1, 4_000_000 // (num_perm * max(1, int(lengths.mean()))))
-    for lo in range(0, len(shingle_sets), chunk_rows):
-        hi = min(len(shingle_sets), lo + chunk_rows)
+    base = offsets[0]
+    mixed = fmix32(values[base: offsets[-1]].astype(np.uint32, copy=False))
+    starts = offsets[:-1] - base
+    out = np.empty((n, num_perm), dtype=np.uint32)
+    # Chunk over shingles so the (num_perm, chunk) product stays in cache (about 4 MB).
+    chunk_rows = max(1, 1_000_000 // (num_perm * max(1, int(lengths.mean()))))
+    for lo in range(0, n, chunk_rows):
+        hi = min(n, lo + chunk_rows)
         s0, s1 = starts[lo], starts[hi - 1] + lengths[hi - 1]
         phv = a[:, None] * mixed[None, s0:s1] + b[:, None]  # (num_perm, shingles), wraps mod 2^32
         out[lo:hi] = np.minimum.reduceat(phv, starts[lo:hi] - s0, axis=1).T

@@ -3,14 +3,18 @@ from __future__ import annotations
 
 import apache_beam as beam
 
-from transforms.dedup import core
+from transforms.dedup import batch, core
 from transforms.records import Article
 
 NAMESPACE = "newsetl"
 
 
 class DedupWithinFn(beam.DoFn):
-    """Article -> main: Candidate; ``decisions``: (article_id, [ParagraphDecision]); ``paragraphs``: int."""
+    """[Article] (a batch) -> main: Candidate; ``decisions``: (article_id, [ParagraphDecision]);
+    ``paragraphs``: int; ``fingerprints``: KV[article text key, (rank, article_id, forms)].
+
+    Decisions per article equal :func:`core.dedup_within`'s; the batch only shares the
+    vectorised shingle hashing (:func:`batch.dedup_within_batch`)."""
 
     DECISIONS = "decisions"
     PARAGRAPHS = "paragraphs"
@@ -20,17 +24,17 @@ class DedupWithinFn(beam.DoFn):
         self._clean, self._cfg = clean_cfg, dedup_cfg
         self._dups = beam.metrics.Metrics.counter(NAMESPACE, "dedup/duplicate_within")
 
-    def process(self, article: Article):
-        decisions, pending = core.dedup_within(article, self._clean, self._cfg)
-        self._dups.inc(sum(d.status == "duplicate_within" for d in decisions))
-        rank = core.order_rank(article, self._cfg.keep_order, self._cfg.source_priority)
-        yield beam.pvalue.TaggedOutput(self.DECISIONS, (article.article_id, decisions))
-        yield beam.pvalue.TaggedOutput(self.PARAGRAPHS, 1 + len(article.paragraphs))
-        fingerprint = core.article_fingerprint(pending)
-        if fingerprint is not None:
-            # -> KV[article_key, (rank, article_id, ((index, form), ...))]
-            yield beam.pvalue.TaggedOutput(self.FINGERPRINTS, (fingerprint[0], (rank, article.article_id, fingerprint[1])))
-        yield from core.make_candidates(article, pending, rank, self._cfg)
+    def process(self, articles: list[Article]):
+        results = batch.dedup_within_batch(articles, self._clean, self._cfg)
+        self._dups.inc(sum(d.status == "duplicate_within" for decisions, _ in results for d in decisions))
+        for article, (decisions, pending) in zip(articles, results):
+            rank = core.order_rank(article, self._cfg.keep_order, self._cfg.source_priority)
+            yield beam.pvalue.TaggedOutput(self.DECISIONS, (article.article_id, decisions))
+            yield beam.pvalue.TaggedOutput(self.PARAGRAPHS, 1 + len(article.paragraphs))
+            fingerprint = core.article_fingerprint(pending)
+            if fingerprint is not None:
+                yield beam.pvalue.TaggedOutput(self.FINGERPRINTS, (fingerprint[0], (rank, article.article_id, fingerprint[1])))
+            yield from batch.candidates(article, pending, rank)
 
 
 def _align_copies(kv, cfg):
@@ -56,7 +60,7 @@ class DedupWithinArticle(beam.PTransform):
         self._clean, self._cfg = clean_cfg, dedup_cfg
 
     def expand(self, articles):
-        out = articles | "DecideWithin" >> beam.ParDo(DedupWithinFn(self._clean, self._cfg)).with_outputs(
+        out = articles | "BatchArticles" >> beam.BatchElements(min_batch_size=64, max_batch_size=1024) | "DecideWithin" >> beam.ParDo(DedupWithinFn(self._clean, self._cfg)).with_outputs(
             DedupWithinFn.DECISIONS, DedupWithinFn.PARAGRAPHS, DedupWithinFn.FINGERPRINTS, main="candidates")
         copies = (
             out.fingerprints
@@ -85,41 +89,86 @@ class ExactGroupFn(beam.CombineFn):
         return acc
 
 
-def _bucket_entries(kv):
-    key, acc = kv
-    rep = acc[0]
-    node = core.group_node(key, acc)
-    for band_key in rep.band_keys:
-        yield band_key, node  # -> KV[band_key: bytes, GroupNode]
+def _values_per_key(step: str):
+    return beam.metrics.Metrics.distribution(NAMESPACE, f"dedup/values_per_key/{step}")
 
 
-def _verify(kv, cfg):
-    _, nodes = kv
-    nodes = list(nodes)
-    by_key = {n.key: n for n in nodes}
-    for a, b, sim in core.verify_bucket(nodes, cfg):
-        yield (a, b), (by_key[a], by_key[b], sim)  # -> KV[(key_a, key_b), (GroupNode, GroupNode, sim)]
+class BandPartitionsFn(beam.DoFn):
+    """[GroupNode] (a batch) -> KV[partition, (band hashes, node positions, nodes)] (batch.band_partitions)."""
+
+    def __init__(self, cfg):
+        self._cfg = cfg
+
+    def process(self, nodes, groups: int):
+        yield from batch.band_partitions(nodes, batch.partition_count(groups, self._cfg), self._cfg)
 
 
-def _resolve(kv, domain_totals, cfg):
-    _, edges = kv
-    nodes, pairs = {}, []
-    for a, b, sim in edges:
-        nodes[a.key], nodes[b.key] = a, b
-        pairs.append((a.key, b.key, sim))
-    pairs.sort()
-    yield from core.resolve_components(nodes, pairs, domain_totals, cfg).items()
+class VerifyPartitionFn(beam.DoFn):
+    """KV[partition, [payload]] -> KV[(key_a, key_b), (GroupNode, GroupNode, sim)]; records the
+    partition's group entries (values per key) in a distribution."""
+
+    def __init__(self, cfg):
+        self._cfg = cfg
+        self._size = _values_per_key("lsh_partition_entries")
+
+    def process(self, kv):
+        payloads = list(kv[1])
+        self._size.update(sum(len(p[1]) // 4 for p in payloads))
+        for a, b, sim in batch.verify_partition(payloads, self._cfg):
+            yield (a.key, b.key), (a, b, sim)
 
 
-def _members(kv, domain_totals, cfg):
-    key, grouped = kv
-    (acc,) = grouped["group"]
-    node = core.group_node(key, acc)
-    decided = list(grouped["decided"])
-    decision = decided[0] if decided else core.singleton_decision(node, acc[1], domain_totals, cfg)
-    for article_id, index in grouped["members"]:
-        # -> KV[article_id, (index, status, reason, cluster_id, duplicate_of, similarity)]
-        yield article_id, (index, *core.member_decision(article_id, index, node, decision))
+class ResolveFn(beam.DoFn):
+    """The global component step: KV[0, [edge]] -> KV[exact_key, GroupDecision]."""
+
+    def __init__(self, cfg):
+        self._cfg = cfg
+        self._size = _values_per_key("graph_edges")
+
+    def process(self, kv, domain_totals):
+        edges = list(kv[1])
+        self._size.update(len(edges))
+        nodes, pairs = {}, []
+        for a, b, sim in edges:
+            nodes[a.key], nodes[b.key] = a, b
+            pairs.append((a.key, b.key, sim))
+        pairs.sort()
+        yield from core.resolve_components(nodes, pairs, domain_totals, self._cfg).items()
+
+
+class GroupDecisionFn(beam.DoFn):
+    """KV[exact_key, {group: [acc], decided: [GroupDecision]}] -> KV[(exact_key, salt), (GroupNode, GroupDecision)],
+    one per salt that has members."""
+
+    def __init__(self, cfg):
+        self._cfg = cfg
+        self._size = _values_per_key("group_decision")
+
+    def process(self, kv, domain_totals):
+        key, grouped = kv
+        (acc,) = grouped["group"]
+        decided = list(grouped["decided"])
+        self._size.update(1 + len(decided))
+        node = core.group_node(key, acc)
+        decision = decided[0] if decided else core.singleton_decision(node, acc[1], domain_totals, self._cfg)
+        for salt in core.salts_of(acc[3]):
+            yield (key, salt), (node, decision)
+
+
+class MemberDecisionFn(beam.DoFn):
+    """KV[(exact_key, salt), {group: [(node, decision)], members: [(article_id, index)]}] ->
+    KV[article_id, (index, status, reason, cluster_id, duplicate_of, similarity)]."""
+
+    def __init__(self):
+        self._size = _values_per_key("members")
+
+    def process(self, kv):
+        _, grouped = kv
+        ((node, decision),) = grouped["group"]
+        members = list(grouped["members"])
+        self._size.update(len(members) + 1)
+        for article_id, index in members:
+            yield article_id, (index, *core.member_decision(article_id, index, node, decision))
 
 
 class DedupAcrossArticles(beam.PTransform):
@@ -128,10 +177,14 @@ class DedupAcrossArticles(beam.PTransform):
     Input: PCollection[Candidate]. Output: PCollection[(article_id, (index, status, reason,
     cluster_id, duplicate_of, similarity))], one per candidate.
 
-    Steps: exact groups by content digest (CombinePerKey, hot-key safe) -> LSH band keys of
-    each group representative -> GroupByKey per band -> verify pairs in each bucket -> distinct
-    verified edges -> connected components and the keep rule -> members take their group's
-    decision (CoGroupByKey by exact key).
+    Steps (docs/ARCHITECTURE.md): exact groups by content digest (CombinePerKey, hot-key safe)
+    -> batches of group representatives: signatures and band hashes, one shuffle element per
+    (batch, hash-range partition); the partition count grows with the number of groups ->
+    verify each distinct candidate pair of a partition once -> distinct verified edges ->
+    connected components and the keep rule (one global group over the edge list) -> group
+    decisions fanned out to the member salts -> members take their group's decision
+    (CoGroupByKey by (exact key, salt): at most ~members/4096 values per key).
+    ``Candidate.band_keys`` is not used: representatives are banded here, from their shingles.
 
     Args:
         dedup_cfg: the ``dedup`` config section.
@@ -146,25 +199,35 @@ class DedupAcrossArticles(beam.PTransform):
         cfg = self._cfg
         keyed = candidates | "KeyByExact" >> beam.Map(lambda c: (c.exact_key, c))
         groups = keyed | "CombineExactGroups" >> beam.CombinePerKey(ExactGroupFn())
-        # -> KV[exact_key, (representative Candidate, size, {domain: n})]
+        # -> KV[exact_key, (representative Candidate, size, {domain: n}, salt bits)]
+        count = groups | "CountGroups" >> beam.combiners.Count.Globally()
         edges = (
             groups
-            | "BandKeys" >> beam.FlatMap(_bucket_entries)
-            | "GroupByBand" >> beam.GroupByKey()
-            | "VerifyBuckets" >> beam.FlatMap(_verify, cfg)
+            | "Bandable" >> beam.Filter(lambda kv: len(kv[1][0].shingles) > 0)
+            | "GroupNodes" >> beam.Map(lambda kv: core.group_node(kv[0], kv[1]))
+            | "BatchNodes" >> beam.BatchElements(min_batch_size=256, max_batch_size=4096)
+            | "BandPartitions" >> beam.ParDo(BandPartitionsFn(cfg), beam.pvalue.AsSingleton(count))
+            | "GroupByPartition" >> beam.GroupByKey()
+            | "VerifyPartitions" >> beam.ParDo(VerifyPartitionFn(cfg))
             | "DistinctEdges" >> beam.CombinePerKey(lambda vals: max(vals, key=lambda v: v[2]))
         )  # -> KV[(key_a, key_b), (GroupNode, GroupNode, similarity)]
         decided = (
             edges
             | "OneGraph" >> beam.Map(lambda kv: (0, kv[1]))
             | "GatherGraph" >> beam.GroupByKey()
-            | "ResolveComponents" >> beam.FlatMap(_resolve, beam.pvalue.AsDict(self._totals), cfg)
+            | "ResolveComponents" >> beam.ParDo(ResolveFn(cfg), beam.pvalue.AsDict(self._totals))
         )  # -> KV[exact_key, GroupDecision]
-        members = keyed | "MemberRefs" >> beam.Map(lambda kv: (kv[0], (kv[1].article_id, kv[1].index)))
+        salted = (
+            {"group": groups, "decided": decided}
+            | "JoinDecisions" >> beam.CoGroupByKey()
+            | "FanOutDecisions" >> beam.ParDo(GroupDecisionFn(cfg), beam.pvalue.AsDict(self._totals))
+        )  # -> KV[(exact_key, salt), (GroupNode, GroupDecision)]
+        members = keyed | "MemberRefs" >> beam.Map(
+            lambda kv: ((kv[0], core.member_salt(kv[1].article_id, kv[1].index)), (kv[1].article_id, kv[1].index)))
         return (
-            {"group": groups, "decided": decided, "members": members}
-            | "JoinGroups" >> beam.CoGroupByKey()
-            | "MemberDecisions" >> beam.FlatMap(_members, beam.pvalue.AsDict(self._totals), cfg)
+            {"group": salted, "members": members}
+            | "JoinMembers" >> beam.CoGroupByKey()
+            | "MemberDecisions" >> beam.ParDo(MemberDecisionFn())
         )
 
 

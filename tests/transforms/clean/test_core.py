@@ -43,3 +43,22 @@ def test_rules_leave_content_alone():
              "Share prices fell on Monday.", "He said he would like to read more of it.")
     _, drops, _ = core.apply_rules(paras, RULES)
     assert drops == ()
+
+
+def test_ftfy_leaves_printable_ascii_alone():
+    """clean_paragraph skips ftfy for printable ASCII: ftfy's repair must be the identity there."""
+    import gzip
+    import json
+
+    import ftfy
+
+    from tests.conftest import ROOT
+    from transforms.clean.core import _FTFY_CONFIG
+
+    texts = ["".join(chr(c) for c in range(32, 127)), "&amp; &lt;p&gt; #39;s Ã (c) -- ... `quoted' \"x\""]
+    with gzip.open(ROOT / "samples" / "reuters-sample.jsonl.gz", "rt", encoding="utf-8") as f:
+        for line in f:
+            texts += json.loads(line)["text"].split("\n\n")
+    texts = [t for t in texts if t.isascii() and t.isprintable()]
+    assert len(texts) > 500
+    assert [ftfy.fix_text(t, _FTFY_CONFIG) for t in texts] == texts

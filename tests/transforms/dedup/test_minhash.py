@@ -24,10 +24,27 @@ def test_signatures_equal_datasketch(num_perm, seed):
     ours = minhash.signatures(sets, num_perm, seed)
     assert ours.shape == (len(sets), num_perm)
     for sh, row in zip(shingle_lists, ours):
-        m = MinHash(num_perm=num_perm, seed=seed)
+        m = MinHash(num_perm=num_perm, seed=seed, hashfunc=minhash.shingle_hash32)
         for s in sh:
             m.update(s.encode("utf-8"))
         np.testing.assert_array_equal(row, m.hashvalues)
+
+
+def test_batch_hashing_equals_reference():
+    """hash_forms (Arrow + numpy over a batch) == hash_shingles (one shingle at a time)."""
+    forms = [core.matching_form(p) for p in _real_paragraphs()] + ["one two three four", "", "a b c d e", "a b c d e f a b c d e"]
+    values, offsets = minhash.hash_forms(forms, 5)
+    assert offsets.shape == (len(forms) + 1,) and offsets[-1] == len(values)
+    for i, f in enumerate(forms):
+        np.testing.assert_array_equal(values[offsets[i]: offsets[i + 1]], minhash.hash_shingles(core.shingles(f, 5, 5)))
+    assert offsets[-3] - offsets[-4] == 0 and offsets[-1] - offsets[-2] == 6  # 4 tokens: none; 7 shingles, 6 distinct
+    assert minhash.shingle_hash32(b"a b") != minhash.shingle_hash32(b"b a")
+
+
+@pytest.mark.parametrize("num_perm, seed", [(128, 1), (64, 7), (256, 42)])
+def test_permutations_equal_datasketch(num_perm, seed):
+    a, b = minhash.permutations(num_perm, seed)
+    np.testing.assert_array_equal(np.array([a, b]), MinHash(num_perm=num_perm, seed=seed).permutations)
 
 
 def test_empty_set_refused():
@@ -53,3 +70,25 @@ def test_exact_jaccard():
     b = np.array([3, 4, 5, 6], dtype=np.uint32)
     assert minhash.exact_jaccard(a, b) == pytest.approx(2 / 6)
     assert minhash.exact_jaccard(a[:0], b[:0]) == 0.0
+
+
+def test_ascii_matching_form_fast_path_equals_unicode_path():
+    import re
+    import unicodedata
+
+    def reference(text):
+        text = unicodedata.normalize("NFKC", text).casefold()
+        return " ".join(re.sub(r"[\W_]+", " ", text).split())
+
+    texts = _real_paragraphs() + ["".join(chr(c) for c in range(128)), "Shr 1.22 dlrs vs_1.10 DLRS", "  \t x__y\x0b\x1fZ  "]
+    texts = [t for t in texts if t.isascii()]
+    assert len(texts) > 20
+    assert [core.matching_form(t, strip_datelines=False) for t in texts] == [reference(t) for t in texts]
+
+
+def test_flat_signatures_equal_list_signatures():
+    forms = [core.matching_form(p) for p in _real_paragraphs()]
+    values, offsets = minhash.hash_forms(forms, 5)
+    sets = [values[offsets[i]: offsets[i + 1]] for i in range(len(forms))]
+    np.testing.assert_array_equal(minhash.signatures_flat(values, offsets, 128, 1), minhash.signatures(sets, 128, 1))
+    assert minhash.signatures([], 128, 1).shape == (0, 128)

@@ -1,0 +1,371 @@
+"""``make bench``: speed, memory and quality of newsetl against its peers, on generated corpora.
+
+For each corpus size (benchmarks/make_corpus.py, seeded, ground truth by construction):
+
+(a) signature throughput, one process, the same paragraphs (matching forms of at least 5
+    words), word 5-grams, 128 permutations, each contender doing its own shingling: newsetl
+    (``hash_forms`` + ``signatures`` over the batch), datasketch ``MinHash.update`` per
+    shingle, datasketch ``MinHash.bulk``, rensa ``RMinHash`` (smallest size only; each the
+    better of two timed runs after an untimed warm-up run);
+(b) newsetl end to end (``newsetl run``, JSONL.gz in, Parquet out) with 1 and 2 workers: wall
+    seconds, MB/s of uncompressed JSONL, paragraphs/s, per-stage milliseconds, peak RSS of the
+    process tree (psutil, sampled every 0.1 s);
+(c) datatrove's MinHash dedup (signature, buckets, cluster, filter; one task) over the same
+    paragraphs, one document per paragraph, at sizes up to ``--datatrove-max``;
+(d) recall and precision against the ground truth at the default threshold 0.8: a paragraph
+    should be dropped when it is boilerplate of a site with >= 10 pages or a copy whose
+    Jaccard with its original is >= 0.8 (footers of smaller sites are not scored). recall = dropped among those / those; precision = should-drop among dropped.
+
+Writes ``benchmarks/results/bench-<size>.json`` (one per size) and ``benchmarks/results/bench.md``
+(the README table, as ratios). ``--smoke`` runs a ~1 MB corpus and only checks that it works.
+
+``--hot N`` (default 100,000 with ``--long``) adds a corpus of N one-paragraph pages that all
+carry one network footer in 4 small variants (issue 3 item 10): peak memory and the largest
+number of values per shuffle key (``stage_ms._values_per_key_max``) are reported.
+
+Usage: ``python -m benchmarks.bench [--sizes 10MB 50MB 100MB] [--long] [--smoke] [--hot N]``
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from benchmarks.make_corpus import make_corpus, parse_size
+from transforms.dedup import core, minhash
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+THRESHOLD = 0.8
+DROPPED = {"duplicate_within", "duplicate_across", "boilerplate", "duplicate_article"}
+
+
+# ------------------------------------------------------------------ (a) signatures
+def _py_shingles(form: str, n: int = 5) -> list[str]:
+    t = form.split()
+    return [" ".join(t[i: i + n]) for i in range(len(t) - n + 1)]
+
+
+def _rate(fn, items: list, min_items: int) -> float:
+    """Paragraphs per second of ``fn(items[:k])`` for the smallest k >= min_items: the better of
+    two timed runs after one untimed warm-up run on the same items (imports, caches, allocator)."""
+    items = items[:max(min_items, 1)]
+    fn(items)
+    best = float("inf")
+    for _ in range(2):
+        t = time.perf_counter()
+        fn(items)
+        best = min(best, time.perf_counter() - t)
+    return len(items) / best
+
+
+def signature_rates(forms: list[str], num_perm: int = 128, seed: int = 1) -> dict:
+    """Paragraphs/s of each signature implementation (shingling included) on the same forms."""
+    from datasketch import MinHash
+
+    minhash.permutations(num_perm, seed)  # build the cached parameters outside the timing
+
+    def newsetl(fs):
+        values, offsets = minhash.hash_forms(fs, 5)
+        nonempty = np.append(offsets[:-1][np.diff(offsets) > 0], offsets[-1])  # forms with a shingle
+        return minhash.signatures_flat(values, nonempty, num_perm, seed)
+
+    def ds_update(fs):
+        for f in fs:
+            m = MinHash(num_perm=num_perm, seed=seed)
+            for s in _py_shingles(f):
+                m.update(s.encode("utf-8"))
+
+    def ds_bulk(fs):
+        MinHash.bulk([[s.encode("utf-8") for s in _py_shingles(f)] for f in fs], num_perm=num_perm, seed=seed)
+
+    out = {"paragraphs": len(forms), "newsetl": _rate(newsetl, forms, len(forms)),
+           "datasketch_update": _rate(ds_update, forms, 2000), "datasketch_bulk": _rate(ds_bulk, forms, 10000)}
+    try:
+        from rensa import RMinHash
+
+        def rensa(fs):
+            for f in fs:
+                m = RMinHash(num_perm=num_perm, seed=seed)
+                m.update(_py_shingles(f))
+                m.digest()
+        out["rensa"] = _rate(rensa, forms, len(forms))
+    except ImportError as err:  # reported, not hidden
+        out["rensa"] = None
+        out["rensa_error"] = str(err)
+    return {k: (round(v) if isinstance(v, float) else v) for k, v in out.items()}
+
+
+def corpus_forms(corpus: Path, limit: int) -> list[str]:
+    forms = []
+    with gzip.open(corpus, "rt", encoding="utf-8") as f:
+        for line in f:
+            for p in json.loads(line)["text"].split("\n\n"):
+                form = core.matching_form(p)
+                if len(form.split()) >= 5:
+                    forms.append(form)
+            if len(forms) >= limit:
+                break
+    return forms[:limit]
+
+
+# ------------------------------------------------------------------ (b) end to end
+def _tree_rss(proc) -> int:
+    import psutil
+
+    try:
+        p = psutil.Process(proc.pid)
+        return sum(c.memory_info().rss for c in [p, *p.children(recursive=True)])
+    except psutil.Error:
+        return 0
+
+
+def run_measured(cmd: list[str], env=None) -> tuple[float, int, int]:
+    """Run ``cmd``; returns ``(wall seconds, peak RSS of the process tree in bytes, exit code)``."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=ROOT)
+    peak = [0]
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], _tree_rss(proc))
+            time.sleep(0.1)
+    th = threading.Thread(target=sample, daemon=True)
+    th.start()
+    _, err = proc.communicate()
+    wall = time.perf_counter() - t
+    done.set()
+    th.join()
+    if proc.returncode != 0:
+        sys.stderr.write(err.decode("utf-8", "replace")[-3000:])
+    return wall, peak[0], proc.returncode
+
+
+def newsetl_run(corpus: Path, out: Path, workers: int, info: dict) -> dict:
+    stages = out.with_suffix(".stages.json")
+    cmd = [sys.executable, "-m", "benchmarks.timed_run", str(stages), "run", "--input", str(corpus),
+           "--output", str(out), "--overwrite"]
+    if workers > 1:
+        cmd += [f"--direct_num_workers={workers}", "--direct_running_mode=multi_processing"]
+    load = os.getloadavg()[0]
+    wall, rss, rc = run_measured(cmd)
+    if rc != 0:
+        raise RuntimeError(f"newsetl run failed with exit code {rc}")
+    report = json.loads((out / "report.json").read_text())
+    paragraphs = report["paragraphs"]["in"] if isinstance(report.get("paragraphs"), dict) else info["paragraphs"]
+    return {"workers": workers, "seconds": round(wall, 2), "mb_per_s": round(info["bytes"] / 1e6 / wall, 3),
+            "paragraphs": paragraphs, "paragraphs_per_s": round(paragraphs / wall), "peak_rss_mb": round(rss / 1e6),
+            "rss_bytes_per_paragraph": round(rss / max(1, paragraphs)),
+            "stage_ms": json.loads(stages.read_text()) if stages.exists() else None,
+            "load_avg_1min": [round(load, 2), round(os.getloadavg()[0], 2)]}  # other processes on the machine
+
+
+# ------------------------------------------------------------------ (c) datatrove
+def paragraph_docs(corpus: Path, path: Path) -> int:
+    """One JSONL document per body paragraph, id ``<article_id>/<index>`` (datatrove input)."""
+    n = 0
+    with gzip.open(corpus, "rt", encoding="utf-8") as f, gzip.open(path, "wt", encoding="utf-8") as o:
+        for line in f:
+            r = json.loads(line)
+            for i, p in enumerate(r["text"].split("\n\n"), start=1):
+                o.write(json.dumps({"id": f"{r['id']}/{i}", "text": p}) + "\n")
+                n += 1
+    return n
+
+
+DATATROVE_SCRIPT = r"""
+import sys
+from datatrove.executor import LocalPipelineExecutor
+from datatrove.pipeline.dedup.minhash import (MinhashConfig, MinhashDedupBuckets, MinhashDedupCluster,
+    MinhashDedupFilter, MinhashDedupSignature)
+from datatrove.pipeline.readers import JsonlReader
+from datatrove.pipeline.writers import JsonlWriter
+from datatrove.utils.hashing import HashConfig
+from datatrove.utils.word_tokenizers import WordTokenizer
+
+class Whitespace(WordTokenizer):  # offline: no NLTK/spaCy model download
+    def word_tokenize(self, text): return text.split()
+    def sent_tokenize(self, text): return [text]
+    def span_tokenize(self, text): return [(0, len(text))]
+
+src, work = sys.argv[1], sys.argv[2]
+cfg = MinhashConfig(n_grams=5, hash_config=HashConfig(hash_fc="sha1"))  # its xxhash path passes str to xxhash>=4
+tok = Whitespace()
+def run(steps, tasks=1): LocalPipelineExecutor(pipeline=steps, tasks=tasks, workers=1, logging_dir=f"{work}/logs", skip_completed=False).run()
+run([JsonlReader(src), MinhashDedupSignature(output_folder=f"{work}/sigs", config=cfg, language=tok)])
+run([MinhashDedupBuckets(input_folder=f"{work}/sigs", output_folder=f"{work}/buckets", config=cfg)], tasks=cfg.num_buckets)
+run([MinhashDedupCluster(input_folder=f"{work}/buckets", output_folder=f"{work}/remove_ids", config=cfg)])
+run([JsonlReader(src), MinhashDedupFilter(input_folder=f"{work}/remove_ids"), JsonlWriter(f"{work}/out")])
+"""
+
+
+def datatrove_run(corpus: Path, work: Path) -> dict:
+    try:
+        import datatrove  # noqa: F401
+    except ImportError as err:
+        return {"error": f"datatrove not installed: {err}"}
+    src = work / "dt_in"
+    src.mkdir(parents=True, exist_ok=True)
+    n = paragraph_docs(corpus, src / "paragraphs.jsonl.gz")
+    script = work / "dt.py"
+    script.write_text(DATATROVE_SCRIPT)
+    wall, rss, rc = run_measured([sys.executable, str(script), str(src), str(work / "dt")])
+    if rc != 0:
+        return {"error": f"datatrove exit code {rc}"}
+    kept = set()
+    for f in (work / "dt" / "out").glob("*.jsonl*"):
+        with gzip.open(f, "rt", encoding="utf-8") as fh:
+            kept.update(json.loads(line)["id"] for line in fh)
+    return {"seconds": round(wall, 2), "paragraphs": n, "paragraphs_per_s": round(n / wall),
+            "peak_rss_mb": round(rss / 1e6), "kept_ids": kept}
+
+
+# ------------------------------------------------------------------ (d) quality
+def load_truth(corpus: Path, info: dict, min_articles: int = 10) -> dict[str, bool]:
+    """paragraph id -> should be dropped: a copy with Jaccard >= THRESHOLD, or boilerplate of a
+    site with at least ``min_articles`` pages (the site-template rule; the footer is on every
+    page of its site, so the domain-share condition always holds). Footers of smaller sites
+    are left out of the scoring."""
+    rows = []
+    with gzip.open(info["truth"], "rt", encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f]
+    site_pages = Counter(r["article_id"].rsplit("-", 1)[1] for r in rows if r["index"] == 1)
+    truth = {}
+    for r in rows:
+        if r["kind"] == "boilerplate" and site_pages[r["article_id"].rsplit("-", 1)[1]] < min_articles:
+            continue  # a small site's footer is no template: its copies are plain duplicates, not scored
+        drop = (r["kind"] == "copy" and r["jaccard"] >= THRESHOLD) or r["kind"] == "boilerplate"
+        truth[f"{r['article_id']}/{r['index']}"] = drop
+    return truth
+
+
+def score(truth: dict[str, bool], dropped: set[str]) -> dict:
+    should = {k for k, v in truth.items() if v}
+    dropped = dropped & truth.keys()
+    hit = len(should & dropped)
+    return {"should_drop": len(should), "dropped": len(dropped),
+            "recall": round(hit / max(1, len(should)), 4), "precision": round(hit / max(1, len(dropped)), 4)}
+
+
+def newsetl_dropped(out: Path) -> set[str]:
+    t = pq.read_table(out / "paragraphs", columns=["article_id", "index", "status"]).to_pydict()
+    return {f"{a}/{i}" for a, i, s in zip(t["article_id"], t["index"], t["status"]) if s in DROPPED and i > 0}
+
+
+# ------------------------------------------------------------------ driver
+def bench_size(size: int, data: Path, work: Path, datatrove_max: int, signatures: bool, workers=(1, 2), hot: int = 0) -> dict:
+    label = f"{size // 10**6}MB" if size >= 10**6 else f"{size // 1000}kB"
+    if hot:
+        label = f"hot{hot}"
+    corpus = work / f"corpus-{label}.jsonl.gz"
+    info_path = work / f"corpus-{label}.info.json"
+    if not info_path.exists():
+        info_path.write_text(json.dumps(make_corpus(data, size, corpus, hot=hot, max_paragraphs=1 if hot else None)))
+    info = json.loads(info_path.read_text())
+    result = {"size": label, "corpus": {k: info[k] for k in ("articles", "paragraphs", "bytes")}}
+    if signatures:
+        result["signatures"] = signature_rates(corpus_forms(corpus, 20000))
+    truth = load_truth(corpus, info)
+    result["newsetl"] = []
+    for w in workers:
+        out = work / f"out-{label}-{w}"
+        run = newsetl_run(corpus, out, w, info)
+        run["quality"] = score(truth, newsetl_dropped(out))
+        result["newsetl"].append(run)
+        shutil.rmtree(out, ignore_errors=True)
+    if 0 < size <= datatrove_max:
+        dt = datatrove_run(corpus, work / f"dt-{label}")
+        if "kept_ids" in dt:
+            dt["quality"] = score(truth, set(truth) - dt.pop("kept_ids"))
+        result["datatrove"] = dt
+        shutil.rmtree(work / f"dt-{label}", ignore_errors=True)
+    return result
+
+
+def table(results: list[dict]) -> str:
+    """Markdown table of the measured figures and the ratios the goals are stated in."""
+    lines = ["| corpus | paragraphs | workers | seconds | MB/s | paragraphs/s | peak RSS MB | bytes RSS / paragraph | max values per shuffle key (members) | recall | precision | speed vs datatrove | datatrove paragraphs/s, recall / precision |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        dt = r.get("datatrove") or {}
+        for run in r["newsetl"]:
+            speed = f"{dt['seconds'] / run['seconds']:.2f}×" if dt.get("seconds") else "–"  # same corpus: time ratio
+            dq = f"{dt['paragraphs_per_s']:,}, {dt['quality']['recall']} / {dt['quality']['precision']}" if "quality" in dt else "–"
+            vpk = ((run.get("stage_ms") or {}).get("_values_per_key_max") or {}).get("members", "–")
+            lines.append(f"| {r['size']} | {r['corpus']['paragraphs']:,} | {run['workers']} | {run['seconds']} | {run['mb_per_s']} | "
+                         f"{run['paragraphs_per_s']:,} | {run['peak_rss_mb']:,} | {run['rss_bytes_per_paragraph']:,} | {vpk} | "
+                         f"{run['quality']['recall']} | {run['quality']['precision']} | {speed} | {dq} |")
+    for r in results:
+        s = r.get("signatures")
+        if s:
+            lines += ["", f"Signatures ({r['size']} corpus, {s['paragraphs']:,} paragraphs, one process): newsetl {s['newsetl']:,}/s; "
+                      f"datasketch update {s['datasketch_update']:,}/s ({s['newsetl'] / s['datasketch_update']:.0f}×); "
+                      f"datasketch bulk {s['datasketch_bulk']:,}/s ({s['newsetl'] / s['datasketch_bulk']:.1f}×); "
+                      + (f"rensa {s['rensa']:,}/s ({s['newsetl'] / s['rensa']:.2f}×)." if s.get("rensa") else f"rensa: {s.get('rensa_error')}.")]
+    for r in results:
+        runs = {run["workers"]: run for run in r["newsetl"]}
+        if 1 in runs and 2 in runs:
+            lines.append(f"\n{r['size']}: 2 workers / 1 worker = {runs[1]['seconds'] / runs[2]['seconds']:.2f}×.")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--sizes", nargs="+", type=parse_size, default=None)
+    ap.add_argument("--long", action="store_true", help="sizes 10MB 100MB 1GB")
+    ap.add_argument("--smoke", action="store_true", help="one ~1 MB corpus, results not written to benchmarks/results")
+    ap.add_argument("--datatrove-max", type=parse_size, default=parse_size("100MB"))
+    ap.add_argument("--hot", type=int, default=None, help="also run a corpus of N short pages sharing one footer (1 worker)")
+    ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument("--results", type=Path, default=RESULTS)
+    ap.add_argument("--table", action="store_true", help="only rebuild bench.md from the results' bench-*.json")
+    args = ap.parse_args(argv)
+    if args.table:
+        def size_of(r):
+            return (1, r["corpus"]["bytes"]) if r["size"].startswith("hot") else (0, r["corpus"]["bytes"])
+        results = sorted((json.loads(p.read_text()) for p in args.results.glob("bench-*.json")), key=size_of)
+        md = table(results)
+        (args.results / "bench.md").write_text(md)
+        print(md)
+        return 0
+    sizes = args.sizes or ([parse_size("1MB")] if args.smoke else
+                           [parse_size(s) for s in (("10MB", "100MB", "1GB") if args.long else ("10MB", "50MB"))])
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="newsetl-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    args.results.mkdir(parents=True, exist_ok=True)
+    results = []
+    for i, size in enumerate(sizes):
+        r = bench_size(size, args.data, work, args.datatrove_max, signatures=(i == 0))
+        results.append(r)
+        (args.results / f"bench-{r['size']}.json").write_text(json.dumps(r, indent=2) + "\n")
+        print(json.dumps(r), flush=True)
+    hot = args.hot if args.hot is not None else (100_000 if args.long else 0)
+    if hot:
+        r = bench_size(0, args.data, work, 0, signatures=False, workers=(1,), hot=hot)
+        results.append(r)
+        (args.results / f"bench-{r['size']}.json").write_text(json.dumps(r, indent=2) + "\n")
+        print(json.dumps(r), flush=True)
+    md = table(results)
+    (args.results / "bench.md").write_text(md)
+    print(md)
+    if args.workdir is None:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""make bench works end to end at a smoke size (no timing is asserted: speed is for benchmarks)."""
+from __future__ import annotations
+
+import gzip
+import json
+
+from benchmarks import bench
+from benchmarks.make_corpus import make_corpus, word_jaccard
+
+
+def test_corpus_is_seeded_and_truth_matches_text(data, tmp_path):
+    a = make_corpus(data, 200_000, tmp_path / "a.jsonl.gz", seed=3)
+    b = make_corpus(data, 200_000, tmp_path / "b.jsonl.gz", seed=3)
+    assert gzip.open(tmp_path / "a.jsonl.gz").read() == gzip.open(tmp_path / "b.jsonl.gz").read()
+    assert a["articles"] == b["articles"] and a["bytes"] >= 200_000
+    texts = {}
+    for line in gzip.open(tmp_path / "a.jsonl.gz", "rt"):
+        r = json.loads(line)
+        for i, p in enumerate(r["text"].split("\n\n"), start=1):
+            texts[f"{r['id']}/{i}"] = p
+    rows = [json.loads(line) for line in gzip.open(a["truth"], "rt")]
+    assert len(rows) == len(texts) == a["paragraphs"] - a["articles"]
+    kinds = {r["kind"] for r in rows}
+    assert kinds >= {"original", "copy", "boilerplate"}
+    for r in rows:
+        if r["kind"] == "copy":
+            copy, source = texts[f"{r['article_id']}/{r['index']}"], texts[r["source"]]
+            for d in bench_datelines():
+                copy = copy.removeprefix(d)
+            assert round(word_jaccard(copy, source), 6) == r["jaccard"]
+
+
+def bench_datelines():
+    from benchmarks.make_corpus import DATELINES
+    return DATELINES
+
+
+def test_bench_smoke(data, tmp_path):
+    r = bench.bench_size(300_000, data, tmp_path, datatrove_max=0, signatures=True, workers=(1,))
+    sig = r["signatures"]
+    assert sig["paragraphs"] > 500 and sig["newsetl"] > 0 and sig["datasketch_update"] > 0
+    (run,) = r["newsetl"]
+    assert run["paragraphs"] == r["corpus"]["paragraphs"] and run["peak_rss_mb"] > 0
+    assert run["stage_ms"]["DedupAcrossArticles"] >= 0
+    assert run["quality"]["precision"] >= 0.98 and run["quality"]["recall"] >= 0.8
+    assert "| 300kB |" in bench.table([r])

@@ -1,0 +1,240 @@
+"""Batched dedup logic (no Beam import): the same decisions as :mod:`transforms.dedup.core`,
+computed for many articles or many exact groups at once so that Beam's per-element cost and
+Python's per-shingle cost are paid per batch.
+
+- :func:`dedup_within_batch`: within-article decisions and across-article candidates of a
+  batch of articles; shingle hashes of the whole batch in one Arrow/numpy pass
+  (:func:`minhash.hash_forms`), within-article similarities from one sort of
+  ``(article, shingle hash)`` pairs (only pairs sharing a shingle are compared).
+- :func:`band_partitions`: signatures and LSH band hashes of a batch of exact groups, split
+  into hash-range partitions (one shuffle element per partition and batch).
+- :func:`verify_partition`: the buckets of one partition; each distinct candidate pair is
+  verified once, with the same pair rule as :func:`core.verify_bucket`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from transforms.dedup import core, minhash
+from transforms.records import (
+    DROPPED_RULE, DUPLICATE_WITHIN, EMPTY, KEPT, TITLE, Article, Candidate, ParagraphDecision, paragraph_id,
+)
+
+_EMPTY = np.zeros(0, dtype=np.uint32)
+
+
+def shingle_sets(forms: list[str], cfg) -> list[np.ndarray]:
+    """Sorted unique shingle hashes of each matching form (word n-grams; character n-grams for
+    scripts without spaces), equal to ``minhash.hash_shingles(core.shingles(form, ...))``."""
+    words = [i for i, f in enumerate(forms) if f.isascii() or not core.is_no_space_script(f)]
+    out: list[np.ndarray] = [_EMPTY] * len(forms)
+    values, offsets = minhash.hash_forms([forms[i] for i in words], cfg.shingle_size)
+    for k, i in enumerate(words):
+        out[i] = values[offsets[k]: offsets[k + 1]]
+    for i in set(range(len(forms))) - set(words):
+        sh = core.shingles(forms[i], cfg.shingle_size, cfg.char_shingle_size)
+        out[i] = minhash.hash_shingles(sh) if sh else _EMPTY
+    return out
+
+
+def _shared_shingle_similarities(groups: np.ndarray, sets: list[np.ndarray], threshold: float) -> dict[tuple[int, int], float]:
+    """Exact Jaccard of every pair of sets in the same group that share a shingle and reach
+    ``threshold``: ``{(i, j): similarity}`` with ``i < j`` (positions in ``sets``)."""
+    lengths = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
+    if lengths.sum() == 0:
+        return {}
+    owner = np.repeat(np.arange(len(sets), dtype=np.int64), lengths)
+    keys = (np.repeat(groups.astype(np.uint64), lengths) << np.uint64(32)) | np.concatenate(sets).astype(np.uint64)
+    order = np.argsort(keys, kind="stable")
+    keys, owner = keys[order], owner[order]
+    pairs = []
+    for d in range(1, len(keys)):
+        same = keys[d:] == keys[:-d]
+        if not same.any():
+            break
+        pairs.append(owner[:-d][same] * len(sets) + owner[d:][same])
+    if not pairs:
+        return {}
+    codes, inter = np.unique(np.concatenate(pairs), return_counts=True)
+    a, b = codes // len(sets), codes % len(sets)
+    sims = inter / (lengths[a] + lengths[b] - inter)
+    hit = sims >= threshold
+    return {(int(x), int(y)): float(s) for x, y, s in zip(a[hit], b[hit], sims[hit])}
+
+
+def dedup_within_batch(articles: list[Article], clean_cfg, cfg) -> list[tuple[list[ParagraphDecision], list]]:
+    """:func:`core.dedup_within` for a batch of articles, with the same result per article.
+
+    Returns:
+        one ``(decisions, pending)`` per article, as :func:`core.dedup_within` returns them.
+    """
+    rows = []  # (article position, index, text, form, key) of paragraphs with matching text
+    decisions: list[list[ParagraphDecision]] = [[] for _ in articles]
+    for pos, article in enumerate(articles):
+        aid = article.article_id
+        rule_of = dict(article.rule_drops)
+        out = decisions[pos]
+        texts = [(0, article.title or "")] + [(i + 1, p) for i, p in enumerate(article.paragraphs)]
+        for index, text in texts:
+            if index > clean_cfg.max_paragraphs_per_article:
+                out.append(ParagraphDecision(aid, index, text, DROPPED_RULE, "max_paragraphs_per_article"))
+            elif index > 0 and (index - 1) in rule_of:
+                out.append(ParagraphDecision(aid, index, text, DROPPED_RULE, rule_of[index - 1]))
+            elif not text.strip():
+                out.append(ParagraphDecision(aid, index, text, EMPTY, "empty") if index > 0
+                           else ParagraphDecision(aid, 0, text, TITLE, "no_title"))
+            elif len(text) > clean_cfg.max_paragraph_chars:
+                out.append(ParagraphDecision(aid, index, text, DROPPED_RULE, "max_paragraph_chars"))
+            else:
+                form = core.matching_form(text, cfg.strip_datelines)
+                if not form:  # punctuation only: content, but never compared with anything
+                    out.append(ParagraphDecision(aid, index, text, TITLE if index == 0 else KEPT, "no_matching_text"))
+                else:
+                    rows.append((pos, index, text, form, core.exact_key(form)))
+    sets = shingle_sets([r[3] for r in rows], cfg)
+    sims = _shared_shingle_similarities(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)), sets, cfg.threshold)
+    neighbours: dict[int, list[tuple[int, float]]] = {}
+    for (i, j), s in sims.items():
+        neighbours.setdefault(j, []).append((i, s))
+    pending: list[list] = [[] for _ in articles]
+    seen_keys: dict[tuple[int, bytes], int] = {}  # (article position, exact key) -> first seen row
+    kept_rows: set[int] = set()
+    for r, (pos, index, text, form, key) in enumerate(rows):
+        aid = articles[pos].article_id
+        # The best earlier seen paragraph: highest similarity, then earliest (as core.dedup_within).
+        best = None
+        same = seen_keys.get((pos, key))
+        if same is not None:
+            best = (1.0, rows[same][1])
+        for i, s in neighbours.get(r, ()):
+            if i in kept_rows and (best is None or s > best[0] or (s == best[0] and rows[i][1] < best[1])):
+                best = (s, rows[i][1])
+        if index == 0:
+            decisions[pos].append(ParagraphDecision(aid, 0, text, TITLE))
+        elif best is not None:
+            decisions[pos].append(ParagraphDecision(aid, index, text, DUPLICATE_WITHIN, "near" if best[0] < 1.0 else "exact",
+                                                    duplicate_of=paragraph_id(aid, best[1]), similarity=round(best[0], 6)))
+            continue
+        else:
+            pending[pos].append((index, key, sets[r], form))
+        kept_rows.add(r)
+        seen_keys.setdefault((pos, key), r)
+    return list(zip(decisions, pending))
+
+
+def candidates(article: Article, pending, rank: tuple) -> list[Candidate]:
+    """Shuffle-ready candidates of one article's pending paragraphs (no band keys: the across
+    stage bands exact-group representatives only, in batches)."""
+    return [Candidate(order=(*rank, index), article_id=article.article_id, index=index, domain=article.domain,
+                      exact_key=key, shingles=hashes.astype("<u4").tobytes())
+            for index, key, hashes, _ in pending]
+
+
+# ---------------------------------------------------------------- batched LSH
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _mix64(h: np.ndarray) -> np.ndarray:
+    """splitmix64's finalizer, element-wise on uint64 (wrapping arithmetic)."""
+    h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return h ^ (h >> np.uint64(31))
+
+
+def band_hashes(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """64-bit LSH band hashes: uint64 ``(n, bands)``; equal rows of equal bands give equal
+    hashes, and the band index is mixed in so different bands never share a bucket."""
+    n = len(sigs)
+    b = sigs[:, : bands * rows].reshape(n, bands, rows).astype(np.uint64)
+    h = np.broadcast_to((np.arange(bands, dtype=np.uint64) + np.uint64(1)) * _MIX, (n, bands)).copy()
+    for r in range(rows):
+        h = _mix64(h ^ b[:, :, r])
+    return h
+
+
+def partition_count(groups: int, cfg) -> int:
+    """Hash-range partitions of the LSH shuffle: one per 100,000 (``lsh_groups_per_partition``) exact
+    groups (at least 1, at most 4096), so the shuffle spreads as the corpus grows."""
+    per = getattr(cfg, "lsh_groups_per_partition", 100_000)
+    return int(min(4096, max(1, -(-groups // per))))
+
+
+def band_partitions(nodes: list[core.GroupNode], partitions: int, cfg):
+    """Signatures and band hashes of a batch of exact-group nodes, split by hash range.
+
+    Args:
+        nodes: group nodes with non-empty shingle sets.
+        partitions: number of hash-range partitions.
+
+    Yields:
+        ``(partition, (band hashes: bytes of uint64, node positions: bytes of int32, nodes))``;
+        ``nodes`` holds only the nodes the partition's entries refer to.
+    """
+    sigs = minhash.signatures([np.frombuffer(n.shingles, dtype="<u4") for n in nodes], cfg.num_perm, cfg.seed)
+    h = band_hashes(sigs, cfg.bands, cfg.rows).ravel()
+    owner = np.repeat(np.arange(len(nodes), dtype=np.int64), cfg.bands)
+    part = (h >> np.uint64(32)) * np.uint64(partitions) >> np.uint64(32)  # hash range, not modulo
+    order = np.lexsort((h, part))
+    h, owner, part = h[order], owner[order], part[order]
+    bounds = np.searchsorted(part, np.arange(partitions + 1, dtype=np.uint64))
+    for p in range(partitions):
+        lo, hi = bounds[p], bounds[p + 1]
+        if lo == hi:
+            continue
+        used, local = np.unique(owner[lo:hi], return_inverse=True)
+        yield p, (h[lo:hi].tobytes(), local.astype(np.int32).tobytes(), [nodes[i] for i in used])
+
+
+def verify_partition(payloads, cfg) -> list[tuple[core.GroupNode, core.GroupNode, float]]:
+    """All buckets of one partition: verified edges, each distinct pair verified once.
+
+    In each bucket (equal band hash) members are distinct exact groups sorted by keep order and
+    each is paired with the earlier members up to ``max_bucket_size`` (as
+    :func:`core.verify_bucket`). Returns ``(node a, node b, similarity)`` with a before b.
+    """
+    hashes, owners, nodes, index = [], [], [], {}
+    for h, local, ns in payloads:
+        for n in ns:
+            if n.key not in index:
+                index[n.key] = len(nodes)
+                nodes.append(n)
+        ids = np.array([index[n.key] for n in ns], dtype=np.int64)
+        hashes.append(np.frombuffer(h, dtype=np.uint64))
+        owners.append(ids[np.frombuffer(local, dtype=np.int32)])
+    if not hashes:
+        return []
+    h, o = np.concatenate(hashes), np.concatenate(owners)
+    rank = np.empty(len(nodes), dtype=np.int64)  # keep-order rank of each node in this partition
+    rank[sorted(range(len(nodes)), key=lambda i: nodes[i].order)] = np.arange(len(nodes))
+    order = np.lexsort((o, h))
+    h, o = h[order], o[order]
+    keep = np.concatenate(([True], (h[1:] != h[:-1]) | (o[1:] != o[:-1])))  # one entry per (bucket, node)
+    h, o = h[keep], o[keep]
+    starts = np.flatnonzero(np.concatenate(([True], h[1:] != h[:-1])))
+    sizes = np.diff(np.append(starts, len(h)))
+    # Buckets of two (most of them): the pair, earlier in keep order first, in one numpy pass.
+    x, y = o[starts[sizes == 2]], o[starts[sizes == 2] + 1]
+    first = rank[x] < rank[y]
+    a, b = np.where(first, x, y), np.where(first, y, x)
+    pairs = {(int(i), int(j)) for i, j in np.unique(np.stack([a, b], axis=1), axis=0)} if len(a) else set()
+    for s, k in zip(starts[sizes > 2], sizes[sizes > 2]):
+        members = sorted(o[s: s + k].tolist(), key=lambda i: rank[i])
+        for j in range(1, len(members)):
+            for i in range(min(j, cfg.max_bucket_size)):
+                pairs.add((members[i], members[j]))
+    edges = []
+    arrays: dict[int, np.ndarray] = {}
+
+    def arr(i):
+        if i not in arrays:
+            arrays[i] = np.frombuffer(nodes[i].shingles, dtype="<u4")
+        return arrays[i]
+    for i, j in sorted(pairs, key=lambda p: (nodes[p[0]].key, nodes[p[1]].key)):
+        if cfg.verify == "signature":
+            a, b = minhash.signatures([arr(i), arr(j)], cfg.num_perm, cfg.seed)
+            sim = minhash.estimate_jaccard(a, b)
+        else:
+            sim = minhash.exact_jaccard(arr(i), arr(j))
+        if sim >= cfg.threshold:
+            edges.append((nodes[i], nodes[j], round(sim, 6)))
+    return edges
