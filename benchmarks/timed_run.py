@@ -17,7 +17,7 @@ from pipelines import cli
 
 
 def _run_pipeline_timed(path: str):
-    def run_pipeline(files, config, staging, beam_args):
+    def run_pipeline(files, config, staging, beam_args, against=()):
         import apache_beam as beam
         from apache_beam.options.pipeline_options import PipelineOptions
         from apache_beam.runners.portability.fn_api_runner import FnApiRunner
@@ -25,7 +25,7 @@ def _run_pipeline_timed(path: str):
         from pipelines.pipeline import build
 
         p = beam.Pipeline(runner=FnApiRunner(), options=PipelineOptions(beam_args))
-        build(p, files, config, staging)
+        build(p, files, config, staging, against)
         result = p.run()
         result.wait_until_finish()
         stages = Counter()
