@@ -53,6 +53,9 @@ def _check_output(output: str, overwrite: bool, inputs: list[str]) -> Path:
     inside = [f for f in inputs if resolved == Path(f).resolve() or resolved in Path(f).resolve().parents]
     if inside:
         raise UsageError(f"output {output} contains input {inside[0]}; choose an output outside the inputs")
+    within = [d for d in inputs if Path(d).is_dir() and Path(d).resolve() in resolved.parents]
+    if within:
+        raise UsageError(f"output {output} is inside input directory {within[0]}; choose an output outside the inputs")
     repaired = write_core.repair_interrupted_publish(output)
     if repaired:
         log.warning("restored %s from an interrupted publish (%s)", output, repaired)
@@ -122,7 +125,8 @@ def run(argv: list[str]) -> int:
             files = expand_inputs(args.input)
         except FileNotFoundError as err:
             raise UsageError(str(err)) from None
-        out = _check_output(args.output, args.overwrite, [f for f, _ in files] + [p for p, _ in against])
+        dirs = [p for p in args.input if os.path.isdir(p)]
+        out = _check_output(args.output, args.overwrite, [f for f, _ in files] + dirs + [p for p, _ in against])
         from apache_beam.options.pipeline_options import PipelineOptions
 
         try:
@@ -135,7 +139,11 @@ def run(argv: list[str]) -> int:
         return EXIT_USAGE
     stamp = f"{int(time.time())}-{os.getpid()}"
     staging = out.with_name(f".{out.name}.staging-{stamp}")
-    staging.mkdir(parents=True)
+    try:
+        staging.mkdir(parents=True)
+    except OSError as err:
+        print(f"newsetl: error: output {args.output} cannot be created: {err.strerror}", file=sys.stderr)
+        return EXIT_USAGE
     started = time.monotonic()
     try:
         with progress.ProgressPrinter(str(staging / "_progress"), len(files), sum(os.path.getsize(f) for f, _ in files),

@@ -36,7 +36,10 @@ def load_finished(directory: str) -> tuple[dict, dict]:
         raise DatasetError(f"{directory} has no _SUCCESS: not a finished newsetl dataset")
     if not (d / "report.json").is_file():
         raise DatasetError(f"{directory} has no report.json")
-    return json.loads((d / "report.json").read_text(encoding="utf-8")), json.loads((d / "_SUCCESS").read_text(encoding="utf-8"))
+    try:
+        return json.loads((d / "report.json").read_text(encoding="utf-8")), json.loads((d / "_SUCCESS").read_text(encoding="utf-8"))
+    except (ValueError, OSError) as err:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise DatasetError(f"{directory}: report.json or _SUCCESS is damaged ({type(err).__name__}: {err})") from None
 
 
 def _n(v: int) -> str:

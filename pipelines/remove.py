@@ -46,7 +46,10 @@ def remove(argv: list[str]) -> int:
             raise UsageError(f"release {args.release} has no _SUCCESS (unfinished or not a newsetl release)")
         if release.resolve() == Path(args.output).resolve():
             raise UsageError("--output is the release itself; a takedown publishes a new release")
-        old = json.loads((release / "report.json").read_text(encoding="utf-8"))
+        try:
+            old = json.loads((release / "report.json").read_text(encoding="utf-8"))
+        except (ValueError, OSError) as err:
+            raise UsageError(f"release {args.release}: report.json is missing or damaged ({type(err).__name__})") from None
         config = config_from_dict(old["config"], source=f"{args.release}/report.json")
         requests = takedown.read_requests(args.ids)
         out = _check_output(args.output, args.overwrite, [args.release])
@@ -54,7 +57,7 @@ def remove(argv: list[str]) -> int:
         print(f"newsetl: error: {err}", file=sys.stderr)
         return EXIT_USAGE
     found, missing = takedown.match_articles(str(release), requests)
-    staging = out.with_name(f".{out.name}.staging-{int(time.time())}{os.getpid()}")
+    staging = out.with_name(f".{out.name}.staging-{int(time.time())}-{os.getpid()}")
     staging.mkdir(parents=True)
     try:
         dropped = takedown.copy_without(str(release), str(staging), set(found), config.output)

@@ -102,3 +102,39 @@ def test_stray_argument_and_repeated_config_exit_2(tmp_path, capsys):
     assert run_newsetl("run", "--input", seed, "--output", tmp_path / "o", "--config", cfg, f"--config={cfg}") == 2
     assert "--config is given more than once" in capsys.readouterr().err
     assert run_newsetl("run", "--input", seed, "--output", tmp_path / "o2", "--runner", "FnApiRunner") == 0  # option values pass
+
+
+def test_output_inside_an_input_directory_or_release_and_unwritable_places_exit_2(tmp_path, capsys):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.jsonl").write_text(json.dumps({"id": "a", "text": "Some words here."}) + "\n")
+    assert run_newsetl("run", "--input", src, "--output", src / "out") == 2
+    assert "is inside input directory" in capsys.readouterr().err
+    assert run_newsetl("run", "--input", src, "--output", tmp_path / "rel") == 0
+    assert run_newsetl("run", "--input", src, "--output", tmp_path / "rel" / "sub", "--dedup-against", tmp_path / "rel") == 2
+    assert "inside input directory" in capsys.readouterr().err
+    ids = tmp_path / "ids.txt"
+    ids.write_text("a\n")
+    assert run_newsetl("remove", "--ids", ids, tmp_path / "rel", "--output", tmp_path / "rel" / "sub") == 2
+    assert run_newsetl("run", "--input", src, "--output", "/proc/newsetl-test-out") == 2
+    assert "cannot be created" in capsys.readouterr().err
+
+
+def test_dangling_link_below_an_input_directory_exits_2(tmp_path, capsys):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.jsonl").write_text(json.dumps({"id": "a", "text": "Some words here."}) + "\n")
+    (src / "gone.jsonl").symlink_to(tmp_path / "missing.jsonl")
+    assert run_newsetl("run", "--input", src, "--output", tmp_path / "o") == 2
+    assert "is a link to a missing file" in capsys.readouterr().err
+
+
+def test_damaged_report_gives_one_line_not_a_traceback(tmp_path, capsys):
+    out = tmp_path / "rel"
+    assert run_newsetl("run", "--input", ROOT / "samples" / "000_56aaff5fb1689b7e.txt", "--output", out) == 0
+    (out / "report.json").write_text("{not json")
+    capsys.readouterr()
+    for args in (("inspect", out), ("explain", out, "x"), ("remove", "--ids", out / "report.json", out, "--output", tmp_path / "r2")):
+        assert run_newsetl(*args) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("newsetl: error:") and "damaged" in err and "\n" not in err

@@ -124,7 +124,7 @@ def dedup_within_batch(articles: list[Article], clean_cfg, cfg) -> list[tuple[li
 
 def candidates(articles: list[Article], pendings: list[list], ranks: list[tuple], cfg) -> list[list[Candidate]]:
     """Shuffle-ready candidates of the pending paragraphs of a batch of articles, with LSH band
-    keys (:func:`minhash.band_keys`; signatures of the whole batch in one call). Paragraphs
+    keys when ``cfg`` is given (:func:`minhash.band_keys`; signatures of the whole batch in one call). Paragraphs
     shorter than one shingle get no band keys (exact-match path only). The band keys serve the
     release index and streaming dedup; :class:`DedupAcrossArticles` bands exact-group
     representatives from their shingles itself.
@@ -132,13 +132,13 @@ def candidates(articles: list[Article], pendings: list[list], ranks: list[tuple]
     Returns:
         one list of :class:`Candidate` per article.
     """
-    sets = [h for pending in pendings for _, _, h, _ in pending if len(h)]
-    sigs = iter(minhash.signatures(sets, cfg.num_perm, cfg.seed))
+    sets = [h for pending in pendings for _, _, h, _ in pending if len(h)] if cfg is not None else []
+    sigs = iter(minhash.signatures(sets, cfg.num_perm, cfg.seed)) if sets else iter(())
     out = []
     for article, pending, rank in zip(articles, pendings, ranks):
         out.append([Candidate(order=(*rank, index), article_id=article.article_id, index=index, domain=article.domain,
                               exact_key=key, shingles=hashes.astype("<u4").tobytes(),
-                              band_keys=minhash.band_keys(next(sigs), cfg.bands, cfg.rows) if len(hashes) else ())
+                              band_keys=minhash.band_keys(next(sigs), cfg.bands, cfg.rows) if len(hashes) and cfg is not None else ())
                     for index, key, hashes, _ in pending])
     return out
 

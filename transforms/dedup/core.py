@@ -13,6 +13,7 @@ import hashlib
 import re
 import unicodedata
 from collections import Counter
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -111,8 +112,25 @@ def dedup_within(article: Article, clean_cfg, cfg) -> tuple[list[ParagraphDecisi
     return dedup_within_batch([article], clean_cfg, cfg)[0]
 
 
-def make_candidates(article: Article, pending, rank: tuple, cfg) -> list[Candidate]:
-    """Shuffle-ready candidates with LSH band keys (see :func:`transforms.dedup.batch.candidates`)."""
+def with_band_keys(candidates: list[Candidate], cfg) -> list[Candidate]:
+    """Fill ``band_keys`` of candidates that have shingles and no keys, in one vectorised pass.
+
+    The batched across-article stage bands representatives itself; the release index and the
+    streaming dedup need each paragraph's own band keys (Leskovec, Rajaraman and Ullman ch. 3).
+    """
+    todo = [i for i, c in enumerate(candidates) if c.shingles and not c.band_keys]
+    if not todo:
+        return list(candidates)
+    sigs = minhash.signatures([np.frombuffer(candidates[i].shingles, dtype="<u4") for i in todo], cfg.num_perm, cfg.seed)
+    out = list(candidates)
+    for row, i in zip(sigs, todo):
+        out[i] = dataclasses.replace(out[i], band_keys=minhash.band_keys(row, cfg.bands, cfg.rows))
+    return out
+
+
+def make_candidates(article: Article, pending, rank: tuple, cfg=None) -> list[Candidate]:
+    """Shuffle-ready candidates of pending paragraphs, with band keys when ``cfg`` is given
+    (see :func:`transforms.dedup.batch.candidates`)."""
     from transforms.dedup.batch import candidates
 
     return candidates([article], [pending], [rank], cfg)[0]

@@ -89,7 +89,7 @@ def index_rows(item: tuple, cfg) -> list[dict]:
         "paragraph_id": paragraph_id(c.article_id, c.index), "article_id": c.article_id, "index": c.index,
         "status": status[c.index], "order_key": json.dumps(list(c.order), separators=(",", ":")),
         "exact_key": c.exact_key, "form": form_of[c.index], "band_keys": [k[2:] for k in c.band_keys],
-    } for c in core.make_candidates(article, pending, rank, cfg)]
+    } for c in core.with_band_keys(core.make_candidates(article, pending, rank, cfg), cfg)]
 
 
 def shingle_hashes(form: str, cfg) -> np.ndarray:

@@ -13,6 +13,7 @@ from apache_beam.transforms import trigger, window
 from apache_beam.transforms.userstate import BagStateSpec, ReadModifyWriteStateSpec, TimerSpec, on_timer
 from apache_beam.utils.timestamp import Timestamp
 
+from transforms.dedup.core import with_band_keys
 from transforms.dedup import streaming_core as sc
 from transforms.dedup.transforms import DedupWithinFn
 
@@ -129,10 +130,10 @@ class _WithinFn(beam.DoFn):
 
     def process(self, article):
         decisions, candidates = [], []
-        for out in self._within.process(article):
+        for out in self._within.process([article]):
             if isinstance(out, beam.pvalue.TaggedOutput):
                 if out.tag == DedupWithinFn.DECISIONS:
                     decisions = out.value[1]
             else:
                 candidates.append(out)
-        yield article.article_id, (article, decisions, candidates)
+        yield article.article_id, (article, decisions, with_band_keys(candidates, self._within._cfg))

@@ -29,7 +29,9 @@ class DedupWithinFn(beam.DoFn):
         results = batch.dedup_within_batch(articles, self._clean, self._cfg)
         self._dups.inc(sum(d.status == "duplicate_within" for decisions, _ in results for d in decisions))
         ranks = [core.order_rank(a, self._cfg.keep_order, self._cfg.source_priority) for a in articles]
-        cands = batch.candidates(articles, [pending for _, pending in results], ranks, self._cfg)
+        # No band keys here: DedupAcrossArticles bands representatives itself; the release index
+        # and streaming fill them with core.with_band_keys.
+        cands = batch.candidates(articles, [pending for _, pending in results], ranks, None)
         for article, (decisions, pending), rank, article_cands in zip(articles, results, ranks, cands):
             yield beam.pvalue.TaggedOutput(self.DECISIONS, (article.article_id, decisions))
             yield beam.pvalue.TaggedOutput(self.PARAGRAPHS, 1 + len(article.paragraphs))
@@ -186,8 +188,8 @@ class DedupAcrossArticles(beam.PTransform):
     connected components and the keep rule (one global group over the edge list) -> group
     decisions fanned out to the member salts -> members take their group's decision
     (CoGroupByKey by (exact key, salt): at most ~members/4096 values per key).
-    ``Candidate.band_keys`` (kept for the release index and streaming) is not read here:
-    representatives are banded in batches from their shingles.
+    ``Candidate.band_keys`` is not read here (the release index and streaming fill it with
+    :func:`core.with_band_keys`): representatives are banded in batches from their shingles.
 
     Args:
         dedup_cfg: the ``dedup`` config section.

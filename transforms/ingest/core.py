@@ -248,13 +248,21 @@ def expand_inputs(patterns: list[str]) -> list[tuple[str, str]]:
     the files below it with a known format extension (so a README beside the dumps is skipped).
 
     Raises:
-        FileNotFoundError: a pattern matches no file; the message names it.
+        FileNotFoundError: a pattern matches no file, a directory below an input cannot be
+            listed, a link below it is dangling, or a file cannot be read; the message names it.
     """
     seen: dict[str, str] = {}
+
+    def unlistable(err: OSError):
+        raise FileNotFoundError(f"input directory {err.filename} cannot be listed: {err.strerror}")
+
     for pattern in patterns:
         if os.path.isdir(pattern):  # a directory: every file below it whose format is known
             root = pattern.rstrip(os.sep)
-            files = [os.path.join(d, n) for d, _, names in os.walk(root) for n in names]  # links to dirs not followed
+            files = [os.path.join(d, n) for d, _, names in os.walk(root, onerror=unlistable) for n in names]  # links to dirs not followed
+            dangling = [p for p in files if os.path.islink(p) and not os.path.exists(p) and _known_format(p)]
+            if dangling:
+                raise FileNotFoundError(f"input {dangling[0]} is a link to a missing file")
             files = [p for p in files if os.path.isfile(p) and _known_format(p)]
         else:
             root = input_root(pattern).rstrip(os.sep)
@@ -262,6 +270,9 @@ def expand_inputs(patterns: list[str]) -> list[tuple[str, str]]:
         files = [f for f in files if not os.path.basename(f).startswith((".", "_"))]
         if not files:
             raise FileNotFoundError(f"input {pattern!r} matches no file")
+        unreadable = [f for f in files if not os.access(f, os.R_OK)]
+        if unreadable:
+            raise FileNotFoundError(f"input {unreadable[0]} is not readable (permission denied)")
         for f in files:
             seen.setdefault(f, root)
     return sorted(seen.items())
@@ -278,16 +289,26 @@ def derived_article_id(rel_path: str, record: int) -> str:
     return xxhash.xxh64_hexdigest(f"{rel_path}:{record}".encode("utf-8"))
 
 
+_MIN_US = -62_135_596_800_000_000  # 0001-01-01T00:00:00Z
+_MAX_US = 253_402_300_799_999_999  # 9999-12-31T23:59:59.999999Z
+
+
 def parse_published(value: Any) -> int | None:
     """Parse a publication time to microseconds since the epoch (UTC).
 
     Accepts ISO 8601 strings (a time without zone is taken as UTC), ``datetime`` objects, and
-    numbers as seconds since the epoch. Returns None for null or unparseable values.
+    numbers since the epoch: seconds, or milliseconds / microseconds / nanoseconds when the
+    magnitude says so (>= 1e11, 1e14, 1e17: no news is dated after the year 5138 in seconds).
+    Returns None for null, unparseable, non-finite or out-of-range values (years 1-9999).
     """
     if value is None or value == "":
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return int(value * 1_000_000)
+        if value != value or value in (float("inf"), float("-inf")):
+            return None
+        scale = next((f for bound, f in ((1e11, 1_000_000), (1e14, 1_000), (1e17, 1)) if abs(value) < bound), None)
+        us = int(value * scale) if scale is not None else (int(value) // 1_000 if abs(value) < 1e20 else None)
+        return us if us is not None and _MIN_US <= us <= _MAX_US else None
     if isinstance(value, datetime):
         dt = value
     else:
@@ -341,7 +362,17 @@ class RecordMapper:
         return value
 
     def to_article(self, record: dict, source_file: str, rel_path: str, number: int, charset: str) -> Article | str:
-        """Return the Article, or a reject reason string when the record is unusable."""
+        """Return the Article, or a reject reason string when the record is unusable.
+
+        A value no field can take (e.g. an object where text belongs that breaks a conversion)
+        gives ``unusable_record`` for this record only; it never ends the file.
+        """
+        try:
+            return self._to_article(record, source_file, rel_path, number, charset)
+        except (ValueError, TypeError, OverflowError, RecursionError):
+            return "unusable_record"
+
+    def _to_article(self, record: dict, source_file: str, rel_path: str, number: int, charset: str) -> Article | str:
         if not isinstance(record, dict):
             return "not_an_object"
         raw_text = record.get(self.fields["text"])
@@ -482,7 +513,7 @@ def csv_rows(text: str, delimiter: str) -> Iterator[tuple[list[str] | None, int,
         ``(row, 1-based line where the record starts, None)`` or
         ``(None, line, (error message, first 200 characters of the broken line))``.
     """
-    lines = text.splitlines(keepends=True)
+    lines = io.StringIO(text, newline="").readlines()  # the lines csv counts (not U+2028, \x0c, ...)
     start = 0
     while start < len(lines):
         reader = csv.reader(io.StringIO("".join(lines[start:]), newline=""), delimiter=delimiter, strict=True)

@@ -52,7 +52,7 @@ class _StopAtDamage(io.RawIOBase):
     """
 
     def __init__(self, stream):
-        self._stream, self.error = stream, None
+        self._stream, self.error, self.count = stream, None, 0
 
     def readable(self) -> bool:
         return True
@@ -66,6 +66,7 @@ class _StopAtDamage(io.RawIOBase):
             self.error = err
             return 0
         buffer[: len(data)] = data
+        self.count += len(data)
         return len(data)
 
     def close(self) -> None:
@@ -178,6 +179,56 @@ def _response(record, path, rel_path, number, offset, cfg) -> Iterator[Article |
                       f"{'the article was extracted from the bytes present' if article else 'nothing was extracted'}", url or "")
 
 
+MAX_RESYNCS = 1_000
+_WARC_MARK = b"WARC/1."
+
+
+class _Prefixed(io.RawIOBase):
+    """``prefix`` bytes, then the rest of ``stream``."""
+
+    def __init__(self, prefix: bytes, stream):
+        self._prefix, self._stream = prefix, stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self._prefix:
+            n = min(len(buffer), len(self._prefix))
+            buffer[:n], self._prefix = self._prefix[:n], self._prefix[n:]
+            return n
+        data = self._stream.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _seek_record(stream, start: int):
+    """Skip to the first line that begins ``WARC/1.`` at or after decompressed offset ``start``.
+
+    Used to resume after bytes warcio cannot parse (garbage between records, a broken header).
+
+    Returns:
+        ``(offset of that line, a raw stream that starts there)``, or None at end of data.
+    """
+    pos = 0
+    while pos < start - 1:
+        chunk = stream.read(min(1 << 16, start - 1 - pos))
+        if not chunk:
+            return None
+        pos += len(chunk)
+    buf = b""
+    while True:
+        chunk = stream.read(1 << 16)
+        if not chunk:
+            return None
+        buf += chunk
+        i = buf.find(b"\n" + _WARC_MARK)
+        if i >= 0:
+            return pos + i + 1, _Prefixed(buf[i + 1:], stream)
+        keep = len(_WARC_MARK)
+        pos, buf = pos + len(buf) - keep, buf[-keep:]
+
+
 def read_warc(path: str, rel_path: str, compression: str | None, cfg) -> Iterator[Article | Reject]:
     """Yield one Article per HTML response record with main text, and a Reject for every other record.
 
@@ -196,23 +247,42 @@ def read_warc(path: str, rel_path: str, compression: str | None, cfg) -> Iterato
 
     with open(path, "rb") as f:
         gzipped = f.read(2) == b"\x1f\x8b"
-    stream = _StopAtDamage(open_binary(path, "gzip" if gzipped else (compression if compression != "gzip" else None),
-                                       cfg.max_decompressed_bytes))
-    number, offset = -1, 0
-    with stream:
-        records = ArchiveIterator(io.BufferedReader(stream, 1 << 16), arc2warc=True)
-        try:
-            for record in records:
+    codec = "gzip" if gzipped else (compression if compression != "gzip" else None)
+    number, offset, start, resyncs = -1, 0, 0, 0
+    while True:
+        stream = _StopAtDamage(open_binary(path, codec, cfg.max_decompressed_bytes))
+        failed = False
+        with stream:
+            found = _seek_record(stream, start) if start else (0, stream)
+            if found is None:
+                break
+            base, raw = found
+            offset = base
+            records = ArchiveIterator(io.BufferedReader(raw, 1 << 16), arc2warc=True)
+            try:
+                for record in records:
+                    number += 1
+                    offset = base + records.offset  # start of this record (get_record_offset() would consume it)
+                    if record.rec_type == "response":
+                        yield from _response(record, path, rel_path, number, offset, cfg)
+                    elif record.rec_type == "revisit":
+                        yield _reject(path, number, offset, SKIP_REASONS["revisit"], f"revisit of {_target_uri(record)}", _target_uri(record) or "")
+                    else:
+                        yield _reject(path, number, offset, not_response_reason(record.rec_type), f"{record.rec_type} record", _target_uri(record) or "")
+            except Exception as err:  # warcio raises many types (AttributeError, OverflowError, ...) on damaged bytes
                 number += 1
-                offset = records.offset  # start of this record (get_record_offset() would consume it)
-                if record.rec_type == "response":
-                    yield from _response(record, path, rel_path, number, offset, cfg)
-                elif record.rec_type == "revisit":
-                    yield _reject(path, number, offset, SKIP_REASONS["revisit"], f"revisit of {_target_uri(record)}", _target_uri(record) or "")
-                else:
-                    yield _reject(path, number, offset, not_response_reason(record.rec_type), f"{record.rec_type} record", _target_uri(record) or "")
-        except (ArchiveLoadFailed, ValueError, EOFError) as err:
-            yield _reject(path, number + 1, offset, "invalid_warc_record", f"{type(err).__name__}: {err}", b"")
+                yield _reject(path, number, offset, "invalid_warc_record", f"{type(err).__name__}: {err}; reading resumes at the next WARC record",
+                              b"" if isinstance(err, ArchiveLoadFailed) else str(err))
+                failed = True
+            if not failed:
+                end = base + records.offset  # where the next record would start
+                if stream.error is None and stream.count > end + 4:  # more than the closing CRLFs
+                    number += 1
+                    yield _reject(path, number, end, "truncated_record",
+                                  f"{stream.count - end} bytes at the end are not a complete record", b"")
+        if not failed or resyncs >= MAX_RESYNCS:
+            break
+        resyncs, start = resyncs + 1, offset + 1
     if stream.error is not None:
         reason = "decompressed_too_large" if isinstance(stream.error, DecompressedSizeExceeded) else "truncated_or_corrupt_file"
         yield _reject(path, number + 1, -1, reason, f"{type(stream.error).__name__}: {stream.error}", b"")

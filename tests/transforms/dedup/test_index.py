@@ -30,7 +30,7 @@ def test_index_rows_match_the_candidates_dedup_used(tmp_path):
     rows = index.index_rows((article, decisions, None), CFG)
     assert [r["paragraph_id"] for r in rows] == ["a1/1"]  # title, duplicates, unmatchable lines: not indexed
     _, pending = core.dedup_within(article, config_from_dict({}).clean, CFG)
-    (cand,) = [c for c in core.make_candidates(article, pending, core.order_rank(article, "earliest", ()), CFG) if c.index == 1]
+    (cand,) = [c for c in core.with_band_keys(core.make_candidates(article, pending, core.order_rank(article, "earliest", ()), CFG), CFG) if c.index == 1]
     assert len(rows[0]["band_keys"]) == 21 and json.loads(rows[0]["order_key"]) == [0, 5, "a1", 1]
     path = tmp_path / "index.parquet"
     pq.write_table(pa.Table.from_pylist(rows, schema=index.INDEX_SCHEMA), path)

@@ -205,3 +205,25 @@ def test_text_as_a_list_of_paragraphs(tmp_path):
     arts, rejects = read_all(tmp_path / "l.jsonl")
     assert [(a.article_id, a.paragraphs) for a in arts] == [("l", ("First para.", "Second", "and third."))]
     assert [(r.source_record, r.reason) for r in rejects] == [(1, "missing_text"), (2, "missing_text")]
+
+
+def test_published_numbers_in_any_epoch_unit_and_out_of_range_values(tmp_path):
+    """A breaker run found epoch milliseconds, Infinity and NaN crashing the run or ending the file."""
+    expected = 1_700_000_000_000_000
+    assert [core.parse_published(v) for v in (1_700_000_000, 1_700_000_000_000, expected, expected * 1000)] == [expected] * 4
+    assert [core.parse_published(v) for v in (float("nan"), float("inf"), 1e30, "not a date", "0000-01-01")] == [None] * 5
+    lines = ['{"id":"g1","text":"one"}', '{"id":"nan","text":"two","published":NaN}', '{"id":"ms","text":"three","published":1700000000000}',
+             '{"id":"inf","text":"four","published":Infinity}', '{"id":"g3","text":"five"}']
+    (tmp_path / "p.jsonl").write_text("\n".join(lines) + "\n")
+    arts, rejects = read_all(tmp_path / "p.jsonl")
+    assert [(a.article_id, a.published_us) for a in arts] == [("g1", None), ("nan", None), ("ms", expected), ("inf", None), ("g3", None)]
+    assert rejects == []
+
+
+def test_csv_recovery_counts_lines_as_csv_does(tmp_path):
+    """U+2028 and form feeds inside a field are not line ends for csv (a breaker run found a misplaced resume)."""
+    text = 'id,title,text\nr1,T1,"has\u2028line\x0csep"\nr2,T2,text two\nr3,T3,"broken "quote" here\nr4,T4,four\nr5,T5,five\n'
+    (tmp_path / "s.csv").write_text(text, encoding="utf-8")
+    arts, rejects = read_all(tmp_path / "s.csv")
+    assert [a.article_id for a in arts] == ["r1", "r2", "r4", "r5"]
+    assert [(r.reason, r.source_record, r.detail.split(":")[0]) for r in rejects] == [("invalid_csv", 2, "line 4")]

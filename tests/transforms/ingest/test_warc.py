@@ -184,3 +184,22 @@ def test_written_warc_round_trips(tmp_path):
     (art,) = list(read_file(str(tmp_path / "w.warc.gz"), str(tmp_path), CFG))
     assert art.url == "https://dairy.example/a" and art.domain == "dairy.example"
     assert art.article_id == warc.url_article_id("https://dairy.example/a")
+
+
+def test_garbage_between_records_and_broken_headers_resume_at_the_next_record(tmp_path):
+    """A breaker run lost every record after garbage, and crashed on a cut header or a huge Content-Length."""
+    pages = [PAGE.replace(b"Dairy news", f"Dairy news {n}".encode()) for n in range(4)]
+    recs = [_http_record(p, "") for p in pages]
+    garbage = b"GARBAGE\r\nNOT A WARC RECORD\r\n\r\n"
+    items = _read(tmp_path, recs[0] + garbage + recs[1] + recs[2], "g.warc")
+    assert [i.title if isinstance(i, Article) else i.reason for i in items] == \
+        ["Dairy news 0", "invalid_warc_record", "Dairy news 1", "Dairy news 2"]
+    huge = recs[1].replace(b"Content-Length: ", b"Content-Length: 99999999999999999999999", 1)
+    items = _read(tmp_path, recs[0] + huge + recs[2], "h.warc")
+    assert [i.title if isinstance(i, Article) else i.reason for i in items][0] == "Dairy news 0"
+    assert "Dairy news 2" in [i.title for i in items if isinstance(i, Article)]
+    assert all(isinstance(i, Article) or i.reason == "invalid_warc_record" for i in items)
+    cut = recs[0] + recs[1] + recs[2][:100]  # ends inside the third record's WARC header
+    items = _read(tmp_path, cut, "c.warc")
+    assert [i.title for i in items if isinstance(i, Article)] == ["Dairy news 0", "Dairy news 1"]
+    assert [(i.reason, i.byte_offset) for i in items if isinstance(i, Reject)] == [("truncated_record", 2 * len(recs[0]))]
