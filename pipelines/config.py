@@ -205,7 +205,7 @@ class LanguageConfig(_Strict):
     languages: tuple[str, ...] = ("ar", "de", "en", "es", "fa", "fr", "hi", "id", "it", "ja",
                                   "ko", "nl", "pl", "pt", "ru", "sv", "tr", "uk", "vi", "zh")
     low_accuracy: bool = True
-    sample_chars: int = Field(default=1000, ge=50, le=100_000)
+    sample_chars: int = Field(default=400, ge=50, le=100_000)
     min_letters: int = Field(default=100, ge=0)  # fewer letters in the sample: language left unknown
     keep: tuple[str, ...] = ()
     keep_unknown: bool = True
