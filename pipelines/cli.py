@@ -83,12 +83,20 @@ def run_parser() -> argparse.ArgumentParser:
     parser.add_argument("--output", required=True, help="output dataset directory")
     parser.add_argument("--config", default=None, help="YAML config (default: configs/default.yaml)")
     parser.add_argument("--overwrite", action="store_true", help="replace a non-empty output directory")
-    parser.add_argument("--progress-every", type=float, default=5.0, metavar="SECONDS",
+    parser.add_argument("--progress-every", type=_non_negative, default=5.0, metavar="SECONDS",
                         help="print reading progress every SECONDS while the job runs (0: never; default 5)")
     parser.add_argument("--dedup-against", action="append", default=[], metavar="RELEASE",
                         help="earlier release whose paragraphs this run must not re-admit (repeatable)")
     parser.add_argument("--streaming", action="store_true", help="unbounded source and windowed output (README)")
     return parser
+
+
+def _non_negative(text: str) -> float:
+    """argparse type: a number of seconds >= 0."""
+    value = float(text)
+    if not value >= 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be a number >= 0, not {text}")
+    return value
 
 
 def _check_argv(argv: list[str], beam_args: list[str]) -> None:

@@ -101,12 +101,21 @@ class IngestConfig(_Strict):
     @classmethod
     def _regex(cls, value: str) -> str:
         try:
-            re.compile(value)
+            pattern = re.compile(value)
         except re.error as err:
             raise ValueError(f"not a regular expression: {err}") from err
+        if pattern.fullmatch(""):
+            raise ValueError(f"{value!r} matches the empty string: it would split text between every character")
         return value
 
     _check_codecs = field_validator("encoding", "fallback_encoding")(classmethod(lambda cls, v: _codec(v)))
+
+    @field_validator("fallback_encoding")
+    @classmethod
+    def _ascii_compatible(cls, value: str | None) -> str | None:
+        if value is not None and "a\n".encode(value) != b"a\n":
+            raise ValueError(f"{value!r} is not ASCII-compatible; a fallback must read line ends and JSON syntax as bytes do")
+        return value
 
 
 class BoilerplateRule(_Strict):

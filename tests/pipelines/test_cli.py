@@ -138,3 +138,14 @@ def test_damaged_report_gives_one_line_not_a_traceback(tmp_path, capsys):
         assert run_newsetl(*args) == 2
         err = capsys.readouterr().err.strip()
         assert err.startswith("newsetl: error:") and "damaged" in err and "\n" not in err
+
+
+@pytest.mark.parametrize("yaml_text, words", [
+    ('ingest:\n  paragraph_separator: "x*"\n', "matches the empty string"),
+    ("ingest:\n  fallback_encoding: utf-16\n", "not ASCII-compatible"),
+])
+def test_config_values_that_would_garble_text_are_refused(tmp_path, capsys, yaml_text, words):
+    config = write_config(tmp_path, yaml_text)
+    assert run_newsetl("run", "--input", ROOT / "samples" / "*.txt", "--output", tmp_path / "o", "--config", config) == 2
+    err = capsys.readouterr().err.strip()
+    assert words in err and "\n" not in err
