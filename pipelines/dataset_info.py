@@ -151,6 +151,7 @@ def explain_lines(directory: str, article_id: str, width: int = 100) -> list[str
 
 
 def inspect_parser() -> argparse.ArgumentParser:
+    """Argument parser of ``newsetl inspect DIR [--verify]``."""
     parser = argparse.ArgumentParser(prog="newsetl inspect", description="Summary of a finished newsetl dataset.")
     parser.add_argument("directory")
     parser.add_argument("--verify", action="store_true", help="re-hash every file listed in _SUCCESS")
@@ -158,6 +159,7 @@ def inspect_parser() -> argparse.ArgumentParser:
 
 
 def explain_parser() -> argparse.ArgumentParser:
+    """Argument parser of ``newsetl explain DIR ARTICLE_ID``."""
     parser = argparse.ArgumentParser(prog="newsetl explain",
                                      description="One article's paragraphs with each decision and what it duplicated.")
     parser.add_argument("directory")

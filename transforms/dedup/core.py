@@ -201,10 +201,12 @@ def salts_of(bits: int) -> list[int]:
 
 
 def group_create() -> tuple:
+    """Empty exact-group accumulator: ``(representative Candidate or None, members, {domain: members}, salt bitmask)``."""
     return (None, 0, {}, 0)
 
 
 def group_add(acc: tuple, c: Candidate) -> tuple:
+    """Add one member; the representative is the smallest keep-order key (ties impossible: keys hold article id and index)."""
     rep, n, domains, salts = acc
     if rep is None or c.order < rep.order:
         rep = c
@@ -214,6 +216,7 @@ def group_add(acc: tuple, c: Candidate) -> tuple:
 
 
 def group_merge(accs) -> tuple:
+    """Merge accumulators of one exact group (combiner lifting); order-independent, so the result is deterministic."""
     rep, n, domains, salts = None, 0, Counter(), 0
     for r, k, d, b in accs:
         if r is not None and (rep is None or r.order < rep.order):
@@ -238,6 +241,7 @@ class GroupNode:
 
 
 def group_node(key: bytes, acc: tuple) -> GroupNode:
+    """The graph node of a finished exact group, with its domains sorted (nulls last) for stable bytes."""
     rep, domains = acc[0], acc[2]
     return GroupNode(key, rep.order, paragraph_id(rep.article_id, rep.index), rep.shingles,
                      tuple(sorted(domains.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))))

@@ -112,6 +112,7 @@ def article_rows(article: Article, decisions: list[ParagraphDecision], dup_artic
 
 
 def reject_row(r: Reject) -> dict:
+    """One ``rejects/`` row (the REJECTS schema) of a dead letter."""
     return {"source_file": r.source_file, "source_record": r.source_record, "byte_offset": r.byte_offset,
             "stage": r.stage, "reason": r.reason, "detail": r.detail, "excerpt": r.excerpt}
 
@@ -139,6 +140,7 @@ def partition_of(row: dict, table: str, output_cfg) -> str | None:
 
 
 def sort_key(row: dict, table: str) -> tuple:
+    """Row order inside a shard: the table's key columns, nulls last (what makes shards byte-identical)."""
     return tuple((row[c] is None, row[c] if row[c] is not None else "") for c in TABLES[table][1])
 
 
@@ -174,11 +176,17 @@ def ensure_tables(directory: str, output_cfg) -> None:
 
 
 def read_table(directory: str, table: str) -> pa.Table:
+    """All Parquet files of one table below ``directory`` (Hive partitions included), or an empty table with its schema."""
     files = sorted(Path(directory, table).rglob("*.parquet"))
     return pa.concat_tables([pq.read_table(f) for f in files]) if files else TABLES[table][0].empty_table()
 
 
 def sha256_file(path: str) -> str:
+    """Hex sha256 of a file, read in 1 MiB blocks.
+
+    Raises:
+        OSError: the file cannot be read.
+    """
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -403,4 +411,5 @@ def repair_interrupted_publish(output: str) -> str | None:
 
 
 def dumps(obj) -> str:
+    """Stable JSON text for report.json and _SUCCESS: sorted keys, 2-space indent, UTF-8, final newline."""
     return json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
