@@ -71,8 +71,9 @@ def summary_lines(report: dict, success: dict, directory: str) -> list[str]:
         f"{_n(len(report['inputs']))} input files ({_mb(in_bytes)})",
         f"  records in {_n(r['in'])}: articles written {_n(r['articles_written'])}, without kept paragraphs "
         f"{_n(r['articles_without_kept_paragraphs'])}, flagged copies {_n(r['articles_flagged_duplicate'])}, "
-        f"rejected {_n(r['rejected'])}",
-        f"  paragraphs in {_n(p['in'])}: {_join({s: p['by_status'].get(s, 0) for s in STATUSES})}",
+        f"rejected {_n(r['rejected'])}" + (f", taken down {_n(r['removed'])}" if "removed" in r else ""),
+        f"  paragraphs in {_n(p['in'])}: {_join({s: p['by_status'].get(s, 0) for s in STATUSES})}"
+        + (f", taken down {_n(p['removed'])}" if "removed" in p else ""),
         f"  removed by reason: {_join(p['dropped_by_reason'])}",
         f"  rejected by reason: {_join(r['rejected_by_reason'])}",
         f"  clusters {_n(c['count'])}, largest {_n(c['largest'])} paragraphs",
@@ -81,6 +82,11 @@ def summary_lines(report: dict, success: dict, directory: str) -> list[str]:
         lines.append(f"  languages: {_join(fig['languages'])} (source: {_join(fig.get('language_sources') or {})})")
     if report.get("charsets"):
         lines.append(f"  charsets (articles written): {_join(report['charsets'])}")
+    index = report.get("index")
+    if index:
+        per = index["bytes_per_paragraph"]
+        lines.append(f"  release index: {_n(index['paragraphs'])} paragraphs, {_mb(index['bytes'])}"
+                     + (f", {per:,.1f} bytes per paragraph" if per is not None else ""))
     lines.append("  tables: " + "; ".join(f"{t} {n} file(s) {_n(rows)} rows {_mb(b)}" for t, (n, rows, b) in sorted(tables.items())))
     docs = [d["path"] for d in success.get("documents", [])]
     if docs:

@@ -5,7 +5,7 @@ deterministically; no numpy arrays or datasketch objects cross a shuffle.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 def _reduce_fields(self):
@@ -126,7 +126,8 @@ class Candidate:
         exact_key: 16-byte digest of the matching form (exact-match path).
         shingles: sorted unique uint32 shingle hashes as little-endian bytes (b"" when the
             paragraph is shorter than the shingle size: exact path only).
-        band_keys: one key per LSH band (``band index (2 bytes) + xxh64 of the band rows``).
+        band_keys: the LSH band hashes (:func:`transforms.dedup.minhash.band_keys`: ``bands``
+            little-endian uint64, 8 bytes each), or b"" when not computed.
     """
 
     __reduce__ = _reduce_fields
@@ -137,4 +138,4 @@ class Candidate:
     domain: str | None
     exact_key: bytes
     shingles: bytes
-    band_keys: tuple[bytes, ...] = field(default=())
+    band_keys: bytes = b""

@@ -13,6 +13,8 @@ Python's per-shingle cost are paid per batch.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from transforms.dedup import core, minhash
@@ -133,36 +135,18 @@ def candidates(articles: list[Article], pendings: list[list], ranks: list[tuple]
         one list of :class:`Candidate` per article.
     """
     sets = [h for pending in pendings for _, _, h, _ in pending if len(h)] if cfg is not None else []
-    sigs = iter(minhash.signatures(sets, cfg.num_perm, cfg.seed)) if sets else iter(())
+    keys = iter(minhash.band_keys(minhash.signatures(sets, cfg.num_perm, cfg.seed), cfg.bands, cfg.rows)) if sets else iter(())
     out = []
     for article, pending, rank in zip(articles, pendings, ranks):
         out.append([Candidate(order=(*rank, index), article_id=article.article_id, index=index, domain=article.domain,
                               exact_key=key, shingles=hashes.astype("<u4").tobytes(),
-                              band_keys=minhash.band_keys(next(sigs), cfg.bands, cfg.rows) if len(hashes) and cfg is not None else ())
+                              band_keys=next(keys) if len(hashes) and cfg is not None else b"")
                     for index, key, hashes, _ in pending])
     return out
 
 
 # ---------------------------------------------------------------- batched LSH
-_MIX = np.uint64(0x9E3779B97F4A7C15)
-
-
-def _mix64(h: np.ndarray) -> np.ndarray:
-    """splitmix64's finalizer, element-wise on uint64 (wrapping arithmetic)."""
-    h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return h ^ (h >> np.uint64(31))
-
-
-def band_hashes(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """64-bit LSH band hashes: uint64 ``(n, bands)``; equal rows of equal bands give equal
-    hashes, and the band index is mixed in so different bands never share a bucket."""
-    n = len(sigs)
-    b = sigs[:, : bands * rows].reshape(n, bands, rows).astype(np.uint64)
-    h = np.broadcast_to((np.arange(bands, dtype=np.uint64) + np.uint64(1)) * _MIX, (n, bands)).copy()
-    for r in range(rows):
-        h = _mix64(h ^ b[:, :, r])
-    return h
+band_hashes = minhash.band_hashes  # the one band-hash definition (also the release index's and streaming's)
 
 
 def partition_count(groups: int, cfg) -> int:
@@ -175,6 +159,10 @@ def partition_count(groups: int, cfg) -> int:
 def band_partitions(nodes: list[core.GroupNode], partitions: int, cfg):
     """Signatures and band hashes of a batch of exact-group nodes, split by hash range.
 
+    A node that carries band hashes (``GroupNode.bands``: an earlier release's paragraph, from
+    its index) uses them as stored; signatures are computed only for the other nodes. Nodes
+    go into the payloads without ``bands`` (verification does not need them).
+
     Args:
         nodes: group nodes with non-empty shingle sets.
         partitions: number of hash-range partitions.
@@ -183,8 +171,16 @@ def band_partitions(nodes: list[core.GroupNode], partitions: int, cfg):
         ``(partition, (band hashes: bytes of uint64, node positions: bytes of int32, nodes))``;
         ``nodes`` holds only the nodes the partition's entries refer to.
     """
-    sigs = minhash.signatures([np.frombuffer(n.shingles, dtype="<u4") for n in nodes], cfg.num_perm, cfg.seed)
-    h = band_hashes(sigs, cfg.bands, cfg.rows).ravel()
+    h = np.empty((len(nodes), cfg.bands), dtype=np.uint64)
+    todo = [i for i, n in enumerate(nodes) if not n.bands]  # earlier-release nodes carry their stored hashes
+    for i, n in enumerate(nodes):
+        if n.bands:
+            h[i] = np.frombuffer(n.bands, dtype="<u8")
+    if todo:
+        sigs = minhash.signatures([np.frombuffer(nodes[i].shingles, dtype="<u4") for i in todo], cfg.num_perm, cfg.seed)
+        h[todo] = band_hashes(sigs, cfg.bands, cfg.rows)
+    h = h.ravel()
+    nodes = [dataclasses.replace(n, bands=b"") if n.bands else n for n in nodes]
     owner = np.repeat(np.arange(len(nodes), dtype=np.int64), cfg.bands)
     part = (h >> np.uint64(32)) * np.uint64(partitions) >> np.uint64(32)  # hash range, not modulo
     order = np.lexsort((h, part))

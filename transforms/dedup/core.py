@@ -113,18 +113,19 @@ def dedup_within(article: Article, clean_cfg, cfg) -> tuple[list[ParagraphDecisi
 
 
 def with_band_keys(candidates: list[Candidate], cfg) -> list[Candidate]:
-    """Fill ``band_keys`` of candidates that have shingles and no keys, in one vectorised pass.
+    """Fill ``band_keys`` of candidates that have shingles and no keys, in one vectorised pass
+    (:func:`minhash.band_keys`: the band hashes the batched LSH and the release index use).
 
-    The batched across-article stage bands representatives itself; the release index and the
-    streaming dedup need each paragraph's own band keys (Leskovec, Rajaraman and Ullman ch. 3).
+    Streaming dedup needs each paragraph's own band keys as bucket keys (Leskovec, Rajaraman
+    and Ullman ch. 3); the batched across-article stage bands representatives itself.
     """
     todo = [i for i, c in enumerate(candidates) if c.shingles and not c.band_keys]
     if not todo:
         return list(candidates)
     sigs = minhash.signatures([np.frombuffer(candidates[i].shingles, dtype="<u4") for i in todo], cfg.num_perm, cfg.seed)
     out = list(candidates)
-    for row, i in zip(sigs, todo):
-        out[i] = dataclasses.replace(out[i], band_keys=minhash.band_keys(row, cfg.bands, cfg.rows))
+    for keys, i in zip(minhash.band_keys(sigs, cfg.bands, cfg.rows), todo):
+        out[i] = dataclasses.replace(out[i], band_keys=keys)
     return out
 
 
@@ -238,13 +239,20 @@ class GroupNode:
     ref: str  # paragraph id of the representative
     shingles: bytes
     domains: tuple[tuple[str | None, int], ...]
+    bands: bytes = b""  # the representative's stored band hashes (an earlier release's paragraph), else b""
 
 
-def group_node(key: bytes, acc: tuple) -> GroupNode:
-    """The graph node of a finished exact group, with its domains sorted (nulls last) for stable bytes."""
+def group_node(key: bytes, acc: tuple, with_bands: bool = False) -> GroupNode:
+    """The graph node of a finished exact group, with its domains sorted (nulls last) for stable bytes.
+
+    With ``with_bands``, the node carries its representative's ``band_keys`` (set only for an
+    earlier release's paragraph, read from the release index) so that
+    :func:`transforms.dedup.batch.band_partitions` does not recompute its signature.
+    """
     rep, domains = acc[0], acc[2]
     return GroupNode(key, rep.order, paragraph_id(rep.article_id, rep.index), rep.shingles,
-                     tuple(sorted(domains.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))))
+                     tuple(sorted(domains.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))),
+                     rep.band_keys if with_bands else b"")
 
 
 def verify_bucket(nodes: list[GroupNode], cfg) -> list[tuple[bytes, bytes, float]]:

@@ -4,8 +4,10 @@ Every release carries ``index/``: one row per paragraph that the across-article 
 (status ``kept``, plus paragraphs kept by that rule and dropped afterwards by the article-level
 rules: ``duplicate_across``/``exact_article`` and ``duplicate_article``), with its exact key,
 its matching form (zstd compresses text far better than shingle hashes; a later run re-hashes
-its shingles for exact-Jaccard verification) and its LSH band keys, so a later run
-(``--dedup-against``) reads them without recomputing a signature.
+its shingles for exact-Jaccard verification) and its LSH band hashes (:func:`minhash.band_hashes`,
+the same values the batched LSH computes), so a later run (``--dedup-against``) reads them
+without recomputing a signature: an exact group whose representative is an earlier release's
+paragraph is banded with the stored hashes (``GroupNode.bands``).
 
 Earlier-release paragraphs enter :class:`transforms.dedup.transforms.DedupAcrossArticles` as
 ordinary :class:`Candidate` records whose ``article_id`` is :func:`release_article_id`
@@ -16,7 +18,7 @@ discarded after dedup; a new paragraph whose ``duplicate_of`` (or ``cluster_id``
 them gets the real paragraph id back and ``duplicate_of_release`` = that release's name.
 
 Which parameters must match (:data:`INDEX_PARAMS`): everything that changes an exact key, a
-shingle hash or a band key. The threshold, ``verify``, keep order and boilerplate settings may
+shingle hash or a band hash. The threshold, ``verify``, keep order and boilerplate settings may
 differ: verification is recomputed from the stored matching forms.
 """
 from __future__ import annotations
@@ -26,15 +28,16 @@ import os
 from collections import Counter
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from transforms.dedup import core, minhash
+from transforms.dedup import batch, core, minhash
 from transforms.records import BOILERPLATE, DUPLICATE_ACROSS, DUPLICATE_ARTICLE, KEPT, Candidate, ParagraphDecision, paragraph_id
 
-# Fixed by the code (transforms/dedup/minhash.py); recorded so a future change is detected.
-HASH_SCHEME = "sha1-32 shingle hashes; datasketch affine32 MinHash; band key = band index + xxh64 of rows"
+# Fixed by the code (transforms/dedup/minhash.py); recorded so a future change is detected. v1
+# (before 2026-11-29) stored xxh64 band keys, which the batched LSH does not use: refused.
+HASH_SCHEME = "v2: xxh32-chain shingle hashes; datasketch affine32 MinHash; splitmix64 band hashes (minhash.band_hashes)"
 INDEX_PARAMS = ("shingle_size", "char_shingle_size", "strip_datelines", "num_perm", "seed", "bands", "rows")
 _PREFIX = "\x00"
 
@@ -46,7 +49,7 @@ INDEX_SCHEMA = pa.schema([
     pa.field("order_key", pa.string(), nullable=False),  # JSON list: the keep-order key in its run
     pa.field("exact_key", pa.binary(16), nullable=False),
     pa.field("form", pa.large_string(), nullable=False),  # the matching form (shingles are re-hashed from it)
-    pa.field("band_keys", pa.list_(pa.binary(8)), nullable=False),  # xxh64 of each band's rows; band = position
+    pa.field("band_hashes", pa.list_(pa.uint64()), nullable=False),  # minhash.band_hashes; band = position
 ])
 
 
@@ -67,35 +70,39 @@ def in_index(d: ParagraphDecision) -> bool:
             or d.status == DUPLICATE_ARTICLE)
 
 
-def index_rows(item: tuple, cfg) -> list[dict]:
-    """Index rows of one assembled article ``(Article, [ParagraphDecision], dup_article)``.
+def index_rows(items: list[tuple], cfg) -> list[dict]:
+    """Index rows of a batch of assembled articles ``[(Article, [ParagraphDecision], dup_article)]``.
 
-    Keys, shingles and band keys are recomputed from the paragraph text exactly as
-    :func:`transforms.dedup.core.dedup_within` and :func:`core.make_candidates` computed them
-    (deterministic functions of the text and the config).
+    Exact keys, shingles and band hashes are recomputed from the paragraph text exactly as the
+    dedup stage computed them (deterministic functions of the text and the config), for the
+    whole batch at once: shingle hashes with :func:`batch.shingle_sets`, one signature matrix
+    (:func:`minhash.signatures`) and one :func:`minhash.band_hashes` call. Paragraphs shorter
+    than one shingle get an empty ``band_hashes`` list (exact-match path only).
+
+    Returns:
+        rows of :data:`INDEX_SCHEMA` as dicts, in article then paragraph order.
     """
-    article, decisions, _ = item
-    chosen = [d for d in decisions if in_index(d)]
+    chosen = []  # (article, rank, decision, matching form)
+    for article, decisions, _ in items:
+        rank = None
+        for d in decisions:
+            if in_index(d):
+                rank = rank or core.order_rank(article, cfg.keep_order, cfg.source_priority)
+                chosen.append((article, rank, d, core.matching_form(d.text, cfg.strip_datelines)))
     if not chosen:
         return []
-    pending = []
-    for d in chosen:
-        form = core.matching_form(d.text, cfg.strip_datelines)
-        pending.append((d.index, core.exact_key(form), shingle_hashes(form, cfg), form))
-    rank = core.order_rank(article, cfg.keep_order, cfg.source_priority)
-    status = {d.index: d.status for d in chosen}
-    form_of = {index: form for index, _, _, form in pending}
+    sets = batch.shingle_sets([c[3] for c in chosen], cfg)
+    banded = [i for i, s in enumerate(sets) if len(s)]
+    hashes: list[list[int]] = [[] for _ in chosen]
+    if banded:
+        sigs = minhash.signatures([sets[i] for i in banded], cfg.num_perm, cfg.seed)
+        for i, h in zip(banded, minhash.band_hashes(sigs, cfg.bands, cfg.rows).tolist()):
+            hashes[i] = h
     return [{
-        "paragraph_id": paragraph_id(c.article_id, c.index), "article_id": c.article_id, "index": c.index,
-        "status": status[c.index], "order_key": json.dumps(list(c.order), separators=(",", ":")),
-        "exact_key": c.exact_key, "form": form_of[c.index], "band_keys": [k[2:] for k in c.band_keys],
-    } for c in core.with_band_keys(core.make_candidates(article, pending, rank, cfg), cfg)]
-
-
-def shingle_hashes(form: str, cfg) -> np.ndarray:
-    """Sorted unique uint32 shingle hashes of a matching form (empty when shorter than one shingle)."""
-    sh = core.shingles(form, cfg.shingle_size, cfg.char_shingle_size)
-    return minhash.hash_shingles(sh) if sh else np.zeros(0, dtype=np.uint32)
+        "paragraph_id": paragraph_id(article.article_id, d.index), "article_id": article.article_id, "index": d.index,
+        "status": d.status, "order_key": json.dumps([*rank, d.index], separators=(",", ":")),
+        "exact_key": core.exact_key(form), "form": form, "band_hashes": h,
+    } for (article, rank, d, form), h in zip(chosen, hashes)]
 
 
 def release_article_id(ordinal: int, article_id: str) -> str:
@@ -111,21 +118,31 @@ def split_release_id(value: str | None) -> tuple[int | None, str | None]:
     return int(ordinal), real
 
 
-def read_candidates(path: str, ordinal: int, cfg):
-    """Yield the :class:`Candidate` of every row of one index Parquet file of release ``ordinal``
-    (shingle hashes re-hashed from the stored form, band keys given back their band index).
+def read_candidates(path: str, ordinal: int, cfg, batch_rows: int = 8192):
+    """Yield the :class:`Candidate` of every row of one index Parquet file of release ``ordinal``.
+
+    Band hashes are used as stored (no signature is computed; a group node whose representative
+    carries them is banded without one). Shingle hashes, needed to verify candidate pairs, are
+    re-hashed from the stored matching forms a whole record batch at a time
+    (:func:`batch.shingle_sets`).
 
     Raises:
-        OSError: unreadable file; pyarrow errors for a file that is not Parquet.
+        OSError: unreadable file; pyarrow errors for a file that is not Parquet or lacks a column.
     """
     pf = pq.ParquetFile(path)
-    for batch in pf.iter_batches(columns=["article_id", "index", "order_key", "exact_key", "form", "band_keys"]):
-        for r in batch.to_pylist():
+    columns = ["article_id", "index", "order_key", "exact_key", "form", "band_hashes"]
+    for rb in pf.iter_batches(batch_size=batch_rows, columns=columns):
+        sets = batch.shingle_sets(rb.column("form").to_pylist(), cfg)
+        bands = rb.column("band_hashes")
+        raw = pc.list_flatten(bands).to_numpy(zero_copy_only=False).astype("<u8").tobytes()
+        offsets = bands.offsets.to_numpy()
+        offsets = 8 * (offsets - offsets[0])
+        for i, (aid, index, order_key, key) in enumerate(zip(
+                *(rb.column(c).to_pylist() for c in ("article_id", "index", "order_key", "exact_key")))):
             yield Candidate(
-                order=(float("-inf"), ordinal, *json.loads(r["order_key"])),
-                article_id=release_article_id(ordinal, r["article_id"]), index=r["index"], domain=None,
-                exact_key=r["exact_key"], shingles=shingle_hashes(r["form"], cfg).astype("<u4").tobytes(),
-                band_keys=tuple(i.to_bytes(2, "big") + k for i, k in enumerate(r["band_keys"])),
+                order=(float("-inf"), ordinal, *json.loads(order_key)),
+                article_id=release_article_id(ordinal, aid), index=index, domain=None,
+                exact_key=key, shingles=sets[i].astype("<u4").tobytes(), band_keys=raw[offsets[i]: offsets[i + 1]],
             )
 
 
@@ -189,6 +206,10 @@ def check_release(release: str, dedup_cfg) -> str:
         raise IndexMismatch(f"--dedup-against {release}: the release has no paragraph index (built by an older newsetl)")
     mine = index_params(dedup_cfg)
     differs = [k for k in mine if info["params"].get(k) != mine[k]]
+    if "hash_scheme" in differs:
+        raise IndexMismatch(f"--dedup-against {release}: its index was built with hash scheme "
+                            f"{info['params'].get('hash_scheme')!r}, this newsetl uses {HASH_SCHEME!r}; "
+                            "rebuild that release with this newsetl")
     if differs:
         k = differs[0]
         raise IndexMismatch(f"--dedup-against {release}: built with {k} {info['params'].get(k)!r}, "

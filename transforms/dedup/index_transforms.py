@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import apache_beam as beam
+from apache_beam.transforms.window import GlobalWindows
 
 from transforms.dedup import index
 
@@ -57,6 +58,37 @@ class SeparateEarlierReleases(beam.PTransform):
         return {"decisions": out.decisions, "tally": out.tally}
 
 
+class IndexRowsFn(beam.DoFn):
+    """(Article, [ParagraphDecision], dup_article) -> index rows (dict), computed
+    :data:`BATCH` articles at a time (:func:`index.index_rows`: vectorised hashing).
+
+    Buffers the articles of a bundle itself: cheaper per element than ``BatchElements``, which
+    times every batch. Global window only (the release index is written by batch runs).
+    """
+
+    BATCH = 1024
+
+    def __init__(self, dedup_cfg):
+        self._cfg = dedup_cfg
+        self._buffer: list = []
+
+    def start_bundle(self):
+        self._buffer = []
+
+    def process(self, item):
+        self._buffer.append(item)
+        if len(self._buffer) >= self.BATCH:
+            yield from self._flush()
+
+    def finish_bundle(self):
+        for row in self._flush():
+            yield GlobalWindows.windowed_value(row)
+
+    def _flush(self):
+        items, self._buffer = self._buffer, []
+        return index.index_rows(items, self._cfg) if items else []
+
+
 class IndexRows(beam.PTransform):
     """PCollection[(Article, [ParagraphDecision], dup_article)] -> PCollection[dict] rows of ``index/``."""
 
@@ -65,4 +97,4 @@ class IndexRows(beam.PTransform):
         self._cfg = dedup_cfg
 
     def expand(self, assembled):
-        return assembled | "ToIndexRows" >> beam.FlatMap(index.index_rows, self._cfg)
+        return assembled | "ToIndexRows" >> beam.ParDo(IndexRowsFn(self._cfg))

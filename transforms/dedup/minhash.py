@@ -6,7 +6,9 @@ MinHash: Broder, "On the resemblance and containment of documents", 1997. Shingl
 scheme: datasketch >= 2.0 ``affine32`` (MurmurHash3 fmix32 pre-mix, then
 ``h -> a*h + b mod 2^32`` with odd ``a``); the permutation parameters are drawn as datasketch draws them
 (tested equal to ``datasketch.MinHash(num_perm, seed).permutations``).
-Banding: Leskovec, Rajaraman and Ullman, *Mining of Massive Datasets*, ch. 3.4.
+Banding: Leskovec, Rajaraman and Ullman, *Mining of Massive Datasets*, ch. 3.4; band hashes:
+:func:`band_hashes` (splitmix64 finalizer, Steele, Lea and Flood, "Fast splittable pseudorandom
+number generators", 2014), the one definition the batch LSH, the release index and streaming use.
 """
 from __future__ import annotations
 
@@ -164,27 +166,63 @@ def signatures_flat(values: np.ndarray, offsets: np.ndarray, num_perm: int, seed
     mixed = fmix32(values[base: offsets[-1]].astype(np.uint32, copy=False))
     starts = offsets[:-1] - base
     out = np.empty((n, num_perm), dtype=np.uint32)
-    # Chunk over shingles so the (num_perm, chunk) product stays in cache (about 4 MB).
+    # Chunk over shingles so the (num_perm, chunk) product stays in cache (about 4 MB), computed
+    # in one reused buffer: a fresh array per chunk costs ~3x the arithmetic in page faults.
     chunk_rows = max(1, 1_000_000 // (num_perm * max(1, int(lengths.mean()))))
-    for lo in range(0, n, chunk_rows):
-        hi = min(n, lo + chunk_rows)
-        s0, s1 = starts[lo], starts[hi - 1] + lengths[hi - 1]
-        phv = a[:, None] * mixed[None, s0:s1] + b[:, None]  # (num_perm, shingles), wraps mod 2^32
+    chunks = [(lo, min(n, lo + chunk_rows)) for lo in range(0, n, chunk_rows)]
+    spans = [(starts[lo], starts[hi - 1] + lengths[hi - 1]) for lo, hi in chunks]
+    buf = np.empty((num_perm, max(s1 - s0 for s0, s1 in spans)), dtype=np.uint32)
+    for (lo, hi), (s0, s1) in zip(chunks, spans):
+        phv = buf[:, : s1 - s0]
+        np.multiply(a[:, None], mixed[None, s0:s1], out=phv)  # (num_perm, shingles), wraps mod 2^32
+        phv += b[:, None]
         out[lo:hi] = np.minimum.reduceat(phv, starts[lo:hi] - s0, axis=1).T
     return out
 
 
-def band_keys(signature: np.ndarray, bands: int, rows: int) -> tuple[bytes, ...]:
-    """LSH band keys of one signature: band index (2 bytes, big-endian) + xxh64 of its rows.
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _mix64(h: np.ndarray) -> np.ndarray:
+    """splitmix64's finalizer, element-wise on uint64 (wrapping arithmetic)."""
+    h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return h ^ (h >> np.uint64(31))
+
+
+def band_hashes(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """64-bit LSH band hashes of a batch of signatures: newsetl's one band-hash definition.
+
+    Used by the batched across-article LSH, stored in the release index (``band_hashes``) and
+    used as bucket keys by streaming dedup. Band ``i``'s hash is the splitmix64 finalizer chained
+    over its ``rows`` values from ``(i + 1) * 0x9E3779B97F4A7C15``: equal rows of equal bands give
+    equal hashes, and the band index is mixed in so different bands never share a bucket.
 
     Args:
-        signature: uint32 ``(num_perm,)``; ``bands * rows <= num_perm``.
+        sigs: uint32 ``(n, num_perm)``; ``bands * rows <= num_perm``.
 
     Returns:
-        ``bands`` keys of 10 bytes each.
+        uint64 ``(n, bands)``.
     """
-    sig = np.ascontiguousarray(signature[: bands * rows], dtype="<u4").reshape(bands, rows)
-    return tuple(i.to_bytes(2, "big") + xxhash.xxh64_digest(sig[i].tobytes()) for i in range(bands))
+    n = len(sigs)
+    b = sigs[:, : bands * rows].reshape(n, bands, rows).astype(np.uint64)
+    h = np.broadcast_to((np.arange(bands, dtype=np.uint64) + np.uint64(1)) * _MIX, (n, bands)).copy()
+    for r in range(rows):
+        h = _mix64(h ^ b[:, :, r])
+    return h
+
+
+def band_keys(sigs: np.ndarray, bands: int, rows: int) -> list[bytes]:
+    """:func:`band_hashes` of a batch as bytes, one ``bands * 8``-byte value per signature
+    (little-endian uint64, band ``i`` at bytes ``[8i, 8i + 8)``): ``Candidate.band_keys``."""
+    raw = band_hashes(sigs, bands, rows).astype("<u8", copy=False).tobytes()
+    width = 8 * bands
+    return [raw[i: i + width] for i in range(0, len(raw), width)]
+
+
+def split_band_keys(keys: bytes) -> list[bytes]:
+    """One ``Candidate.band_keys`` value as its ``bands`` 8-byte bucket keys."""
+    return [keys[i: i + 8] for i in range(0, len(keys), 8)]
 
 
 def candidate_probability(similarity: float, bands: int, rows: int) -> float:

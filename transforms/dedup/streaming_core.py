@@ -48,7 +48,7 @@ def bucket_entries(c: Candidate, time_us: int) -> list[tuple[bytes, StreamItem]]
     """``(bucket key, item)`` for each LSH band of a candidate; a paragraph without band keys
     (shorter than one shingle) goes to one exact-key bucket."""
     item = StreamItem(time_us, paragraph_id(c.article_id, c.index), c.exact_key, c.shingles)
-    keys = c.band_keys or (b"x" + c.exact_key,)
+    keys = minhash.split_band_keys(c.band_keys) or [b"x" + c.exact_key]
     return [(k, item) for k in keys]
 
 
@@ -107,7 +107,7 @@ def merge_verdicts(pid: str, verdicts) -> tuple[str, tuple]:
 
 def expected_verdicts(candidates: list[Candidate]) -> int:
     """How many bucket verdicts an article's candidates will receive (one per bucket entry)."""
-    return sum(len(c.band_keys) or 1 for c in candidates)
+    return sum(len(c.band_keys) // 8 or 1 for c in candidates)
 
 
 def complete_article(grouped: dict, cfg):

@@ -188,8 +188,9 @@ class DedupAcrossArticles(beam.PTransform):
     connected components and the keep rule (one global group over the edge list) -> group
     decisions fanned out to the member salts -> members take their group's decision
     (CoGroupByKey by (exact key, salt): at most ~members/4096 values per key).
-    ``Candidate.band_keys`` is not read here (the release index and streaming fill it with
-    :func:`core.with_band_keys`): representatives are banded in batches from their shingles.
+    Representatives are banded in batches from their shingles, except those that carry
+    ``Candidate.band_keys`` (earlier-release paragraphs, read from the release index): their
+    stored band hashes are used as they are (``GroupNode.bands``).
 
     Args:
         dedup_cfg: the ``dedup`` config section.
@@ -209,7 +210,7 @@ class DedupAcrossArticles(beam.PTransform):
         edges = (
             groups
             | "Bandable" >> beam.Filter(lambda kv: len(kv[1][0].shingles) > 0)
-            | "GroupNodes" >> beam.Map(lambda kv: core.group_node(kv[0], kv[1]))
+            | "GroupNodes" >> beam.Map(lambda kv: core.group_node(kv[0], kv[1], with_bands=True))
             | "BatchNodes" >> beam.BatchElements(min_batch_size=256, max_batch_size=4096)
             | "BandPartitions" >> beam.ParDo(BandPartitionsFn(cfg), beam.pvalue.AsSingleton(count))
             | "GroupByPartition" >> beam.GroupByKey()

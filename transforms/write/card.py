@@ -108,7 +108,8 @@ def render_card(report: dict, manifest: dict, name: str) -> str:
         f"{report.get('newsetl_version')} from {r['in']:,} input records in {len(report['inputs']):,} files. "
         "Every paragraph that was removed is still listed in `paragraphs/` with the reason and, for a duplicate, "
         "the paragraph it duplicates; records that could not be used are in `rejects/`. "
-        "`report.json` holds every count (reconciled: records in = articles deduplicated + rejected), "
+        "`report.json` holds every count (reconciled: records in = articles deduplicated + rejected"
+        + (" + taken down" if "removed" in r else "") + "), "
         "`report.html` draws them, `_SUCCESS` lists every file with its sha256.", "",
         "## Dataset Structure", "",
         "| table | files | rows | bytes |", "|---|---:|---:|---:|",
@@ -135,6 +136,7 @@ def render_card(report: dict, manifest: dict, name: str) -> str:
         f"| records rejected | {r['rejected']:,} |",
         f"| paragraphs in | {p['in']:,} |",
         f"| paragraphs kept (body) | {p['kept_body']:,} |",
+        *([f"| articles taken down | {r['removed']:,} |", f"| paragraphs taken down | {p['removed']:,} |"] if "removed" in r else []),
         f"| near-duplicate clusters | {report['clusters']['count']:,} |", "",
         "## What Was Removed and Why", "",
         "| paragraph status | paragraphs | meaning |", "|---|---:|---|",

@@ -198,6 +198,50 @@ class ReconciliationError(RuntimeError):
     """The written data does not account for every input record or paragraph."""
 
 
+def table_counts(directory: str) -> dict:
+    """Counts of the written ``articles/``, ``paragraphs/`` and ``rejects/`` tables, as
+    :func:`build_report` reports them (``records`` and ``paragraphs`` without ``in``; also
+    ``charsets`` and ``clusters``). ``newsetl remove`` recounts a takedown release with it.
+
+    Raises:
+        ReconciliationError: the kept body paragraphs of ``articles/`` and ``paragraphs/`` differ.
+    """
+    arts = read_table(directory, "articles")
+    paras = read_table(directory, "paragraphs")
+    rejects = read_table(directory, "rejects")
+    statuses = paras.column("status").to_pylist()
+    status = Counter(statuses)
+    reasons = Counter(f"{s}:{r}" for s, r in zip(statuses, paras.column("reason").to_pylist()) if s not in ("kept", "title") and r)
+    article_ids = set(paras.column("article_id").to_pylist())
+    written = arts.num_rows
+    reject_reasons = Counter(f"{s}:{r}" for s, r in zip(rejects.column("stage").to_pylist(), rejects.column("reason").to_pylist()))
+    kept_in_articles = sum(arts.column("paragraphs_kept").to_pylist()) if written else 0
+    if kept_in_articles != sum(1 for s, i in zip(statuses, paras.column("index").to_pylist()) if s == "kept" and i > 0):
+        raise ReconciliationError(f"counts do not reconcile: kept body paragraphs in articles/ {kept_in_articles} != kept rows in paragraphs/")
+    dup_art = Counter(arts.column("duplicate_of_article").to_pylist()) if written else Counter()
+    clusters = Counter(c for c in paras.column("cluster_id").to_pylist() if c)
+    sizes = Counter(clusters.values())
+    return {
+        "records": {
+            "articles_deduplicated": len(article_ids),
+            "articles_written": written,
+            "articles_without_kept_paragraphs": len(article_ids) - written,
+            "articles_flagged_duplicate": sum(n for k, n in dup_art.items() if k),
+            "rejected": rejects.num_rows,
+            "rejected_by_reason": dict(sorted(reject_reasons.items())),
+        },
+        "paragraphs": {
+            "by_status": {s: status.get(s, 0) for s in STATUSES},
+            "dropped_by_reason": dict(sorted(reasons.items())),
+            "kept_body": kept_in_articles,
+            "rows": paras.num_rows,
+        },
+        "charsets": dict(sorted(Counter(arts.column("charset").to_pylist()).items())) if written else {},
+        "clusters": {"count": len(clusters), "size_histogram": {str(k): v for k, v in sorted(sizes.items())},
+                     "largest": max(clusters.values()) if clusters else 0},
+    }
+
+
 def build_report(directory: str, config, inputs: list[str], versions: dict) -> dict:
     """Count everything from the written Parquet files and check that the books balance.
 
@@ -208,54 +252,25 @@ def build_report(directory: str, config, inputs: list[str], versions: dict) -> d
     Raises:
         ReconciliationError: any equation fails; the message gives both sides.
     """
-    arts = read_table(directory, "articles")
-    paras = read_table(directory, "paragraphs")
-    rejects = read_table(directory, "rejects")
     tally = read_table(directory, "_tally").to_pylist()
     records_in = sum(r["count"] for r in tally if r["kind"] == "records")
     paragraphs_in = sum(r["count"] for r in tally if r["kind"] == "paragraphs")
-    status = Counter(paras.column("status").to_pylist())
-    reasons = Counter(f"{s}:{r}" for s, r in zip(paras.column("status").to_pylist(), paras.column("reason").to_pylist())
-                      if s not in ("kept", "title") and r)
-    article_ids = set(paras.column("article_id").to_pylist())
-    written = arts.num_rows
-    reject_reasons = Counter(f"{s}:{r}" for s, r in zip(rejects.column("stage").to_pylist(), rejects.column("reason").to_pylist()))
+    counts = table_counts(directory)
+    r, p = counts["records"], counts["paragraphs"]
+    rows = p.pop("rows")
     problems = []
-    if records_in != len(article_ids) + rejects.num_rows:
-        problems.append(f"records in {records_in} != articles deduplicated {len(article_ids)} + rejected {rejects.num_rows}")
-    if paragraphs_in != paras.num_rows:
-        problems.append(f"paragraphs in {paragraphs_in} != paragraph rows written {paras.num_rows}")
-    if sum(status.values()) != paras.num_rows:
-        problems.append("paragraph statuses do not sum to the paragraph rows")
-    kept_rows = status.get("kept", 0)
-    kept_in_articles = sum(arts.column("paragraphs_kept").to_pylist()) if written else 0
-    if kept_in_articles != sum(1 for s, i in zip(paras.column("status").to_pylist(), paras.column("index").to_pylist()) if s == "kept" and i > 0):
-        problems.append(f"kept body paragraphs in articles/ {kept_in_articles} != kept rows in paragraphs/")
+    if records_in != r["articles_deduplicated"] + r["rejected"]:
+        problems.append(f"records in {records_in} != articles deduplicated {r['articles_deduplicated']} + rejected {r['rejected']}")
+    if paragraphs_in != rows:
+        problems.append(f"paragraphs in {paragraphs_in} != paragraph rows written {rows}")
     if problems:
         raise ReconciliationError("counts do not reconcile: " + "; ".join(problems))
-    dup_art = Counter(arts.column("duplicate_of_article").to_pylist()) if written else Counter()
-    clusters = Counter(c for c in paras.column("cluster_id").to_pylist() if c)
-    sizes = Counter(clusters.values())
     return {
         "newsetl_version": versions.get("newsetl"),
-        "records": {
-            "in": records_in,
-            "articles_deduplicated": len(article_ids),
-            "articles_written": written,
-            "articles_without_kept_paragraphs": len(article_ids) - written,
-            "articles_flagged_duplicate": sum(n for k, n in dup_art.items() if k),
-            "rejected": rejects.num_rows,
-            "rejected_by_reason": dict(sorted(reject_reasons.items())),
-        },
-        "paragraphs": {
-            "in": paragraphs_in,
-            "by_status": {s: status.get(s, 0) for s in STATUSES},
-            "dropped_by_reason": dict(sorted(reasons.items())),
-            "kept_body": kept_in_articles,
-        },
-        "charsets": dict(sorted(Counter(arts.column("charset").to_pylist()).items())) if written else {},
-        "clusters": {"count": len(clusters), "size_histogram": {str(k): v for k, v in sorted(sizes.items())},
-                     "largest": max(clusters.values()) if clusters else 0},
+        "records": {"in": records_in, **r},
+        "paragraphs": {"in": paragraphs_in, **p},
+        "charsets": counts["charsets"],
+        "clusters": counts["clusters"],
         "reconciled": True,
         "config": config.model_dump(mode="json"),
         "config_digest": config.digest(),

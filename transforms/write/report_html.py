@@ -142,11 +142,14 @@ def render_html(report: dict) -> str:
              ("paragraphs kept", by_status.get("kept", 0), "kept paragraphs"),
              ("paragraphs removed", removed, "duplicates, boilerplate, rule drops"),
              ("clusters", report["clusters"]["count"], "near-duplicate clusters")]
+    if "removed" in r:  # a takedown release (newsetl remove)
+        cards.append(("taken down", r["removed"], f"articles removed by newsetl remove ({_n(p['removed'])} paragraphs)"))
     head = "".join(f'<div class="card" title="{escape(t)}"><div class="v" id="card-{escape(k.replace(" ", "-"))}">{_n(v)}</div>'
                    f'<div class="k">{escape(k)}</div></div>' for k, v, t in cards)
     sections = []
     sections.append(_section(
-        "Paragraph decisions", f"every one of the {_n(p['in'])} paragraph rows has exactly one status (reconciled)",
+        "Paragraph decisions", f"every one of the {_n(p['in'] - p.get('removed', 0))} paragraph rows has exactly one status (reconciled"
+        + (f"; {_n(p['removed'])} more were taken down" if "removed" in p else "") + ")",
         hbars([(s, by_status.get(s, 0), STATUS_COLORS[s]) for s in STATUSES if by_status.get(s, 0)])))
     reasons = sorted(p["dropped_by_reason"].items(), key=lambda kv: (-kv[1], kv[0]))
     sections.append(_section(

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from transforms.write import core
+from transforms.write.figures import compute_figures
 
 REMOVALS_SCHEMA = pa.schema([
     pa.field("article_id", pa.string(), nullable=False),
@@ -120,31 +121,43 @@ def removal_rows(found: dict[str, dict], dropped: dict[str, Counter]) -> list[di
 
 
 def takedown_report(old: dict, staging: str, release: str, rows: list[dict], missing: list[str]) -> dict:
-    """The new release's report: the old one with counts recomputed from the remaining rows.
+    """The new release's report: the old one with every count and figure recomputed from the
+    remaining rows (as ``newsetl run`` computes them), so ``inspect``, ``report.html`` and the
+    card describe what the new release holds.
 
     Reconciles as ``records.in = articles_deduplicated + rejected + removed`` and
-    ``paragraphs.in = sum(by_status) + removed``. ``dangling_duplicate_of`` counts remaining
-    paragraphs whose ``duplicate_of`` named a removed paragraph: they stay dropped (a rebuild
-    re-admits them).
+    ``paragraphs.in = sum(by_status) + removed`` (``in`` is the original run's). ``dangling_duplicate_of``
+    counts remaining paragraphs whose ``duplicate_of`` named a removed paragraph: they stay
+    dropped (a rebuild re-admits them).
+
+    Raises:
+        ReconciliationError: the remaining rows and the old counts do not balance.
     """
+    counts = core.table_counts(staging)
     paras = core.read_table(staging, "paragraphs")
-    arts = core.read_table(staging, "articles")
     removed = {r["article_id"] for r in rows}
-    status = Counter(paras.column("status").to_pylist())
     dangling = sum(1 for d in paras.column("duplicate_of").to_pylist() if d and d.rsplit("/", 1)[0] in removed)
+    records = {"in": old["records"]["in"], **counts["records"], "removed": len(removed)}
+    paragraphs = {"in": old["paragraphs"]["in"], **counts["paragraphs"], "removed": sum(r["paragraphs_removed"] for r in rows)}
+    remaining = paragraphs.pop("rows")
+    problems = []
+    if records["in"] != records["articles_deduplicated"] + records["rejected"] + records["removed"]:
+        problems.append(f"records in {records['in']} != articles deduplicated {records['articles_deduplicated']} "
+                        f"+ rejected {records['rejected']} + removed {records['removed']}")
+    if paragraphs["in"] != remaining + paragraphs["removed"]:
+        problems.append(f"paragraphs in {paragraphs['in']} != paragraph rows {remaining} + removed {paragraphs['removed']}")
+    if problems:
+        raise core.ReconciliationError("counts do not reconcile after the takedown: " + "; ".join(problems))
     report = dict(old)
-    records = dict(old["records"])
-    records.update(articles_deduplicated=records["articles_deduplicated"] - len(removed), articles_written=arts.num_rows,
-                   removed=len(removed))
-    records["articles_without_kept_paragraphs"] = records["articles_deduplicated"] - arts.num_rows
-    paragraphs = dict(old["paragraphs"])
-    paragraphs.update(by_status={s: status.get(s, 0) for s in old["paragraphs"]["by_status"]},
-                      removed=sum(r["paragraphs_removed"] for r in rows),
-                      kept_body=sum(arts.column("paragraphs_kept").to_pylist()) if arts.num_rows else 0)
-    report.update(records=records, paragraphs=paragraphs, removals={
+    report.update(records=records, paragraphs=paragraphs, charsets=counts["charsets"], clusters=counts["clusters"],
+                  figures=compute_figures(staging), reconciled=True, removals={
         "from_release": str(release), "from_report_sha256": core.sha256_file(str(Path(release, "report.json"))),
         "articles": len(rows), "paragraphs": paragraphs["removed"], "index_rows": sum(r["index_rows_removed"] for r in rows),
         "by_reason": dict(sorted(Counter(r["reason"] or "(none)" for r in rows).items())),
         "not_found": missing, "dangling_duplicate_of": dangling,
     })
+    if old.get("dedup_against"):  # paragraphs of this release dropped as copies of an earlier release
+        dropped = Counter(v for v in paras.column("duplicate_of_release").to_pylist() if v is not None)
+        report["dedup_against"] = {**old["dedup_against"], "releases": [
+            {**r, "paragraphs_dropped": dropped.get(r["release"], 0)} for r in old["dedup_against"]["releases"]]}
     return report

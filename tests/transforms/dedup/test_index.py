@@ -1,19 +1,24 @@
 """Pure functions of the release index (no Beam)."""
 from __future__ import annotations
 
+import dataclasses
 import json
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from pipelines.config import config_from_dict
-from transforms.dedup import index
+from transforms.dedup import index, minhash
 from transforms.records import Article, ParagraphDecision
 
 CFG = config_from_dict({}).dedup
 TEXT = ("The central bank raised its benchmark interest rate by a quarter point on Tuesday, "
         "citing persistent inflation in services and a tight labour market.")
+
+LONGER = ("Officials said further increases would depend on the data, and markets expect rates to remain "
+          "on hold for the rest of the year while wage growth slows and energy prices fall back.")
 
 
 def _article(aid="a1", published_us=5):
@@ -21,22 +26,50 @@ def _article(aid="a1", published_us=5):
 
 
 def test_index_rows_match_the_candidates_dedup_used(tmp_path):
-    from transforms.dedup import core
+    from transforms.dedup import batch, core
 
-    article = _article()
+    article, other = _article(), _article("a2", 7)
     decisions = [ParagraphDecision("a1", 0, "A title", "title"), ParagraphDecision("a1", 1, TEXT, "kept"),
                  ParagraphDecision("a1", 2, "Short one.", "duplicate_across", "exact", None, "b/1", 1.0),
                  ParagraphDecision("a1", 3, "***", "kept", "no_matching_text")]
-    rows = index.index_rows((article, decisions, None), CFG)
-    assert [r["paragraph_id"] for r in rows] == ["a1/1"]  # title, duplicates, unmatchable lines: not indexed
+    short = [ParagraphDecision("a2", 2, "Short one.", "kept")]  # shorter than a shingle: exact path, no band hashes
+    rows = index.index_rows([(article, decisions, None), (other, short, None)], CFG)  # one batch of two articles
+    assert [r["paragraph_id"] for r in rows] == ["a1/1", "a2/2"]  # title, duplicates, unmatchable lines: not indexed
     _, pending = core.dedup_within(article, config_from_dict({}).clean, CFG)
     (cand,) = [c for c in core.with_band_keys(core.make_candidates(article, pending, core.order_rank(article, "earliest", ()), CFG), CFG) if c.index == 1]
-    assert len(rows[0]["band_keys"]) == 21 and json.loads(rows[0]["order_key"]) == [0, 5, "a1", 1]
+    assert len(rows[0]["band_hashes"]) == 21 and json.loads(rows[0]["order_key"]) == [0, 5, "a1", 1]
+    assert rows[1]["band_hashes"] == [] and rows[1]["form"] == "short one"
+    # The stored hashes are the batched LSH's band hashes of the paragraph's signature.
+    sig = minhash.signatures([np.frombuffer(cand.shingles, dtype="<u4")], CFG.num_perm, CFG.seed)
+    assert rows[0]["band_hashes"] == batch.band_hashes(sig, CFG.bands, CFG.rows)[0].tolist()
     path = tmp_path / "index.parquet"
     pq.write_table(pa.Table.from_pylist(rows, schema=index.INDEX_SCHEMA), path)
-    (back,) = index.read_candidates(str(path), 3, CFG)  # through Parquet, as a later run reads it
+    back, back_short = index.read_candidates(str(path), 3, CFG, batch_rows=1)  # through Parquet, as a later run reads it
     assert (back.exact_key, back.shingles, back.band_keys) == (cand.exact_key, cand.shingles, cand.band_keys)
     assert back.order == (float("-inf"), 3, 0, 5, "a1", 1) and back.article_id == index.release_article_id(3, "a1")
+    assert (back_short.shingles, back_short.band_keys, back_short.order[-3:]) == (b"", b"", (7, "a2", 2))
+
+
+def test_earlier_release_nodes_are_banded_from_their_stored_hashes(monkeypatch):
+    """A group node that carries stored band hashes gets no signature; the partitions (and so
+    the candidate pairs) are the ones computed from its shingles."""
+    from transforms.dedup import batch, core
+
+    long = TEXT + " " + LONGER
+    texts = [long, long.replace("Tuesday", "Wednesday"), long.replace("remain", "stay"), LONGER]
+    sets = batch.shingle_sets([core.matching_form(t) for t in texts], CFG)
+    keys = minhash.band_keys(minhash.signatures(sets, CFG.num_perm, CFG.seed), CFG.bands, CFG.rows)
+    plain = [core.GroupNode(bytes([i]) * 16, (i,), f"p{i}/1", s.astype("<u4").tobytes(), ()) for i, s in enumerate(sets)]
+    stored = [dataclasses.replace(n, bands=k) if i < 2 else n for i, (n, k) in enumerate(zip(plain, keys))]
+    rows = []
+    real = minhash.signatures
+    monkeypatch.setattr(minhash, "signatures", lambda s, *a: rows.append(len(s)) or real(s, *a))
+    expected = list(batch.band_partitions(plain, 3, CFG))
+    assert rows == [4]
+    got = list(batch.band_partitions(stored, 3, CFG))
+    assert rows == [4, 2]  # only the two nodes without stored hashes
+    assert got == expected and all(not n.bands for _, (_, _, ns) in got for n in ns)  # nodes travel without them
+    assert [(a.ref, b.ref) for a, b, _ in batch.verify_partition([p for _, p in got], CFG)] == [("p0/1", "p1/1"), ("p0/1", "p2/1")]
 
 
 def test_exact_article_copies_stay_in_the_index():
@@ -84,3 +117,11 @@ def test_check_release_refuses_unfinished_and_old_releases(tmp_path):
     (rel / "report.json").write_text("{}")
     with pytest.raises(index.IndexMismatch, match="has no paragraph index"):
         index.check_release(str(rel), CFG)
+
+
+def test_an_index_of_the_old_hash_scheme_is_refused(tmp_path):
+    old = {**index.index_params(CFG), "hash_scheme": "sha1-32 shingle hashes; datasketch affine32 MinHash; band key = band index + xxh64 of rows"}
+    with pytest.raises(index.IndexMismatch) as err:
+        index.check_release(str(_release(tmp_path, old)), CFG)
+    assert str(err.value) == (f"--dedup-against {tmp_path / 'rel'}: its index was built with hash scheme {old['hash_scheme']!r}, "
+                              f"this newsetl uses {index.HASH_SCHEME!r}; rebuild that release with this newsetl")

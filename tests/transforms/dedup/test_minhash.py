@@ -57,12 +57,17 @@ def test_s_curve_of_default_bands():
     assert minhash.candidate_probability(0.5, 21, 6) == pytest.approx(0.28159, abs=1e-5)
 
 
-def test_band_keys_shape_and_stability():
-    sig = np.arange(128, dtype=np.uint32)
-    keys = minhash.band_keys(sig, 21, 6)
-    assert len(keys) == 21 and all(len(k) == 10 for k in keys)
-    assert keys[3][:2] == (3).to_bytes(2, "big")
-    assert keys == minhash.band_keys(sig.copy(), 21, 6)
+def test_band_hashes_values_layout_and_band_mixing():
+    sig = np.arange(128, dtype=np.uint32)[None]
+    h = minhash.band_hashes(sig, 21, 6)
+    assert h.shape == (1, 21) and h.dtype == np.uint64
+    assert (int(h[0, 0]), int(h[0, 20])) == (0x896725C1507C4F03, 0x22767D71B258C537)  # pinned: the release index stores them
+    same_rows = sig.copy()
+    same_rows[0, 6:12] = sig[0, 0:6]  # band 1 holds band 0's rows: the band index keeps the buckets apart
+    assert minhash.band_hashes(same_rows, 21, 6)[0, 1] != h[0, 0]
+    keys = minhash.band_keys(np.vstack([sig, sig[:, ::-1]]), 21, 6)  # Candidate.band_keys: 21 x 8 bytes, little-endian
+    assert [len(k) for k in keys] == [168, 168] and keys[0][:8] == bytes.fromhex("034f7c50c1256789")
+    assert minhash.split_band_keys(keys[0])[20] == int(h[0, 20]).to_bytes(8, "little")
 
 
 def test_exact_jaccard():
