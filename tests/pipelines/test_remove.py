@@ -71,3 +71,41 @@ def test_remove_refuses_an_unfinished_release(tmp_path, capsys):
     ids.write_text("x\n")
     assert run_newsetl("remove", "--ids", ids, tmp_path / "rel", "--output", tmp_path / "new") == 2
     assert "no _SUCCESS" in capsys.readouterr().err and not (tmp_path / "new").exists()
+
+
+def test_takedown_release_reports_what_it_holds(bbc_dataset, tmp_path, capsys):
+    """inspect, report.json, report.html and the card of a takedown release count the remaining
+    rows, not the old release's: a flagged copy, the article holding the largest cluster's
+    representative, an article without kept paragraphs and the only windows-1252 article go."""
+    ids = tmp_path / "ids.tsv"
+    ids.write_text("8007cfe19cba80fd\tcopy\n2af336e9acbb594d\tcourt order\n0f2e0d6a7096406c\na30d483474b786b2\n", encoding="utf-8")
+    new = tmp_path / "bbc-takedown"
+    assert run_newsetl("remove", "--ids", ids, bbc_dataset, "--output", new) == 0
+    capsys.readouterr()
+    assert run_newsetl("inspect", new) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[2:10] == [
+        "  records in 2,225: articles written 2,073, without kept paragraphs 148, flagged copies 1, rejected 0, taken down 4",
+        "  paragraphs in 12,772: title 2,221, kept 9,741, duplicate_within 2, duplicate_across 785, taken down 23",
+        "  removed by reason: duplicate_across:exact 761, duplicate_across:exact_article 4, duplicate_across:near 20, duplicate_within:exact 2",
+        "  rejected by reason: none",
+        "  clusters 766, largest 7 paragraphs",
+        "  languages: en 2,073 (source: lingua 2,073)",
+        "  charsets (articles written): utf-8 2,073",
+        "  release index: 9,744 paragraphs, 4.0 MB, 409.5 bytes per paragraph",
+    ]
+    report = json.loads((new / "report.json").read_text())
+    r, p = report["records"], report["paragraphs"]
+    assert r["in"] == r["articles_written"] + r["articles_without_kept_paragraphs"] + r["rejected"] + r["removed"]
+    assert p["in"] == sum(p["by_status"].values()) + p["removed"] and p["kept_body"] == p["by_status"]["kept"] == 9741
+    assert report["removals"]["dangling_duplicate_of"] == 7 and report["index"]["paragraphs"] == len(read(new, "index")) == 9744
+    from transforms.write.figures import compute_figures
+    assert report["figures"] == compute_figures(str(new))
+    assert 'id="card-taken-down">4<' in (new / "report.html").read_text()
+    card = (new / "README.md").read_text()
+    assert "| articles written | 2,073 |" in card and "| articles taken down | 4 |" in card and "| paragraphs taken down | 23 |" in card
+    # A takedown of the takedown release: "taken down" counts both, "removals" the second one.
+    ids.write_text("00317dc8d5c96f5c\n", encoding="utf-8")
+    assert run_newsetl("remove", "--ids", ids, new, "--output", tmp_path / "again") == 0
+    again = json.loads((tmp_path / "again" / "report.json").read_text())
+    assert (again["records"]["removed"], again["removals"]["articles"], again["records"]["articles_deduplicated"]) == (5, 1, 2220)

@@ -13,8 +13,6 @@ Python's per-shingle cost are paid per batch.
 """
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 
 from transforms.dedup import core, minhash
@@ -25,12 +23,13 @@ from transforms.records import (
 _EMPTY = np.zeros(0, dtype=np.uint32)
 
 
-def shingle_sets(forms: list[str], cfg) -> list[np.ndarray]:
+def shingle_sets(forms: list[str], cfg, unique: bool = True) -> list[np.ndarray]:
     """Sorted unique shingle hashes of each matching form (word n-grams; character n-grams for
-    scripts without spaces), equal to ``minhash.hash_shingles(core.shingles(form, ...))``."""
+    scripts without spaces), equal to ``minhash.hash_shingles(core.shingles(form, ...))``;
+    with ``unique=False``, word n-gram hashes are in token order with repeats (for signatures only)."""
     words = [i for i, f in enumerate(forms) if f.isascii() or not core.is_no_space_script(f)]
     out: list[np.ndarray] = [_EMPTY] * len(forms)
-    values, offsets = minhash.hash_forms([forms[i] for i in words], cfg.shingle_size)
+    values, offsets = minhash.hash_forms([forms[i] for i in words], cfg.shingle_size, unique)
     for k, i in enumerate(words):
         out[i] = values[offsets[k]: offsets[k + 1]]
     for i in set(range(len(forms))) - set(words):
@@ -172,15 +171,18 @@ def band_partitions(nodes: list[core.GroupNode], partitions: int, cfg):
         ``nodes`` holds only the nodes the partition's entries refer to.
     """
     h = np.empty((len(nodes), cfg.bands), dtype=np.uint64)
-    todo = [i for i, n in enumerate(nodes) if not n.bands]  # earlier-release nodes carry their stored hashes
-    for i, n in enumerate(nodes):
-        if n.bands:
-            h[i] = np.frombuffer(n.bands, dtype="<u8")
-    if todo:
+    stored = [i for i, n in enumerate(nodes) if n.bands]  # earlier-release nodes carry their stored hashes
+    todo = [i for i, n in enumerate(nodes) if not n.bands] if stored else range(len(nodes))
+    if stored:
+        h[stored] = np.frombuffer(b"".join(nodes[i].bands for i in stored), dtype="<u8").reshape(len(stored), cfg.bands)
+        nodes = list(nodes)
+        for i in stored:
+            n = nodes[i]
+            nodes[i] = core.GroupNode(n.key, n.order, n.ref, n.shingles, n.domains)  # travels without its hashes
+    if len(todo):
         sigs = minhash.signatures([np.frombuffer(nodes[i].shingles, dtype="<u4") for i in todo], cfg.num_perm, cfg.seed)
         h[todo] = band_hashes(sigs, cfg.bands, cfg.rows)
     h = h.ravel()
-    nodes = [dataclasses.replace(n, bands=b"") if n.bands else n for n in nodes]
     owner = np.repeat(np.arange(len(nodes), dtype=np.int64), cfg.bands)
     part = (h >> np.uint64(32)) * np.uint64(partitions) >> np.uint64(32)  # hash range, not modulo
     order = np.lexsort((h, part))

@@ -40,6 +40,7 @@ from transforms.records import BOILERPLATE, DUPLICATE_ACROSS, DUPLICATE_ARTICLE,
 HASH_SCHEME = "v2: xxh32-chain shingle hashes; datasketch affine32 MinHash; splitmix64 band hashes (minhash.band_hashes)"
 INDEX_PARAMS = ("shingle_size", "char_shingle_size", "strip_datelines", "num_perm", "seed", "bands", "rows")
 _PREFIX = "\x00"
+_compact_json = json.JSONEncoder(separators=(",", ":")).encode
 
 INDEX_SCHEMA = pa.schema([
     pa.field("paragraph_id", pa.string(), nullable=False),
@@ -91,7 +92,7 @@ def index_rows(items: list[tuple], cfg) -> list[dict]:
                 chosen.append((article, rank, d, core.matching_form(d.text, cfg.strip_datelines)))
     if not chosen:
         return []
-    sets = batch.shingle_sets([c[3] for c in chosen], cfg)
+    sets = batch.shingle_sets([c[3] for c in chosen], cfg, unique=False)  # only signatures are taken
     banded = [i for i, s in enumerate(sets) if len(s)]
     hashes: list[list[int]] = [[] for _ in chosen]
     if banded:
@@ -100,7 +101,7 @@ def index_rows(items: list[tuple], cfg) -> list[dict]:
             hashes[i] = h
     return [{
         "paragraph_id": paragraph_id(article.article_id, d.index), "article_id": article.article_id, "index": d.index,
-        "status": d.status, "order_key": json.dumps([*rank, d.index], separators=(",", ":")),
+        "status": d.status, "order_key": _compact_json([*rank, d.index]),
         "exact_key": core.exact_key(form), "form": form, "band_hashes": h,
     } for (article, rank, d, form), h in zip(chosen, hashes)]
 

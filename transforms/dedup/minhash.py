@@ -54,7 +54,7 @@ def hash_shingles(shingles: list[str]) -> np.ndarray:
     return values[np.concatenate(([True], values[1:] != values[:-1]))] if len(values) else values
 
 
-def hash_forms(forms: list[str], n: int) -> tuple[np.ndarray, np.ndarray]:
+def hash_forms(forms: list[str], n: int, unique: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Word n-gram shingle hashes of many matching forms at once (Arrow split + numpy).
 
     Equal, form by form, to ``hash_shingles([" ".join(t[i:i+n]) ...])`` over the form's
@@ -65,6 +65,8 @@ def hash_forms(forms: list[str], n: int) -> tuple[np.ndarray, np.ndarray]:
     Args:
         forms: matching forms (single spaces between tokens, no leading/trailing space).
         n: words per shingle.
+        unique: False skips the sort: each form's hashes in token order, repeats included
+            (enough for a MinHash signature, which ignores order and repeats).
 
     Returns:
         ``(values, offsets)``: uint32 ``values[offsets[i]:offsets[i+1]]`` are form i's sorted
@@ -93,6 +95,8 @@ def hash_forms(forms: list[str], n: int) -> tuple[np.ndarray, np.ndarray]:
     form_of = np.repeat(np.arange(len(forms), dtype=np.uint64), count)
     first = np.repeat(starts[:-1], count)
     pos = first + (np.arange(len(form_of)) - np.repeat(np.cumsum(count) - count, count))
+    if not unique:
+        return h[pos], np.concatenate(([0], np.cumsum(count))).astype(np.int64)
     keys = np.sort((form_of << np.uint64(32)) | h[pos].astype(np.uint64))
     keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
     values = (keys & np.uint64(0xFFFFFFFF)).astype(np.uint32)

@@ -126,7 +126,8 @@ def takedown_report(old: dict, staging: str, release: str, rows: list[dict], mis
     card describe what the new release holds.
 
     Reconciles as ``records.in = articles_deduplicated + rejected + removed`` and
-    ``paragraphs.in = sum(by_status) + removed`` (``in`` is the original run's). ``dangling_duplicate_of``
+    ``paragraphs.in = sum(by_status) + removed`` (``in`` is the original run's; ``removed``
+    counts every takedown since that run, ``removals`` this one). ``dangling_duplicate_of``
     counts remaining paragraphs whose ``duplicate_of`` named a removed paragraph: they stay
     dropped (a rebuild re-admits them).
 
@@ -137,8 +138,10 @@ def takedown_report(old: dict, staging: str, release: str, rows: list[dict], mis
     paras = core.read_table(staging, "paragraphs")
     removed = {r["article_id"] for r in rows}
     dangling = sum(1 for d in paras.column("duplicate_of").to_pylist() if d and d.rsplit("/", 1)[0] in removed)
-    records = {"in": old["records"]["in"], **counts["records"], "removed": len(removed)}
-    paragraphs = {"in": old["paragraphs"]["in"], **counts["paragraphs"], "removed": sum(r["paragraphs_removed"] for r in rows)}
+    # removed: every takedown since the run (RELEASE may be a takedown release itself)
+    records = {"in": old["records"]["in"], **counts["records"], "removed": old["records"].get("removed", 0) + len(removed)}
+    paragraphs = {"in": old["paragraphs"]["in"], **counts["paragraphs"],
+                  "removed": old["paragraphs"].get("removed", 0) + sum(r["paragraphs_removed"] for r in rows)}
     remaining = paragraphs.pop("rows")
     problems = []
     if records["in"] != records["articles_deduplicated"] + records["rejected"] + records["removed"]:
@@ -152,7 +155,7 @@ def takedown_report(old: dict, staging: str, release: str, rows: list[dict], mis
     report.update(records=records, paragraphs=paragraphs, charsets=counts["charsets"], clusters=counts["clusters"],
                   figures=compute_figures(staging), reconciled=True, removals={
         "from_release": str(release), "from_report_sha256": core.sha256_file(str(Path(release, "report.json"))),
-        "articles": len(rows), "paragraphs": paragraphs["removed"], "index_rows": sum(r["index_rows_removed"] for r in rows),
+        "articles": len(rows), "paragraphs": sum(r["paragraphs_removed"] for r in rows), "index_rows": sum(r["index_rows_removed"] for r in rows),
         "by_reason": dict(sorted(Counter(r["reason"] or "(none)" for r in rows).items())),
         "not_found": missing, "dangling_duplicate_of": dangling,
     })

@@ -97,3 +97,13 @@ def test_flat_signatures_equal_list_signatures():
     sets = [values[offsets[i]: offsets[i + 1]] for i in range(len(forms))]
     np.testing.assert_array_equal(minhash.signatures_flat(values, offsets, 128, 1), minhash.signatures(sets, 128, 1))
     assert minhash.signatures([], 128, 1).shape == (0, 128)
+
+
+def test_hash_forms_without_sort_holds_the_same_shingles_in_token_order():
+    forms = ["a b c d e a b c d e f", "one two", "x y z w v u"]
+    values, offsets = minhash.hash_forms(forms, 5)
+    raw, raw_offsets = minhash.hash_forms(forms, 5, unique=False)
+    assert raw_offsets.tolist() == [0, 7, 7, 9] and offsets.tolist() == [0, 6, 6, 8]  # "a b c d e" twice in form 0
+    for i in range(3):
+        assert np.unique(raw[raw_offsets[i]: raw_offsets[i + 1]]).tolist() == values[offsets[i]: offsets[i + 1]].tolist()
+    assert raw[0] == minhash.shingle_hash32(b"a b c d e") == raw[5]
