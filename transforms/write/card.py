@@ -50,6 +50,8 @@ COLUMN_NOTES = {
     "source_record": "record number in the file (-1 unknown)",
     "byte_offset": "byte offset in the (decompressed) file (-1 unknown)",
     "excerpt": "at most 200 characters of the offending input",
+    "index.form": "the matching form; a later run re-hashes its shingles for verification",
+    "index.band_hashes": "the LSH band hashes dedup uses (uint64, band = position; empty: shorter than a shingle)",
 }
 
 SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
