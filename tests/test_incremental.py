@@ -105,3 +105,31 @@ def test_incompatible_or_unfinished_release_is_refused(days, tmp_path, capsys):
     assert run_newsetl("run", "--input", root / "incoming" / DAYS[2], "--output", root / "releases", "--overwrite",
                        "--dedup-against", root / "releases" / DAYS[0]) == 2
     assert "contains input" in capsys.readouterr().err and (root / "releases" / DAYS[0] / "_SUCCESS").exists()
+
+
+def test_earlier_release_paragraphs_are_banded_from_the_index(days, tmp_path, monkeypatch):
+    """Day 3 against days 1 and 2 again, counting the nodes BandPartitions bands: every
+    earlier-release representative arrives with its stored band hashes (no signature), and the
+    release equals the scheduled one."""
+    from transforms.dedup import batch
+
+    root, _ = days
+    seen = {"stored": 0, "signed": 0}
+    real = batch.band_partitions
+
+    def counting(nodes, partitions, cfg):
+        seen["stored"] += sum(1 for n in nodes if n.bands)
+        seen["signed"] += sum(1 for n in nodes if not n.bands)
+        return real(nodes, partitions, cfg)
+
+    monkeypatch.setattr(batch, "band_partitions", counting)
+    out = tmp_path / DAYS[2]
+    assert run_newsetl("run", "--input", root / "incoming" / DAYS[2], "--output", out,
+                       "--dedup-against", root / "releases" / DAYS[0], "--dedup-against", root / "releases" / DAYS[1]) == 0
+    earlier = [r for d in DAYS[:2] for r in read(root / "releases" / d, "index") if r["band_hashes"]]
+    assert seen == {"stored": 3302, "signed": 1502}  # signed: day 3's own exact groups only
+    assert seen["stored"] == len({r["exact_key"] for r in earlier}) == len(earlier)
+    new_keys = {r["exact_key"] for r in read(out, "index") if r["band_hashes"]}
+    assert new_keys.isdisjoint(r["exact_key"] for r in earlier)
+    assert _tree_digest(out / "paragraphs") == _tree_digest(root / "releases" / DAYS[2] / "paragraphs")
+    assert _tree_digest(out / "index") == _tree_digest(root / "releases" / DAYS[2] / "index")
