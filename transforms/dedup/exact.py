@@ -19,17 +19,19 @@ from transforms.dedup import core
 from transforms.dedup.core import GroupDecision, GroupNode
 from transforms.records import KEPT, Candidate
 
-# bytes of (uncompressed or compressed) input per exact partition: 10 MB -> 1, 1 GB -> 16
-BYTES_PER_PARTITION = 64 * 2**20
+# bytes of input files (as stored, often compressed) per exact partition: 1 GB -> 64
+BYTES_PER_PARTITION = 16 * 2**20
+MIN_PARTITIONS = 4  # even a small run spreads its exact groups over a few workers
 MAX_PARTITIONS = 4096
 
 
 def partition_count(input_bytes: int, bytes_per_partition: int = BYTES_PER_PARTITION) -> int:
-    """Exact partitions for a run over ``input_bytes`` bytes of input files (1 ... 4,096).
+    """Exact partitions for a run over ``input_bytes`` bytes of input files (4 ... 4,096).
 
-    Only the spread of the work depends on it, never a decision.
+    Only the spread of the work depends on it, never a decision. Each batch of articles sends
+    at most one element per partition, so more partitions cost little.
     """
-    return int(min(MAX_PARTITIONS, max(1, -(-input_bytes // bytes_per_partition))))
+    return int(min(MAX_PARTITIONS, max(MIN_PARTITIONS, -(-input_bytes // bytes_per_partition))))
 
 
 def partition_of(key: bytes, partitions: int) -> int:
