@@ -83,13 +83,14 @@ def index_rows(items: list[tuple], cfg) -> list[dict]:
     Returns:
         rows of :data:`INDEX_SCHEMA` as dicts, in article then paragraph order.
     """
-    chosen = []  # (article, rank, decision, matching form)
+    chosen = []  # (article, order key JSON without its closing "]", decision, matching form)
     for article, decisions, _ in items:
-        rank = None
+        prefix = None
         for d in decisions:
             if in_index(d):
-                rank = rank or core.order_rank(article, cfg.keep_order, cfg.source_priority)
-                chosen.append((article, rank, d, core.matching_form(d.text, cfg.strip_datelines)))
+                # JSON of (*rank, index), the article's part encoded once
+                prefix = prefix or _compact_json(list(core.order_rank(article, cfg.keep_order, cfg.source_priority)))[:-1]
+                chosen.append((article, prefix, d, core.matching_form(d.text, cfg.strip_datelines)))
     if not chosen:
         return []
     sets = batch.shingle_sets([c[3] for c in chosen], cfg, unique=False)  # only signatures are taken
@@ -101,9 +102,9 @@ def index_rows(items: list[tuple], cfg) -> list[dict]:
             hashes[i] = h
     return [{
         "paragraph_id": paragraph_id(article.article_id, d.index), "article_id": article.article_id, "index": d.index,
-        "status": d.status, "order_key": _compact_json([*rank, d.index]),
+        "status": d.status, "order_key": f"{prefix},{d.index}]",
         "exact_key": core.exact_key(form), "form": form, "band_hashes": h,
-    } for (article, rank, d, form), h in zip(chosen, hashes)]
+    } for (article, prefix, d, form), h in zip(chosen, hashes)]
 
 
 def release_article_id(ordinal: int, article_id: str) -> str:
