@@ -79,4 +79,4 @@ def build(pipeline: beam.Pipeline, files, config, staging: str, against: tuple[t
     records_in = read["tally"] | "RecordTally" >> beam.Map(lambda kv: {"kind": "records", "key": kv[0], "count": kv[1]})
     tally = (records_in, paragraphs_in, across["tally"]) | "MergeTally" >> beam.Flatten()
     {"assembled": assembled, "rejects": rejects, "tally": tally} | "WriteDataset" >> WriteDataset(staging, config.output)
-    assembled | "IndexRows" >> IndexRows(config.dedup) | "WriteIndex" >> WriteTable(staging, "index", config.output)
+    assembled | "IndexRows" >> IndexRows(config.dedup) | "WriteIndex" >> WriteTable(staging, "index", config.output, batched=True)

@@ -30,11 +30,12 @@ class ReadReleaseIndex(beam.PTransform):
 
 
 class IndexRowsFn(beam.DoFn):
-    """(Article, [ParagraphDecision], dup_article) -> index rows (dict), computed
+    """(Article, [ParagraphDecision], dup_article) -> lists of index rows (dict), computed
     :data:`BATCH` articles at a time (:func:`index.index_rows`: vectorised hashing).
 
-    Buffers the articles of a bundle itself: cheaper per element than ``BatchElements``, which
-    times every batch. Global window only (the release index is written by batch runs).
+    Buffers the articles of a bundle itself (cheaper per element than ``BatchElements``, which
+    times every batch) and emits each batch's rows as one list, which ``WriteTable(batched=True)``
+    shards as it is. Global window only (the release index is written by batch runs).
     """
 
     BATCH = 1024
@@ -52,16 +53,19 @@ class IndexRowsFn(beam.DoFn):
             yield from self._flush()
 
     def finish_bundle(self):
-        for row in self._flush():
-            yield GlobalWindows.windowed_value(row)
+        for rows in self._flush():
+            yield GlobalWindows.windowed_value(rows)
 
     def _flush(self):
         items, self._buffer = self._buffer, []
-        return index.index_rows(items, self._cfg) if items else []
+        rows = index.index_rows(items, self._cfg) if items else []
+        return [rows] if rows else []
 
 
 class IndexRows(beam.PTransform):
-    """PCollection[(Article, [ParagraphDecision], dup_article)] -> PCollection[dict] rows of ``index/``."""
+    """PCollection[(Article, [ParagraphDecision], dup_article)] -> PCollection[list[dict]]: rows of
+    ``index/`` in lists of up to :data:`IndexRowsFn.BATCH` articles' rows (write them with
+    ``WriteTable(..., batched=True)``)."""
 
     def __init__(self, dedup_cfg):
         super().__init__()

@@ -32,19 +32,22 @@ class WriteTable(beam.PTransform):
     Rows go to shard ``xxh64(key) % shards`` and are sorted inside it, so the files are
     byte-identical for any worker count, bundle size and input order. Rows cross the shuffle in
     lists (one element per batch of up to 4,096 rows and shard), not one element per row:
-    Beam's per-element cost is paid per batch.
+    Beam's per-element cost is paid per batch. With ``batched=True`` the input is
+    PCollection[list[dict]] already (a producer that builds rows in batches, e.g. ``IndexRows``).
     """
 
-    def __init__(self, directory, table, output_cfg, shards=None):
+    def __init__(self, directory, table, output_cfg, shards=None, batched: bool = False):
         super().__init__()
         self._dir, self._table, self._cfg = directory, table, output_cfg
         self._shards = shards or output_cfg.shards
+        self._batched = batched
 
     def expand(self, rows):
         n = self._shards
+        if not self._batched:
+            rows = rows | "BatchRows" >> beam.BatchElements(min_batch_size=256, max_batch_size=4096)
         return (
             rows
-            | "BatchRows" >> beam.BatchElements(min_batch_size=256, max_batch_size=4096)
             | "KeyByShard" >> beam.FlatMap(_by_shard, self._table, n, self._cfg)
             | "GroupByShard" >> beam.GroupByKey()
             | "WriteShard" >> beam.ParDo(WriteShardFn(self._dir, self._table, n, self._cfg))
