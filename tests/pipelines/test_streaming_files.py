@@ -37,6 +37,30 @@ def _drop(directory: Path, name: str, records: list[dict]) -> None:
     tmp.rename(directory / name)
 
 
+def _written(out: Path) -> set[str]:
+    """Article ids in the paragraph files written so far (a file being written is skipped)."""
+    ids = set()
+    for f in out.glob("window=*/pane=*/paragraphs/*.parquet"):
+        try:
+            ids.update(pq.read_table(f, columns=["article_id"]).column("article_id").to_pylist())
+        except (OSError, ValueError):
+            pass
+    return ids
+
+
+def _feed(inbox: Path, out: Path, drops: list, failures: list) -> None:
+    """Drop each ``(name, records, after)`` file once the paragraphs of article ``after`` are
+    written (so it arrives after they were decided, however slow the machine); 20 s at most."""
+    for name, records, after in drops:
+        deadline = time.monotonic() + 20
+        while after not in _written(out):
+            if time.monotonic() > deadline:
+                failures.append(f"{after} was not written within 20 s")
+                return
+            time.sleep(0.1)
+        _drop(inbox, name, records)
+
+
 def _iso(t: float) -> str:
     return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -61,17 +85,15 @@ def test_streaming_run_watches_a_directory(tmp_path):
     c = [dict(s2, id="c0", published=_iso(now - 900)),  # older than a1 by event time, but arrives last
          dict(s3, id="c1", published=_iso(now - 3 * 86_400))]  # its window closed two days ago
     _drop(inbox, "a.jsonl", a)
-    timers = [threading.Timer(1.5, _drop, (inbox, "b.jsonl", b)), threading.Timer(3.5, _drop, (inbox, "c.jsonl", c))]
     cfg = write_config(tmp_path, "streaming:\n  poll_interval_seconds: 1\n  window_seconds: 60\n"
                                  "  allowed_lateness_seconds: 3600\n")
-    for t in timers:
-        t.start()
-    try:
-        assert run_newsetl("run", "--streaming", "--input", inbox / "*.jsonl", "--output", out, "--config", cfg,
-                           "--stop-after", "6") == 0
-    finally:
-        for t in timers:
-            t.cancel()
+    failures: list[str] = []
+    feeder = threading.Thread(target=_feed, args=(inbox, out, [("b.jsonl", b, "a1"), ("c.jsonl", c, "b0")], failures))
+    feeder.start()
+    assert run_newsetl("run", "--streaming", "--input", inbox / "*.jsonl", "--output", out, "--config", cfg,
+                       "--stop-after", "12") == 0
+    feeder.join()
+    assert not failures
 
     paragraphs = _last_panes(out, "paragraphs")
     assert {r["article_id"] for r in paragraphs} == {"a0", "a1", "b0", "b1", "c0"}
