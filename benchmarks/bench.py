@@ -297,14 +297,14 @@ def bench_size(size: int, data: Path, work: Path, datatrove_max: int, signatures
 
 def table(results: list[dict]) -> str:
     """Markdown table of the measured figures and the ratios the goals are stated in."""
-    lines = ["| corpus | paragraphs | workers | seconds | MB/s | paragraphs/s | peak RSS MB | bytes RSS / paragraph | max values per shuffle key (members) | recall | precision | speed vs datatrove | datatrove paragraphs/s, recall / precision |",
+    lines = ["| corpus | paragraphs | workers | seconds | MB/s | paragraphs/s | peak RSS MB | bytes RSS / paragraph | max values per shuffle key (exact partition) | recall | precision | speed vs datatrove | datatrove paragraphs/s, recall / precision |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         dt = r.get("datatrove") or {}
         for run in r["newsetl"]:
             speed = f"{dt['seconds'] / run['seconds']:.2f}×" if dt.get("seconds") else "–"  # same corpus: time ratio
             dq = f"{dt['paragraphs_per_s']:,}, {dt['quality']['recall']} / {dt['quality']['precision']}" if "quality" in dt else "–"
-            vpk = ((run.get("stage_ms") or {}).get("_values_per_key_max") or {}).get("members", "–")
+            vpk = ((run.get("stage_ms") or {}).get("_values_per_key_max") or {}).get("exact_partition_payloads", "–")
             lines.append(f"| {r['size']} | {r['corpus']['paragraphs']:,} | {run['workers']} | {run['seconds']} | {run['mb_per_s']} | "
                          f"{run['paragraphs_per_s']:,} | {run['peak_rss_mb']:,} | {run['rss_bytes_per_paragraph']:,} | {vpk} | "
                          f"{run['quality']['recall']} | {run['quality']['precision']} | {speed} | {dq} |")
