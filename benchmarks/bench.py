@@ -330,6 +330,7 @@ def main(argv=None) -> int:
     ap.add_argument("--smoke", action="store_true", help="one ~1 MB corpus, results not written to benchmarks/results")
     ap.add_argument("--datatrove-max", type=parse_size, default=parse_size("100MB"))
     ap.add_argument("--hot", type=int, default=None, help="also run a corpus of N short pages sharing one footer (1 worker)")
+    ap.add_argument("--workers", nargs="+", type=int, default=[1, 2], help="worker counts of the end-to-end runs")
     ap.add_argument("--workdir", type=Path, default=None)
     ap.add_argument("--results", type=Path, default=RESULTS)
     ap.add_argument("--table", action="store_true", help="only rebuild bench.md from the results' bench-*.json")
@@ -349,7 +350,7 @@ def main(argv=None) -> int:
     args.results.mkdir(parents=True, exist_ok=True)
     results = []
     for i, size in enumerate(sizes):
-        r = bench_size(size, args.data, work, args.datatrove_max, signatures=(i == 0))
+        r = bench_size(size, args.data, work, args.datatrove_max, signatures=(i == 0), workers=tuple(args.workers))
         results.append(r)
         (args.results / f"bench-{r['size']}.json").write_text(json.dumps(r, indent=2) + "\n")
         print(json.dumps(r), flush=True)

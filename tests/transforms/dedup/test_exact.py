@@ -27,10 +27,10 @@ def _candidates():
 
 
 def test_partition_count_scales_with_input_and_is_bounded():
-    assert exact.partition_count(0) == 1
-    assert exact.partition_count(10 * 10**6) == 1
-    assert exact.partition_count(64 * 2**20 + 1) == 2
-    assert exact.partition_count(2**30) == 16
+    assert exact.partition_count(0) == 4
+    assert exact.partition_count(10 * 10**6) == 4
+    assert exact.partition_count(64 * 2**20 + 1) == 5
+    assert exact.partition_count(2**30) == 64
     assert exact.partition_count(10**15) == exact.MAX_PARTITIONS
 
 
