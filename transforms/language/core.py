@@ -121,7 +121,7 @@ def sample_text(article: Article, chars: int) -> str:
 
 
 def identify(article: Article, language_cfg, detector) -> Article:
-    """Fill ``language`` (ISO 639-1) and ``language_source`` of one article.
+    """Fill ``language`` (ISO 639-1, or a lid.176 label such as ``yue``) and ``language_source`` of one article.
 
     A language given by the dump wins (normalised, source ``input``); else the detector's
     answer on :func:`sample_text` (source ``detector.source``: ``fasttext`` or ``lingua``) when
