@@ -297,14 +297,14 @@ def bench_size(size: int, data: Path, work: Path, datatrove_max: int, signatures
 
 def table(results: list[dict]) -> str:
     """Markdown table of the measured figures and the ratios the goals are stated in."""
-    lines = ["| corpus | paragraphs | workers | seconds | MB/s | paragraphs/s | peak RSS MB | bytes RSS / paragraph | max values per shuffle key (members) | recall | precision | speed vs datatrove | datatrove paragraphs/s, recall / precision |",
+    lines = ["| corpus | paragraphs | workers | seconds | MB/s | paragraphs/s | peak RSS MB | bytes RSS / paragraph | max values per shuffle key (exact partition) | recall | precision | speed vs datatrove | datatrove paragraphs/s, recall / precision |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         dt = r.get("datatrove") or {}
         for run in r["newsetl"]:
             speed = f"{dt['seconds'] / run['seconds']:.2f}×" if dt.get("seconds") else "–"  # same corpus: time ratio
             dq = f"{dt['paragraphs_per_s']:,}, {dt['quality']['recall']} / {dt['quality']['precision']}" if "quality" in dt else "–"
-            vpk = ((run.get("stage_ms") or {}).get("_values_per_key_max") or {}).get("members", "–")
+            vpk = ((run.get("stage_ms") or {}).get("_values_per_key_max") or {}).get("exact_partition_payloads", "–")
             lines.append(f"| {r['size']} | {r['corpus']['paragraphs']:,} | {run['workers']} | {run['seconds']} | {run['mb_per_s']} | "
                          f"{run['paragraphs_per_s']:,} | {run['peak_rss_mb']:,} | {run['rss_bytes_per_paragraph']:,} | {vpk} | "
                          f"{run['quality']['recall']} | {run['quality']['precision']} | {speed} | {dq} |")
@@ -330,6 +330,7 @@ def main(argv=None) -> int:
     ap.add_argument("--smoke", action="store_true", help="one ~1 MB corpus, results not written to benchmarks/results")
     ap.add_argument("--datatrove-max", type=parse_size, default=parse_size("100MB"))
     ap.add_argument("--hot", type=int, default=None, help="also run a corpus of N short pages sharing one footer (1 worker)")
+    ap.add_argument("--workers", nargs="+", type=int, default=[1, 2], help="worker counts of the end-to-end runs")
     ap.add_argument("--workdir", type=Path, default=None)
     ap.add_argument("--results", type=Path, default=RESULTS)
     ap.add_argument("--table", action="store_true", help="only rebuild bench.md from the results' bench-*.json")
@@ -349,7 +350,7 @@ def main(argv=None) -> int:
     args.results.mkdir(parents=True, exist_ok=True)
     results = []
     for i, size in enumerate(sizes):
-        r = bench_size(size, args.data, work, args.datatrove_max, signatures=(i == 0))
+        r = bench_size(size, args.data, work, args.datatrove_max, signatures=(i == 0), workers=tuple(args.workers))
         results.append(r)
         (args.results / f"bench-{r['size']}.json").write_text(json.dumps(r, indent=2) + "\n")
         print(json.dumps(r), flush=True)

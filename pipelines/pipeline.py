@@ -1,15 +1,29 @@
 """Assembles the newsetl pipeline from a validated config: a list of composite stages."""
 from __future__ import annotations
 
+import os
+
 import apache_beam as beam
 
 from transforms.clean.transforms import CleanArticles
-from transforms.dedup.index_transforms import IndexRows, ReadReleaseIndex, SeparateEarlierReleases
+from transforms.dedup import exact
+from transforms.dedup.index_transforms import IndexRows, ReadReleaseIndex
 from transforms.dedup.transforms import AssembleArticles, DedupAcrossArticles, DedupWithinArticle
 from transforms.ingest.transforms import ReadArticles
 from transforms.language.transforms import IdentifyLanguage
 from transforms.progress.transforms import ReportProgress
 from transforms.write.transforms import WriteDataset, WriteTable
+
+
+def _input_bytes(files) -> int:
+    """Total size of the input files in bytes (what the exact partition count scales with)."""
+    total = 0
+    for path, _ in files:
+        try:
+            total += os.path.getsize(path)
+        except OSError:  # not a local file: the partition count only spreads work
+            pass
+    return total
 
 
 def build(pipeline: beam.Pipeline, files, config, staging: str, against: tuple[tuple[str, str], ...] = ()) -> None:
@@ -31,24 +45,29 @@ def build(pipeline: beam.Pipeline, files, config, staging: str, against: tuple[t
     language = cleaned | "IdentifyLanguage" >> IdentifyLanguage(config.language)
     articles = language["articles"]  # -> Article (language set; the filter's drops are rejects)
     rejects = (read["rejects"], language["rejects"]) | "MergeRejects" >> beam.Flatten()
-    within = articles | "DedupWithinArticle" >> DedupWithinArticle(config.clean, config.dedup)
-    # -> candidates: Candidate; decisions: (article_id, [ParagraphDecision]); paragraphs: int
+    partitions = exact.partition_count(_input_bytes(files))
+    within = articles | "DedupWithinArticle" >> DedupWithinArticle(config.clean, config.dedup, partitions)
+    # -> batches: KV[batch id, ((Article, within decisions), ...)]; parts: KV[exact partition,
+    #    (batch id, [candidate row])]; paragraphs: int; exact_copies: KV[batch id, (article_id, copy map)]
     domain_totals = (
         articles
         | "ArticleDomains" >> beam.FlatMap(lambda a: [a.domain] if a.domain else [])
         | "CountPerDomain" >> beam.combiners.Count.PerElement()
     )  # -> (domain, articles)
-    candidates, extra_tally = within["candidates"], []
+    parts = within["parts"]
     if against:
-        earlier = pipeline | "ReadReleaseIndex" >> ReadReleaseIndex([path for path, _ in against], config.dedup)
-        candidates = (candidates, earlier) | "WithEarlierReleases" >> beam.Flatten()
-    across = candidates | "DedupAcrossArticles" >> DedupAcrossArticles(config.dedup, domain_totals)
-    # -> (article_id, (index, status, reason, cluster_id, duplicate_of, similarity))
-    if against:
-        separated = across | "SeparateEarlierReleases" >> SeparateEarlierReleases(tuple(name for _, name in against))
-        across, extra_tally = separated["decisions"], [separated["tally"]]
+        earlier = (
+            pipeline
+            | "ReadReleaseIndex" >> ReadReleaseIndex([path for path, _ in against], config.dedup)
+            | "BatchEarlier" >> beam.BatchElements(min_batch_size=256, max_batch_size=4096)
+            | "PartitionEarlier" >> beam.FlatMap(lambda cs, n=partitions: exact.partition_rows(None, cs, n))
+        )
+        parts = (parts, earlier) | "WithEarlierReleases" >> beam.Flatten()
+    across = parts | "DedupAcrossArticles" >> DedupAcrossArticles(
+        config.dedup, domain_totals, partitions, tuple(name for _, name in against))
+    # -> decisions: KV[batch id, [(article_id, decision)]]; tally: earlier-release boilerplate hits
     assembled = (
-        {"articles": articles, "within": within["decisions"], "across": across, "copies": within["exact_copies"]}
+        {"batches": within["batches"], "across": across["decisions"], "copies": within["exact_copies"]}
         | "AssembleArticles" >> AssembleArticles(config.dedup)
     )
     # -> (Article, [ParagraphDecision], duplicate_of_article)
@@ -58,6 +77,6 @@ def build(pipeline: beam.Pipeline, files, config, staging: str, against: tuple[t
         | "ParagraphTally" >> beam.Map(lambda n: {"kind": "paragraphs", "key": "all", "count": n})
     )
     records_in = read["tally"] | "RecordTally" >> beam.Map(lambda kv: {"kind": "records", "key": kv[0], "count": kv[1]})
-    tally = (records_in, paragraphs_in, *extra_tally) | "MergeTally" >> beam.Flatten()
+    tally = (records_in, paragraphs_in, across["tally"]) | "MergeTally" >> beam.Flatten()
     {"assembled": assembled, "rejects": rejects, "tally": tally} | "WriteDataset" >> WriteDataset(staging, config.output)
     assembled | "IndexRows" >> IndexRows(config.dedup) | "WriteIndex" >> WriteTable(staging, "index", config.output)

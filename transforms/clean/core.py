@@ -28,7 +28,6 @@ _ENTITY_DEBRIS = re.compile(r"(?:^|\s)#(\d{2,5});")
 # Named entities whose "&" was lost the same way (AG News: "Johnson  amp; Johnson", " quot;").
 # Only these names: a plain word before ";" ("the forecast; ...") is prose.
 _NAMED_ENTITY_DEBRIS = re.compile(r"(?:^|\s)(amp|quot|lt|gt|apos|nbsp|hellip|mdash|ndash|lsquo|rsquo|ldquo|rdquo);")
-_WHITESPACE = re.compile(r"\s+")
 _FTFY_CONFIG = ftfy.TextFixerConfig(
     unescape_html=False,  # done below, after tag debris
     fix_latin_ligatures=False,  # restyling, not repair
@@ -62,12 +61,23 @@ def clean_paragraph(text: str, fix_mojibake: bool = True, form: str = "NFC") -> 
     """
     if fix_mojibake and not (text.isascii() and text.isprintable()):  # ftfy leaves printable ASCII as is
         text = ftfy.fix_text(text, _FTFY_CONFIG)
-    text = _ENTITY_DEBRIS.sub(_entity_char, text)  # the lost "&" became the white space eaten here
-    text = _NAMED_ENTITY_DEBRIS.sub(lambda m: html.unescape(f"&{m.group(1)};"), text)
-    text = _TAG_DEBRIS.sub(" ", text)
+    # Each regex runs only when its one required character is present: scanning every
+    # paragraph for "(^|\s)#..." cost more than all the other steps together.
+    if "#" in text:
+        text = _ENTITY_DEBRIS.sub(_entity_char, text)  # the lost "&" became the white space eaten here
+    if ";" in text:
+        text = _NAMED_ENTITY_DEBRIS.sub(lambda m: html.unescape(f"&{m.group(1)};"), text)
+    if "<" in text:
+        text = _TAG_DEBRIS.sub(" ", text)
     text = html.unescape(text)
     text = unicodedata.normalize(form, text)
-    return _WHITESPACE.sub(" ", text).strip()
+    return collapse_space(text)
+
+
+def collapse_space(text: str) -> str:
+    """Runs of white space -> one space, stripped (``str.split`` splits on exactly the
+    characters ``\\s`` matches in a str pattern: ``str.isspace``)."""
+    return " ".join(text.split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +115,7 @@ def apply_rules(paragraphs: tuple[str, ...], rules: tuple[CompiledRule, ...]):
             for i, p in enumerate(out):
                 new, n = rule.pattern.subn(" ", p)
                 if n:
-                    out[i] = _WHITESPACE.sub(" ", new).strip()
+                    out[i] = collapse_space(new)
                     inline[rule.name] = inline.get(rule.name, 0) + n
             continue
         i = 0

@@ -17,7 +17,6 @@ import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
-import xxhash
 
 from transforms.dedup import minhash
 from transforms.records import (
@@ -173,58 +172,7 @@ def align_exact_article(original: tuple[tuple[int, str], ...], duplicate: tuple[
     return result
 
 
-# ---------------------------------------------------------------- exact groups (combiner)
-# A group is every candidate with the same exact key. Its accumulator is
-# (representative candidate, size, {domain: members}, member salts as a bit set); merging is
-# commutative and associative, so the result does not depend on bundle boundaries or worker count.
-
-MEMBER_SALTS = 4096  # a group's members are joined with its decision under (key, salt) keys
-
-
-def member_salt(article_id: str, index: int) -> int:
-    """Salt of a member in ``[0, MEMBER_SALTS)``: xxh32 of its paragraph id (stable across runs).
-
-    A footer in N articles is joined with its group's decision under up to ``MEMBER_SALTS``
-    keys, about N / 4096 members each, instead of N members under one key (hot key).
-    """
-    return xxhash.xxh32_intdigest(paragraph_id(article_id, index).encode("utf-8")) % MEMBER_SALTS
-
-
-def salts_of(bits: int) -> list[int]:
-    """The salts set in a bit set, ascending."""
-    out = []
-    while bits:
-        low = bits & -bits
-        out.append(low.bit_length() - 1)
-        bits ^= low
-    return out
-
-
-def group_create() -> tuple:
-    """Empty exact-group accumulator: ``(representative Candidate or None, members, {domain: members}, salt bitmask)``."""
-    return (None, 0, {}, 0)
-
-
-def group_add(acc: tuple, c: Candidate) -> tuple:
-    """Add one member; the representative is the smallest keep-order key (ties impossible: keys hold article id and index)."""
-    rep, n, domains, salts = acc
-    if rep is None or c.order < rep.order:
-        rep = c
-    domains = dict(domains)
-    domains[c.domain] = domains.get(c.domain, 0) + 1
-    return (rep, n + 1, domains, salts | (1 << member_salt(c.article_id, c.index)))
-
-
-def group_merge(accs) -> tuple:
-    """Merge accumulators of one exact group (combiner lifting); order-independent, so the result is deterministic."""
-    rep, n, domains, salts = None, 0, Counter(), 0
-    for r, k, d, b in accs:
-        if r is not None and (rep is None or r.order < rep.order):
-            rep = r
-        n += k
-        domains.update(d)
-        salts |= b
-    return (rep, n, dict(domains), salts)
+# ---------------------------------------------------------------- exact groups (transforms/dedup/exact.py)
 
 
 @dataclass(frozen=True, slots=True)

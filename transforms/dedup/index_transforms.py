@@ -1,8 +1,6 @@
 """Beam wiring of the release index (logic in :mod:`transforms.dedup.index`)."""
 from __future__ import annotations
 
-import json
-
 import apache_beam as beam
 
 from transforms.dedup import index
@@ -28,33 +26,6 @@ class ReadReleaseIndex(beam.PTransform):
             | "Reshuffle" >> beam.Reshuffle()
             | "ReadIndex" >> beam.FlatMap(lambda f, cfg: index.read_candidates(f[1], f[0], cfg), self._cfg)
         )
-
-
-def _route(kv, names):
-    routed = index.separate(kv, names)
-    if routed is None:
-        return
-    kind, value = routed
-    if kind == "new":
-        yield value
-    else:
-        yield beam.pvalue.TaggedOutput("tally", {"kind": "release_boilerplate", "key": json.dumps(list(value)), "count": 1})
-
-
-class SeparateEarlierReleases(beam.PTransform):
-    """Across-article decisions of new and earlier-release paragraphs -> dict(
-    decisions=PCollection[(article_id, (index, status, reason, cluster_id, duplicate_of,
-    similarity, duplicate_of_release))] for this run's paragraphs only,
-    tally=PCollection[dict(kind="release_boilerplate", key=JSON [release, paragraph id, cluster], count=1)]).
-    """
-
-    def __init__(self, names: tuple[str, ...]):
-        super().__init__()
-        self._names = tuple(names)
-
-    def expand(self, decisions):
-        out = decisions | "Route" >> beam.FlatMap(_route, self._names).with_outputs("tally", main="decisions")
-        return {"decisions": out.decisions, "tally": out.tally}
 
 
 class IndexRows(beam.PTransform):

@@ -1,20 +1,33 @@
 """Beam composites of the dedup stage: DedupWithinArticle, DedupAcrossArticles, AssembleArticles."""
 from __future__ import annotations
 
-import apache_beam as beam
+import json
 
-from transforms.dedup import batch, core
+import apache_beam as beam
+import xxhash
+
+from transforms.dedup import batch, core, exact, index
 from transforms.records import Article
 
 NAMESPACE = "newsetl"
 
 
+def _within(articles: list[Article], clean_cfg, cfg):
+    """Within-article decisions, keep-order ranks and across-article candidates of a batch."""
+    results = batch.dedup_within_batch(articles, clean_cfg, cfg)
+    ranks = [core.order_rank(a, cfg.keep_order, cfg.source_priority) for a in articles]
+    # No band keys here: DedupAcrossArticles bands representatives itself; the release index and
+    # streaming fill them with core.with_band_keys.
+    cands = batch.candidates(articles, [pending for _, pending in results], ranks, None)
+    return results, ranks, cands
+
+
 class DedupWithinFn(beam.DoFn):
-    """[Article] (a batch) -> main: Candidate; ``decisions``: (article_id, [ParagraphDecision]);
+    """Article -> main: Candidate; ``decisions``: (article_id, [ParagraphDecision]);
     ``paragraphs``: int; ``fingerprints``: KV[article text key, (rank, article_id, forms)].
 
-    Decisions per article equal :func:`core.dedup_within`'s; the batch only shares the
-    vectorised shingle hashing (:func:`batch.dedup_within_batch`)."""
+    The one-article form that streaming dedup uses (transforms/dedup/streaming.py); batch runs
+    use :class:`DecideWithinBatchFn`. Decisions equal :func:`core.dedup_within`'s."""
 
     DECISIONS = "decisions"
     PARAGRAPHS = "paragraphs"
@@ -25,13 +38,9 @@ class DedupWithinFn(beam.DoFn):
         self._dups = beam.metrics.Metrics.counter(NAMESPACE, "dedup/duplicate_within")
 
     def process(self, articles: list[Article] | Article):
-        articles = [articles] if isinstance(articles, Article) else articles  # one article: streaming
-        results = batch.dedup_within_batch(articles, self._clean, self._cfg)
+        articles = [articles] if isinstance(articles, Article) else articles
+        results, ranks, cands = _within(articles, self._clean, self._cfg)
         self._dups.inc(sum(d.status == "duplicate_within" for decisions, _ in results for d in decisions))
-        ranks = [core.order_rank(a, self._cfg.keep_order, self._cfg.source_priority) for a in articles]
-        # No band keys here: DedupAcrossArticles bands representatives itself; the release index
-        # and streaming fill them with core.with_band_keys.
-        cands = batch.candidates(articles, [pending for _, pending in results], ranks, None)
         for article, (decisions, pending), rank, article_cands in zip(articles, results, ranks, cands):
             yield beam.pvalue.TaggedOutput(self.DECISIONS, (article.article_id, decisions))
             yield beam.pvalue.TaggedOutput(self.PARAGRAPHS, 1 + len(article.paragraphs))
@@ -41,56 +50,83 @@ class DedupWithinFn(beam.DoFn):
             yield from article_cands
 
 
+def batch_id_of(articles: list[Article]) -> str:
+    """Shuffle key of a batch of articles: xxh64 of its article ids (unique in a run; a collision
+    would only put two batches under one key, which the assembly handles)."""
+    return xxhash.xxh64_hexdigest("\n".join(a.article_id for a in articles).encode("utf-8"))
+
+
+class DecideWithinBatchFn(beam.DoFn):
+    """[Article] (a batch) -> main: KV[batch id, ((Article, [ParagraphDecision]), ...)];
+    ``parts``: KV[exact partition, (batch id, [candidate row])] (:func:`exact.partition_rows`);
+    ``paragraphs``: int; ``fingerprints``: KV[article text key, (rank, article_id, forms, batch id)].
+
+    Each batch crosses the following shuffles as a handful of elements (one per exact partition
+    it touches), not one per paragraph."""
+
+    PARTS = "parts"
+    PARAGRAPHS = "paragraphs"
+    FINGERPRINTS = "fingerprints"
+
+    def __init__(self, clean_cfg, dedup_cfg, partitions: int):
+        self._clean, self._cfg, self._partitions = clean_cfg, dedup_cfg, partitions
+        self._dups = beam.metrics.Metrics.counter(NAMESPACE, "dedup/duplicate_within")
+
+    def process(self, articles: list[Article]):
+        results, ranks, cands = _within(articles, self._clean, self._cfg)
+        self._dups.inc(sum(d.status == "duplicate_within" for decisions, _ in results for d in decisions))
+        batch_id = batch_id_of(articles)
+        yield batch_id, tuple((a, decisions) for a, (decisions, _) in zip(articles, results))
+        yield beam.pvalue.TaggedOutput(self.PARAGRAPHS, sum(1 + len(a.paragraphs) for a in articles))
+        for article, (_, pending), rank in zip(articles, results, ranks):
+            fingerprint = core.article_fingerprint(pending)
+            if fingerprint is not None:
+                yield beam.pvalue.TaggedOutput(self.FINGERPRINTS, (fingerprint[0], (rank, article.article_id, fingerprint[1], batch_id)))
+        for part in exact.partition_rows(batch_id, (c for article_cands in cands for c in article_cands), self._partitions):
+            yield beam.pvalue.TaggedOutput(self.PARTS, part)
+
+
 def _align_copies(kv, cfg):
     _, members = kv
     members = sorted(members)
     if len(members) < 2:
         return
-    _, original_id, original = members[0]
-    for _, article_id, forms in members[1:]:
-        yield article_id, {i: (f"{original_id}/{j}", sim) for i, j, sim in core.align_exact_article(original, forms, cfg)}
+    _, original_id, original, _ = members[0]
+    for _, article_id, forms, batch_id in members[1:]:
+        yield batch_id, (article_id, {i: (f"{original_id}/{j}", sim) for i, j, sim in core.align_exact_article(original, forms, cfg)})
 
 
 class DedupWithinArticle(beam.PTransform):
-    """PCollection[Article] -> dict(candidates=PCollection[Candidate],
-    decisions=PCollection[(article_id, [ParagraphDecision])], paragraphs=PCollection[int],
-    exact_copies=PCollection[(article_id, {index: (original paragraph id, jaccard)})]).
+    """PCollection[Article] -> dict(batches=PCollection[KV[batch id, ((Article, [ParagraphDecision]), ...)]],
+    parts=PCollection[KV[exact partition, (batch id, [candidate row])]], paragraphs=PCollection[int],
+    exact_copies=PCollection[KV[batch id, (article_id, {index: (original paragraph id, jaccard)})]]).
 
-    ``exact_copies`` lists articles whose text equals an earlier article's (keep order) except
-    for paragraph breaks; the articles are grouped by a digest of their text (GroupByKey)."""
+    Articles are decided in batches of 64-1,024 (``BatchElements``); decisions never depend on
+    the batching. ``exact_copies`` lists articles whose text equals an earlier article's (keep
+    order) except for paragraph breaks; the articles are grouped by a digest of their text
+    (GroupByKey).
 
-    def __init__(self, clean_cfg, dedup_cfg):
+    Args:
+        partitions: exact partitions (:func:`exact.partition_count`).
+    """
+
+    def __init__(self, clean_cfg, dedup_cfg, partitions: int = 1):
         super().__init__()
-        self._clean, self._cfg = clean_cfg, dedup_cfg
+        self._clean, self._cfg, self._partitions = clean_cfg, dedup_cfg, partitions
 
     def expand(self, articles):
-        out = articles | "BatchArticles" >> beam.BatchElements(min_batch_size=64, max_batch_size=1024) | "DecideWithin" >> beam.ParDo(DedupWithinFn(self._clean, self._cfg)).with_outputs(
-            DedupWithinFn.DECISIONS, DedupWithinFn.PARAGRAPHS, DedupWithinFn.FINGERPRINTS, main="candidates")
+        out = (
+            articles
+            | "BatchArticles" >> beam.BatchElements(min_batch_size=64, max_batch_size=1024)
+            | "DecideWithin" >> beam.ParDo(DecideWithinBatchFn(self._clean, self._cfg, self._partitions)).with_outputs(
+                DecideWithinBatchFn.PARTS, DecideWithinBatchFn.PARAGRAPHS, DecideWithinBatchFn.FINGERPRINTS, main="batches")
+        )
         copies = (
             out.fingerprints
             | "GroupByArticleText" >> beam.GroupByKey()
             | "AlignExactCopies" >> beam.FlatMap(_align_copies, self._cfg)
-        )  # -> KV[article_id, {index: (original paragraph id, jaccard)}]
-        return {"candidates": out.candidates, "decisions": out.decisions, "paragraphs": out.paragraphs, "exact_copies": copies}
-
-
-class ExactGroupFn(beam.CombineFn):
-    """Combines the candidates of one exact key: (representative, size, {domain: members}).
-
-    A hot key (a footer in 100,000 articles) is combined in parallel, never held in one list.
-    """
-
-    def create_accumulator(self):
-        return core.group_create()
-
-    def add_input(self, acc, candidate):
-        return core.group_add(acc, candidate)
-
-    def merge_accumulators(self, accs):
-        return core.group_merge(accs)
-
-    def extract_output(self, acc):
-        return acc
+        )
+        return {"batches": out.batches, "parts": out.parts, "paragraphs": out.paragraphs, "exact_copies": copies}
 
 
 def _values_per_key(step: str):
@@ -140,77 +176,102 @@ class ResolveFn(beam.DoFn):
         yield from core.resolve_components(nodes, pairs, domain_totals, self._cfg).items()
 
 
-class GroupDecisionFn(beam.DoFn):
-    """KV[exact_key, {group: [acc], decided: [GroupDecision]}] -> KV[(exact_key, salt), (GroupNode, GroupDecision)],
-    one per salt that has members."""
+class GroupPartitionFn(beam.DoFn):
+    """KV[exact partition, [(batch id, [candidate row])]] -> main: [GroupNode] (bandable groups,
+    up to 4,096 a list); ``groups``: KV[partition, [group row]] (:func:`exact.group_rows`);
+    ``count``: exact groups in the partition."""
 
-    def __init__(self, cfg):
-        self._cfg = cfg
-        self._size = _values_per_key("group_decision")
-
-    def process(self, kv, domain_totals):
-        key, grouped = kv
-        (acc,) = grouped["group"]
-        decided = list(grouped["decided"])
-        self._size.update(1 + len(decided))
-        node = core.group_node(key, acc)
-        decision = decided[0] if decided else core.singleton_decision(node, acc[1], domain_totals, self._cfg)
-        for salt in core.salts_of(acc[3]):
-            yield (key, salt), (node, decision)
-
-
-class MemberDecisionFn(beam.DoFn):
-    """KV[(exact_key, salt), {group: [(node, decision)], members: [(article_id, index)]}] ->
-    KV[article_id, (index, status, reason, cluster_id, duplicate_of, similarity)]."""
+    GROUPS = "groups"
+    COUNT = "count"
 
     def __init__(self):
-        self._size = _values_per_key("members")
+        self._size = _values_per_key("exact_partition_payloads")
+        self._members = _values_per_key("exact_partition_members")
 
     def process(self, kv):
+        partition, payloads = kv
+        payloads = list(payloads)
+        self._size.update(len(payloads))
+        groups = exact.build_groups(payloads)
+        self._members.update(sum(g.size for g in groups.values()))
+        yield beam.pvalue.TaggedOutput(self.COUNT, len(groups))
+        yield beam.pvalue.TaggedOutput(self.GROUPS, (partition, exact.group_rows(groups)))
+        nodes = exact.bandable_nodes(groups)
+        for lo in range(0, len(nodes), 4096):
+            yield nodes[lo: lo + 4096]
+
+
+class DecideMembersFn(beam.DoFn):
+    """KV[exact partition, {groups: [[group row]], decided: [(exact key, GroupDecision)]}] ->
+    main: KV[batch id, [(article_id, (index, status, reason, cluster_id, duplicate_of, similarity,
+    duplicate_of_release))]]; ``tally``: release_boilerplate rows (``--dedup-against``).
+
+    Groups without a verified edge take :func:`core.singleton_decision`; members of earlier
+    releases are routed by :func:`index.separate` (only their boilerplate hits are kept, as tally)."""
+
+    TALLY = "tally"
+
+    def __init__(self, cfg, release_names: tuple[str, ...]):
+        self._cfg, self._names = cfg, tuple(release_names)
+
+    def process(self, kv, domain_totals):
         _, grouped = kv
-        ((node, decision),) = grouped["group"]
-        members = list(grouped["members"])
-        self._size.update(len(members) + 1)
-        for article_id, index in members:
-            yield article_id, (index, *core.member_decision(article_id, index, node, decision))
+        groups = {}
+        for rows in grouped["groups"]:
+            groups.update(exact.groups_from_rows(rows))
+        decided = dict(grouped["decided"])
+        for batch_id, decisions in sorted(exact.member_decisions(groups, decided, domain_totals, self._cfg).items(),
+                                          key=lambda kv: (kv[0] is None, kv[0] or "")):
+            new = []
+            for decision in decisions:
+                routed = index.separate(decision, self._names)
+                if routed is None:
+                    continue
+                if routed[0] == "new":
+                    new.append(routed[1])
+                else:
+                    yield beam.pvalue.TaggedOutput(self.TALLY, {"kind": "release_boilerplate", "key": json.dumps(list(routed[1])), "count": 1})
+            if new:
+                yield batch_id, new
 
 
 class DedupAcrossArticles(beam.PTransform):
-    """Candidates of all articles -> across-article decisions.
+    """Candidates of all articles, in exact partitions -> across-article decisions by batch.
 
-    Input: PCollection[Candidate]. Output: PCollection[(article_id, (index, status, reason,
-    cluster_id, duplicate_of, similarity))], one per candidate.
+    Input: PCollection[KV[exact partition, (batch id, [candidate row])]] (:func:`exact.partition_rows`;
+    batch id None for earlier releases' paragraphs). Output: dict(decisions=PCollection[KV[batch
+    id, [(article_id, (index, status, reason, cluster_id, duplicate_of, similarity,
+    duplicate_of_release))]]], tally=PCollection[dict] (earlier-release boilerplate hits)).
 
-    Steps (docs/ARCHITECTURE.md): exact groups by content digest (CombinePerKey, hot-key safe)
-    -> batches of group representatives: signatures and band hashes, one shuffle element per
-    (batch, hash-range partition); the partition count grows with the number of groups ->
-    verify each distinct candidate pair of a partition once -> distinct verified edges ->
-    connected components and the keep rule (one global group over the edge list) -> group
-    decisions fanned out to the member salts -> members take their group's decision
-    (CoGroupByKey by (exact key, salt): at most ~members/4096 values per key).
-    ``Candidate.band_keys`` is not read here (the release index and streaming fill it with
-    :func:`core.with_band_keys`): representatives are banded in batches from their shingles.
+    Steps (docs/ARCHITECTURE.md): exact groups per partition (GroupByKey: one value per batch
+    that has candidates there) -> batches of group representatives: signatures and band hashes,
+    one shuffle element per (batch, hash-range partition); the LSH partition count grows with
+    the number of groups -> verify each distinct candidate pair of a partition once -> distinct
+    verified edges -> connected components and the keep rule (one global group over the edge
+    list) -> decisions of the grouped nodes joined back to their exact partition (CoGroupByKey)
+    -> every member's decision, one element per (partition, batch of articles).
 
     Args:
         dedup_cfg: the ``dedup`` config section.
         domain_totals: side input (AsDict) of domain -> article count.
+        partitions: exact partitions the input was split into.
+        release_names: names of the ``--dedup-against`` releases, by ordinal.
     """
 
-    def __init__(self, dedup_cfg, domain_totals):
+    def __init__(self, dedup_cfg, domain_totals, partitions: int = 1, release_names: tuple[str, ...] = ()):
         super().__init__()
-        self._cfg, self._totals = dedup_cfg, domain_totals
+        self._cfg, self._totals, self._partitions, self._names = dedup_cfg, domain_totals, partitions, tuple(release_names)
 
-    def expand(self, candidates):
-        cfg = self._cfg
-        keyed = candidates | "KeyByExact" >> beam.Map(lambda c: (c.exact_key, c))
-        groups = keyed | "CombineExactGroups" >> beam.CombinePerKey(ExactGroupFn())
-        # -> KV[exact_key, (representative Candidate, size, {domain: n}, salt bits)]
-        count = groups | "CountGroups" >> beam.combiners.Count.Globally()
+    def expand(self, parts):
+        cfg, partitions = self._cfg, self._partitions
+        grouped = (
+            parts
+            | "GroupByExactPartition" >> beam.GroupByKey()
+            | "ExactGroups" >> beam.ParDo(GroupPartitionFn()).with_outputs(GroupPartitionFn.GROUPS, GroupPartitionFn.COUNT, main="nodes")
+        )
+        count = grouped.count | "CountGroups" >> beam.CombineGlobally(sum)
         edges = (
-            groups
-            | "Bandable" >> beam.Filter(lambda kv: len(kv[1][0].shingles) > 0)
-            | "GroupNodes" >> beam.Map(lambda kv: core.group_node(kv[0], kv[1]))
-            | "BatchNodes" >> beam.BatchElements(min_batch_size=256, max_batch_size=4096)
+            grouped.nodes
             | "BandPartitions" >> beam.ParDo(BandPartitionsFn(cfg), beam.pvalue.AsSingleton(count))
             | "GroupByPartition" >> beam.GroupByKey()
             | "VerifyPartitions" >> beam.ParDo(VerifyPartitionFn(cfg))
@@ -221,35 +282,47 @@ class DedupAcrossArticles(beam.PTransform):
             | "OneGraph" >> beam.Map(lambda kv: (0, kv[1]))
             | "GatherGraph" >> beam.GroupByKey()
             | "ResolveComponents" >> beam.ParDo(ResolveFn(cfg), beam.pvalue.AsDict(self._totals))
-        )  # -> KV[exact_key, GroupDecision]
-        salted = (
-            {"group": groups, "decided": decided}
+            | "ToExactPartition" >> beam.Map(lambda kv, n=partitions: (exact.partition_of(kv[0], n), kv))
+        )  # -> KV[exact partition, (exact_key, GroupDecision)]
+        members = (
+            {"groups": grouped.groups, "decided": decided}
             | "JoinDecisions" >> beam.CoGroupByKey()
-            | "FanOutDecisions" >> beam.ParDo(GroupDecisionFn(cfg), beam.pvalue.AsDict(self._totals))
-        )  # -> KV[(exact_key, salt), (GroupNode, GroupDecision)]
-        members = keyed | "MemberRefs" >> beam.Map(
-            lambda kv: ((kv[0], core.member_salt(kv[1].article_id, kv[1].index)), (kv[1].article_id, kv[1].index)))
-        return (
-            {"group": salted, "members": members}
-            | "JoinMembers" >> beam.CoGroupByKey()
-            | "MemberDecisions" >> beam.ParDo(MemberDecisionFn())
+            | "DecideMembers" >> beam.ParDo(DecideMembersFn(cfg, self._names), beam.pvalue.AsDict(self._totals)).with_outputs(
+                DecideMembersFn.TALLY, main="decisions")
         )
+        return {"decisions": members.decisions, "tally": members.tally}
 
 
-def _assemble(kv, cfg):
-    article_id, grouped = kv
-    (article,) = grouped["article"]
-    (within,) = grouped["within"]
-    across = sorted(grouped["across"])
-    copies = list(grouped["copies"])
-    decisions, dup_article = core.assemble(article, within, across, cfg, copies[0] if copies else None)
-    yield article, decisions, dup_article
+class AssembleBatchFn(beam.DoFn):
+    """KV[batch id, {batch: [((Article, within), ...)], across: [[(article_id, decision)]],
+    copies: [(article_id, copy map)]}] -> (Article, [ParagraphDecision], duplicate_of_article)."""
+
+    def __init__(self, cfg):
+        self._cfg = cfg
+        self._size = _values_per_key("assemble_batch")
+
+    def process(self, kv):
+        _, grouped = kv
+        batches = list(grouped["batch"])
+        across_lists = list(grouped["across"])
+        copies = dict(grouped["copies"])
+        self._size.update(len(batches) + len(across_lists) + len(copies))
+        across: dict[str, list] = {}
+        for decisions in across_lists:
+            for article_id, decision in decisions:
+                across.setdefault(article_id, []).append(decision)
+        for articles in batches:
+            for article, within in articles:
+                decisions, dup_article = core.assemble(article, within, sorted(across.get(article.article_id, ())), self._cfg,
+                                                       copies.get(article.article_id))
+                yield article, decisions, dup_article
 
 
 class AssembleArticles(beam.PTransform):
-    """Join articles with their paragraph decisions by article_id (CoGroupByKey).
+    """Join each batch of articles with its paragraph decisions (CoGroupByKey by batch id).
 
-    Input: dict(article=PCollection[Article], within=..., across=...).
+    Input: dict(batches=..., across=..., copies=...) as :class:`DedupWithinArticle` and
+    :class:`DedupAcrossArticles` return them.
     Output: PCollection[(Article, [ParagraphDecision], duplicate_of_article | None)].
     """
 
@@ -259,12 +332,7 @@ class AssembleArticles(beam.PTransform):
 
     def expand(self, inputs):
         return (
-            {
-                "article": inputs["articles"] | "KeyArticle" >> beam.Map(lambda a: (a.article_id, a)),
-                "within": inputs["within"],
-                "across": inputs["across"],
-                "copies": inputs["copies"],
-            }
-            | "JoinByArticle" >> beam.CoGroupByKey()
-            | "Assemble" >> beam.FlatMap(_assemble, self._cfg)
+            {"batch": inputs["batches"], "across": inputs["across"], "copies": inputs["copies"]}
+            | "JoinByBatch" >> beam.CoGroupByKey()
+            | "Assemble" >> beam.ParDo(AssembleBatchFn(self._cfg))
         )

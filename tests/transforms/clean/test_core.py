@@ -62,3 +62,21 @@ def test_ftfy_leaves_printable_ascii_alone():
     texts = [t for t in texts if t.isascii() and t.isprintable()]
     assert len(texts) > 500
     assert [ftfy.fix_text(t, _FTFY_CONFIG) for t in texts] == texts
+
+
+def test_collapse_space_is_the_whitespace_regex():
+    """collapse_space replaced re.sub(r"\s+", " ", t).strip(): the same on every white-space
+    character Python knows (NBSP, ideographic space, the \x1c-\x1f separators, line separators)."""
+    import re
+    spaces = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+    assert len(spaces) == 29
+    text = f"{spaces}a{spaces[::-1]}b c\u00a0\u3000d{spaces}"
+    assert core.collapse_space(text) == re.sub(r"\s+", " ", text).strip() == "a b c d"
+
+
+def test_debris_regexes_skipped_only_when_their_character_is_absent():
+    # each guarded step still runs when its character is present
+    assert core.clean_paragraph("Newall #39;s goal") == "Newall's goal"
+    assert core.clean_paragraph("Johnson  amp; Johnson") == "Johnson & Johnson"
+    assert core.clean_paragraph("one< /p>two") == "one two"
+    assert core.clean_paragraph("a < b and c > d; #1 seed") == "a < b and c > d; #1 seed"

@@ -1,6 +1,7 @@
 """Hot keys (issue 3 item 10): a footer in thousands of articles, in several small variants,
-never gathers all its members under one shuffle key. Every GroupByKey/CoGroupByKey consumer of
-DedupAcrossArticles records its values per key in a metrics distribution, read here."""
+never gathers its members as values under one shuffle key: they travel inside one value per
+(batch, exact partition). Every GroupByKey/CoGroupByKey consumer of DedupAcrossArticles records
+its values per key in a metrics distribution, read here."""
 from __future__ import annotations
 
 import apache_beam as beam
@@ -10,7 +11,7 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from pipelines.config import load_config
 from tests.conftest import ROOT
-from transforms.dedup import core
+from transforms.dedup import core, exact
 from transforms.dedup.transforms import NAMESPACE, DedupAcrossArticles
 from transforms.records import Article
 
@@ -35,23 +36,32 @@ def _candidates(cfg):
 def test_footer_in_3000_articles_is_no_hot_key():
     cfg = load_config(None)
     cands = _candidates(cfg)
+    partitions = 8
+    # as DecideWithinBatchFn sends them: one element per (batch of 100 articles, exact partition)
+    batches = [cands[i: i + 200] for i in range(0, len(cands), 200)]
+    parts = [part for n, b in enumerate(batches) for part in exact.partition_rows(f"b{n}", b, partitions)]
     p = beam.Pipeline(runner=FnApiRunner())
     totals = p | "Totals" >> beam.Create([("site.example", ARTICLES)])
-    across = p | beam.Create(cands) | DedupAcrossArticles(cfg.dedup, totals)
-    footer = (across | beam.Filter(lambda kv: kv[1][0] == 2) | beam.Map(lambda kv: kv[1][1])
+    across = (p | beam.Create(parts) | DedupAcrossArticles(cfg.dedup, totals, partitions))["decisions"]
+    decisions = across | beam.FlatMap(lambda kv: kv[1])
+    footer = (decisions | beam.Filter(lambda kv: kv[1][0] == 2) | beam.Map(lambda kv: kv[1][1])
               | beam.combiners.Count.PerElement())
-    body = across | "Body" >> beam.Filter(lambda kv: kv[1][0] == 1) | "BodyStatus" >> beam.Map(lambda kv: kv[1][1]) | "CountBody" >> beam.combiners.Count.PerElement()
+    body = decisions | "Body" >> beam.Filter(lambda kv: kv[1][0] == 1) | "BodyStatus" >> beam.Map(lambda kv: kv[1][1]) | "CountBody" >> beam.combiners.Count.PerElement()
     assert_that(footer, equal_to([("boilerplate", ARTICLES)]))
     assert_that(body, equal_to([("kept", ARTICLES)]), label="BodyKept")
+    # one element per (partition, batch) comes back, not one per paragraph
+    elements = across | "Elements" >> beam.combiners.Count.Globally()
+    assert_that(elements, equal_to([sum(len({exact.partition_of(c.exact_key, partitions) for c in b}) for b in batches)]),
+                label="PerBatch")
     result = p.run()
     result.wait_until_finish()
     dists = {r.key.metric.name.rsplit("/", 1)[1]: r.committed for r in
              result.metrics().query(MetricsFilter().with_namespace(NAMESPACE))["distributions"]
              if "values_per_key" in r.key.metric.name}
-    assert set(dists) == {"lsh_partition_entries", "graph_edges", "group_decision", "members"}
-    # 3000 footer members in 4 variants (~750 each) spread over 4096 salts: a handful per key.
-    assert dists["members"].max <= 8, dists["members"]
-    assert dists["members"].sum == len(cands) + dists["members"].count  # each member once (+ its decision)
-    assert dists["group_decision"].max <= 2
+    assert set(dists) == {"exact_partition_payloads", "exact_partition_members", "lsh_partition_entries", "graph_edges"}
+    # An exact partition receives one value per batch that has candidates in it (15 batches),
+    # never one per member: the 3,000 footer members travel inside those values.
+    assert dists["exact_partition_payloads"].max == len(batches)
+    assert dists["exact_partition_members"].sum == len(cands)
     assert dists["graph_edges"].max <= 6  # the 4 footer variants: at most 6 edges
     assert dists["lsh_partition_entries"].max <= cfg.dedup.bands * 16  # 16 distinct groups x bands, not members

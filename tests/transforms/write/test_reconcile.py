@@ -10,14 +10,14 @@ SAMPLE = ROOT / "samples" / "reuters-sample.jsonl.gz"
 
 
 def test_lost_record_fails_the_run(tmp_path, monkeypatch, capsys):
-    real = dedup_transforms._assemble
+    real = dedup_transforms.AssembleBatchFn.process
 
-    def lossy(kv, cfg):  # fault injection: the assembly stage loses one article
-        if kv[0] == "NEWID4":
-            return
-        yield from real(kv, cfg)
+    def lossy(self, kv):  # fault injection: the assembly stage loses one article
+        for item in real(self, kv):
+            if item[0].article_id != "NEWID4":
+                yield item
 
-    monkeypatch.setattr(dedup_transforms, "_assemble", lossy)
+    monkeypatch.setattr(dedup_transforms.AssembleBatchFn, "process", lossy)
     out = tmp_path / "out"
     assert run_newsetl("run", "--input", SAMPLE, "--output", out) == 1
     err = capsys.readouterr().err
