@@ -69,6 +69,24 @@ def samples(data: Path, globs: list[str], config_name: str | None) -> list[tuple
     return out
 
 
+def answers(data: Path, items: list[tuple[Article, str]], reference: str, lingua, fasttext, candidates) -> list[dict]:
+    """One row per sample: ``file`` (``path#record`` under ``data``), ``reference`` (the page's
+    declared language normalised when ``reference`` is ``"declared"``, else ``reference``),
+    ``lingua``'s answer, ``fasttext``'s best candidate and its probability ``fasttext_p``
+    (``fasttext`` is a :class:`~transforms.language.lid176.FastTextDetector`), ``fasttext_any``
+    its best label of all 176, and the ``sample``."""
+    rows = []
+    for article, text in items:
+        scores = fasttext.scores(text)
+        best = next(((c, p) for c, p in scores if c in candidates), (None, 0.0))
+        rows.append({
+            "file": f"{os.path.relpath(article.source_file, data)}#{article.source_record}",
+            "reference": core.normalize_code(article.language) if reference == "declared" else reference,
+            "lingua": lingua.detect(text), "fasttext": best[0], "fasttext_p": round(best[1], 4),
+            "fasttext_any": scores[0][0] if scores else None, "sample": text})
+    return rows
+
+
 def _share(n: int, total: int) -> float | None:
     return round(n / total, 4) if total else None
 
@@ -140,19 +158,10 @@ def main(argv=None) -> int:
     cfg = load_config().language
     lingua = core.LinguaDetector(cfg.languages, low_accuracy=True)
     fasttext = lid176.FastTextDetector(cfg.languages, min_confidence=0.0)
-    fasttext_any = lid176.FastTextDetector((), min_confidence=0.0)
     configured = lid176.FastTextDetector(cfg.languages, cfg.min_confidence)  # as the pipeline runs it
     results, all_texts = {"corpora": {}}, []
     for name, (globs, reference, config_name) in CORPORA.items():
-        rows = []
-        for article, text in samples(args.data, globs, config_name):
-            scores = fasttext.scores(text)
-            best = next(((c, p) for c, p in scores if c in cfg.languages), (None, 0.0))
-            rows.append({
-                "file": f"{os.path.relpath(article.source_file, args.data)}#{article.source_record}",
-                "reference": core.normalize_code(article.language) if reference == "declared" else reference,
-                "lingua": lingua.detect(text), "fasttext": best[0], "fasttext_p": round(best[1], 4),
-                "fasttext_any": scores[0][0] if scores else None, "sample": text})
+        rows = answers(args.data, samples(args.data, globs, config_name), reference, lingua, fasttext, cfg.languages)
         results["corpora"][name] = evaluate(rows)
         texts = [r["sample"] for r in rows]
         results["corpora"][name]["time_per_article_us"] = timing(lingua, configured, texts)
