@@ -88,6 +88,8 @@ def run_parser() -> argparse.ArgumentParser:
     parser.add_argument("--dedup-against", action="append", default=[], metavar="RELEASE",
                         help="earlier release whose paragraphs this run must not re-admit (repeatable)")
     parser.add_argument("--streaming", action="store_true", help="unbounded source and windowed output (README)")
+    parser.add_argument("--stop-after", type=_non_negative, default=None, metavar="SECONDS",
+                        help="--streaming: stop watching the inputs after SECONDS, then finish (needed on the local runner)")
     return parser
 
 
@@ -123,12 +125,15 @@ def run(argv: list[str]) -> int:
         _check_argv(argv, beam_args)
         config = load_config(args.config)
         against = _check_releases(args.dedup_against, args.output, config)
+        if args.stop_after is not None and not args.streaming:
+            raise UsageError("--stop-after is a --streaming option")
         if args.streaming:
             if against:
                 raise UsageError("--dedup-against is a batch option; it cannot be combined with --streaming")
             from pipelines.streaming import run_streaming
 
-            return run_streaming(args.input, str(_check_output(args.output, args.overwrite, [])), config, beam_args)
+            return run_streaming(args.input, str(_check_output(args.output, args.overwrite, [])), config, beam_args,
+                                 args.stop_after)
         try:
             files = expand_inputs(args.input)
         except FileNotFoundError as err:

@@ -1,13 +1,16 @@
 """``newsetl run --streaming``: the pipeline on an unbounded source, with windowed output files.
 
 Sources (``streaming.source`` in the config): ``files`` (new files appearing under the
-``--input`` globs, polled with Beam's ``fileio.MatchContinuously``), ``pubsub``
-(``ReadFromPubSub``, one JSON article per message) or ``kafka`` (``ReadFromKafka``, a
-cross-language transform, one JSON article per record value). Pub/Sub and Kafka need a runner
-that provides them (Dataflow, Flink) and are not tested here; unbounded file matching needs a
-streaming runner too (Dataflow, Flink, Prism): Beam's local DirectRunner cannot run it, so
-``--streaming`` requires an explicit ``--runner``. Streaming dedup itself is tested offline with
-TestStream on the BundleBasedDirectRunner (tests/transforms/dedup/test_streaming.py).
+``--input`` globs, every ``poll_interval_seconds``), ``pubsub`` (``ReadFromPubSub``, one JSON
+article per message) or ``kafka`` (``ReadFromKafka``, a cross-language transform, one JSON
+article per record value). Pub/Sub and Kafka need a runner that provides them (Dataflow, Flink)
+and are not tested here. Files: on a ``--runner`` (Dataflow, Flink, Prism) Beam's
+``fileio.MatchContinuously``; on the local DirectRunner (no ``--runner``, or
+``--runner=DirectRunner``), which cannot run MatchContinuously, newsetl's
+:class:`transforms.ingest.watch.WatchFiles` (same semantics). ``--stop-after SECONDS`` ends the
+polling, then the pipeline drains and returns. Tested end to end in
+tests/pipelines/test_streaming_files.py; streaming dedup with TestStream in
+tests/transforms/dedup/test_streaming.py.
 
 Output: ``<output>/window=<start>--<end>/pane=<n>/{articles,paragraphs,rejects}/part-00000-of-00001.parquet``
 (same schemas as batch); panes accumulate, so the highest pane of a window supersedes the others.
@@ -22,6 +25,7 @@ from apache_beam.transforms import window
 
 from transforms.clean.transforms import CleanArticles
 from transforms.dedup.streaming import StreamingDedup, windowing
+from transforms.dedup.streaming_core import late_reject
 from transforms.ingest.core import RecordMapper, input_root
 from transforms.ingest.transforms import ReadFileFn
 from transforms.language.transforms import IdentifyLanguage
@@ -29,11 +33,27 @@ from transforms.records import Reject
 from transforms.write import core as write_core
 
 
-def _stamp(article, ts=beam.DoFn.TimestampParam, event_time="published"):
-    """Event time of an article: its ``published`` time, else (or with ``arrival``) when it arrived."""
-    if event_time == "published" and article.published_us is not None:
-        return window.TimestampedValue(article, article.published_us / 1e6)
-    return window.TimestampedValue(article, ts)
+class StampEventTimeFn(beam.DoFn):
+    """Article (timestamped at arrival) -> the Article at its event time: ``published``
+    (``event_time: published``; without it, and with ``arrival``: the arrival time); an article
+    whose window had closed before it arrived goes to the tagged output ``rejects`` (reason
+    ``late``, :func:`transforms.dedup.streaming_core.late_reject`) instead of being dropped."""
+
+    REJECTS = "rejects"
+
+    def __init__(self, stream_cfg):
+        self._cfg = stream_cfg
+
+    def process(self, article, ts=beam.DoFn.TimestampParam):
+        if self._cfg.event_time != "published" or article.published_us is None:
+            yield window.TimestampedValue(article, ts)
+            return
+        late = late_reject(article, article.published_us, ts.micros, self._cfg.window_seconds,
+                           self._cfg.allowed_lateness_seconds)
+        if late is not None:
+            yield beam.pvalue.TaggedOutput(self.REJECTS, late)
+        else:
+            yield window.TimestampedValue(article, article.published_us / 1e6)
 
 
 def message_article(payload: bytes, source: str, number: int, ingest_cfg):
@@ -91,17 +111,30 @@ def build_streaming(articles, rejects, config, output: str):
     )
 
 
-def read_source(pipeline, inputs: list[str], config):
-    """The configured unbounded source -> ``(articles, rejects)``, articles timestamped by event time."""
+def read_source(pipeline, inputs: list[str], config, stop_after: float | None = None, local: bool = False):
+    """The configured unbounded source -> ``(articles, rejects)``, articles timestamped by event time.
+
+    ``local``: the DirectRunner (files through :class:`WatchFiles` for ``stop_after`` seconds);
+    else ``stop_after`` (seconds, None: never) ends MatchContinuously's polling.
+    """
     cfg = config.streaming
     if cfg.source == "files":
         from apache_beam.io import fileio
+        from apache_beam.utils.timestamp import MAX_TIMESTAMP, Timestamp
 
-        matched = [
-            pipeline | f"Match{i}" >> fileio.MatchContinuously(pattern, interval=cfg.poll_interval_seconds)
-            | f"Root{i}" >> beam.Map(lambda m, root=input_root(pattern): (m.path, root))
-            for i, pattern in enumerate(inputs)
-        ]
+        from transforms.ingest.watch import WatchFiles
+
+        if local:
+            matched = [pipeline | "WatchFiles" >> WatchFiles(inputs, cfg.poll_interval_seconds, stop_after)]
+        else:
+            now = Timestamp.now()
+            stop = MAX_TIMESTAMP if stop_after is None else now + stop_after
+            matched = [
+                pipeline | f"Match{i}" >> fileio.MatchContinuously(pattern, interval=cfg.poll_interval_seconds,
+                                                                   start_timestamp=now, stop_timestamp=stop)
+                | f"Root{i}" >> beam.Map(lambda m, root=input_root(pattern): (m.path, root))
+                for i, pattern in enumerate(inputs)
+            ]
         files = tuple(matched) | "AllFiles" >> beam.Flatten()
         read = files | "ReadFile" >> beam.ParDo(ReadFileFn(config.ingest)).with_outputs(ReadFileFn.REJECTS, ReadFileFn.TALLY, main="articles")
         articles, rejects = read.articles, read.rejects
@@ -119,20 +152,39 @@ def read_source(pipeline, inputs: list[str], config):
         parsed = payloads | "Parse" >> beam.Map(lambda b, src=source, ing=config.ingest: message_article(b, src, -1, ing))
         articles = parsed | "Articles" >> beam.Filter(lambda x: not isinstance(x, Reject))
         rejects = parsed | "Rejects" >> beam.Filter(lambda x: isinstance(x, Reject))
-    return articles | "EventTime" >> beam.Map(_stamp, event_time=cfg.event_time), rejects
+    stamped = articles | "EventTime" >> beam.ParDo(StampEventTimeFn(cfg)).with_outputs(StampEventTimeFn.REJECTS, main="articles")
+    return stamped.articles, (rejects, stamped.rejects) | "SourceRejects" >> beam.Flatten()
 
 
-def run_streaming(inputs: list[str], output: str, config, beam_args: list[str]) -> int:
-    """Run until cancelled; returns the exit code. The caller has checked config and output."""
+LOCAL_RUNNERS = ("DirectRunner", "BundleBasedDirectRunner")
+
+
+def run_streaming(inputs: list[str], output: str, config, beam_args: list[str], stop_after: float | None = None) -> int:
+    """Run until cancelled (or ``stop_after`` seconds of polling); returns the exit code.
+
+    Without ``--runner`` (or with the DirectRunner) the pipeline runs on Beam's
+    BundleBasedDirectRunner in streaming mode (files source only). The caller has checked
+    config and output.
+    """
     from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
     options = PipelineOptions(beam_args)
-    if not options.view_as(StandardOptions).runner:
-        print("newsetl: error: --streaming needs an explicit streaming --runner (e.g. DataflowRunner, FlinkRunner, "
-              "PrismRunner); the local FnApiRunner cannot run an unbounded source", file=sys.stderr)
+    runner = options.view_as(StandardOptions).runner
+    local = runner in (None, *LOCAL_RUNNERS)
+    if local and config.streaming.source != "files":
+        print(f"newsetl: error: streaming source {config.streaming.source!r} needs a --runner that provides it "
+              "(DataflowRunner, FlinkRunner); the local DirectRunner runs the 'files' source", file=sys.stderr)
         return 2
     options.view_as(StandardOptions).streaming = True
-    with beam.Pipeline(options=options) as p:
-        articles, rejects = read_source(p, inputs, config)
-        build_streaming(articles, rejects, config, output)
+    if not local:
+        with beam.Pipeline(options=options) as p:
+            articles, rejects = read_source(p, inputs, config, stop_after)
+            build_streaming(articles, rejects, config, output)
+        return 0
+    from apache_beam.runners.direct.direct_runner import BundleBasedDirectRunner
+
+    p = beam.Pipeline(runner=BundleBasedDirectRunner(), options=options)
+    articles, rejects = read_source(p, inputs, config, stop_after, local=True)
+    build_streaming(articles, rejects, config, output)
+    p.run(test_runner_api=False).wait_until_finish()
     return 0

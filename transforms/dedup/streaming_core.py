@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from transforms.dedup import core, minhash
-from transforms.records import DUPLICATE_ACROSS, KEPT, Candidate, paragraph_id
+from transforms.records import DUPLICATE_ACROSS, KEPT, Candidate, Reject, paragraph_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,3 +132,26 @@ def complete_article(grouped: dict, cfg):
     across = sorted(merge_verdicts(pid, vs)[1] for pid, vs in by_pid.items())
     decisions, dup_article = core.assemble(article, within, across, cfg)
     return article, decisions, dup_article
+
+
+def late_reject(article, event_us: int, arrival_us: int, window_s: int, lateness_s: int):
+    """A ``Reject`` (stage ``ingest``, reason ``late``) when an article's fixed event-time window
+    had closed for good when it arrived, else None.
+
+    Args:
+        event_us, arrival_us: the article's event time and arrival time (the source's timestamp:
+            poll time of its file, Pub/Sub publish time, Kafka record time), µs since the epoch.
+        window_s, lateness_s: ``streaming.window_seconds`` and ``allowed_lateness_seconds``.
+
+    The window ``[start, end)`` holds ``event_us``; it is closed when ``end + lateness <=
+    arrival``. Beam drops such data without a trace once the watermark is past that point;
+    the watermark never runs ahead of arrival for the files source, so every article that Beam
+    would drop there is dead-lettered here first, and the verdict depends on arrival time only.
+    """
+    size = window_s * 1_000_000
+    end = event_us - event_us % size + size
+    if end + lateness_s * 1_000_000 > arrival_us:
+        return None
+    detail = (f"event time {event_us // 1_000_000} s is in a window that closed at "
+              f"{(end // 1_000_000) + lateness_s} s (window end + allowed lateness), before it arrived at {arrival_us // 1_000_000} s")
+    return Reject(article.source_file, article.source_record, -1, "ingest", "late", detail, (article.title or "")[:200])

@@ -122,10 +122,23 @@ def test_message_article_maps_a_real_record_and_rejects_bad_json(data):
     assert isinstance(bad, Reject) and bad.reason == "invalid_json" and bad.source_record == 8
 
 
-def test_streaming_cli_refuses_without_a_streaming_runner(tmp_path, capsys):
-    from tests.conftest import run_newsetl
+def test_streaming_cli_refuses_what_the_local_runner_cannot_run(tmp_path, capsys):
+    from tests.conftest import run_newsetl, write_config
 
-    assert run_newsetl("run", "--streaming", "--input", tmp_path / "*.jsonl", "--output", tmp_path / "out") == 2
-    assert "needs an explicit streaming --runner" in capsys.readouterr().err
+    cfg = write_config(tmp_path, "streaming:\n  source: pubsub\n  pubsub_subscription: projects/p/subscriptions/s\n")
+    assert run_newsetl("run", "--streaming", "--input", tmp_path / "*.jsonl", "--output", tmp_path / "out",
+                       "--config", cfg) == 2
+    assert "streaming source 'pubsub' needs a --runner that provides it" in capsys.readouterr().err
+    assert run_newsetl("run", "--input", tmp_path / "*.jsonl", "--output", tmp_path / "out", "--stop-after", "5") == 2
+    assert "--stop-after is a --streaming option" in capsys.readouterr().err
     assert run_newsetl("run", "--streaming", "--input", tmp_path / "*.jsonl", "--output", tmp_path / "out",
                        "--config", tmp_path / "nope.yaml") == 2
+
+
+def test_late_reject_when_the_window_closed_before_arrival():
+    art = _art("x", T0 + 10, "text")  # window [T0, T0+3600) with window_seconds 3600
+    close_us = (T0 + 3600 + 600) * 1_000_000  # window end + allowed lateness 600 s
+    assert sc.late_reject(art, (T0 + 10) * 1_000_000, close_us - 1, 3600, 600) is None
+    late = sc.late_reject(art, (T0 + 10) * 1_000_000, close_us, 3600, 600)
+    assert (late.source_file, late.stage, late.reason, late.excerpt) == ("stream", "ingest", "late", "Story x")
+    assert str(T0 + 3600 + 600) in late.detail
