@@ -135,7 +135,7 @@ def identify(article: Article, language_cfg, detector) -> Article:
     if detector is None:
         return article
     sample = sample_text(article, language_cfg.sample_chars)
-    if sum(ch.isalpha() for ch in sample) < language_cfg.min_letters:
+    if sum(map(str.isalpha, sample)) < language_cfg.min_letters:  # map: no Python-level loop
         return article  # too little text to tell (tables of figures, one-line briefs)
     found = detector.detect(sample)
     if found is None:
