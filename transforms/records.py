@@ -62,7 +62,7 @@ class Article:
         extra: field name -> value for mapped optional fields such as author.
         capture: for a web capture (WARC/ARC response), ``(WARC-Date in µs since the epoch or
             -1, sha1 hex of the body)``: the capture-selection key; empty for other inputs.
-        language_source: where ``language`` came from: ``input``, ``lingua`` or None.
+        language_source: where ``language`` came from: ``input``, ``fasttext``, ``lingua`` or None.
     """
 
     __reduce__ = _reduce_fields
@@ -81,7 +81,7 @@ class Article:
     rule_drops: tuple[tuple[int, str], ...] = ()
     inline_removals: tuple[tuple[str, int], ...] = ()
     capture: tuple = ()
-    language_source: str | None = None  # "input" (the dump's) or "lingua" (detected); None: unknown
+    language_source: str | None = None  # "input" (the dump's), "fasttext" or "lingua" (detected); None: unknown
 
 
 @dataclass(frozen=True, slots=True)

