@@ -90,7 +90,7 @@ def test_takedown_release_reports_what_it_holds(bbc_dataset, tmp_path, capsys):
         "  removed by reason: duplicate_across:exact 761, duplicate_across:exact_article 4, duplicate_across:near 20, duplicate_within:exact 2",
         "  rejected by reason: none",
         "  clusters 766, largest 7 paragraphs",
-        "  languages: en 2,073 (source: lingua 2,073)",
+        "  languages: en 2,073 (source: fasttext 2,073)",
         "  charsets (articles written): utf-8 2,073",
         "  release index: 9,744 paragraphs, 4.0 MB, 409.5 bytes per paragraph",
     ]
