@@ -104,6 +104,7 @@ def test_takedown_release_reports_what_it_holds(bbc_dataset, tmp_path, capsys):
     assert 'id="card-taken-down">4<' in (new / "report.html").read_text()
     card = (new / "README.md").read_text()
     assert "| articles written | 2,073 |" in card and "| articles taken down | 4 |" in card and "| paragraphs taken down | 23 |" in card
+    assert "except the articles taken down with `newsetl remove`, which are counted in `report.json` only" in card
     # A takedown of the takedown release: "taken down" counts both, "removals" the second one.
     ids.write_text("00317dc8d5c96f5c\n", encoding="utf-8")
     assert run_newsetl("remove", "--ids", ids, new, "--output", tmp_path / "again") == 0

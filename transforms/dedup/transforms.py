@@ -16,8 +16,8 @@ def _within(articles: list[Article], clean_cfg, cfg):
     """Within-article decisions, keep-order ranks and across-article candidates of a batch."""
     results = batch.dedup_within_batch(articles, clean_cfg, cfg)
     ranks = [core.order_rank(a, cfg.keep_order, cfg.source_priority) for a in articles]
-    # No band keys here: DedupAcrossArticles bands representatives itself; the release index and
-    # streaming fill them with core.with_band_keys.
+    # No band keys here: DedupAcrossArticles bands group representatives itself, IndexRows
+    # computes the index's band hashes per batch, and streaming fills them with core.with_band_keys.
     cands = batch.candidates(articles, [pending for _, pending in results], ranks, None)
     return results, ranks, cands
 

@@ -120,7 +120,9 @@ def render_card(report: dict, manifest: dict, name: str) -> str:
         f"paragraph-deduplicated (MinHash LSH, Jaccard ≥ {report['config']['dedup']['threshold']}) by newsetl "
         f"{report.get('newsetl_version')} from {r['in']:,} input records in {len(report['inputs']):,} files. "
         "Every paragraph that was removed is still listed in `paragraphs/` with the reason and, for a duplicate, "
-        "the paragraph it duplicates; records that could not be used are in `rejects/`. "
+        "the paragraph it duplicates"
+        + (" (except the articles taken down with `newsetl remove`, which are counted in `report.json` only)" if "removed" in r else "")
+        + "; records that could not be used are in `rejects/`. "
         "`report.json` holds every count (reconciled: records in = articles deduplicated + rejected"
         + (" + taken down" if "removed" in r else "") + "), "
         "`report.html` draws them, `_SUCCESS` lists every file with its sha256.", "",
