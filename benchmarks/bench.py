@@ -31,6 +31,7 @@ import argparse
 import gzip
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -132,8 +133,17 @@ def _tree_rss(proc) -> int:
         return 0
 
 
+LAST_CPU = [0.0]  # CPU seconds of the last run_measured process tree
+
+
 def run_measured(cmd: list[str], env=None) -> tuple[float, int, int]:
-    """Run ``cmd``; returns ``(wall seconds, peak RSS of the process tree in bytes, exit code)``."""
+    """Run ``cmd``; returns ``(wall seconds, peak RSS of the process tree in bytes, exit code)``.
+
+    The CPU seconds (user + system) of the whole process tree are left in ``LAST_CPU[0]``
+    (``getrusage(RUSAGE_CHILDREN)`` before and after: every reaped descendant is included).
+    Unlike wall time they hardly change when other jobs load the machine.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=ROOT)
     peak = [0]
@@ -147,6 +157,8 @@ def run_measured(cmd: list[str], env=None) -> tuple[float, int, int]:
     th.start()
     _, err = proc.communicate()
     wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    LAST_CPU[0] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     done.set()
     th.join()
     if proc.returncode != 0:
@@ -166,8 +178,10 @@ def newsetl_run(corpus: Path, out: Path, workers: int, info: dict) -> dict:
         raise RuntimeError(f"newsetl run failed with exit code {rc}")
     report = json.loads((out / "report.json").read_text())
     paragraphs = report["paragraphs"]["in"] if isinstance(report.get("paragraphs"), dict) else info["paragraphs"]
+    cpu = LAST_CPU[0]
     return {"workers": workers, "seconds": round(wall, 2), "mb_per_s": round(info["bytes"] / 1e6 / wall, 3),
             "paragraphs": paragraphs, "paragraphs_per_s": round(paragraphs / wall), "peak_rss_mb": round(rss / 1e6),
+            "cpu_seconds": round(cpu, 2), "paragraphs_per_cpu_s": round(paragraphs / max(cpu, 1e-9)),
             "rss_bytes_per_paragraph": round(rss / max(1, paragraphs)),
             "stage_ms": json.loads(stages.read_text()) if stages.exists() else None,
             "load_avg_1min": [round(load, 2), round(os.getloadavg()[0], 2)]}  # other processes on the machine
@@ -230,6 +244,7 @@ def datatrove_run(corpus: Path, work: Path) -> dict:
         with gzip.open(f, "rt", encoding="utf-8") as fh:
             kept.update(json.loads(line)["id"] for line in fh)
     return {"seconds": round(wall, 2), "paragraphs": n, "paragraphs_per_s": round(n / wall),
+            "cpu_seconds": round(LAST_CPU[0], 2), "paragraphs_per_cpu_s": round(n / max(LAST_CPU[0], 1e-9)),
             "peak_rss_mb": round(rss / 1e6), "kept_ids": kept}
 
 
@@ -297,16 +312,19 @@ def bench_size(size: int, data: Path, work: Path, datatrove_max: int, signatures
 
 def table(results: list[dict]) -> str:
     """Markdown table of the measured figures and the ratios the goals are stated in."""
-    lines = ["| corpus | paragraphs | workers | seconds | MB/s | paragraphs/s | peak RSS MB | bytes RSS / paragraph | max values per shuffle key (exact partition) | recall | precision | speed vs datatrove | datatrove paragraphs/s, recall / precision |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| corpus | paragraphs | workers | seconds | MB/s | paragraphs/s | CPU s | paragraphs / CPU s | peak RSS MB | bytes RSS / paragraph | max values per shuffle key (exact partition) | recall | precision | speed vs datatrove (wall / CPU) | datatrove paragraphs/s, recall / precision |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         dt = r.get("datatrove") or {}
         for run in r["newsetl"]:
             speed = f"{dt['seconds'] / run['seconds']:.2f}×" if dt.get("seconds") else "–"  # same corpus: time ratio
+            if dt.get("cpu_seconds") and run.get("cpu_seconds"):
+                speed += f" / {dt['cpu_seconds'] / run['cpu_seconds']:.2f}×"
             dq = f"{dt['paragraphs_per_s']:,}, {dt['quality']['recall']} / {dt['quality']['precision']}" if "quality" in dt else "–"
             vpk = ((run.get("stage_ms") or {}).get("_values_per_key_max") or {}).get("exact_partition_payloads", "–")
+            cpu = f"{run['cpu_seconds']} | {run['paragraphs_per_cpu_s']:,}" if "cpu_seconds" in run else "– | –"
             lines.append(f"| {r['size']} | {r['corpus']['paragraphs']:,} | {run['workers']} | {run['seconds']} | {run['mb_per_s']} | "
-                         f"{run['paragraphs_per_s']:,} | {run['peak_rss_mb']:,} | {run['rss_bytes_per_paragraph']:,} | {vpk} | "
+                         f"{run['paragraphs_per_s']:,} | {cpu} | {run['peak_rss_mb']:,} | {run['rss_bytes_per_paragraph']:,} | {vpk} | "
                          f"{run['quality']['recall']} | {run['quality']['precision']} | {speed} | {dq} |")
     for r in results:
         s = r.get("signatures")

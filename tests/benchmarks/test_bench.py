@@ -41,6 +41,9 @@ def test_bench_smoke(data, tmp_path):
     assert sig["paragraphs"] > 500 and sig["newsetl"] > 0 and sig["datasketch_update"] > 0
     (run,) = r["newsetl"]
     assert run["paragraphs"] == r["corpus"]["paragraphs"] and run["peak_rss_mb"] > 0
+    # CPU of the process tree: at least the interpreter start-up, at most what the wall clock allows on 2 cores
+    assert 0.5 < run["cpu_seconds"] <= 2 * run["seconds"] + 1
+    assert abs(run["paragraphs_per_cpu_s"] - run["paragraphs"] / run["cpu_seconds"]) <= 0.01 * run["paragraphs_per_cpu_s"]
     assert run["stage_ms"]["DedupAcrossArticles"] >= 0
     assert run["quality"]["precision"] >= 0.98 and run["quality"]["recall"] >= 0.8
     assert "| 300kB |" in bench.table([r])
