@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import apache_beam as beam
-from apache_beam.transforms.window import GlobalWindows
 
+from transforms.batching import BundleBatchFn
 from transforms.dedup import index
 
 
@@ -29,36 +29,17 @@ class ReadReleaseIndex(beam.PTransform):
         )
 
 
-class IndexRowsFn(beam.DoFn):
+class IndexRowsFn(BundleBatchFn):
     """(Article, [ParagraphDecision], dup_article) -> lists of index rows (dict), computed
-    :data:`BATCH` articles at a time (:func:`index.index_rows`: vectorised hashing).
-
-    Buffers the articles of a bundle itself (cheaper per element than ``BatchElements``, which
-    times every batch) and emits each batch's rows as one list, which ``WriteTable(batched=True)``
-    shards as it is. Global window only (the release index is written by batch runs).
+    :data:`BATCH` articles at a time (:func:`index.index_rows`: vectorised hashing); each
+    batch's rows go out as one list, which ``WriteTable(batched=True)`` shards as it is.
     """
-
-    BATCH = 1024
 
     def __init__(self, dedup_cfg):
         self._cfg = dedup_cfg
-        self._buffer: list = []
 
-    def start_bundle(self):
-        self._buffer = []
-
-    def process(self, item):
-        self._buffer.append(item)
-        if len(self._buffer) >= self.BATCH:
-            yield from self._flush()
-
-    def finish_bundle(self):
-        for rows in self._flush():
-            yield GlobalWindows.windowed_value(rows)
-
-    def _flush(self):
-        items, self._buffer = self._buffer, []
-        rows = index.index_rows(items, self._cfg) if items else []
+    def flush(self, items):
+        rows = index.index_rows(items, self._cfg)
         return [rows] if rows else []
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import apache_beam as beam
 
+from transforms.batching import BundleBatchFn
 from transforms.write import core
 
 
@@ -54,13 +55,18 @@ class WriteTable(beam.PTransform):
         )  # -> (path, rows)
 
 
-def _rows(item):
-    article, decisions, dup_article = item
-    row, paragraphs = core.article_rows(article, decisions, dup_article)
-    if row is not None:
-        yield beam.pvalue.TaggedOutput("articles", row)
-    for p in paragraphs:
-        yield beam.pvalue.TaggedOutput("paragraphs", p)
+class ToRowsFn(BundleBatchFn):
+    """(Article, [ParagraphDecision], dup_article) -> ``(article rows, paragraph rows)`` per
+    batch of up to :data:`BATCH` articles (:func:`core.article_rows`)."""
+
+    def flush(self, items):
+        articles, paragraphs = [], []
+        for article, decisions, dup_article in items:
+            row, rows = core.article_rows(article, decisions, dup_article)
+            if row is not None:
+                articles.append(row)
+            paragraphs += rows
+        return [(articles, paragraphs)]
 
 
 class WriteDataset(beam.PTransform):
@@ -75,11 +81,13 @@ class WriteDataset(beam.PTransform):
         self._dir, self._cfg = directory, output_cfg
 
     def expand(self, inputs):
-        rows = inputs["assembled"] | "ToRows" >> beam.FlatMap(_rows).with_outputs("articles", "paragraphs")
+        rows = inputs["assembled"] | "ToRows" >> beam.ParDo(ToRowsFn())
+        articles = rows | "ArticleRows" >> beam.Map(lambda t: t[0])
+        paragraphs = rows | "ParagraphRows" >> beam.Map(lambda t: t[1])
         rejects = inputs["rejects"] | "RejectRows" >> beam.Map(core.reject_row)
         return (
-            rows.articles | "WriteArticles" >> WriteTable(self._dir, "articles", self._cfg),
-            rows.paragraphs | "WriteParagraphs" >> WriteTable(self._dir, "paragraphs", self._cfg),
+            articles | "WriteArticles" >> WriteTable(self._dir, "articles", self._cfg, batched=True),
+            paragraphs | "WriteParagraphs" >> WriteTable(self._dir, "paragraphs", self._cfg, batched=True),
             rejects | "WriteRejects" >> WriteTable(self._dir, "rejects", self._cfg),
             inputs["tally"] | "WriteTally" >> WriteTable(self._dir, "_tally", self._cfg, shards=1),
         )
