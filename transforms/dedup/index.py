@@ -95,11 +95,13 @@ def index_rows(items: list[tuple], cfg) -> list[dict]:
         return []
     sets = batch.shingle_sets([c[3] for c in chosen], cfg, unique=False)  # only signatures are taken
     banded = [i for i, s in enumerate(sets) if len(s)]
-    hashes: list[list[int]] = [[] for _ in chosen]
+    # Band hashes travel to the writer packed (little-endian uint64 bytes): as Python ints,
+    # half of them exceed 2^63 and Beam's coder would pickle each one.
+    hashes: list[bytes] = [b""] * len(chosen)
     if banded:
         sigs = minhash.signatures([sets[i] for i in banded], cfg.num_perm, cfg.seed)
-        for i, h in zip(banded, minhash.band_hashes(sigs, cfg.bands, cfg.rows).tolist()):
-            hashes[i] = h
+        for i, h in zip(banded, minhash.band_hashes(sigs, cfg.bands, cfg.rows).astype("<u8")):
+            hashes[i] = h.tobytes()
     return [{
         "paragraph_id": paragraph_id(article.article_id, d.index), "article_id": article.article_id, "index": d.index,
         "status": d.status, "order_key": f"{prefix},{d.index}]",

@@ -13,6 +13,7 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import xxhash
@@ -144,6 +145,15 @@ def sort_key(row: dict, table: str) -> tuple:
     return tuple((row[c] is None, row[c] if row[c] is not None else "") for c in TABLES[table][1])
 
 
+def unpack_uint64_lists(rows: list[dict], schema: pa.Schema) -> list[dict]:
+    """Rows whose ``list<uint64>`` columns may hold packed little-endian bytes (how producers
+    ship them through a shuffle: Beam pickles every Python int >= 2^63) -> plain int lists."""
+    packed = [f.name for f in schema if pa.types.is_list(f.type) and f.type.value_type == pa.uint64()]
+    if not packed:
+        return rows
+    return [{**r, **{c: np.frombuffer(r[c], dtype="<u8").tolist() for c in packed if isinstance(r[c], bytes)}} for r in rows]
+
+
 def write_shard(directory: str, table: str, shard: int, shards: int, rows, output_cfg,
                 partition: str | None = None) -> tuple[str, int]:
     """Write one shard file with the table's explicit schema, rows sorted by the table's key.
@@ -155,7 +165,7 @@ def write_shard(directory: str, table: str, shard: int, shards: int, rows, outpu
         ``(path, row count)``.
     """
     schema = TABLES[table][0]
-    rows = sorted(rows, key=lambda r: sort_key(r, table))
+    rows = unpack_uint64_lists(sorted(rows, key=lambda r: sort_key(r, table)), schema)
     folder = os.path.join(directory, table, *([partition] if partition else []))
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, f"part-{shard:05d}-of-{shards:05d}.parquet")
