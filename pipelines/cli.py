@@ -130,9 +130,13 @@ def run(argv: list[str]) -> int:
         if args.streaming:
             if against:
                 raise UsageError("--dedup-against is a batch option; it cannot be combined with --streaming")
-            from pipelines.streaming import run_streaming
+            from pipelines.streaming import run_streaming, watched_dirs
 
-            return run_streaming(args.input, str(_check_output(args.output, args.overwrite, [])), config, beam_args,
+            try:  # the output must not be read back: refused inside a watched directory, as in batch
+                dirs = watched_dirs(args.input, args.output) if config.streaming.source == "files" else []
+            except FileNotFoundError as err:
+                raise UsageError(str(err)) from None
+            return run_streaming(args.input, str(_check_output(args.output, args.overwrite, dirs)), config, beam_args,
                                  args.stop_after)
         try:
             files = expand_inputs(args.input)

@@ -261,7 +261,7 @@ class StreamingConfig(_Strict):
     event_time: Literal["published", "arrival"] = "published"  # articles without published: arrival
     window_seconds: int = Field(default=3600, ge=1)
     allowed_lateness_seconds: int = Field(default=86_400, ge=0)
-    state_expiry_seconds: int = Field(default=30 * 86_400, ge=1)  # dedup memory per LSH bucket, in event time
+    state_expiry_seconds: int = Field(default=30 * 86_400, ge=1)  # memory per LSH bucket (event time), per article id (arrival)
 
     @model_validator(mode="after")
     def _source_settings(self) -> "StreamingConfig":

@@ -8,7 +8,9 @@ and are not tested here. Files: on a ``--runner`` (Dataflow, Flink, Prism) Beam'
 ``fileio.MatchContinuously``; on the local DirectRunner (no ``--runner``, or
 ``--runner=DirectRunner``), which cannot run MatchContinuously, newsetl's
 :class:`transforms.ingest.watch.WatchFiles` (same semantics). ``--stop-after SECONDS`` ends the
-polling, then the pipeline drains and returns. Tested end to end in
+polling, then the pipeline drains and returns. Each article id passes once (the first arrival,
+:class:`transforms.dedup.streaming.FirstArrivals`); later copies are ``duplicate_article_id``
+rejects. Tested end to end in
 tests/pipelines/test_streaming_files.py; streaming dedup with TestStream in
 tests/transforms/dedup/test_streaming.py.
 
@@ -17,14 +19,17 @@ Output: ``<output>/window=<start>--<end>/pane=<n>/{articles,paragraphs,rejects}/
 """
 from __future__ import annotations
 
+import fnmatch
+import glob
 import json
+import os
 import sys
 
 import apache_beam as beam
 from apache_beam.transforms import window
 
 from transforms.clean.transforms import CleanArticles
-from transforms.dedup.streaming import StreamingDedup, windowing
+from transforms.dedup.streaming import FirstArrivals, StreamingDedup, windowing
 from transforms.dedup.streaming_core import late_reject
 from transforms.ingest.core import RecordMapper, input_root
 from transforms.ingest.transforms import ReadFileFn
@@ -152,8 +157,41 @@ def read_source(pipeline, inputs: list[str], config, stop_after: float | None = 
         parsed = payloads | "Parse" >> beam.Map(lambda b, src=source, ing=config.ingest: message_article(b, src, -1, ing))
         articles = parsed | "Articles" >> beam.Filter(lambda x: not isinstance(x, Reject))
         rejects = parsed | "Rejects" >> beam.Filter(lambda x: isinstance(x, Reject))
+    # One article per id: a file delivered again (under another name) or an id repeated in a file
+    # must not reach the CoGroupByKey by article id twice (its later copies are dead letters).
+    articles, duplicates = articles | "FirstArrivals" >> FirstArrivals(cfg.state_expiry_seconds)
     stamped = articles | "EventTime" >> beam.ParDo(StampEventTimeFn(cfg)).with_outputs(StampEventTimeFn.REJECTS, main="articles")
-    return stamped.articles, (rejects, stamped.rejects) | "SourceRejects" >> beam.Flatten()
+    return stamped.articles, (rejects, duplicates, stamped.rejects) | "SourceRejects" >> beam.Flatten()
+
+
+def watched_dirs(inputs: list[str], output: str) -> list[str]:
+    """The watched directories that the files source could read ``output``'s files back from.
+
+    Each ``--input`` watches a directory: the input itself when it is a directory (every file
+    below it is read), else the directory part of the glob before its first wildcard; a glob's
+    directory counts when a window file of ``output`` would match the glob (``*`` taken to
+    cross ``/``: a safe over-estimate). The caller refuses an output inside one of them.
+
+    Raises:
+        FileNotFoundError: a watched directory, or an input without wildcard, does not exist (or
+            is not a directory); the message names it. A glob that matches no file yet in an
+            existing directory is fine (that is the point of watching).
+    """
+    sample = os.path.join(os.path.abspath(output), "window=19700101T000000Z--19700101T010000Z", "pane=0",
+                          "paragraphs", "part-00000-of-00001.parquet")
+    dirs = []
+    for pattern in inputs:
+        directory = pattern if os.path.isdir(pattern) else (input_root(pattern).rstrip(os.sep) or os.curdir)
+        if glob.escape(pattern) == pattern and not os.path.exists(pattern):  # no wildcard
+            raise FileNotFoundError(f"input {pattern} does not exist; --streaming watches an existing directory "
+                                    "or a glob in one")
+        if not os.path.isdir(directory):
+            problem = "is not a directory" if os.path.exists(directory) else "does not exist"
+            raise FileNotFoundError(f"input directory {directory} (of --input {pattern}) {problem}; "
+                                    "--streaming watches an existing directory")
+        if os.path.isdir(pattern) or fnmatch.fnmatchcase(sample, os.path.abspath(pattern)):
+            dirs.append(directory)
+    return dirs
 
 
 LOCAL_RUNNERS = ("DirectRunner", "BundleBasedDirectRunner")

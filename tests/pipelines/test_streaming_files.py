@@ -113,3 +113,60 @@ def test_streaming_run_watches_a_directory(tmp_path):
         ("c.jsonl", 1, "ingest", "late")]
     # as in batch, an article without a kept paragraph has no row in articles/
     assert sorted(r["article_id"] for r in _last_panes(out, "articles")) == ["a0", "a1", "b1"]
+
+
+def test_streaming_run_rejects_an_article_id_seen_again(tmp_path):
+    """A file delivered again under another name, and an id twice in one file: the first arrival
+    is processed, every later one is a ``duplicate_article_id`` reject (nothing is lost)."""
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    s1, s2, s3, s4 = _stories(4)
+    published = _iso(time.time() - 600)
+    g = [dict(s, id=f"g{i}", published=published) for i, s in enumerate((s1, s2, s3))]
+    g.append(dict(s4, id="g0", published=published))  # the id of record 0 again, with another story
+    _drop(inbox, "g1.jsonl", g)
+    cfg = write_config(tmp_path, "streaming:\n  poll_interval_seconds: 1\n  window_seconds: 60\n"
+                                 "  allowed_lateness_seconds: 3600\n")
+    failures: list[str] = []
+    feeder = threading.Thread(target=_feed, args=(inbox, out, [("g2.jsonl", g, "g2")], failures))
+    feeder.start()
+    assert run_newsetl("run", "--streaming", "--input", inbox, "--output", out, "--config", cfg, "--stop-after", "10") == 0
+    feeder.join()
+    assert not failures
+
+    paragraphs = _last_panes(out, "paragraphs")
+    n = {aid: s["text"].count("\n\n") + 1 for aid, s in (("g0", s1), ("g1", s2), ("g2", s3))}
+    assert sorted((r["article_id"], r["index"]) for r in paragraphs if r["index"] > 0) == sorted(
+        (aid, i) for aid, k in n.items() for i in range(1, k + 1))  # g0 is record 0's story (s1), not s4's
+    first = {r["index"]: r["text"] for r in paragraphs if r["article_id"] == "g0"}[1]
+    assert first == s1["text"].split("\n\n")[0]
+    rejects = _last_panes(out, "rejects")
+    assert sorted((r["source_file"].rsplit("/", 1)[1], r["source_record"], r["stage"], r["reason"], r["detail"].rsplit("/", 1)[1])
+                  for r in rejects) == [
+        ("g1.jsonl", 3, "ingest", "duplicate_article_id", "g1.jsonl record 0"),
+        ("g2.jsonl", 0, "ingest", "duplicate_article_id", "g1.jsonl record 0"),
+        ("g2.jsonl", 1, "ingest", "duplicate_article_id", "g1.jsonl record 1"),
+        ("g2.jsonl", 2, "ingest", "duplicate_article_id", "g1.jsonl record 2"),
+        ("g2.jsonl", 3, "ingest", "duplicate_article_id", "g1.jsonl record 0")]
+
+
+def test_streaming_cli_refuses_a_missing_watched_directory_and_an_output_it_would_read_back(tmp_path, capsys):
+    from pipelines.streaming import watched_dirs
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    cases = [  # (--input, --output, the one-line error)
+        (f"{tmp_path}/nodir/", tmp_path / "out", f"input {tmp_path}/nodir/ does not exist; --streaming watches an existing directory"),
+        (tmp_path / "nodir" / "*.jsonl", tmp_path / "out", f"input directory {tmp_path}/nodir (of --input {tmp_path}/nodir/*.jsonl) does not exist"),
+        (inbox, inbox / "out", f"output {inbox}/out is inside input directory {inbox}"),
+        (inbox / "**", inbox / "out", f"output {inbox}/out is inside input directory {inbox}"),
+    ]
+    for pattern, output, message in cases:
+        assert run_newsetl("run", "--streaming", "--input", pattern, "--output", output, "--stop-after", "0") == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"newsetl: error: {message}") and err.count("\n") == 1, err
+    assert not (inbox / "out").exists()
+    # watching an existing directory where nothing matches yet is the point; a glob that cannot
+    # match the output's window files does not read them back
+    assert watched_dirs([str(inbox / "*.jsonl")], str(inbox / "out")) == []
+    assert watched_dirs([str(inbox)], str(tmp_path / "out")) == [str(inbox)]

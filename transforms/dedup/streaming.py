@@ -4,6 +4,7 @@
 are buffered until the watermark passes their event time (an event-time timer), then decided in
 ``(event time, paragraph id)`` order against the bucket's remembered members; an expiry timer
 clears a bucket ``state_expiry_seconds`` of event time after its newest member.
+``FirstArrivalFn`` (same state machine, :class:`DecideAtWatermarkFn`) keeps one article per id.
 """
 from __future__ import annotations
 
@@ -16,10 +17,16 @@ from apache_beam.utils.timestamp import Timestamp
 from transforms.dedup.core import with_band_keys
 from transforms.dedup import streaming_core as sc
 from transforms.dedup.transforms import DedupWithinFn
+from transforms.records import Article
 
 
-class BandDedupFn(beam.DoFn):
-    """KV[bucket key, StreamItem] -> Verdict (timestamped at the paragraph's event time)."""
+class DecideAtWatermarkFn(beam.DoFn):
+    """KV[key, item with ``time_us``] -> outputs of :meth:`decide`, per key in the global window.
+
+    Items are buffered until the watermark passes their ``time_us`` (an event-time timer), then
+    :meth:`decide` gets them with the key's remembered members; an expiry timer clears the
+    members ``expiry_s`` seconds after the newest one. Subclasses implement :meth:`decide`.
+    """
 
     PENDING = BagStateSpec("pending", PickleCoder())
     SEEN = BagStateSpec("seen", PickleCoder())
@@ -27,8 +34,12 @@ class BandDedupFn(beam.DoFn):
     DECIDE = TimerSpec("decide", beam.TimeDomain.WATERMARK)
     EXPIRE = TimerSpec("expire", beam.TimeDomain.WATERMARK)
 
-    def __init__(self, dedup_cfg, expiry_s: int):
-        self._cfg, self._expiry_us = dedup_cfg, expiry_s * 1_000_000
+    def __init__(self, expiry_s: int):
+        self._expiry_us = expiry_s * 1_000_000
+
+    def decide(self, ready: list, seen: list, now_us: int) -> tuple[list, list]:
+        """-> ``(outputs, new members)``: outputs are ``(value, time_us, tag)`` (tag None: the main output)."""
+        raise NotImplementedError
 
     def process(self, kv, pending=beam.DoFn.StateParam(PENDING), next_=beam.DoFn.StateParam(NEXT),
                 decide=beam.DoFn.TimerParam(DECIDE)):
@@ -47,7 +58,7 @@ class BandDedupFn(beam.DoFn):
         items = list(pending.read())
         ready = [i for i in items if i.time_us <= now]
         waiting = [i for i in items if i.time_us > now]
-        verdicts, members = sc.decide_bucket(ready, list(seen.read()), now, self._cfg, self._expiry_us)
+        outputs, members = self.decide(ready, list(seen.read()), now)
         pending.clear()
         for i in waiting:
             pending.add(i)
@@ -62,12 +73,64 @@ class BandDedupFn(beam.DoFn):
             next_.clear()
         if members:
             expire.set(Timestamp(micros=max(m.time_us for m in members) + self._expiry_us))
-        for v in verdicts:
-            yield window.TimestampedValue(v, Timestamp(micros=v.time_us))
+        for value, time_us, tag in outputs:
+            stamped = window.TimestampedValue(value, Timestamp(micros=time_us))
+            yield stamped if tag is None else beam.pvalue.TaggedOutput(tag, stamped)
 
     @on_timer(EXPIRE)
     def on_expire(self, seen=beam.DoFn.StateParam(SEEN)):
         seen.clear()
+
+
+class BandDedupFn(DecideAtWatermarkFn):
+    """KV[bucket key, StreamItem] -> Verdict (timestamped at the paragraph's event time), by
+    :func:`transforms.dedup.streaming_core.decide_bucket`."""
+
+    def __init__(self, dedup_cfg, expiry_s: int):
+        super().__init__(expiry_s)
+        self._cfg = dedup_cfg
+
+    def decide(self, ready, seen, now_us):
+        verdicts, members = sc.decide_bucket(ready, seen, now_us, self._cfg, self._expiry_us)
+        return [(v, v.time_us, None) for v in verdicts], members
+
+
+class FirstArrivalFn(DecideAtWatermarkFn):
+    """KV[article id, Arrival] -> the first arrival's Article (at its arrival time); every later
+    arrival of the id within ``expiry_s`` seconds of arrival time goes to the tagged output
+    ``rejects`` (``duplicate_article_id``), by :func:`transforms.dedup.streaming_core.first_arrivals`."""
+
+    REJECTS = "rejects"
+
+    def decide(self, ready, seen, now_us):
+        outputs, members = sc.first_arrivals(ready, seen, now_us, self._expiry_us)
+        return [(value, t, None if isinstance(value, Article) else self.REJECTS) for value, t in outputs], members
+
+
+class FirstArrivals(beam.PTransform):
+    """PCollection[Article] timestamped at arrival (global window) -> ``(articles, rejects)``:
+    one Article per article id (the first by arrival time, ties by source file and record), the
+    later ones as ``duplicate_article_id`` Rejects (both timestamped at their arrival).
+
+    Args:
+        expiry_s: how long (seconds of arrival time) an id is remembered.
+    """
+
+    def __init__(self, expiry_s: int):
+        super().__init__()
+        self._expiry_s = expiry_s
+
+    def expand(self, articles):
+        out = (
+            articles
+            | "KeyById" >> beam.Map(_arrival).with_output_types(beam.typehints.KV[str, sc.Arrival])
+            | "FirstById" >> beam.ParDo(FirstArrivalFn(self._expiry_s)).with_outputs(FirstArrivalFn.REJECTS, main="articles")
+        )
+        return out.articles, out.rejects
+
+
+def _arrival(article, ts=beam.DoFn.TimestampParam):
+    return article.article_id, sc.Arrival(ts.micros, article.source_file, article.source_record, article)
 
 
 def _entries(candidate, ts=beam.DoFn.TimestampParam):
@@ -108,9 +171,8 @@ class StreamingDedup(beam.PTransform):
         verdicts = (
             per_article
             | "Candidates" >> beam.FlatMap(lambda kv: kv[1][2])
-            | "BucketEntries" >> beam.FlatMap(_entries)
-            | "BandDedup" >> beam.ParDo(BandDedupFn(self._cfg, self._stream.state_expiry_seconds)).with_input_types(
-                beam.typehints.KV[bytes, sc.StreamItem])
+            | "BucketEntries" >> beam.FlatMap(_entries).with_output_types(beam.typehints.KV[bytes, sc.StreamItem])
+            | "BandDedup" >> beam.ParDo(BandDedupFn(self._cfg, self._stream.state_expiry_seconds))
             | "WindowVerdicts" >> windowing(self._stream)
             | "KeyVerdicts" >> beam.Map(lambda v: (v.pid.rsplit("/", 1)[0], v))
         )

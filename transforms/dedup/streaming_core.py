@@ -134,6 +134,51 @@ def complete_article(grouped: dict, cfg):
     return article, decisions, dup_article
 
 
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """An article as it arrived: arrival time (µs since the epoch: the poll that found its file,
+    the Pub/Sub publish time, the Kafka record time) and the Article (None once remembered)."""
+
+    time_us: int
+    source_file: str
+    source_record: int
+    article: object = None
+
+    def order(self) -> tuple[int, str, int]:
+        return (self.time_us, self.source_file, self.source_record)
+
+
+def first_arrivals(ready: list[Arrival], seen: list[Arrival], now_us: int, expiry_us: int
+                   ) -> tuple[list[tuple], list[Arrival]]:
+    """One article id: the first arrival passes, every later one is a ``duplicate_article_id`` Reject.
+
+    Args:
+        ready: arrivals of the id whose arrival time the watermark has passed (any order).
+        seen: the remembered first arrival of the id (``[]`` or one item, without its Article).
+        now_us: the arrival time being decided (the timer's timestamp), for expiry.
+        expiry_us: a first arrival older than ``now_us - expiry_us`` is forgotten (the id
+            passes again).
+
+    Returns:
+        ``(outputs, new seen state)``; outputs are ``(Article or Reject, time_us)`` in
+        ``(arrival time, source_file, source_record)`` order: "first" is first by arrival,
+        ties (the same poll) by source file, then record, as in batch.
+    """
+    seen = [m for m in seen if m.time_us >= now_us - expiry_us]
+    out = []
+    for item in sorted(ready, key=Arrival.order):
+        a = item.article
+        if not seen:
+            seen = [Arrival(item.time_us, item.source_file, item.source_record)]
+            out.append((a, item.time_us))
+            continue
+        first = seen[0]
+        out.append((Reject(a.source_file, a.source_record, -1, "ingest", "duplicate_article_id",
+                           f"article_id {a.article_id!r} already read from {first.source_file} record {first.source_record}",
+                           (a.title or "")[:200]), item.time_us))
+    return out, seen
+
+
 def late_reject(article, event_us: int, arrival_us: int, window_s: int, lateness_s: int):
     """A ``Reject`` (stage ``ingest``, reason ``late``) when an article's fixed event-time window
     had closed for good when it arrived, else None.

@@ -142,3 +142,23 @@ def test_late_reject_when_the_window_closed_before_arrival():
     late = sc.late_reject(art, (T0 + 10) * 1_000_000, close_us, 3600, 600)
     assert (late.source_file, late.stage, late.reason, late.excerpt) == ("stream", "ingest", "late", "Story x")
     assert str(T0 + 3600 + 600) in late.detail
+
+
+def test_first_arrival_of_an_id_passes_later_ones_are_rejected_and_the_id_expires():
+    def arrival(t, source_file, record, title):
+        art = Article("NEWID1", None, "reuters", title, None, None, None, ("text",), "utf-8", source_file, record)
+        return sc.Arrival(t, source_file, record, art)
+
+    # same poll (t=10): ties go by (source_file, source_record), whatever the order of arrival
+    ready = [arrival(10, "in/g2.jsonl", 0, "copy"), arrival(10, "in/g1.jsonl", 3, "repeat"), arrival(10, "in/g1.jsonl", 0, "first")]
+    out, seen = sc.first_arrivals(ready, [], 10, expiry_us=100)
+    assert out[0] == (ready[2].article, 10)
+    assert [(r.source_file, r.source_record, r.stage, r.reason, r.detail, r.excerpt, t) for r, t in out[1:]] == [
+        ("in/g1.jsonl", 3, "ingest", "duplicate_article_id", "article_id 'NEWID1' already read from in/g1.jsonl record 0", "repeat", 10),
+        ("in/g2.jsonl", 0, "ingest", "duplicate_article_id", "article_id 'NEWID1' already read from in/g1.jsonl record 0", "copy", 10)]
+    assert seen == [sc.Arrival(10, "in/g1.jsonl", 0)]  # remembered without the Article
+    out, seen = sc.first_arrivals([arrival(110, "in/g3.jsonl", 0, "later")], seen, 110, expiry_us=100)
+    assert [(type(v).__name__, getattr(v, "reason", None)) for v, _ in out] == [("Reject", "duplicate_article_id")]
+    out, seen = sc.first_arrivals([arrival(111, "in/g4.jsonl", 0, "expired")], seen, 111, expiry_us=100)
+    assert out == [(Article("NEWID1", None, "reuters", "expired", None, None, None, ("text",), "utf-8", "in/g4.jsonl", 0), 111)]
+    assert seen == [sc.Arrival(111, "in/g4.jsonl", 0)]  # the first arrival at 10 was forgotten after 100 µs
