@@ -166,3 +166,15 @@ def test_damaged_or_repeated_release_is_refused(days, tmp_path, capsys):
     assert run_newsetl("remove", "--ids", ids, copy, "--output", tmp_path / "taken") == 2
     assert capsys.readouterr().err.strip() == f"newsetl: error: release {copy} is damaged since it was published ({rel}: sha256 differs)"
     assert not (tmp_path / "out").exists() and not (tmp_path / "taken").exists()
+
+
+def test_explain_names_the_earlier_release_of_a_duplicate(days, capsys):
+    root, _ = days
+    day2 = root / "releases" / DAYS[1]
+    r = next(r for r in read(day2, "paragraphs") if r["duplicate_of_release"])
+    assert run_newsetl("explain", day2, r["article_id"]) == 0
+    out = capsys.readouterr().out
+    line = next(ln for ln in out.splitlines() if ln.startswith(f"[{r['index']}] "))
+    assert line == (f"[{r['index']}] {r['status']} ({r['reason']}), duplicate of {r['duplicate_of']} in earlier release "
+                    f"{DAYS[0]}, similarity {r['similarity']:.3f}" + (f", cluster {r['cluster_id']}" if r["cluster_id"] else ""))
+    assert f"duplicates {r['duplicate_of']} (" not in out  # not quoted from this release: it is not in it
