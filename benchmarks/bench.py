@@ -281,6 +281,21 @@ def newsetl_dropped(out: Path) -> set[str]:
 
 
 # ------------------------------------------------------------------ driver
+RSS_PER_PARAGRAPH = 7_500  # peak RSS per paragraph measured at 50-100 MB with one worker, plus margin
+
+
+def memory_need(paragraphs: int, workers: int) -> int:
+    """Bytes of memory an end-to-end run of ``paragraphs`` is expected to need (two workers hold
+    about 1.6x one worker's peak) plus 1 GB for the interpreter and libraries."""
+    return int(paragraphs * RSS_PER_PARAGRAPH * (1.6 if workers > 1 else 1.0)) + 10**9
+
+
+def _available_memory() -> int:
+    import psutil
+
+    return psutil.virtual_memory().available
+
+
 def bench_size(size: int, data: Path, work: Path, datatrove_max: int, signatures: bool, workers=(1, 2), hot: int = 0) -> dict:
     label = f"{size // 10**6}MB" if size >= 10**6 else f"{size // 1000}kB"
     if hot:
@@ -291,6 +306,12 @@ def bench_size(size: int, data: Path, work: Path, datatrove_max: int, signatures
         info_path.write_text(json.dumps(make_corpus(data, size, corpus, hot=hot, max_paragraphs=1 if hot else None)))
     info = json.loads(info_path.read_text())
     result = {"size": label, "corpus": {k: info[k] for k in ("articles", "paragraphs", "bytes")}}
+    need, free = memory_need(info["paragraphs"], max(workers)), _available_memory()
+    if need > free:  # the local runner holds shuffles in memory: do not drive the machine out of memory
+        result["skipped"] = f"needs about {need / 1e9:.1f} GB of memory ({RSS_PER_PARAGRAPH:,} bytes a paragraph), {free / 1e9:.1f} GB available"
+        print(f"{label}: skipped: {result['skipped']}", file=sys.stderr, flush=True)
+        result["newsetl"] = []
+        return result
     if signatures:
         result["signatures"] = signature_rates(corpus_forms(corpus, 20000))
     truth = load_truth(corpus, info)
@@ -316,6 +337,8 @@ def table(results: list[dict]) -> str:
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         dt = r.get("datatrove") or {}
+        if r.get("skipped"):
+            lines.append(f"| {r['size']} | {r['corpus']['paragraphs']:,} | – | skipped: {r['skipped']} |" + " |" * 11)
         for run in r["newsetl"]:
             speed = f"{dt['seconds'] / run['seconds']:.2f}×" if dt.get("seconds") else "–"  # same corpus: time ratio
             if dt.get("cpu_seconds") and run.get("cpu_seconds"):
@@ -365,6 +388,9 @@ def main(argv=None) -> int:
                            [parse_size(s) for s in (("10MB", "100MB", "1GB") if args.long else ("10MB", "50MB"))])
     work = args.workdir or Path(tempfile.mkdtemp(prefix="newsetl-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    if args.smoke:  # a check that it works: never replaces the committed results
+        args.results = work / "results"
+        print(f"smoke run: results in {args.results}", flush=True)
     args.results.mkdir(parents=True, exist_ok=True)
     results = []
     for i, size in enumerate(sizes):

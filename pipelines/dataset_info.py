@@ -142,14 +142,16 @@ def explain_lines(directory: str, article_id: str, width: int = 100) -> list[str
     lines = [head]
     for p in paras:
         decision = p["status"] + (f" ({p['reason']})" if p["reason"] else "")
+        release = p.get("duplicate_of_release")
         if p["duplicate_of"]:
             sim = f"{p['similarity']:.3f}" if p["similarity"] is not None else "?"
-            decision += f", duplicate of {p['duplicate_of']}, similarity {sim}"
+            decision += f", duplicate of {p['duplicate_of']}" + (f" in earlier release {release}" if release else "") + f", similarity {sim}"
         if p["cluster_id"]:
             decision += f", cluster {p['cluster_id']}"
         lines.append(f"[{p['index']}] {decision}")
         lines.append(fill(p["text"], "    "))
-        original = originals.get(p["duplicate_of"]) if p["duplicate_of"] else None
+        # an earlier release's paragraph is not in this dataset (the same id here may be another paragraph)
+        original = originals.get(p["duplicate_of"]) if p["duplicate_of"] and not release else None
         if original is not None:
             lines.append(f"    duplicates {original['paragraph_id']} ({original['status']}):")
             lines.append(fill(original["text"], "    | "))

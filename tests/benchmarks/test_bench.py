@@ -47,3 +47,13 @@ def test_bench_smoke(data, tmp_path):
     assert run["stage_ms"]["DedupAcrossArticles"] >= 0
     assert run["quality"]["precision"] >= 0.98 and run["quality"]["recall"] >= 0.8
     assert "| 300kB |" in bench.table([r])
+
+
+def test_size_that_would_exhaust_memory_is_skipped_not_run(data, tmp_path, monkeypatch):
+    """bench-long's 1 GB would need ~40 GB with the local runner: it is recorded as skipped."""
+    monkeypatch.setattr(bench, "_available_memory", lambda: 5 * 10**8)
+    r = bench.bench_size(300_000, data, tmp_path, datatrove_max=0, signatures=False, workers=(1, 2))
+    need = bench.memory_need(r["corpus"]["paragraphs"], 2)
+    assert need == int(r["corpus"]["paragraphs"] * 7_500 * 1.6) + 10**9 > 5 * 10**8
+    assert r["newsetl"] == [] and r["skipped"] == f"needs about {need / 1e9:.1f} GB of memory (7,500 bytes a paragraph), 0.5 GB available"
+    assert f"| 300kB | {r['corpus']['paragraphs']:,} | – | skipped: needs about" in bench.table([r])
