@@ -159,7 +159,10 @@ def read_source(pipeline, inputs: list[str], config, stop_after: float | None = 
         rejects = parsed | "Rejects" >> beam.Filter(lambda x: isinstance(x, Reject))
     # One article per id: a file delivered again (under another name) or an id repeated in a file
     # must not reach the CoGroupByKey by article id twice (its later copies are dead letters).
-    articles, duplicates = articles | "FirstArrivals" >> FirstArrivals(cfg.state_expiry_seconds)
+    # Remembered at least as long as a window accepts data, so an expired id cannot meet its
+    # first copy in an open window (the join would then drop both).
+    remember_s = max(cfg.state_expiry_seconds, cfg.window_seconds + cfg.allowed_lateness_seconds)
+    articles, duplicates = articles | "FirstArrivals" >> FirstArrivals(remember_s)
     stamped = articles | "EventTime" >> beam.ParDo(StampEventTimeFn(cfg)).with_outputs(StampEventTimeFn.REJECTS, main="articles")
     return stamped.articles, (rejects, duplicates, stamped.rejects) | "SourceRejects" >> beam.Flatten()
 
