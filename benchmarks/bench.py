@@ -365,6 +365,9 @@ def main(argv=None) -> int:
                            [parse_size(s) for s in (("10MB", "100MB", "1GB") if args.long else ("10MB", "50MB"))])
     work = args.workdir or Path(tempfile.mkdtemp(prefix="newsetl-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    if args.smoke:  # a check that it works: never replaces the committed results
+        args.results = work / "results"
+        print(f"smoke run: results in {args.results}", flush=True)
     args.results.mkdir(parents=True, exist_ok=True)
     results = []
     for i, size in enumerate(sizes):

@@ -195,14 +195,21 @@ def run(argv: list[str]) -> int:
 
 def _check_releases(releases: list[str], output: str, config) -> tuple[tuple[str, str], ...]:
     """``--dedup-against`` values -> ``((path, release name), ...)``; raises UsageError."""
-    out = []
+    out, seen = [], {}
     for release in releases:
         if Path(release).resolve() == Path(output).resolve():
             raise UsageError(f"--dedup-against {release} is the output; earlier releases are never modified")
+        if Path(release).resolve() in seen:
+            raise UsageError(f"--dedup-against {release} is given twice (also as {seen[Path(release).resolve()]})")
+        seen[Path(release).resolve()] = release
         try:
-            out.append((release, index_core.check_release(release, config.dedup)))
+            name = index_core.check_release(release, config.dedup)
         except index_core.IndexMismatch as err:
             raise UsageError(str(err)) from None
+        same = [r for r, n in out if n == name]
+        if same:
+            raise UsageError(f"--dedup-against {release} and {same[0]} are both release {name!r} (a copy?): give it once")
+        out.append((release, name))
     return tuple(out)
 
 

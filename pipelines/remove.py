@@ -42,8 +42,13 @@ def remove(argv: list[str]) -> int:
     args = remove_parser().parse_args(argv)
     try:
         release = Path(args.release)
+        if not release.is_dir():
+            raise UsageError(f"release {args.release} does not exist or is not a directory")
         if not (release / "_SUCCESS").is_file():
             raise UsageError(f"release {args.release} has no _SUCCESS (unfinished or not a newsetl release)")
+        broken = write_core.damage(str(release))  # a takedown re-publishes every table
+        if broken:
+            raise UsageError(f"release {args.release} is {broken}")
         if release.resolve() == Path(args.output).resolve():
             raise UsageError("--output is the release itself; a takedown publishes a new release")
         try:

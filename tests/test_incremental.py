@@ -133,3 +133,36 @@ def test_earlier_release_paragraphs_are_banded_from_the_index(days, tmp_path, mo
     assert new_keys.isdisjoint(r["exact_key"] for r in earlier)
     assert _tree_digest(out / "paragraphs") == _tree_digest(root / "releases" / DAYS[2] / "paragraphs")
     assert _tree_digest(out / "index") == _tree_digest(root / "releases" / DAYS[2] / "index")
+
+
+def test_damaged_or_repeated_release_is_refused(days, tmp_path, capsys):
+    """A release changed since it was published (checked against _SUCCESS's sha256) or given
+    twice (also as a copy) is refused before the run; so is a takedown of a damaged release."""
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    root, _ = days
+    day1 = root / "releases" / DAYS[0]
+    base = ["run", "--input", root / "incoming" / DAYS[2], "--output", tmp_path / "out"]
+    assert run_newsetl(*base, "--dedup-against", day1, "--dedup-against", day1) == 2
+    assert capsys.readouterr().err.strip() == f"newsetl: error: --dedup-against {day1} is given twice (also as {day1})"
+    copy = tmp_path / "copy"
+    shutil.copytree(day1, copy)
+    assert run_newsetl(*base, "--dedup-against", day1, "--dedup-against", copy) == 2
+    assert capsys.readouterr().err.strip() == (f"newsetl: error: --dedup-against {copy} and {day1} are both release "
+                                               f"'{DAYS[0]}' (a copy?): give it once")
+    (index_file,) = sorted((copy / "index").glob("*.parquet"))
+    pq.write_table(pq.read_table(index_file).schema.empty_table(), index_file)  # a valid, emptied index
+    assert run_newsetl(*base, "--dedup-against", copy) == 2
+    rel = index_file.relative_to(copy).as_posix()
+    assert capsys.readouterr().err.strip() == (f"newsetl: error: --dedup-against {copy}: damaged since it was published "
+                                               f"({rel}: sha256 differs)")
+    index_file.write_bytes(b"garbage")
+    assert run_newsetl(*base, "--dedup-against", copy) == 2
+    assert f"({rel}: sha256 differs)" in capsys.readouterr().err
+    ids = tmp_path / "ids.txt"
+    ids.write_text("nothing\n", encoding="utf-8")
+    assert run_newsetl("remove", "--ids", ids, copy, "--output", tmp_path / "taken") == 2
+    assert capsys.readouterr().err.strip() == f"newsetl: error: release {copy} is damaged since it was published ({rel}: sha256 differs)"
+    assert not (tmp_path / "out").exists() and not (tmp_path / "taken").exists()

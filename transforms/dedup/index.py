@@ -194,8 +194,9 @@ def check_release(release: str, dedup_cfg) -> str:
     """Check that an earlier release can be deduplicated against; return its name.
 
     Raises:
-        IndexMismatch: not a directory, no ``_SUCCESS`` (unfinished), no index, or built with
-            other parameters (the message names the first differing parameter and both values).
+        IndexMismatch: not a directory, no ``_SUCCESS`` (unfinished), no index, index or
+            report.json not as ``_SUCCESS`` lists them (damaged: sha256 or row count), or built
+            with other parameters (the message names the first differing parameter and both values).
     """
     path = Path(release)
     if not path.is_dir():
@@ -206,8 +207,13 @@ def check_release(release: str, dedup_cfg) -> str:
         info = json.loads((path / "report.json").read_text(encoding="utf-8")).get("index")
     except (OSError, ValueError) as err:
         raise IndexMismatch(f"--dedup-against {release}: unreadable report.json ({err})") from None
-    if not info or not index_files(release):
+    if not info:
         raise IndexMismatch(f"--dedup-against {release}: the release has no paragraph index (built by an older newsetl)")
+    from transforms.write.core import damage  # write.core imports this module
+
+    broken = damage(release, ("index/", "report.json"))
+    if broken or not index_files(release):
+        raise IndexMismatch(f"--dedup-against {release}: {broken or 'its index/ files are missing'}")
     mine = index_params(dedup_cfg)
     differs = [k for k in mine if info["params"].get(k) != mine[k]]
     if "hash_scheme" in differs:

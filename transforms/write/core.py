@@ -304,19 +304,29 @@ def manifest(directory: str) -> dict:
     return {"files": files}
 
 
-def verify_manifest(directory: str) -> list[str]:
+def verify_manifest(directory: str, prefixes: tuple[str, ...] = ()) -> list[str]:
     """Check a published dataset against its ``_SUCCESS`` manifest.
+
+    Args:
+        prefixes: check only the listed files whose path starts with one of these (e.g.
+            ``("index/", "report.json")``); all files when empty.
 
     Returns:
         Problems found (empty when every listed file exists with its row count and sha256):
-        a missing ``_SUCCESS`` reports the dataset as unfinished.
+        a missing ``_SUCCESS`` reports the dataset as unfinished, an unreadable one as damaged.
     """
     success = Path(directory, "_SUCCESS")
     if not success.is_file():
         return [f"{directory}: no _SUCCESS (unfinished or not a newsetl dataset)"]
     problems = []
-    listed = json.loads(success.read_text(encoding="utf-8"))
-    for entry in listed["files"] + listed.get("documents", []):  # documents: report.json/.html, README.md
+    try:
+        listed = json.loads(success.read_text(encoding="utf-8"))
+        entries = listed["files"] + listed.get("documents", [])  # documents: report.json/.html, README.md
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        return [f"_SUCCESS: unreadable ({err})"]
+    for entry in entries:
+        if prefixes and not entry["path"].startswith(prefixes):
+            continue
         f = Path(directory, entry["path"])
         if not f.is_file():
             problems.append(f"{entry['path']}: missing")
@@ -325,6 +335,15 @@ def verify_manifest(directory: str) -> list[str]:
         elif "rows" in entry and pq.ParquetFile(f).metadata.num_rows != entry["rows"]:
             problems.append(f"{entry['path']}: row count differs")
     return problems
+
+
+def damage(directory: str, prefixes: tuple[str, ...] = ()) -> str | None:
+    """One-line summary of :func:`verify_manifest`'s problems (None when intact): for the
+    checks that refuse a damaged earlier release."""
+    problems = verify_manifest(directory, prefixes)
+    if not problems:
+        return None
+    return f"damaged since it was published ({'; '.join(problems[:3])}" + (f"; +{len(problems) - 3} more" if len(problems) > 3 else "") + ")"
 
 
 KILL_ENV = "NEWSETL_TEST_KILL_AT"

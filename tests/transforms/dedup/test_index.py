@@ -100,7 +100,7 @@ def _release(tmp_path, params, success=True):
     (rel / "index" / "part-00000-of-00001.parquet").write_bytes(b"")
     (rel / "report.json").write_text(json.dumps({"index": {"release": "day-1", "params": params}}))
     if success:
-        (rel / "_SUCCESS").write_text("{}")
+        (rel / "_SUCCESS").write_text(json.dumps({"files": [], "documents": []}))  # lists nothing: nothing to verify
     return rel
 
 
