@@ -118,11 +118,27 @@ def _check_argv(argv: list[str], beam_args: list[str]) -> None:
             raise UsageError(f"unexpected argument {token!r} (an input? give inputs after --input, and quote globs)")
 
 
+def _check_beam_args(beam_args: list[str], parser: argparse.ArgumentParser) -> None:
+    """Raise UsageError for an option Beam would discard (a mistyped newsetl option, say) or a
+    Beam option with an invalid value (pipelines/beam_args.py)."""
+    from pipelines import beam_args as beam_check
+
+    try:
+        unknown = beam_check.unknown_options(beam_args)
+    except (SystemExit, ValueError) as err:
+        raise UsageError(f"invalid Beam options {beam_args}: {err}") from None
+    if unknown:
+        own = [o for action in parser._actions for o in action.option_strings if o.startswith("--")]
+        raise UsageError(beam_check.unknown_options_message(unknown, own))
+
+
 def run(argv: list[str]) -> int:
     """``newsetl run``: returns the process exit code."""
-    args, beam_args = run_parser().parse_known_args(argv)
+    parser = run_parser()
+    args, beam_args = parser.parse_known_args(argv)
     try:
         _check_argv(argv, beam_args)
+        _check_beam_args(beam_args, parser)
         config = load_config(args.config)
         against = _check_releases(args.dedup_against, args.output, config)
         if args.stop_after is not None and not args.streaming:
@@ -144,13 +160,6 @@ def run(argv: list[str]) -> int:
             raise UsageError(str(err)) from None
         dirs = [p for p in args.input if os.path.isdir(p)]
         out = _check_output(args.output, args.overwrite, [f for f, _ in files] + dirs + [p for p, _ in against])
-        from apache_beam.options.pipeline_options import PipelineOptions
-
-        try:
-            options = PipelineOptions(beam_args)
-            options.get_all_options(retain_unknown_options=False)
-        except (SystemExit, ValueError) as err:
-            raise UsageError(f"invalid Beam options {beam_args}: {err}") from None
     except (ConfigError, UsageError) as err:
         print(f"newsetl: error: {err}", file=sys.stderr)
         return EXIT_USAGE

@@ -77,6 +77,8 @@ class IngestConfig(_Strict):
     duplicate_id_rule: Literal["first_by_source"] = "first_by_source"
     html_favor: Literal["balanced", "precision", "recall"] = "precision"  # trafilatura's trade-off for HTML/WARC pages
     per_input: tuple[InputOverride, ...] = ()  # e.g. an encoding for one old CSV
+    # strptime formats for `published`, tried in order after ISO 8601 and RFC 2822, e.g. ["%m-%d-%Y"]
+    published_formats: tuple[str, ...] = ()
 
     def for_file(self, path: str, rel_path: str) -> "IngestConfig":
         """This config with the first matching ``per_input`` override applied (or unchanged)."""
@@ -109,6 +111,21 @@ class IngestConfig(_Strict):
         return value
 
     _check_codecs = field_validator("encoding", "fallback_encoding")(classmethod(lambda cls, v: _codec(v)))
+
+    @field_validator("published_formats")
+    @classmethod
+    def _date_formats(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        from datetime import datetime, timezone
+
+        sample = datetime(2001, 2, 3, 4, 5, 6, tzinfo=timezone.utc)
+        for fmt in value:
+            try:  # a usable format reads back the year, month and day it writes
+                ok = datetime.strptime(sample.strftime(fmt), fmt).date() == sample.date()
+            except ValueError as err:
+                raise ValueError(f"{fmt!r} is not a strptime format: {err}") from err
+            if not ok:
+                raise ValueError(f"{fmt!r} does not give year, month and day (e.g. '%m-%d-%Y')")
+        return value
 
     @field_validator("fallback_encoding")
     @classmethod
@@ -229,6 +246,7 @@ class LanguageConfig(_Strict):
     def _iso_codes(cls, value: tuple[str, ...], info) -> tuple[str, ...]:
         from transforms.language.core import SOURCE_FASTTEXT, check_codes
 
+        value = tuple(code.strip().lower() for code in value)  # EN = en: codes are compared as written
         detector = info.data.get("detector", SOURCE_FASTTEXT)
         bad = check_codes(value, detector)
         if detector != SOURCE_FASTTEXT:

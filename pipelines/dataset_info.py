@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import textwrap
 from pathlib import Path
@@ -78,6 +79,12 @@ def summary_lines(report: dict, success: dict, directory: str) -> list[str]:
         f"  rejected by reason: {_join(r['rejected_by_reason'])}",
         f"  clusters {_n(c['count'])}, largest {_n(c['largest'])} paragraphs",
     ]
+    unparsed = report.get("published_unparsed") or {}
+    if unparsed.get("total"):
+        files = sorted(unparsed["by_file"].items(), key=lambda kv: (-kv[1], kv[0]))
+        more = f", +{len(files) - 3} more files" if len(files) > 3 else ""
+        lines.append(f"  published dates not parsed (kept as null, see ingest.published_formats): {_n(unparsed['total'])} "
+                     f"({', '.join(f'{os.path.basename(f)} {_n(n)}' for f, n in files[:3])}{more})")
     if fig.get("languages"):
         lines.append(f"  languages: {_join(fig['languages'])} (source: {_join(fig.get('language_sources') or {})})")
     if report.get("charsets"):

@@ -77,6 +77,8 @@ def build(pipeline: beam.Pipeline, files, config, staging: str, against: tuple[t
         | "ParagraphTally" >> beam.Map(lambda n: {"kind": "paragraphs", "key": "all", "count": n})
     )
     records_in = read["tally"] | "RecordTally" >> beam.Map(lambda kv: {"kind": "records", "key": kv[0], "count": kv[1]})
-    tally = (records_in, paragraphs_in, across["tally"]) | "MergeTally" >> beam.Flatten()
+    unparsed = read["published_unparsed"] | "UnparsedDateTally" >> beam.Map(
+        lambda kv: {"kind": "published_unparsed", "key": kv[0], "count": kv[1]})
+    tally = (records_in, paragraphs_in, across["tally"], unparsed) | "MergeTally" >> beam.Flatten()
     {"assembled": assembled, "rejects": rejects, "tally": tally} | "WriteDataset" >> WriteDataset(staging, config.output)
     assembled | "IndexRows" >> IndexRows(config.dedup) | "WriteIndex" >> WriteTable(staging, "index", config.output, batched=True)

@@ -141,7 +141,8 @@ def read_source(pipeline, inputs: list[str], config, stop_after: float | None = 
                 for i, pattern in enumerate(inputs)
             ]
         files = tuple(matched) | "AllFiles" >> beam.Flatten()
-        read = files | "ReadFile" >> beam.ParDo(ReadFileFn(config.ingest)).with_outputs(ReadFileFn.REJECTS, ReadFileFn.TALLY, main="articles")
+        read = files | "ReadFile" >> beam.ParDo(ReadFileFn(config.ingest)).with_outputs(
+            ReadFileFn.REJECTS, ReadFileFn.TALLY, ReadFileFn.PUBLISHED_UNPARSED, main="articles")  # no report.json here
         articles, rejects = read.articles, read.rejects
     else:
         if cfg.source == "pubsub":

@@ -63,6 +63,8 @@ class Article:
         capture: for a web capture (WARC/ARC response), ``(WARC-Date in µs since the epoch or
             -1, sha1 hex of the body)``: the capture-selection key; empty for other inputs.
         language_source: where ``language`` came from: ``input``, ``fasttext``, ``lingua`` or None.
+        published_unparsed: the record gave a ``published`` value that did not parse
+            (``published_us`` is None); counted per input file in ``report.json``.
     """
 
     __reduce__ = _reduce_fields
@@ -82,6 +84,7 @@ class Article:
     inline_removals: tuple[tuple[str, int], ...] = ()
     capture: tuple = ()
     language_source: str | None = None  # "input" (the dump's), "fasttext" or "lingua" (detected); None: unknown
+    published_unparsed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -149,3 +149,67 @@ def test_config_values_that_would_garble_text_are_refused(tmp_path, capsys, yaml
     assert run_newsetl("run", "--input", ROOT / "samples" / "*.txt", "--output", tmp_path / "o", "--config", config) == 2
     err = capsys.readouterr().err.strip()
     assert words in err and "\n" not in err
+
+
+@pytest.mark.parametrize("extra, expected", [
+    (["--dedup-againts", "REL"], "unknown option --dedup-againts (did you mean --dedup-against?): neither a newsetl"),
+    (["--stop_after", "5"], "unknown option --stop_after (did you mean --stop-after?): neither a newsetl"),
+    (["--direct_num_worker=2"], "unknown option --direct_num_worker (did you mean --direct_num_workers?)"),
+    (["--runner=DirectRunner", "--frobnicate", "--bar=1"], "unknown options --frobnicate, --bar: neither newsetl nor Beam"),
+])
+def test_unknown_option_exits_2_instead_of_being_discarded_by_beam(tmp_path, capsys, extra, expected):
+    """A new-user trial ran --dedup-againts with exit 0 and no dedup (Beam logged "Discarding")."""
+    code = run_newsetl("run", "--input", SEED, "--output", tmp_path / "out", *extra)
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert err.startswith(f"newsetl: error: {expected}")
+    assert len(err.splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_beam_pipeline_options_are_known_to_the_check():
+    """Runner, portability, worker and setup options pass (as Beam parses them), typos do not."""
+    from pipelines.beam_args import unknown_options
+
+    assert unknown_options([
+        "--direct_num_workers=2", "--direct_running_mode=multi_processing", "--runner=PortableRunner",
+        "--job_endpoint=embed", "--environment_type=EXTERNAL", "--environment_config=localhost:50000",
+        "--setup_file", "./setup.py", "--temp_location=/tmp/x", "--flink_master=flink:8081", "--parallelism=16",
+        "--spark_master_url=spark://m:7077", "--project=p", "--region=europe-west1", "--max_num_workers=50",
+        "--sdk_container_image=img", "--streaming"]) == []
+    assert unknown_options(["--runner", "DirectRunner", "--dedup-againts", "REL", "--stop_after=5"]) == \
+        ["--dedup-againts", "REL", "--stop_after=5"]
+
+
+@pytest.mark.parametrize("detector", ["fasttext", "lingua"])
+def test_language_codes_are_lower_cased_for_both_detectors(detector):
+    """keep: [EN] was accepted but compared case-sensitively, so every article was rejected."""
+    from dataclasses import replace
+
+    from pipelines.config import config_from_dict
+    from transforms.language.core import filter_reject
+    from transforms.records import Article
+
+    language = config_from_dict({"language": {"detector": detector, "languages": ["EN", "De"], "keep": [" EN"]}}).language
+    assert (language.languages, language.keep) == (("en", "de"), ("en",))
+    article = Article("a", None, None, "t", None, "en", None, ("x",), "utf-8", "f", 0)
+    assert filter_reject(article, language) is None
+    assert filter_reject(replace(article, language="de"), language).reason == "language_filtered"
+
+
+def test_unparsed_published_values_are_counted_in_the_report(data, tmp_path, capsys):
+    """RealNews dates (04-19-2019) without ingest.published_formats: the 13 articles are still
+    written (published null), and report.json, the run summary and inspect count them per file."""
+    folder = data / "realnews-grover-samples"
+    config = write_config(tmp_path, "ingest:\n  fields: {published: publish_date}\n  paragraph_separator: '\\n'\n")
+    out = tmp_path / "out"
+    assert run_newsetl("run", "--input", folder / "*.jsonl", "--output", out, "--config", config, "--progress-every", "0") == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["published_unparsed"] == {"total": 13, "by_file": {
+        str(folder / "april2019_set_mini.jsonl"): 8, str(folder / "realnews_tiny.jsonl"): 5}}
+    assert report["records"]["in"] == report["records"]["articles_written"] == 13  # still written, still reconciled
+    line = ("  published dates not parsed (kept as null, see ingest.published_formats): 13 "
+            "(april2019_set_mini.jsonl 8, realnews_tiny.jsonl 5)")
+    assert line in capsys.readouterr().out.splitlines()
+    assert run_newsetl("inspect", out) == 0
+    assert line in capsys.readouterr().out.splitlines()

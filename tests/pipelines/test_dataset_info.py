@@ -26,6 +26,8 @@ def test_inspect_prints_the_report_numbers(bbc_dataset, capsys):
     assert f"  clusters {report['clusters']['count']:,}, largest {report['clusters']['largest']} paragraphs" in lines
     assert f"  languages: en {r['articles_written']:,} (source: fasttext {r['articles_written']:,})" in lines
     assert "  verify: every file matches _SUCCESS" in lines
+    assert report["published_unparsed"] == {"total": 0, "by_file": {}}  # text files carry no dates
+    assert not any("published dates not parsed" in line for line in lines)
 
 
 def test_inspect_refuses_unfinished_and_detects_tampering(bbc_dataset, tmp_path, capsys):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import bz2
 import codecs
 import csv
+import email.utils
 import glob
 import gzip
 import io
@@ -293,13 +294,20 @@ _MIN_US = -62_135_596_800_000_000  # 0001-01-01T00:00:00Z
 _MAX_US = 253_402_300_799_999_999  # 9999-12-31T23:59:59.999999Z
 
 
-def parse_published(value: Any) -> int | None:
+def parse_published(value: Any, formats: tuple[str, ...] = ()) -> int | None:
     """Parse a publication time to microseconds since the epoch (UTC).
 
-    Accepts ISO 8601 strings (a time without zone is taken as UTC), ``datetime`` objects, and
-    numbers since the epoch: seconds, or milliseconds / microseconds / nanoseconds when the
-    magnitude says so (>= 1e11, 1e14, 1e17: no news is dated after the year 5138 in seconds).
-    Returns None for null, unparseable, non-finite or out-of-range values (years 1-9999).
+    Accepts, in this order: ``datetime`` objects; numbers since the epoch: seconds, or
+    milliseconds / microseconds / nanoseconds when the magnitude says so (>= 1e11, 1e14, 1e17:
+    no news is dated after the year 5138 in seconds); ISO 8601 strings (``datetime.fromisoformat``,
+    a trailing ``Z`` allowed); RFC 2822 dates as in RSS and e-mail (``Tue, 05 Mar 2024 10:00:00
+    GMT``, ``email.utils.parsedate_to_datetime``); then each ``strptime`` format of ``formats``
+    (``ingest.published_formats``, e.g. ``%m-%d-%Y``). A time without zone is taken as UTC.
+
+    Returns:
+        Microseconds since 1970-01-01 UTC, or None for null, blank, unparseable, non-finite or
+        out-of-range values (years 1-9999). :func:`published_unparsed` tells a value that was
+        given but did not parse from a missing one.
     """
     if value is None or value == "":
         return None
@@ -309,18 +317,42 @@ def parse_published(value: Any) -> int | None:
         scale = next((f for bound, f in ((1e11, 1_000_000), (1e14, 1_000), (1e17, 1)) if abs(value) < bound), None)
         us = int(value * scale) if scale is not None else (int(value) // 1_000 if abs(value) < 1e20 else None)
         return us if us is not None and _MIN_US <= us <= _MAX_US else None
-    if isinstance(value, datetime):
-        dt = value
-    else:
-        text = str(value).strip()
-        try:
-            dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            return None
+    dt = value if isinstance(value, datetime) else _parse_date_text(str(value).strip(), formats)
+    if dt is None:
+        return None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)
     delta = dt - datetime(1970, 1, 1, tzinfo=timezone.utc)
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _parse_date_text(text: str, formats: tuple[str, ...]) -> datetime | None:
+    """ISO 8601, then RFC 2822, then each strptime format; None when none fits."""
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        pass
+    try:
+        return email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        pass
+    for fmt in formats:
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    return None
+
+
+def published_unparsed(value: Any, published_us: int | None) -> bool:
+    """True when a ``published`` value was given (not null, not blank) but did not parse.
+
+    Such an article keeps ``published`` = null and is counted (``published_unparsed`` in
+    ``report.json``), never passed over silently.
+    """
+    return published_us is None and value is not None and not (isinstance(value, str) and not value.strip())
 
 
 def domain_of(url: str | None) -> str | None:
@@ -389,18 +421,21 @@ class RecordMapper:
         title = self.get(record, "title")
         language = self.get(record, "language")
         author = self.get(record, "author")
+        raw_published = self.get(record, "published")
+        published = parse_published(raw_published, self.cfg.published_formats)
         return Article(
             article_id=str(own_id) if own_id not in (None, "") else derived_article_id(rel_path, number),
             url=url,
             domain=str(domain).lower() if domain else domain_of(url),
             title=str(title).strip() if title is not None else None,
-            published_us=parse_published(self.get(record, "published")),
+            published_us=published,
             language=str(language) if language is not None else None,
             author=str(author) if author is not None else None,
             paragraphs=paragraphs,
             charset=charset,
             source_file=source_file,
             source_record=number,
+            published_unparsed=published_unparsed(raw_published, published),
         )
 
 

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from transforms.ingest.core import derived_article_id, domain_of, parse_published
+from transforms.ingest.core import derived_article_id, domain_of, parse_published, published_unparsed
 from transforms.records import Article
 
 META_PRESCAN_BYTES = 8192  # WHATWG prescans 1024 bytes; real pages put <meta> after long <head> scripts
@@ -197,9 +197,10 @@ def page_to_article(data: bytes, *, content_type: str | None, url: str | None, s
     found = extract(text, url, favor, captured_us)
     if found is None:
         return None
+    published = parse_published(found.published)
     return Article(
         article_id=article_id or derived_article_id(rel_path, record),
-        url=found.url, domain=domain_of(found.url), title=found.title, published_us=parse_published(found.published),
+        url=found.url, domain=domain_of(found.url), title=found.title, published_us=published,
         language=found.language, author=found.author, paragraphs=found.paragraphs, charset=charset,
-        source_file=source_file, source_record=record,
+        source_file=source_file, source_record=record, published_unparsed=published_unparsed(found.published, published),
     )

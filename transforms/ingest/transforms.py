@@ -10,10 +10,13 @@ NAMESPACE = "newsetl"
 
 
 class ReadFileFn(beam.DoFn):
-    """Reads one ``(path, root)`` file; main output Article, tagged ``rejects`` and ``tally``."""
+    """Reads one ``(path, root)`` file; main output Article, tagged ``rejects``, ``tally`` and
+    ``published_unparsed`` (``(source_file, articles whose published value did not parse)``, only
+    when not 0)."""
 
     REJECTS = "rejects"
     TALLY = "tally"
+    PUBLISHED_UNPARSED = "published_unparsed"
 
     def __init__(self, ingest_cfg):
         self._cfg = ingest_cfg
@@ -22,7 +25,7 @@ class ReadFileFn(beam.DoFn):
 
     def process(self, element):
         path, root = element
-        n = 0
+        n = unparsed = 0
         for item in core.read_file(path, root, self._cfg):
             n += 1
             if isinstance(item, Reject):
@@ -30,7 +33,10 @@ class ReadFileFn(beam.DoFn):
                 yield beam.pvalue.TaggedOutput(self.REJECTS, item)
             else:
                 self._articles.inc()
+                unparsed += item.published_unparsed
                 yield item
+        if unparsed:
+            yield beam.pvalue.TaggedOutput(self.PUBLISHED_UNPARSED, (path, unparsed))
         # -> (source_file, records yielded: articles + rejects) for the reconciliation
         yield beam.pvalue.TaggedOutput(self.TALLY, (path, n))
 
@@ -60,7 +66,8 @@ class ReadArticles(beam.PTransform):
     """Read input files into Articles.
 
     Input: PBegin. Output: dict with ``articles`` (PCollection[Article]), ``rejects``
-    (PCollection[Reject]) and ``tally`` (PCollection[(source_file, records)]).
+    (PCollection[Reject]), ``tally`` (PCollection[(source_file, records)]) and
+    ``published_unparsed`` (PCollection[(source_file, count)], files with unparsed dates only).
 
     Args:
         files: ``[(path, input root), ...]`` from :func:`transforms.ingest.core.expand_inputs`.
@@ -76,8 +83,9 @@ class ReadArticles(beam.PTransform):
             pbegin
             | "ListFiles" >> beam.Create(self._files)
             | "SpreadFiles" >> beam.Reshuffle()
-            | "ReadFile" >> beam.ParDo(ReadFileFn(self._cfg)).with_outputs(ReadFileFn.REJECTS, ReadFileFn.TALLY, main="articles")
-        )  # -> Article | Reject | (path, n)
+            | "ReadFile" >> beam.ParDo(ReadFileFn(self._cfg)).with_outputs(
+                ReadFileFn.REJECTS, ReadFileFn.TALLY, ReadFileFn.PUBLISHED_UNPARSED, main="articles")
+        )  # -> Article | Reject | (path, n) | (path, unparsed published values)
         unique = (
             read.articles
             | "KeyById" >> beam.Map(lambda a: (a.article_id, a))
@@ -85,4 +93,5 @@ class ReadArticles(beam.PTransform):
             | "FirstBySource" >> beam.FlatMap(_first_by_source).with_outputs("rejects", main="articles")
         )  # -> Article with a unique article_id
         rejects = (read.rejects, unique.rejects) | "MergeRejects" >> beam.Flatten()
-        return {"articles": unique.articles, "rejects": rejects, "tally": read.tally}
+        return {"articles": unique.articles, "rejects": rejects, "tally": read.tally,
+                "published_unparsed": read.published_unparsed}

@@ -257,12 +257,15 @@ def build_report(directory: str, config, inputs: list[str], versions: dict) -> d
 
     Records: ``records_in`` (per-file tally from the readers) = articles that reached dedup
     (distinct ids in ``paragraphs/``) + ``rejects/`` rows. Paragraphs: ``paragraphs_in`` (tally
-    from the dedup stage's input) = rows of ``paragraphs/`` = sum over statuses.
+    from the dedup stage's input) = rows of ``paragraphs/`` = sum over statuses. Also reported,
+    outside the equations: ``published_unparsed`` (``total`` and ``by_file``), the articles read
+    whose ``published`` value did not parse (written with published = null).
 
     Raises:
         ReconciliationError: any equation fails; the message gives both sides.
     """
     tally = read_table(directory, "_tally").to_pylist()
+    unparsed = {r["key"]: r["count"] for r in tally if r["kind"] == "published_unparsed"}
     records_in = sum(r["count"] for r in tally if r["kind"] == "records")
     paragraphs_in = sum(r["count"] for r in tally if r["kind"] == "paragraphs")
     counts = table_counts(directory)
@@ -281,6 +284,8 @@ def build_report(directory: str, config, inputs: list[str], versions: dict) -> d
         "paragraphs": {"in": paragraphs_in, **p},
         "charsets": counts["charsets"],
         "clusters": counts["clusters"],
+        # articles read whose published value did not parse (kept, with published = null)
+        "published_unparsed": {"total": sum(unparsed.values()), "by_file": dict(sorted(unparsed.items()))},
         "reconciled": True,
         "config": config.model_dump(mode="json"),
         "config_digest": config.digest(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import json
+import re
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -227,3 +228,55 @@ def test_csv_recovery_counts_lines_as_csv_does(tmp_path):
     arts, rejects = read_all(tmp_path / "s.csv")
     assert [a.article_id for a in arts] == ["r1", "r2", "r4", "r5"]
     assert [(r.reason, r.source_record, r.detail.split(":")[0]) for r in rejects] == [("invalid_csv", 2, "line 4")]
+
+
+def test_published_rfc_2822_and_configured_formats():
+    """A new-user trial found RSS dates and RealNews' month-day-year dates silently null."""
+    us = core.parse_published
+    assert us("Tue, 05 Mar 2024 10:00:00 GMT") == 1_709_632_800_000_000  # 2024-03-05T10:00:00Z
+    assert us("05 Mar 2024 11:00:00 +0100") == us("Tue, 05 Mar 2024 10:00:00 -0000") == 1_709_632_800_000_000
+    assert us("2024-03-05T10:00:00Z") == 1_709_632_800_000_000
+    assert us("04-19-2019") is None
+    assert us("04-19-2019", ("%d/%m/%Y", "%m-%d-%Y")) == 1_555_632_000_000_000  # 2019-04-19T00:00:00Z
+    assert us("19/04/2019 10:00 +0200", ("%d/%m/%Y %H:%M %z",)) == 1_555_632_000_000_000 + 8 * 3_600_000_000
+    assert [core.published_unparsed(v, us(v)) for v in (None, "", "  ", "04-19-2019", "2019-04-19", float("nan"))] == \
+        [False, False, False, True, False, True]
+
+
+@pytest.mark.parametrize("formats, message", [
+    (["%H:%M"], "'%H:%M' does not give year, month and day"),
+    (["%Y-%m-%Q"], "'%Y-%m-%Q' is not a strptime format"),
+    ("%m-%d-%Y", "ingest.published_formats: Input should be a valid tuple"),
+])
+def test_published_formats_are_validated(formats, message):
+    from pipelines.config import ConfigError
+
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        cfg(published_formats=formats)
+
+
+def test_realnews_dates_parse_with_the_shipped_config(data):
+    """configs/realnews.yaml reads every RealNews publish_date (month-day-year); without its
+    published_formats each of the 13 is flagged unparsed (and counted in the report)."""
+    from datetime import datetime, timezone
+
+    from pipelines.config import load_config
+    from tests.conftest import ROOT
+
+    shipped = load_config(ROOT / "configs" / "realnews.yaml").ingest
+    folder = data / "realnews-grover-samples"
+
+    def dates(name, ingest):
+        items = list(core.read_file(str(folder / name), str(folder), ingest))
+        assert all(isinstance(a, Article) for a in items)
+        return [(a.published_us and datetime.fromtimestamp(a.published_us / 1e6, timezone.utc).isoformat(), a.published_unparsed)
+                for a in items]
+
+    assert dates("april2019_set_mini.jsonl", shipped) == [(f"{d}T00:00:00+00:00", False) for d in (
+        "2019-04-19", "2019-04-06", "2019-04-21", "2019-04-05", "2019-04-12", "2019-04-13", "2019-04-14",
+        "2019-04-12")]
+    assert dates("realnews_tiny.jsonl", shipped) == [(f"{d}T00:00:00+00:00", False) for d in (
+        "2014-06-13", "2014-07-31", "2013-04-05", "2013-08-16", "2016-02-15")]
+    bare = shipped.model_copy(update={"published_formats": ()})
+    assert dates("april2019_set_mini.jsonl", bare) == [(None, True)] * 8
+    assert dates("realnews_tiny.jsonl", bare) == [(None, True)] * 5
