@@ -77,7 +77,8 @@ def _check_output(output: str, overwrite: bool, inputs: list[str]) -> Path:
 
 def run_parser() -> argparse.ArgumentParser:
     """The argument parser of ``newsetl run`` (unknown options are left for Beam)."""
-    parser = argparse.ArgumentParser(prog="newsetl run", description="Clean and paragraph-deduplicate news dumps into Parquet.")
+    parser = argparse.ArgumentParser(prog="newsetl run", description="Clean and paragraph-deduplicate news dumps into Parquet.",
+                                     allow_abbrev=False)  # "--stop-afte" is an unknown option, not --stop-after
     parser.add_argument("--input", action="extend", nargs="+", required=True,
                         help="input globs, directories or files (repeatable; a glob the shell expanded is fine)")
     parser.add_argument("--output", required=True, help="output dataset directory")

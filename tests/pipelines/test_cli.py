@@ -156,6 +156,8 @@ def test_config_values_that_would_garble_text_are_refused(tmp_path, capsys, yaml
     (["--stop_after", "5"], "unknown option --stop_after (did you mean --stop-after?): neither a newsetl"),
     (["--direct_num_worker=2"], "unknown option --direct_num_worker (did you mean --direct_num_workers?)"),
     (["--runner=DirectRunner", "--frobnicate", "--bar=1"], "unknown options --frobnicate, --bar: neither newsetl nor Beam"),
+    # no abbreviations: a truncated option is a typo, not a silent match
+    (["--stop-afte", "5"], "unknown option --stop-afte (did you mean --stop-after?): neither a newsetl"),
 ])
 def test_unknown_option_exits_2_instead_of_being_discarded_by_beam(tmp_path, capsys, extra, expected):
     """A new-user trial ran --dedup-againts with exit 0 and no dedup (Beam logged "Discarding")."""
