@@ -155,35 +155,115 @@ def partition_count(groups: int, cfg) -> int:
     return int(min(4096, max(1, -(-groups // per))))
 
 
-def band_partitions(nodes: list[core.GroupNode], partitions: int, cfg):
+def node_payload(keys: bytes, orders: list, refs: list, domains: list, shingles: bytes, shingle_offsets,
+                 bands: bytes = b"", band_offsets=None) -> tuple:
+    """A batch of exact-group nodes (graph nodes of :class:`core.GroupNode`'s fields) as one
+    shuffle value: ``(exact keys: 16 bytes each, orders, refs, domains, shingles: uint32 bytes,
+    shingle offsets: int64 bytes (n + 1), band hashes: uint64 bytes, band offsets: int64 bytes)``.
+    ``orders``, ``refs`` (representative paragraph ids) and ``domains`` are lists. Band hashes
+    are those stored for an earlier release's representative (empty slice: none)."""
+    n = len(orders)
+    if band_offsets is None:
+        band_offsets = np.zeros(n + 1, dtype=np.int64)
+    return (keys, list(orders), list(refs), list(domains), shingles, np.asarray(shingle_offsets, dtype="<i8").tobytes(),
+            bands, np.asarray(band_offsets, dtype="<i8").tobytes())
+
+
+def nodes_to_payload(nodes: list[core.GroupNode]) -> tuple:
+    """:func:`node_payload` of :class:`core.GroupNode` objects."""
+    return node_payload(b"".join(n.key for n in nodes), [n.order for n in nodes], [n.ref for n in nodes],
+                        [n.domains for n in nodes], b"".join(n.shingles for n in nodes),
+                        offsets_of([len(n.shingles) // 4 for n in nodes]), b"".join(n.bands for n in nodes),
+                        offsets_of([len(n.bands) // 8 for n in nodes]))
+
+
+def offsets_of(lengths) -> np.ndarray:
+    """int64 offsets ``(n + 1,)`` of consecutive slices of the given lengths."""
+    out = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=out[1:])
+    return out
+
+
+def take_ragged(values: np.ndarray, offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Slices ``values[offsets[r]:offsets[r + 1]]`` of ``rows`` concatenated: ``(values, offsets)``."""
+    lengths = (offsets[1:] - offsets[:-1])[rows]
+    out = offsets_of(lengths)
+    pos = np.arange(out[-1], dtype=np.int64) + np.repeat(offsets[:-1][rows] - out[:-1], lengths)
+    return values[pos], out
+
+
+class Nodes:
+    """A node payload (:func:`node_payload`) unpacked: numpy views and lists, not shipped."""
+
+    def __init__(self, payload):
+        keys, self.orders, self.refs, self.domains, shingles, s_off, bands, b_off = payload
+        self.keys = np.frombuffer(keys, dtype=np.uint8).reshape(-1, 16)
+        self.shingles = np.frombuffer(shingles, dtype="<u4")
+        self.offsets = np.frombuffer(s_off, dtype="<i8")  # in shingles (uint32 values)
+        self.bands = np.frombuffer(bands, dtype="<u8")
+        self.band_offsets = np.frombuffer(b_off, dtype="<i8")  # in band hashes
+
+    def __len__(self):
+        return len(self.orders)
+
+    def take(self, rows: np.ndarray) -> tuple:
+        """The payload of ``rows`` (without band hashes)."""
+        shingles, offsets = take_ragged(self.shingles, self.offsets, rows)
+        ids = rows.tolist()
+        return node_payload(self.keys[rows].tobytes(), [self.orders[i] for i in ids], [self.refs[i] for i in ids],
+                            [self.domains[i] for i in ids], shingles.tobytes(), offsets)
+
+    def node(self, i: int) -> tuple:
+        """Node i as the graph step needs it: ``(exact key, order, ref, domains)``."""
+        return self.keys[i].tobytes(), self.orders[i], self.refs[i], self.domains[i]
+
+
+def concat_nodes(payloads) -> Nodes:
+    """Several node payloads as one :class:`Nodes`."""
+    payloads = list(payloads)
+    if len(payloads) == 1:
+        return Nodes(payloads[0])
+    s_off, b_off, s_base, b_base = [np.zeros(1, dtype=np.int64)], [np.zeros(1, dtype=np.int64)], 0, 0
+    for p in payloads:
+        s, b = np.frombuffer(p[5], dtype="<i8"), np.frombuffer(p[7], dtype="<i8")
+        s_off.append(s[1:] + s_base)
+        b_off.append(b[1:] + b_base)
+        s_base, b_base = s_base + int(s[-1]), b_base + int(b[-1])
+    return Nodes((b"".join(p[0] for p in payloads), [o for p in payloads for o in p[1]], [r for p in payloads for r in p[2]],
+                  [d for p in payloads for d in p[3]], b"".join(p[4] for p in payloads), np.concatenate(s_off).tobytes(),
+                  b"".join(p[6] for p in payloads), np.concatenate(b_off).tobytes()))
+
+
+def band_partitions(nodes, partitions: int, cfg):
     """Signatures and band hashes of a batch of exact-group nodes, split by hash range.
 
-    A node that carries band hashes (``GroupNode.bands``: an earlier release's paragraph, from
-    its index) uses them as stored; signatures are computed only for the other nodes. Nodes
-    go into the payloads without ``bands`` (verification does not need them).
+    A node that carries band hashes (an earlier release's paragraph, from its index) uses them
+    as stored; signatures are computed only for the other nodes. Nodes go into the payloads
+    without band hashes (verification does not need them).
 
     Args:
-        nodes: group nodes with non-empty shingle sets.
+        nodes: a node payload (:func:`node_payload`) of nodes with non-empty shingle sets.
         partitions: number of hash-range partitions.
 
     Yields:
-        ``(partition, (band hashes: bytes of uint64, node positions: bytes of int32, nodes))``;
-        ``nodes`` holds only the nodes the partition's entries refer to.
+        ``(partition, (band hashes: bytes of uint64, node positions: bytes of int32, node payload))``;
+        the node payload holds only the nodes the partition's entries refer to.
     """
-    h = np.empty((len(nodes), cfg.bands), dtype=np.uint64)
-    stored = [i for i, n in enumerate(nodes) if n.bands]  # earlier-release nodes carry their stored hashes
-    todo = [i for i, n in enumerate(nodes) if not n.bands] if stored else range(len(nodes))
-    if stored:
-        h[stored] = np.frombuffer(b"".join(nodes[i].bands for i in stored), dtype="<u8").reshape(len(stored), cfg.bands)
-        nodes = list(nodes)
-        for i in stored:
-            n = nodes[i]
-            nodes[i] = core.GroupNode(n.key, n.order, n.ref, n.shingles, n.domains)  # travels without its hashes
-    if len(todo):
-        sigs = minhash.signatures([np.frombuffer(nodes[i].shingles, dtype="<u4") for i in todo], cfg.num_perm, cfg.seed)
-        h[todo] = band_hashes(sigs, cfg.bands, cfg.rows)
+    nodes = Nodes(nodes)
+    n = len(nodes)
+    h = np.empty((n, cfg.bands), dtype=np.uint64)
+    has = np.diff(nodes.band_offsets) > 0  # earlier-release nodes carry their stored hashes
+    if has.any():
+        h[has] = nodes.bands.reshape(-1, cfg.bands)
+    todo = np.flatnonzero(~has)
+    if len(todo) == n:
+        sigs = minhash.signatures_flat(nodes.shingles, nodes.offsets, cfg.num_perm, cfg.seed)
+        h[:] = band_hashes(sigs, cfg.bands, cfg.rows)
+    elif len(todo):
+        values, offsets = take_ragged(nodes.shingles, nodes.offsets, todo)
+        h[todo] = band_hashes(minhash.signatures_flat(values, offsets, cfg.num_perm, cfg.seed), cfg.bands, cfg.rows)
     h = h.ravel()
-    owner = np.repeat(np.arange(len(nodes), dtype=np.int64), cfg.bands)
+    owner = np.repeat(np.arange(n, dtype=np.int64), cfg.bands)
     part = (h >> np.uint64(32)) * np.uint64(partitions) >> np.uint64(32)  # hash range, not modulo
     order = np.lexsort((h, part))
     h, owner, part = h[order], owner[order], part[order]
@@ -193,59 +273,93 @@ def band_partitions(nodes: list[core.GroupNode], partitions: int, cfg):
         if lo == hi:
             continue
         used, local = np.unique(owner[lo:hi], return_inverse=True)
-        yield p, (h[lo:hi].tobytes(), local.astype(np.int32).tobytes(), [nodes[i] for i in used])
+        yield p, (h[lo:hi].tobytes(), local.astype(np.int32).tobytes(), nodes.take(used))
 
 
-def verify_partition(payloads, cfg) -> list[tuple[core.GroupNode, core.GroupNode, float]]:
-    """All buckets of one partition: verified edges, each distinct pair verified once.
+def candidate_pairs(h: np.ndarray, o: np.ndarray, rank: np.ndarray, max_bucket_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct candidate pairs of LSH buckets (:func:`core.verify_bucket`'s pair rule).
 
-    In each bucket (equal band hash) members are distinct exact groups sorted by keep order and
-    each is paired with the earlier members up to ``max_bucket_size`` (as
-    :func:`core.verify_bucket`). Returns ``(node a, node b, similarity)`` with a before b.
+    Args:
+        h, o: bucket hash and node of each entry (any order; repeats allowed).
+        rank: keep-order rank of each node.
+
+    Returns:
+        ``(a, b)`` int64 node arrays, a before b in keep order, each pair once (sorted by a, b).
+        In a bucket, members (distinct nodes) sorted by keep order are each paired with the
+        earlier members up to ``max_bucket_size``.
     """
-    hashes, owners, nodes, index = [], [], [], {}
-    for h, local, ns in payloads:
-        for n in ns:
-            if n.key not in index:
-                index[n.key] = len(nodes)
-                nodes.append(n)
-        ids = np.array([index[n.key] for n in ns], dtype=np.int64)
-        hashes.append(np.frombuffer(h, dtype=np.uint64))
-        owners.append(ids[np.frombuffer(local, dtype=np.int32)])
-    if not hashes:
-        return []
-    h, o = np.concatenate(hashes), np.concatenate(owners)
-    rank = np.empty(len(nodes), dtype=np.int64)  # keep-order rank of each node in this partition
-    rank[sorted(range(len(nodes)), key=lambda i: nodes[i].order)] = np.arange(len(nodes))
-    order = np.lexsort((o, h))
+    order = np.lexsort((rank[o], h))  # by bucket, then keep order
     h, o = h[order], o[order]
     keep = np.concatenate(([True], (h[1:] != h[:-1]) | (o[1:] != o[:-1])))  # one entry per (bucket, node)
     h, o = h[keep], o[keep]
     starts = np.flatnonzero(np.concatenate(([True], h[1:] != h[:-1])))
     sizes = np.diff(np.append(starts, len(h)))
-    # Buckets of two (most of them): the pair, earlier in keep order first, in one numpy pass.
-    x, y = o[starts[sizes == 2]], o[starts[sizes == 2] + 1]
+    # entry e at position j of its bucket pairs with positions 0 .. min(j, max_bucket_size) - 1
+    pos = np.arange(len(h), dtype=np.int64) - np.repeat(starts, sizes)
+    count = np.minimum(pos, max_bucket_size)
+    later = np.repeat(np.arange(len(h), dtype=np.int64), count)
+    earlier = np.repeat(np.arange(len(h), dtype=np.int64) - pos, count) + (
+        np.arange(count.sum(), dtype=np.int64) - np.repeat(np.cumsum(count) - count, count))
+    if not len(later):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    codes = np.unique(o[earlier] * np.int64(len(rank)) + o[later])
+    return codes // len(rank), codes % len(rank)
+
+
+def pair_jaccard(values: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.ndarray, chunk: int = 1 << 22) -> np.ndarray:
+    """Exact Jaccard of sets ``a[i]`` and ``b[i]`` (sorted unique uint32 slices of ``values``), as
+    :func:`minhash.exact_jaccard` computes it, for many pairs at once: the two sets of a pair
+    are tagged with the pair's number and sorted together; equal neighbours are the
+    intersection. ``chunk`` bounds the shingles sorted at a time. Returns float64 ``(len(a),)``."""
+    lengths = np.diff(offsets)
+    la, lb = lengths[a], lengths[b]
+    inter = np.zeros(len(a), dtype=np.int64)
+    total = np.cumsum(la + lb)
+    lo = 0
+    while lo < len(a):
+        hi = max(lo + 1, int(np.searchsorted(total, (total[lo - 1] if lo else 0) + chunk, side="right")))
+        ids = np.arange(lo, hi, dtype=np.int64)
+        va, _ = take_ragged(values, offsets, a[lo:hi])
+        vb, _ = take_ragged(values, offsets, b[lo:hi])
+        tag = np.concatenate((np.repeat(ids, la[lo:hi]), np.repeat(ids, lb[lo:hi]))).astype(np.uint64) << np.uint64(32)
+        keys = np.sort(tag | np.concatenate((va, vb)).astype(np.uint64))
+        same = keys[1:] == keys[:-1]
+        inter[lo:hi] = np.bincount((keys[1:][same] >> np.uint64(32)).astype(np.int64) - lo, minlength=hi - lo)
+        lo = hi
+    union = la + lb - inter
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(union > 0, inter / np.maximum(union, 1), 0.0)
+
+
+def verify_partition(payloads, cfg) -> list[tuple[tuple, tuple, float]]:
+    """All buckets of one partition: verified edges, each distinct pair verified once.
+
+    In each bucket (equal band hash) members are distinct exact groups sorted by keep order and
+    each is paired with the earlier members up to ``max_bucket_size`` (as
+    :func:`core.verify_bucket`). Returns ``(node a, node b, similarity)`` with a before b, each
+    node as ``(exact key, order, ref, domains)`` (:meth:`Nodes.node`).
+    """
+    payloads = list(payloads)
+    if not payloads:
+        return []
+    nodes = concat_nodes(p[2] for p in payloads)
+    base = np.cumsum([0] + [len(p[2][1]) for p in payloads])
+    h = np.concatenate([np.frombuffer(p[0], dtype=np.uint64) for p in payloads])
+    o = np.concatenate([np.frombuffer(p[1], dtype=np.int32).astype(np.int64) + base[k] for k, p in enumerate(payloads)])
+    _, first, inverse = np.unique(nodes.keys.reshape(-1).view("V16"), return_index=True, return_inverse=True)
+    if len(first) < len(nodes):  # a node in several payloads (not from one band_partitions pass): once
+        nodes, o = Nodes(nodes.take(first)), inverse.reshape(-1)[o]
+    rank = np.empty(len(nodes), dtype=np.int64)  # keep-order rank of each node in this partition
+    rank[sorted(range(len(nodes)), key=nodes.orders.__getitem__)] = np.arange(len(nodes))
+    x, y = candidate_pairs(h, o, rank, cfg.max_bucket_size)
     first = rank[x] < rank[y]
     a, b = np.where(first, x, y), np.where(first, y, x)
-    pairs = {(int(i), int(j)) for i, j in np.unique(np.stack([a, b], axis=1), axis=0)} if len(a) else set()
-    for s, k in zip(starts[sizes > 2], sizes[sizes > 2]):
-        members = sorted(o[s: s + k].tolist(), key=lambda i: rank[i])
-        for j in range(1, len(members)):
-            for i in range(min(j, cfg.max_bucket_size)):
-                pairs.add((members[i], members[j]))
-    edges = []
-    arrays: dict[int, np.ndarray] = {}
-
-    def arr(i):
-        if i not in arrays:
-            arrays[i] = np.frombuffer(nodes[i].shingles, dtype="<u4")
-        return arrays[i]
-    for i, j in sorted(pairs, key=lambda p: (nodes[p[0]].key, nodes[p[1]].key)):
-        if cfg.verify == "signature":
-            a, b = minhash.signatures([arr(i), arr(j)], cfg.num_perm, cfg.seed)
-            sim = minhash.estimate_jaccard(a, b)
-        else:
-            sim = minhash.exact_jaccard(arr(i), arr(j))
-        if sim >= cfg.threshold:
-            edges.append((nodes[i], nodes[j], round(sim, 6)))
-    return edges
+    if cfg.verify == "signature":
+        used, inv = np.unique(np.concatenate((a, b)), return_inverse=True)
+        values, offsets = take_ragged(nodes.shingles, nodes.offsets, used)
+        sigs = minhash.signatures_flat(values, offsets, cfg.num_perm, cfg.seed)
+        sims = np.count_nonzero(sigs[inv[: len(a)]] == sigs[inv[len(a):]], axis=1) / cfg.num_perm
+    else:
+        sims = pair_jaccard(nodes.shingles, nodes.offsets, a, b)
+    hit = np.flatnonzero(sims >= cfg.threshold)
+    return [(nodes.node(i), nodes.node(j), round(s, 6)) for i, j, s in zip(a[hit].tolist(), b[hit].tolist(), sims[hit].tolist())]

@@ -3,26 +3,41 @@
 The across-article stage groups candidates by exact key (md5 of the matching form) and, once
 the near-duplicate graph is resolved, hands every member its group's decision. Both steps run
 per **exact partition**: the range of the key's first 32 bits that one shuffle key covers. A
-batch of articles sends one element per partition it touches (its candidates as plain tuples),
-so Beam's per-element cost is paid per (batch, partition), not per paragraph, and each
-partition returns one element per batch of articles it holds members of.
+batch of articles sends one element per partition it touches (its candidates as one columnar
+payload: lists and numpy arrays as bytes), so Beam's per-element cost is paid per (batch,
+partition), not per paragraph, and each partition returns one element per batch of articles
+it holds members of.
 
 A paragraph present in N articles (a site footer) is one group inside one partition: its
-members are N small tuples in that partition's lists, never N values under one shuffle key.
+members are N entries of that partition's columns, never N values under one shuffle key.
 
 Decisions do not depend on the partition count, the batching or the input order: the
 representative is the smallest keep-order key, and sizes and domain counts are sums.
+
+Payloads (plain tuples of lists, str and bytes: Beam encodes them without pickling):
+
+- candidate payload (:func:`partition_rows`): ``(batch id, orders, article ids, domains,
+  indexes, exact keys, shingles, shingle offsets, band keys, band offsets)``; the first four
+  are lists, ``indexes`` int32 bytes, ``exact keys`` 16 bytes each, ``shingles`` uint32 bytes
+  with int64 ``offsets`` (n + 1, in uint32 values; likewise ``band keys``, uint64 bytes).
+- group payload (:func:`group_payload`): a partition's members sorted by (exact key, keep
+  order), so each group's representative comes first: ``(exact keys, group starts, batch ids,
+  batch of each member, article ids, indexes, domains, domain of each member)``.
 """
 from __future__ import annotations
 
-from transforms.dedup import core
+import numpy as np
+
+from transforms.dedup import batch, core
+from transforms.dedup.batch import offsets_of, take_ragged
 from transforms.dedup.core import GroupDecision, GroupNode
-from transforms.records import KEPT, Candidate
+from transforms.records import KEPT, paragraph_id
 
 # bytes of input files (as stored, often compressed) per exact partition: 1 GB -> 64
 BYTES_PER_PARTITION = 16 * 2**20
 MIN_PARTITIONS = 4  # even a small run spreads its exact groups over a few workers
 MAX_PARTITIONS = 4096
+KEY_BYTES = 16  # md5 exact keys
 
 
 def partition_count(input_bytes: int, bytes_per_partition: int = BYTES_PER_PARTITION) -> int:
@@ -39,105 +54,214 @@ def partition_of(key: bytes, partitions: int) -> int:
     return int.from_bytes(key[:4], "big") * partitions >> 32
 
 
-def candidate_row(batch_id: str | None, c: Candidate) -> tuple:
-    """A candidate as a plain tuple ``(batch id, *Candidate fields)`` (Beam encodes tuples of
-    primitives without pickling). ``batch_id`` is None for an earlier release's paragraph."""
-    return (batch_id, *(getattr(c, f) for f in Candidate.__slots__))
+def _partitions_of(keys: bytes, partitions: int) -> np.ndarray:
+    """:func:`partition_of` of many concatenated 16-byte keys (int64 array)."""
+    first = np.frombuffer(keys, dtype=">u4").reshape(-1, KEY_BYTES // 4)[:, 0].astype(np.uint64)
+    return (first * np.uint64(partitions) >> np.uint64(32)).astype(np.int64)
 
 
-def partition_rows(batch_id: str | None, candidates, partitions: int) -> list[tuple[int, tuple[str | None, list[tuple]]]]:
-    """A batch's candidates split by exact partition: ``[(partition, (batch_id, [row, ...]))]``,
-    partitions ascending."""
-    out: dict[int, list[tuple]] = {}
-    for c in candidates:
-        out.setdefault(partition_of(c.exact_key, partitions), []).append(candidate_row(batch_id, c))
-    return [(p, (batch_id, rows)) for p, rows in sorted(out.items())]
+def partition_rows(batch_id: str | None, candidates, partitions: int) -> list[tuple[int, tuple]]:
+    """A batch's candidates split by exact partition: ``[(partition, candidate payload)]``,
+    partitions ascending (payload: see the module docstring). ``batch_id`` is None for an
+    earlier release's paragraphs."""
+    cands = list(candidates)
+    if not cands:
+        return []
+    keys = b"".join(c.exact_key for c in cands)
+    if len(keys) != KEY_BYTES * len(cands):
+        raise ValueError("exact keys must be 16 bytes")
+    part = _partitions_of(keys, partitions)
+    order = np.argsort(part, kind="stable")
+    part = part[order]
+    bounds = np.flatnonzero(np.concatenate(([True], part[1:] != part[:-1], [True])))
+    key_rows = np.frombuffer(keys, dtype="V16")[order]
+    shingles = [c.shingles for c in cands]
+    bands = [c.band_keys for c in cands]
+    out = []
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        rows = order[lo:hi].tolist()
+        sub = [cands[i] for i in rows]
+        out.append((int(part[lo]), (
+            batch_id, [c.order for c in sub], [c.article_id for c in sub], [c.domain for c in sub],
+            np.fromiter((c.index for c in sub), dtype="<i4", count=len(sub)).tobytes(), key_rows[lo:hi].tobytes(),
+            b"".join(shingles[i] for i in rows), offsets_of([len(shingles[i]) // 4 for i in rows]).tobytes(),
+            b"".join(bands[i] for i in rows), offsets_of([len(bands[i]) // 8 for i in rows]).tobytes(),
+        )))
+    return out
 
 
-class Group:
-    """One exact group inside a partition: representative, size, members per domain, members."""
+class Partition:
+    """One exact partition's members, sorted by (exact key, keep order) (built by :func:`build_groups`).
 
-    __slots__ = ("rep", "size", "domains", "members")
-
-    def __init__(self):
-        self.rep: tuple | None = None  # the representative's row
-        self.size = 0
-        self.domains: dict[str | None, int] = {}  # a dict, not a Counter: 20x cheaper to create
-        self.members: list[tuple[str | None, str, int]] = []  # (batch id, article id, index)
-
-
-_ORDER, _ARTICLE, _INDEX, _DOMAIN, _KEY, _SHINGLES = 1, 2, 3, 4, 5, 6  # positions in a candidate row
-
-
-def build_groups(payloads) -> dict[bytes, Group]:
-    """Exact groups of one partition from its ``(batch_id, [row, ...])`` payloads.
-
-    Returns:
-        exact key -> :class:`Group`; the representative is the member with the smallest
-        keep-order key (ties are impossible: the key holds article id and index).
+    Attributes (numpy arrays have one entry per member unless said otherwise):
+        keys: uint8 ``(groups, 16)`` exact keys ascending; ``starts``: int64 ``(groups + 1,)``:
+            group g's members are ``starts[g]:starts[g + 1]``, its representative first.
+        batch_ids, batch: distinct batch ids and each member's position in them.
+        article_ids, indexes: the members' identity (list, int32).
+        domains, domain: distinct domains and each member's position in them.
+        orders: list of keep-order keys; shingles/shingle_offsets, bands/band_offsets: uint32
+            and uint64 arrays with int64 offsets; present only when built from candidate payloads.
     """
-    groups: dict[bytes, Group] = {}
-    for _, rows in payloads:
-        for row in rows:
-            g = groups.get(row[_KEY])
-            if g is None:
-                g = groups[row[_KEY]] = Group()
-            if g.rep is None or row[_ORDER] < g.rep[_ORDER]:
-                g.rep = row
-            g.size += 1
-            g.domains[row[_DOMAIN]] = g.domains.get(row[_DOMAIN], 0) + 1
-            g.members.append((row[0], row[_ARTICLE], row[_INDEX]))
-    return groups
+
+    def __init__(self, keys, starts, batch_ids, batch, article_ids, indexes, domains, domain,
+                 orders=None, shingles=None, shingle_offsets=None, bands=None, band_offsets=None):
+        self.keys, self.starts = keys, starts
+        self.batch_ids, self.batch, self.article_ids, self.indexes = batch_ids, batch, article_ids, indexes
+        self.domains, self.domain = domains, domain
+        self.orders, self.shingles, self.shingle_offsets = orders, shingles, shingle_offsets
+        self.bands, self.band_offsets = bands, band_offsets
+
+    @property
+    def sizes(self) -> np.ndarray:
+        return np.diff(self.starts)
+
+    def key(self, g: int) -> bytes:
+        return self.keys[g].tobytes()
+
+    def ref(self, g: int) -> str:
+        """Paragraph id of group g's representative."""
+        r = int(self.starts[g])
+        return paragraph_id(self.article_ids[r], int(self.indexes[r]))
+
+    def group_domains(self, groups: np.ndarray) -> list[tuple]:
+        """Members per domain of each of ``groups``, as :class:`core.GroupNode` holds them:
+        ``((domain, members), ...)`` sorted by domain, nulls last (``domains`` is sorted so)."""
+        width = max(1, len(self.domains))
+        owner = np.repeat(np.arange(len(groups), dtype=np.int64), self.sizes[groups])
+        rows = take_ragged(np.arange(len(self.domain), dtype=np.int64), self.starts, groups)[0]
+        codes, counts = np.unique(owner * width + self.domain[rows], return_counts=True)
+        out: list[list] = [[] for _ in range(len(groups))]
+        for o, d, c in zip((codes // width).tolist(), (codes % width).tolist(), counts.tolist()):
+            out[o].append((self.domains[d], c))
+        return [tuple(d) for d in out]
 
 
-def node_of(key: bytes, group: Group, with_bands: bool = False) -> GroupNode:
-    """The near-duplicate graph node of a group (:func:`core.group_node`)."""
-    return core.group_node(key, (Candidate(*group.rep[1:]), group.size, group.domains, 0), with_bands)
+def build_groups(payloads) -> Partition:
+    """Exact groups of one partition from its candidate payloads (:func:`partition_rows`).
+
+    The representative of a group is the member with the smallest keep-order key (ties are
+    impossible: the key holds article id and index). Members of a group are ordered by keep
+    order, so the result does not depend on the payloads' order.
+    """
+    payloads = list(payloads)
+    batch_ids = sorted({p[0] for p in payloads}, key=lambda b: (b is None, b or ""))
+    batch_pos = {b: i for i, b in enumerate(batch_ids)}
+    orders = [o for p in payloads for o in p[1]]
+    article_ids = [a for p in payloads for a in p[2]]
+    domain_list = [d for p in payloads for d in p[3]]
+    n = len(orders)
+    batch = np.repeat(np.array([batch_pos[p[0]] for p in payloads], dtype=np.int64),
+                      [len(p[1]) for p in payloads])
+    indexes = np.frombuffer(b"".join(p[4] for p in payloads), dtype="<i4")
+    keys = np.frombuffer(b"".join(p[5] for p in payloads), dtype=np.uint8).reshape(n, KEY_BYTES)
+    shingles = np.frombuffer(b"".join(p[6] for p in payloads), dtype="<u4")
+    bands = np.frombuffer(b"".join(p[8] for p in payloads), dtype="<u8")
+    s_off, b_off = _concat_offsets([p[7] for p in payloads]), _concat_offsets([p[9] for p in payloads])
+    rank = np.empty(n, dtype=np.int64)
+    rank[sorted(range(n), key=orders.__getitem__)] = np.arange(n)
+    halves = keys.view(">u8")  # (n, 2): big-endian halves sort as the bytes do
+    order = np.lexsort((rank, halves[:, 1], halves[:, 0]))
+    k = halves[order]
+    new = np.concatenate(([True], (k[1:] != k[:-1]).any(axis=1))) if n else np.zeros(0, dtype=bool)
+    starts = np.append(np.flatnonzero(new), n).astype(np.int64)
+    domains = sorted({d for d in domain_list}, key=lambda d: (d is None, d or ""))
+    dom_pos = {d: i for i, d in enumerate(domains)}
+    domain = np.fromiter((dom_pos[domain_list[i]] for i in order.tolist()), dtype=np.int64, count=n)
+    ids = order.tolist()
+    shingles, s_off = take_ragged(shingles, s_off, order)
+    bands, b_off = take_ragged(bands, b_off, order)
+    return Partition(keys[order][starts[:-1]], starts, batch_ids, batch[order], [article_ids[i] for i in ids],
+                     indexes[order], domains, domain, [orders[i] for i in ids], shingles, s_off, bands, b_off)
 
 
-def bandable_nodes(groups: dict[bytes, Group]) -> list[GroupNode]:
-    """Graph nodes of the groups that have shingles (shorter paragraphs: exact path only), keys
-    ascending; a representative from an earlier release brings its stored band hashes
-    (``GroupNode.bands``), so it is banded without a signature."""
-    return [node_of(key, g, with_bands=True) for key, g in sorted(groups.items()) if len(g.rep[_SHINGLES])]
+def _concat_offsets(parts: list[bytes]) -> np.ndarray:
+    """Offsets of concatenated slices from each payload's own int64 offsets."""
+    out, base = [np.zeros(1, dtype=np.int64)], 0
+    for raw in parts:
+        off = np.frombuffer(raw, dtype="<i8")
+        out.append(off[1:] + base)
+        base += int(off[-1])
+    return np.concatenate(out)
 
 
-def group_rows(groups: dict[bytes, Group]) -> list[tuple]:
-    """A partition's groups as plain tuples for the second shuffle (shingles and band hashes left
-    out: the member step needs only identity, keep order, size and domains), keys ascending."""
-    return [(key, g.rep[:_SHINGLES] + (b"", b""), g.size, tuple(g.domains.items()), g.members)
-            for key, g in sorted(groups.items())]
+def group_payload(part: Partition) -> tuple:
+    """A partition's groups for the second shuffle (module docstring): identity, size and
+    domains of every member; no shingles or keep-order keys (the member step needs neither)."""
+    return (part.keys.tobytes(), part.starts.tobytes(), part.batch_ids, part.batch.astype("<i4").tobytes(),
+            part.article_ids, part.indexes.astype("<i4").tobytes(), part.domains, part.domain.astype("<i4").tobytes())
 
 
-def groups_from_rows(rows) -> dict[bytes, Group]:
-    """Inverse of :func:`group_rows`."""
-    groups = {}
-    for key, rep, size, domains, members in rows:
-        g = groups[key] = Group()
-        g.rep, g.size, g.domains, g.members = rep, size, dict(domains), members
-    return groups
+def groups_from_payload(payload) -> Partition:
+    """Inverse of :func:`group_payload`."""
+    keys, starts, batch_ids, batch, article_ids, indexes, domains, domain = payload
+    return Partition(np.frombuffer(keys, dtype=np.uint8).reshape(-1, KEY_BYTES), np.frombuffer(starts, dtype=np.int64),
+                     list(batch_ids), np.frombuffer(batch, dtype="<i4"), list(article_ids),
+                     np.frombuffer(indexes, dtype="<i4"), list(domains), np.frombuffer(domain, dtype="<i4"))
 
 
-def member_decisions(groups: dict[bytes, Group], decided: dict[bytes, GroupDecision], domain_totals: dict, cfg):
+def bandable_nodes(part: Partition, size: int = 4096) -> list[tuple]:
+    """Node payloads (:func:`transforms.dedup.batch.node_payload`) of the groups whose
+    representative has shingles (shorter paragraphs: exact path only), keys ascending, up to
+    ``size`` nodes each; a representative from an earlier release brings its stored band hashes,
+    so it is banded without a signature."""
+    reps = part.starts[:-1]
+    bandable = np.flatnonzero(part.shingle_offsets[reps + 1] > part.shingle_offsets[reps])
+    out = []
+    for lo in range(0, len(bandable), size):
+        groups = bandable[lo: lo + size]
+        rows = reps[groups]
+        shingles, s_off = take_ragged(part.shingles, part.shingle_offsets, rows)
+        bands, b_off = take_ragged(part.bands, part.band_offsets, rows)
+        out.append(batch.node_payload(
+            part.keys[groups].tobytes(), [part.orders[r] for r in rows.tolist()],
+            [paragraph_id(part.article_ids[r], int(part.indexes[r])) for r in rows.tolist()],
+            part.group_domains(groups), shingles.tobytes(), s_off, bands.tobytes(), b_off))
+    return out
+
+
+def node_of(part: Partition, g: int, domains: tuple) -> GroupNode:
+    """The near-duplicate graph node of group g (no shingles: the member step needs identity and domains)."""
+    return GroupNode(part.key(g), (), part.ref(g), b"", domains)
+
+
+def member_decisions(part: Partition, decided: dict[bytes, GroupDecision], domain_totals: dict, cfg):
     """Every member's across-article decision, by batch.
 
     Args:
-        groups: one partition's groups (:func:`build_groups`).
+        part: one partition's groups (:func:`build_groups` or :func:`groups_from_payload`).
         decided: decisions of the groups that have a verified near-duplicate edge.
         domain_totals: domain -> articles (boilerplate rule of groups without edges).
 
     Returns:
         batch id -> ``[(article_id, (index, status, reason, cluster_id, duplicate_of, similarity)), ...]``
-        (batch id None: an earlier release's paragraphs).
+        (batch id None: an earlier release's paragraphs), each group's members in keep order.
     """
+    sizes = part.sizes
+    general = np.zeros(len(sizes), dtype=bool)
+    general[sizes > 1] = True
+    found = {}
+    if decided:
+        halves = part.keys.view(">u8")
+        first = halves[:, 0]
+        for key, decision in decided.items():
+            h0, h1 = np.frombuffer(key, dtype=">u8")
+            g = int(np.searchsorted(first, h0))
+            while g < len(first) and first[g] == h0 and halves[g, 1] != h1:
+                g += 1
+            if g < len(first) and first[g] == h0:
+                found[g] = decision
+                general[g] = True
     out: dict[str | None, list] = {}
-    for key, g in groups.items():
-        if g.size == 1 and key not in decided:  # most groups: one paragraph, no near-duplicate
-            batch_id, article_id, index = g.members[0]
-            out.setdefault(batch_id, []).append((article_id, (index, KEPT, None, None, None, None)))
-            continue
-        node = node_of(key, g)
-        decision = decided.get(key) or core.singleton_decision(node, g.size, domain_totals, cfg)
-        for batch_id, article_id, index in g.members:
-            out.setdefault(batch_id, []).append((article_id, (index, *core.member_decision(article_id, index, node, decision))))
+    # most groups: one paragraph, no near-duplicate: kept
+    simple = part.starts[:-1][~general]
+    for b, aid, index in zip(part.batch[simple].tolist(), [part.article_ids[r] for r in simple.tolist()], part.indexes[simple].tolist()):
+        out.setdefault(part.batch_ids[b], []).append((aid, (index, KEPT, None, None, None, None)))
+    groups = np.flatnonzero(general)
+    domains = part.group_domains(groups) if len(groups) else []
+    for g, doms in zip(groups.tolist(), domains):
+        node = node_of(part, g, doms)
+        decision = found.get(g) or core.singleton_decision(node, int(sizes[g]), domain_totals, cfg)
+        for r in range(int(part.starts[g]), int(part.starts[g + 1])):
+            aid, index = part.article_ids[r], int(part.indexes[r])
+            out.setdefault(part.batch_ids[part.batch[r]], []).append((aid, (index, *core.member_decision(aid, index, node, decision))))
     return out

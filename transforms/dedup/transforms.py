@@ -134,7 +134,8 @@ def _values_per_key(step: str):
 
 
 class BandPartitionsFn(beam.DoFn):
-    """[GroupNode] (a batch) -> KV[partition, (band hashes, node positions, nodes)] (batch.band_partitions)."""
+    """Node payload (a batch of up to 4,096 exact groups, :func:`batch.node_payload`) ->
+    KV[partition, (band hashes, node positions, node payload)] (:func:`batch.band_partitions`)."""
 
     def __init__(self, cfg):
         self._cfg = cfg
@@ -144,8 +145,9 @@ class BandPartitionsFn(beam.DoFn):
 
 
 class VerifyPartitionFn(beam.DoFn):
-    """KV[partition, [payload]] -> KV[(key_a, key_b), (GroupNode, GroupNode, sim)]; records the
-    partition's group entries (values per key) in a distribution."""
+    """KV[partition, [payload]] -> KV[(key_a, key_b), (node a, node b, sim)] (nodes as
+    ``(exact key, order, ref, domains)``); records the partition's group entries (values per
+    key) in a distribution."""
 
     def __init__(self, cfg):
         self._cfg = cfg
@@ -155,11 +157,12 @@ class VerifyPartitionFn(beam.DoFn):
         payloads = list(kv[1])
         self._size.update(sum(len(p[1]) // 4 for p in payloads))
         for a, b, sim in batch.verify_partition(payloads, self._cfg):
-            yield (a.key, b.key), (a, b, sim)
+            yield (a[0], b[0]), (a, b, sim)
 
 
 class ResolveFn(beam.DoFn):
-    """The global component step: KV[0, [edge]] -> KV[exact_key, GroupDecision]."""
+    """The global component step: KV[0, [edge]] -> KV[exact_key, (status, cluster_id, duplicate_of,
+    similarity)] (:class:`core.GroupDecision`'s fields)."""
 
     def __init__(self, cfg):
         self._cfg = cfg
@@ -170,16 +173,19 @@ class ResolveFn(beam.DoFn):
         self._size.update(len(edges))
         nodes, pairs = {}, []
         for a, b, sim in edges:
-            nodes[a.key], nodes[b.key] = a, b
-            pairs.append((a.key, b.key, sim))
+            for key, order, ref, domains in (a, b):
+                if key not in nodes:
+                    nodes[key] = core.GroupNode(key, order, ref, b"", domains)
+            pairs.append((a[0], b[0], sim))
         pairs.sort()
-        yield from core.resolve_components(nodes, pairs, domain_totals, self._cfg).items()
+        for key, d in core.resolve_components(nodes, pairs, domain_totals, self._cfg).items():
+            yield key, (d.status, d.cluster_id, d.duplicate_of, d.similarity)
 
 
 class GroupPartitionFn(beam.DoFn):
-    """KV[exact partition, [(batch id, [candidate row])]] -> main: [GroupNode] (bandable groups,
-    up to 4,096 a list); ``groups``: KV[partition, [group row]] (:func:`exact.group_rows`);
-    ``count``: exact groups in the partition."""
+    """KV[exact partition, [candidate payload]] -> main: node payloads (bandable groups, up to
+    4,096 each, :func:`exact.bandable_nodes`); ``groups``: KV[partition, group payload]
+    (:func:`exact.group_payload`); ``count``: exact groups in the partition."""
 
     GROUPS = "groups"
     COUNT = "count"
@@ -192,17 +198,15 @@ class GroupPartitionFn(beam.DoFn):
         partition, payloads = kv
         payloads = list(payloads)
         self._size.update(len(payloads))
-        groups = exact.build_groups(payloads)
-        self._members.update(sum(g.size for g in groups.values()))
-        yield beam.pvalue.TaggedOutput(self.COUNT, len(groups))
-        yield beam.pvalue.TaggedOutput(self.GROUPS, (partition, exact.group_rows(groups)))
-        nodes = exact.bandable_nodes(groups)
-        for lo in range(0, len(nodes), 4096):
-            yield nodes[lo: lo + 4096]
+        part = exact.build_groups(payloads)
+        self._members.update(len(part.article_ids))
+        yield beam.pvalue.TaggedOutput(self.COUNT, len(part.keys))
+        yield beam.pvalue.TaggedOutput(self.GROUPS, (partition, exact.group_payload(part)))
+        yield from exact.bandable_nodes(part)
 
 
 class DecideMembersFn(beam.DoFn):
-    """KV[exact partition, {groups: [[group row]], decided: [(exact key, GroupDecision)]}] ->
+    """KV[exact partition, {groups: [group payload], decided: [(exact key, decision fields)]}] ->
     main: KV[batch id, [(article_id, (index, status, reason, cluster_id, duplicate_of, similarity,
     duplicate_of_release))]]; ``tally``: release_boilerplate rows (``--dedup-against``).
 
@@ -216,29 +220,28 @@ class DecideMembersFn(beam.DoFn):
 
     def process(self, kv, domain_totals):
         _, grouped = kv
-        groups = {}
-        for rows in grouped["groups"]:
-            groups.update(exact.groups_from_rows(rows))
-        decided = dict(grouped["decided"])
-        for batch_id, decisions in sorted(exact.member_decisions(groups, decided, domain_totals, self._cfg).items(),
-                                          key=lambda kv: (kv[0] is None, kv[0] or "")):
-            new = []
-            for decision in decisions:
-                routed = index.separate(decision, self._names)
-                if routed is None:
-                    continue
-                if routed[0] == "new":
-                    new.append(routed[1])
-                else:
-                    yield beam.pvalue.TaggedOutput(self.TALLY, {"kind": "release_boilerplate", "key": json.dumps(list(routed[1])), "count": 1})
-            if new:
-                yield batch_id, new
+        decided = {key: core.GroupDecision(*d) for key, d in grouped["decided"]}
+        for payload in grouped["groups"]:  # one per partition
+            part = exact.groups_from_payload(payload)
+            for batch_id, decisions in sorted(exact.member_decisions(part, decided, domain_totals, self._cfg).items(),
+                                              key=lambda kv: (kv[0] is None, kv[0] or "")):
+                new = []
+                for decision in decisions:
+                    routed = index.separate(decision, self._names)
+                    if routed is None:
+                        continue
+                    if routed[0] == "new":
+                        new.append(routed[1])
+                    else:
+                        yield beam.pvalue.TaggedOutput(self.TALLY, {"kind": "release_boilerplate", "key": json.dumps(list(routed[1])), "count": 1})
+                if new:
+                    yield batch_id, new
 
 
 class DedupAcrossArticles(beam.PTransform):
     """Candidates of all articles, in exact partitions -> across-article decisions by batch.
 
-    Input: PCollection[KV[exact partition, (batch id, [candidate row])]] (:func:`exact.partition_rows`;
+    Input: PCollection[KV[exact partition, candidate payload]] (:func:`exact.partition_rows`;
     batch id None for earlier releases' paragraphs). Output: dict(decisions=PCollection[KV[batch
     id, [(article_id, (index, status, reason, cluster_id, duplicate_of, similarity,
     duplicate_of_release))]]], tally=PCollection[dict] (earlier-release boilerplate hits)).
@@ -276,14 +279,14 @@ class DedupAcrossArticles(beam.PTransform):
             | "GroupByPartition" >> beam.GroupByKey()
             | "VerifyPartitions" >> beam.ParDo(VerifyPartitionFn(cfg))
             | "DistinctEdges" >> beam.CombinePerKey(lambda vals: max(vals, key=lambda v: v[2]))
-        )  # -> KV[(key_a, key_b), (GroupNode, GroupNode, similarity)]
+        )  # -> KV[(key_a, key_b), (node a, node b, similarity)]
         decided = (
             edges
             | "OneGraph" >> beam.Map(lambda kv: (0, kv[1]))
             | "GatherGraph" >> beam.GroupByKey()
             | "ResolveComponents" >> beam.ParDo(ResolveFn(cfg), beam.pvalue.AsDict(self._totals))
             | "ToExactPartition" >> beam.Map(lambda kv, n=partitions: (exact.partition_of(kv[0], n), kv))
-        )  # -> KV[exact partition, (exact_key, GroupDecision)]
+        )  # -> KV[exact partition, (exact_key, decision fields)]
         members = (
             {"groups": grouped.groups, "decided": decided}
             | "JoinDecisions" >> beam.CoGroupByKey()

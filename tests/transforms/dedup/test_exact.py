@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
+
 from pipelines.config import load_config
 from tests.conftest import ROOT
-from transforms.dedup import core, exact
+from transforms.dedup import batch, core, exact, minhash
 from transforms.records import Article
 
 CFG = load_config(None)
@@ -41,29 +43,37 @@ def test_partition_of_is_a_range_of_the_key():
     assert exact.partition_of(b"\x80" + b"\x00" * 15, 1) == 0
 
 
+def _partition(batches) -> exact.Partition:
+    """Exact groups of (batch id, candidates) pairs, all in one exact partition."""
+    return exact.build_groups([p for batch_id, cands in batches for _, p in exact.partition_rows(batch_id, cands, 1)])
+
+
 def test_groups_do_not_depend_on_batching_or_order():
     cands = _candidates()
     n_paragraphs = len(cands) // 4
     assert n_paragraphs >= 5 and len(cands) == 4 * n_paragraphs  # each body paragraph in 4 articles
-    one = exact.build_groups([("b", [exact.candidate_row("b", c) for c in cands])])
+    one = _partition([("b", cands)])
     shuffled = cands[:]
     random.Random(7).shuffle(shuffled)
     rows = exact.partition_rows("x", shuffled, 1)
-    assert len(rows) == 1 and rows[0][0] == 0
-    batch_rows = rows[0][1][1]
-    split = exact.build_groups([("x", r) for r in (batch_rows[:5], batch_rows[5:])])
-    assert len(one) == n_paragraphs and set(one) == set(split)
-    for key, g in one.items():
-        assert g.size == 4 and dict(g.domains) == {f"site{n}.example": 1 for n in range(4)}
-        assert g.rep[2] == "a0"  # the earliest article's paragraph represents the group
-        assert split[key].rep[1:] == g.rep[1:] and sorted(split[key].members, key=lambda m: m[1]) == sorted(("x", m[1], m[2]) for m in g.members) and split[key].size == 4
-    assert exact.groups_from_rows(exact.group_rows(one)).keys() == one.keys()
+    assert len(rows) == 1 and rows[0][0] == 0 and len(rows[0][1][1]) == len(cands)
+    split = _partition([("x", shuffled[5:]), ("x", shuffled[:5])])
+    assert len(one.keys) == n_paragraphs and one.keys.tobytes() == split.keys.tobytes()
+    assert list(one.sizes) == [4] * n_paragraphs and list(np.diff(split.starts)) == [4] * n_paragraphs
+    sites = tuple((f"site{n}.example", 1) for n in range(4))
+    assert one.group_domains(np.arange(n_paragraphs)) == [sites] * n_paragraphs
+    # members in keep order: the earliest article's paragraph represents the group
+    assert one.article_ids == split.article_ids == ["a0", "a1", "a2", "a3"] * n_paragraphs
+    assert list(one.indexes) == list(split.indexes) and split.batch_ids == ["x"]
+    back = exact.groups_from_payload(exact.group_payload(one))
+    assert back.keys.tobytes() == one.keys.tobytes() and back.article_ids == one.article_ids
+    assert list(back.starts) == list(one.starts) and back.group_domains(np.arange(n_paragraphs)) == [sites] * n_paragraphs
 
 
 def test_member_decisions_exact_copies_point_at_the_representative():
     cands = _candidates()
-    groups = exact.build_groups([(f"b{c.article_id}", [exact.candidate_row(f"b{c.article_id}", c)]) for c in cands])
-    out = exact.member_decisions(groups, {}, {}, CFG.dedup)
+    part = _partition([(f"b{c.article_id}", [c]) for c in cands])
+    out = exact.member_decisions(part, {}, {}, CFG.dedup)
     assert sorted(out) == ["ba0", "ba1", "ba2", "ba3"]
     assert sorted(out["ba0"]) == [("a0", (i, "kept", None, f"a0/{i}", None, None)) for i in sorted(d[0] for _, d in out["ba0"])]
     for batch in ("ba1", "ba2", "ba3"):
@@ -75,12 +85,36 @@ def test_singleton_fast_path_equals_the_general_rule():
     a = _articles()[0]
     _, pending = core.dedup_within(a, CFG.clean, CFG.dedup)
     cands = core.make_candidates(a, pending, core.order_rank(a, "earliest", ()), CFG.dedup)
-    groups = exact.build_groups([("b", [exact.candidate_row("b", c) for c in cands])])
-    fast = exact.member_decisions(groups, {}, {"site0.example": 1}, CFG.dedup)["b"]
+    part = _partition([("b", cands)])
+    fast = exact.member_decisions(part, {}, {"site0.example": 1}, CFG.dedup)["b"]
     general = []
-    for key, g in groups.items():
-        node = exact.node_of(key, g)
-        decision = core.singleton_decision(node, g.size, {"site0.example": 1}, CFG.dedup)
-        general += [(aid, (i, *core.member_decision(aid, i, node, decision))) for _, aid, i in g.members]
+    for g, domains in enumerate(part.group_domains(np.arange(len(part.keys)))):
+        node = exact.node_of(part, g, domains)
+        decision = core.singleton_decision(node, int(part.sizes[g]), {"site0.example": 1}, CFG.dedup)
+        general += [(aid, (int(i), *core.member_decision(aid, int(i), node, decision)))
+                    for aid, i in zip(part.article_ids[part.starts[g]: part.starts[g + 1]], part.indexes[part.starts[g]: part.starts[g + 1]])]
     assert sorted(fast) == sorted(general)
     assert {d[1] for _, d in fast} == {"kept"} and len(fast) == len(cands)
+
+
+def test_pairs_and_jaccard_equal_the_one_bucket_rule():
+    """batch.candidate_pairs + batch.pair_jaccard (vectorised, chunked) give core.verify_bucket's
+    edges: a bucket larger than max_bucket_size, a bucket of two, a node in several buckets."""
+    rng = np.random.default_rng(3)
+    base = np.unique(rng.integers(0, 2**32, 60, dtype=np.uint64).astype(np.uint32))
+    sets = [np.unique(np.concatenate((base[: 40 + k], rng.integers(0, 2**32, k % 5, dtype=np.uint64).astype(np.uint32))))
+            for k in range(12)]
+    nodes = [core.GroupNode(bytes([k]) * 16, (11 - k,), f"p{k}/1", s.astype("<u4").tobytes(), ()) for k, s in enumerate(sets)]
+    cfg = CFG.dedup.model_copy(update={"max_bucket_size": 3, "threshold": 0.7})
+    buckets = [list(range(10)), [10, 11], [3, 11]]
+    h = np.concatenate([np.full(len(b), 100 + n, dtype=np.uint64) for n, b in enumerate(buckets)])
+    o = np.concatenate([np.array(b, dtype=np.int64) for b in buckets])
+    rank = np.array([11 - k for k in range(12)], dtype=np.int64)
+    a, b = batch.candidate_pairs(h, o, rank, cfg.max_bucket_size)
+    values = np.concatenate(sets)
+    offsets = batch.offsets_of([len(s) for s in sets])
+    sims = batch.pair_jaccard(values, offsets, a, b, chunk=50)  # a few pairs per sort
+    got = {(nodes[i].key, nodes[j].key, round(s, 6)) for i, j, s in zip(a.tolist(), b.tolist(), sims.tolist()) if s >= cfg.threshold}
+    want = {e for bucket in buckets for e in core.verify_bucket([nodes[i] for i in bucket], cfg)}
+    assert got == want and len(want) > 10
+    assert list(sims) == [minhash.exact_jaccard(sets[i], sets[j]) for i, j in zip(a.tolist(), b.tolist())]

@@ -65,14 +65,14 @@ def test_earlier_release_nodes_are_banded_from_their_stored_hashes(monkeypatch):
     plain = [core.GroupNode(bytes([i]) * 16, (i,), f"p{i}/1", s.astype("<u4").tobytes(), ()) for i, s in enumerate(sets)]
     stored = [dataclasses.replace(n, bands=k) if i < 2 else n for i, (n, k) in enumerate(zip(plain, keys))]
     rows = []
-    real = minhash.signatures
-    monkeypatch.setattr(minhash, "signatures", lambda s, *a: rows.append(len(s)) or real(s, *a))
-    expected = list(batch.band_partitions(plain, 3, CFG))
+    real = minhash.signatures_flat
+    monkeypatch.setattr(minhash, "signatures_flat", lambda v, off, *a: rows.append(len(off) - 1) or real(v, off, *a))
+    expected = list(batch.band_partitions(batch.nodes_to_payload(plain), 3, CFG))
     assert rows == [4]
-    got = list(batch.band_partitions(stored, 3, CFG))
+    got = list(batch.band_partitions(batch.nodes_to_payload(stored), 3, CFG))
     assert rows == [4, 2]  # only the two nodes without stored hashes
-    assert got == expected and all(not n.bands for _, (_, _, ns) in got for n in ns)  # nodes travel without them
-    assert [(a.ref, b.ref) for a, b, _ in batch.verify_partition([p for _, p in got], CFG)] == [("p0/1", "p1/1"), ("p0/1", "p2/1")]
+    assert got == expected and all(p[2][6] == b"" for _, p in got)  # nodes travel without them
+    assert [(a[2], b[2]) for a, b, _ in batch.verify_partition([p for _, p in got], CFG)] == [("p0/1", "p1/1"), ("p0/1", "p2/1")]
 
 
 def test_exact_article_copies_stay_in_the_index():
