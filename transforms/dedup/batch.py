@@ -135,12 +135,18 @@ def candidates(articles: list[Article], pendings: list[list], ranks: list[tuple]
     """
     sets = [h for pending in pendings for _, _, h, _ in pending if len(h)] if cfg is not None else []
     keys = iter(minhash.band_keys(minhash.signatures(sets, cfg.num_perm, cfg.seed), cfg.bands, cfg.rows)) if sets else iter(())
-    out = []
+    flat = [h for pending in pendings for _, _, h, _ in pending]
+    raw = np.concatenate(flat).astype("<u4", copy=False).tobytes() if flat else b""  # one copy, then slices
+    ends = iter(offsets_of([4 * len(h) for h in flat])[1:].tolist())
+    out, start = [], 0
     for article, pending, rank in zip(articles, pendings, ranks):
-        out.append([Candidate(order=(*rank, index), article_id=article.article_id, index=index, domain=article.domain,
-                              exact_key=key, shingles=hashes.astype("<u4").tobytes(),
-                              band_keys=next(keys) if len(hashes) and cfg is not None else b"")
-                    for index, key, hashes, _ in pending])
+        cands = []
+        for index, key, hashes, _ in pending:
+            end = next(ends)
+            cands.append(Candidate((*rank, index), article.article_id, index, article.domain, key, raw[start:end],
+                                   next(keys) if end > start and cfg is not None else b""))
+            start = end
+        out.append(cands)
     return out
 
 
@@ -288,6 +294,14 @@ def candidate_pairs(h: np.ndarray, o: np.ndarray, rank: np.ndarray, max_bucket_s
         In a bucket, members (distinct nodes) sorted by keep order are each paired with the
         earlier members up to ``max_bucket_size``.
     """
+    by_hash = np.argsort(h)
+    same = h[by_hash][1:] == h[by_hash][:-1]
+    shared = np.zeros(len(h), dtype=bool)  # entries of buckets with two entries or more (few)
+    shared[1:] |= same
+    shared[:-1] |= same
+    h, o = h[by_hash[shared]], o[by_hash[shared]]
+    if not len(h):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     order = np.lexsort((rank[o], h))  # by bucket, then keep order
     h, o = h[order], o[order]
     keep = np.concatenate(([True], (h[1:] != h[:-1]) | (o[1:] != o[:-1])))  # one entry per (bucket, node)

@@ -26,6 +26,8 @@ Payloads (plain tuples of lists, str and bytes: Beam encodes them without pickli
 """
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from transforms.dedup import batch, core
@@ -64,30 +66,34 @@ def partition_rows(batch_id: str | None, candidates, partitions: int) -> list[tu
     """A batch's candidates split by exact partition: ``[(partition, candidate payload)]``,
     partitions ascending (payload: see the module docstring). ``batch_id`` is None for an
     earlier release's paragraphs."""
-    cands = list(candidates)
-    if not cands:
+    rows = list(map(_FIELDS, candidates))
+    if not rows:
         return []
-    keys = b"".join(c.exact_key for c in cands)
-    if len(keys) != KEY_BYTES * len(cands):
+    orders, article_ids, domains, indexes, keys, shingles, bands = zip(*rows)
+    keys = b"".join(keys)
+    if len(keys) != KEY_BYTES * len(rows):
         raise ValueError("exact keys must be 16 bytes")
     part = _partitions_of(keys, partitions)
-    order = np.argsort(part, kind="stable")
-    part = part[order]
-    bounds = np.flatnonzero(np.concatenate(([True], part[1:] != part[:-1], [True])))
-    key_rows = np.frombuffer(keys, dtype="V16")[order]
-    shingles = [c.shingles for c in cands]
-    bands = [c.band_keys for c in cands]
+    if part.min() == part.max():  # one partition (a small batch or a release's run of keys)
+        groups = [(int(part[0]), list(range(len(rows))), keys)]
+    else:
+        order = np.argsort(part, kind="stable")
+        part = part[order]
+        bounds = np.flatnonzero(np.concatenate(([True], part[1:] != part[:-1], [True])))
+        key_rows = np.frombuffer(keys, dtype="V16")[order]
+        groups = [(int(part[lo]), order[lo:hi].tolist(), key_rows[lo:hi].tobytes()) for lo, hi in zip(bounds[:-1], bounds[1:])]
     out = []
-    for lo, hi in zip(bounds[:-1], bounds[1:]):
-        rows = order[lo:hi].tolist()
-        sub = [cands[i] for i in rows]
-        out.append((int(part[lo]), (
-            batch_id, [c.order for c in sub], [c.article_id for c in sub], [c.domain for c in sub],
-            np.fromiter((c.index for c in sub), dtype="<i4", count=len(sub)).tobytes(), key_rows[lo:hi].tobytes(),
-            b"".join(shingles[i] for i in rows), offsets_of([len(shingles[i]) // 4 for i in rows]).tobytes(),
-            b"".join(bands[i] for i in rows), offsets_of([len(bands[i]) // 8 for i in rows]).tobytes(),
+    for p, ids, part_keys in groups:
+        out.append((p, (
+            batch_id, [orders[i] for i in ids], [article_ids[i] for i in ids], [domains[i] for i in ids],
+            np.array([indexes[i] for i in ids], dtype="<i4").tobytes(), part_keys,
+            b"".join([shingles[i] for i in ids]), offsets_of([len(shingles[i]) // 4 for i in ids]).tobytes(),
+            b"".join([bands[i] for i in ids]), offsets_of([len(bands[i]) // 8 for i in ids]).tobytes(),
         )))
     return out
+
+
+_FIELDS = operator.attrgetter("order", "article_id", "domain", "index", "exact_key", "shingles", "band_keys")
 
 
 class Partition:
@@ -224,16 +230,17 @@ def node_of(part: Partition, g: int, domains: tuple) -> GroupNode:
     return GroupNode(part.key(g), (), part.ref(g), b"", domains)
 
 
-def member_decisions(part: Partition, decided: dict[bytes, GroupDecision], domain_totals: dict, cfg):
+def member_decisions(part: Partition, decided: dict[bytes, GroupDecision], domain_totals: dict, cfg, tail: tuple = ()):
     """Every member's across-article decision, by batch.
 
     Args:
         part: one partition's groups (:func:`build_groups` or :func:`groups_from_payload`).
         decided: decisions of the groups that have a verified near-duplicate edge.
         domain_totals: domain -> articles (boilerplate rule of groups without edges).
+        tail: values appended to every decision (``(None,)``: no ``duplicate_of_release``).
 
     Returns:
-        batch id -> ``[(article_id, (index, status, reason, cluster_id, duplicate_of, similarity)), ...]``
+        batch id -> ``[(article_id, (index, status, reason, cluster_id, duplicate_of, similarity, *tail)), ...]``
         (batch id None: an earlier release's paragraphs), each group's members in keep order.
     """
     sizes = part.sizes
@@ -255,7 +262,7 @@ def member_decisions(part: Partition, decided: dict[bytes, GroupDecision], domai
     # most groups: one paragraph, no near-duplicate: kept
     simple = part.starts[:-1][~general]
     for b, aid, index in zip(part.batch[simple].tolist(), [part.article_ids[r] for r in simple.tolist()], part.indexes[simple].tolist()):
-        out.setdefault(part.batch_ids[b], []).append((aid, (index, KEPT, None, None, None, None)))
+        out.setdefault(part.batch_ids[b], []).append((aid, (index, KEPT, None, None, None, None, *tail)))
     groups = np.flatnonzero(general)
     domains = part.group_domains(groups) if len(groups) else []
     for g, doms in zip(groups.tolist(), domains):
@@ -263,5 +270,5 @@ def member_decisions(part: Partition, decided: dict[bytes, GroupDecision], domai
         decision = found.get(g) or core.singleton_decision(node, int(sizes[g]), domain_totals, cfg)
         for r in range(int(part.starts[g]), int(part.starts[g + 1])):
             aid, index = part.article_ids[r], int(part.indexes[r])
-            out.setdefault(part.batch_ids[part.batch[r]], []).append((aid, (index, *core.member_decision(aid, index, node, decision))))
+            out.setdefault(part.batch_ids[part.batch[r]], []).append((aid, (index, *core.member_decision(aid, index, node, decision), *tail)))
     return out

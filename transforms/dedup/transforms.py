@@ -223,6 +223,10 @@ class DecideMembersFn(beam.DoFn):
         decided = {key: core.GroupDecision(*d) for key, d in grouped["decided"]}
         for payload in grouped["groups"]:  # one per partition
             part = exact.groups_from_payload(payload)
+            if not self._names:  # no earlier releases: every member is this run's, decided as it is
+                out = exact.member_decisions(part, decided, domain_totals, self._cfg, tail=(None,))
+                yield from sorted(out.items())
+                continue
             for batch_id, decisions in sorted(exact.member_decisions(part, decided, domain_totals, self._cfg).items(),
                                               key=lambda kv: (kv[0] is None, kv[0] or "")):
                 new = []
