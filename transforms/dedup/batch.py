@@ -161,26 +161,38 @@ def partition_count(groups: int, cfg) -> int:
     return int(min(4096, max(1, -(-groups // per))))
 
 
-def node_payload(keys: bytes, orders: list, refs: list, domains: list, shingles: bytes, shingle_offsets,
+def node_payload(keys: bytes, orders: list, refs: list, domains: tuple, shingles: bytes, shingle_offsets,
                  bands: bytes = b"", band_offsets=None) -> tuple:
     """A batch of exact-group nodes (graph nodes of :class:`core.GroupNode`'s fields) as one
     shuffle value: ``(exact keys: 16 bytes each, orders, refs, domains, shingles: uint32 bytes,
     shingle offsets: int64 bytes (n + 1), band hashes: uint64 bytes, band offsets: int64 bytes)``.
-    ``orders``, ``refs`` (representative paragraph ids) and ``domains`` are lists. Band hashes
-    are those stored for an earlier release's representative (empty slice: none)."""
+    ``orders`` and ``refs`` (representative paragraph ids) are lists; ``domains`` is
+    :func:`domain_counts`' tuple. Band hashes are those stored for an earlier release's
+    representative (empty slice: none)."""
     n = len(orders)
     if band_offsets is None:
         band_offsets = np.zeros(n + 1, dtype=np.int64)
-    return (keys, list(orders), list(refs), list(domains), shingles, np.asarray(shingle_offsets, dtype="<i8").tobytes(),
+    return (keys, list(orders), list(refs), domains, shingles, np.asarray(shingle_offsets, dtype="<i8").tobytes(),
             bands, np.asarray(band_offsets, dtype="<i8").tobytes())
+
+
+def domain_counts(names: list, codes, counts, offsets) -> tuple:
+    """Members per domain of n nodes, columnar: ``(names, codes: int32 bytes, counts: int32
+    bytes, offsets: int64 bytes (n + 1))``; node i has ``counts[j]`` members of domain
+    ``names[codes[j]]`` for j in ``offsets[i]:offsets[i + 1]`` (as :class:`core.GroupNode`'s
+    ``domains``, in that order)."""
+    return (list(names), np.asarray(codes, dtype="<i4").tobytes(), np.asarray(counts, dtype="<i4").tobytes(),
+            np.asarray(offsets, dtype="<i8").tobytes())
 
 
 def nodes_to_payload(nodes: list[core.GroupNode]) -> tuple:
     """:func:`node_payload` of :class:`core.GroupNode` objects."""
-    return node_payload(b"".join(n.key for n in nodes), [n.order for n in nodes], [n.ref for n in nodes],
-                        [n.domains for n in nodes], b"".join(n.shingles for n in nodes),
-                        offsets_of([len(n.shingles) // 4 for n in nodes]), b"".join(n.bands for n in nodes),
-                        offsets_of([len(n.bands) // 8 for n in nodes]))
+    names: dict = {}
+    pairs = [(names.setdefault(d, len(names)), c) for n in nodes for d, c in n.domains]
+    domains = domain_counts(list(names), [p[0] for p in pairs], [p[1] for p in pairs], offsets_of([len(n.domains) for n in nodes]))
+    return node_payload(b"".join(n.key for n in nodes), [n.order for n in nodes], [n.ref for n in nodes], domains,
+                        b"".join(n.shingles for n in nodes), offsets_of([len(n.shingles) // 4 for n in nodes]),
+                        b"".join(n.bands for n in nodes), offsets_of([len(n.bands) // 8 for n in nodes]))
 
 
 def offsets_of(lengths) -> np.ndarray:
@@ -202,12 +214,15 @@ class Nodes:
     """A node payload (:func:`node_payload`) unpacked: numpy views and lists, not shipped."""
 
     def __init__(self, payload):
-        keys, self.orders, self.refs, self.domains, shingles, s_off, bands, b_off = payload
+        keys, self.orders, self.refs, domains, shingles, s_off, bands, b_off = payload
         self.keys = np.frombuffer(keys, dtype=np.uint8).reshape(-1, 16)
         self.shingles = np.frombuffer(shingles, dtype="<u4")
         self.offsets = np.frombuffer(s_off, dtype="<i8")  # in shingles (uint32 values)
         self.bands = np.frombuffer(bands, dtype="<u8")
         self.band_offsets = np.frombuffer(b_off, dtype="<i8")  # in band hashes
+        self.names = domains[0]
+        self.codes, self.counts = np.frombuffer(domains[1], dtype="<i4"), np.frombuffer(domains[2], dtype="<i4")
+        self.domain_offsets = np.frombuffer(domains[3], dtype="<i8")
 
     def __len__(self):
         return len(self.orders)
@@ -215,13 +230,17 @@ class Nodes:
     def take(self, rows: np.ndarray) -> tuple:
         """The payload of ``rows`` (without band hashes)."""
         shingles, offsets = take_ragged(self.shingles, self.offsets, rows)
+        codes, domain_offsets = take_ragged(self.codes, self.domain_offsets, rows)
+        counts, _ = take_ragged(self.counts, self.domain_offsets, rows)
         ids = rows.tolist()
         return node_payload(self.keys[rows].tobytes(), [self.orders[i] for i in ids], [self.refs[i] for i in ids],
-                            [self.domains[i] for i in ids], shingles.tobytes(), offsets)
+                            domain_counts(self.names, codes, counts, domain_offsets), shingles.tobytes(), offsets)
 
     def node(self, i: int) -> tuple:
         """Node i as the graph step needs it: ``(exact key, order, ref, domains)``."""
-        return self.keys[i].tobytes(), self.orders[i], self.refs[i], self.domains[i]
+        lo, hi = self.domain_offsets[i], self.domain_offsets[i + 1]
+        domains = tuple((self.names[c], n) for c, n in zip(self.codes[lo:hi].tolist(), self.counts[lo:hi].tolist()))
+        return self.keys[i].tobytes(), self.orders[i], self.refs[i], domains
 
 
 def concat_nodes(payloads) -> Nodes:
@@ -229,15 +248,18 @@ def concat_nodes(payloads) -> Nodes:
     payloads = list(payloads)
     if len(payloads) == 1:
         return Nodes(payloads[0])
-    s_off, b_off, s_base, b_base = [np.zeros(1, dtype=np.int64)], [np.zeros(1, dtype=np.int64)], 0, 0
-    for p in payloads:
-        s, b = np.frombuffer(p[5], dtype="<i8"), np.frombuffer(p[7], dtype="<i8")
-        s_off.append(s[1:] + s_base)
-        b_off.append(b[1:] + b_base)
-        s_base, b_base = s_base + int(s[-1]), b_base + int(b[-1])
+    parts = [Nodes(p) for p in payloads]
+
+    def offsets(arrays):
+        ends = np.cumsum([a[-1] for a in arrays])
+        return np.concatenate([np.zeros(1, dtype=np.int64)] + [a[1:] + (ends[k - 1] if k else 0) for k, a in enumerate(arrays)])
+
+    names = np.cumsum([0] + [len(n.names) for n in parts])
+    domains = domain_counts([d for n in parts for d in n.names], np.concatenate([n.codes + names[k] for k, n in enumerate(parts)]),
+                            np.concatenate([n.counts for n in parts]), offsets([n.domain_offsets for n in parts]))
     return Nodes((b"".join(p[0] for p in payloads), [o for p in payloads for o in p[1]], [r for p in payloads for r in p[2]],
-                  [d for p in payloads for d in p[3]], b"".join(p[4] for p in payloads), np.concatenate(s_off).tobytes(),
-                  b"".join(p[6] for p in payloads), np.concatenate(b_off).tobytes()))
+                  domains, b"".join(p[4] for p in payloads), offsets([n.offsets for n in parts]).tobytes(),
+                  b"".join(p[6] for p in payloads), offsets([n.band_offsets for n in parts]).tobytes()))
 
 
 def band_partitions(nodes, partitions: int, cfg):

@@ -129,17 +129,22 @@ class Partition:
         r = int(self.starts[g])
         return paragraph_id(self.article_ids[r], int(self.indexes[r]))
 
-    def group_domains(self, groups: np.ndarray) -> list[tuple]:
-        """Members per domain of each of ``groups``, as :class:`core.GroupNode` holds them:
-        ``((domain, members), ...)`` sorted by domain, nulls last (``domains`` is sorted so)."""
+    def domain_arrays(self, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Members per domain of each of ``groups``: ``(codes, counts, offsets)`` as
+        :func:`batch.domain_counts` takes them (positions in ``domains``, which is sorted by
+        name, nulls last, as :class:`core.GroupNode` holds them)."""
         width = max(1, len(self.domains))
         owner = np.repeat(np.arange(len(groups), dtype=np.int64), self.sizes[groups])
         rows = take_ragged(np.arange(len(self.domain), dtype=np.int64), self.starts, groups)[0]
         codes, counts = np.unique(owner * width + self.domain[rows], return_counts=True)
-        out: list[list] = [[] for _ in range(len(groups))]
-        for o, d, c in zip((codes // width).tolist(), (codes % width).tolist(), counts.tolist()):
-            out[o].append((self.domains[d], c))
-        return [tuple(d) for d in out]
+        return codes % width, counts, offsets_of(np.bincount(codes // width, minlength=len(groups)))
+
+    def group_domains(self, groups: np.ndarray) -> list[tuple]:
+        """:meth:`domain_arrays` as ``((domain, members), ...)`` tuples (:class:`core.GroupNode`'s ``domains``)."""
+        codes, counts, offsets = self.domain_arrays(groups)
+        pairs = list(zip([self.domains[c] for c in codes.tolist()], counts.tolist()))
+        bounds = offsets.tolist()
+        return [tuple(pairs[lo:hi]) for lo, hi in zip(bounds[:-1], bounds[1:])]
 
 
 def build_groups(payloads) -> Partition:
@@ -220,8 +225,8 @@ def bandable_nodes(part: Partition, size: int = 4096) -> list[tuple]:
         bands, b_off = take_ragged(part.bands, part.band_offsets, rows)
         out.append(batch.node_payload(
             part.keys[groups].tobytes(), [part.orders[r] for r in rows.tolist()],
-            [paragraph_id(part.article_ids[r], int(part.indexes[r])) for r in rows.tolist()],
-            part.group_domains(groups), shingles.tobytes(), s_off, bands.tobytes(), b_off))
+            list(map(paragraph_id, [part.article_ids[r] for r in rows.tolist()], part.indexes[rows].tolist())),
+            batch.domain_counts(part.domains, *part.domain_arrays(groups)), shingles.tobytes(), s_off, bands.tobytes(), b_off))
     return out
 
 
