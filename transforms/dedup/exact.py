@@ -263,17 +263,25 @@ def member_decisions(part: Partition, decided: dict[bytes, GroupDecision], domai
             if g < len(first) and first[g] == h0:
                 found[g] = decision
                 general[g] = True
-    out: dict[str | None, list] = {}
-    # most groups: one paragraph, no near-duplicate: kept
-    simple = part.starts[:-1][~general]
-    for b, aid, index in zip(part.batch[simple].tolist(), [part.article_ids[r] for r in simple.tolist()], part.indexes[simple].tolist()):
-        out.setdefault(part.batch_ids[b], []).append((aid, (index, KEPT, None, None, None, None, *tail)))
+    n = len(part.article_ids)
+    # each member's decision after its index; a group's members other than the representative
+    # all take the same one (core.member_decision depends only on being the representative)
+    decision_of: list = [(KEPT, None, None, None, None, *tail)] * n  # most groups: one paragraph, no near-duplicate
     groups = np.flatnonzero(general)
     domains = part.group_domains(groups) if len(groups) else []
     for g, doms in zip(groups.tolist(), domains):
         node = node_of(part, g, doms)
         decision = found.get(g) or core.singleton_decision(node, int(sizes[g]), domain_totals, cfg)
-        for r in range(int(part.starts[g]), int(part.starts[g + 1])):
-            aid, index = part.article_ids[r], int(part.indexes[r])
-            out.setdefault(part.batch_ids[part.batch[r]], []).append((aid, (index, *core.member_decision(aid, index, node, decision), *tail)))
+        lo, hi = int(part.starts[g]), int(part.starts[g + 1])
+        for r in range(lo, min(hi, lo + 2)):
+            decision_of[r] = (*core.member_decision(part.article_ids[r], int(part.indexes[r]), node, decision), *tail)
+        decision_of[lo + 2: hi] = [decision_of[lo + 1]] * (hi - lo - 2)
+    out: dict[str | None, list] = {}
+    by_batch = np.argsort(part.batch, kind="stable")
+    bounds = np.searchsorted(part.batch[by_batch], np.arange(len(part.batch_ids) + 1)).tolist()
+    ids, indexes = part.article_ids, part.indexes.tolist()
+    for b, batch_id in enumerate(part.batch_ids):
+        rows = by_batch[bounds[b]: bounds[b + 1]].tolist()
+        if rows:
+            out[batch_id] = [(ids[r], (indexes[r],) + decision_of[r]) for r in rows]
     return out
