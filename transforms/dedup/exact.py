@@ -275,7 +275,8 @@ def member_decisions(part: Partition, decided: dict[bytes, GroupDecision], domai
         lo, hi = int(part.starts[g]), int(part.starts[g + 1])
         for r in range(lo, min(hi, lo + 2)):
             decision_of[r] = (*core.member_decision(part.article_ids[r], int(part.indexes[r]), node, decision), *tail)
-        decision_of[lo + 2: hi] = [decision_of[lo + 1]] * (hi - lo - 2)
+        if hi - lo > 2:
+            decision_of[lo + 2: hi] = [decision_of[lo + 1]] * (hi - lo - 2)
     out: dict[str | None, list] = {}
     by_batch = np.argsort(part.batch, kind="stable")
     bounds = np.searchsorted(part.batch[by_batch], np.arange(len(part.batch_ids) + 1)).tolist()
