@@ -304,24 +304,29 @@ def band_partitions(nodes, partitions: int, cfg):
         yield p, (h[lo:hi].tobytes(), local.astype(np.int32).tobytes(), nodes.take(used))
 
 
+def shared_buckets(h: np.ndarray, o: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The entries ``(h, o)`` (bucket hash, node) of buckets with two entries or more (few of them)."""
+    by_hash = np.argsort(h)
+    same = h[by_hash][1:] == h[by_hash][:-1]
+    shared = np.zeros(len(h), dtype=bool)
+    shared[1:] |= same
+    shared[:-1] |= same
+    return h[by_hash[shared]], o[by_hash[shared]]
+
+
 def candidate_pairs(h: np.ndarray, o: np.ndarray, rank: np.ndarray, max_bucket_size: int) -> tuple[np.ndarray, np.ndarray]:
     """Distinct candidate pairs of LSH buckets (:func:`core.verify_bucket`'s pair rule).
 
     Args:
         h, o: bucket hash and node of each entry (any order; repeats allowed).
-        rank: keep-order rank of each node.
+        rank: keep-order rank of each node (only the ranks of nodes that share a bucket are read).
 
     Returns:
         ``(a, b)`` int64 node arrays, a before b in keep order, each pair once (sorted by a, b).
         In a bucket, members (distinct nodes) sorted by keep order are each paired with the
         earlier members up to ``max_bucket_size``.
     """
-    by_hash = np.argsort(h)
-    same = h[by_hash][1:] == h[by_hash][:-1]
-    shared = np.zeros(len(h), dtype=bool)  # entries of buckets with two entries or more (few)
-    shared[1:] |= same
-    shared[:-1] |= same
-    h, o = h[by_hash[shared]], o[by_hash[shared]]
+    h, o = shared_buckets(h, o)
     if not len(h):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     order = np.lexsort((rank[o], h))  # by bucket, then keep order
@@ -382,11 +387,14 @@ def verify_partition(payloads, cfg) -> list[tuple[tuple, tuple, float]]:
     base = np.cumsum([0] + [len(p[2][1]) for p in payloads])
     h = np.concatenate([np.frombuffer(p[0], dtype=np.uint64) for p in payloads])
     o = np.concatenate([np.frombuffer(p[1], dtype=np.int32).astype(np.int64) + base[k] for k, p in enumerate(payloads)])
-    _, first, inverse = np.unique(nodes.keys.reshape(-1).view("V16"), return_index=True, return_inverse=True)
-    if len(first) < len(nodes):  # a node in several payloads (not from one band_partitions pass): once
+    if len(np.unique(nodes.keys.view("<u8")[:, 0])) < len(nodes):  # a node in several payloads (not from one
+        # band_partitions pass, or a 64-bit prefix collision): each node once
+        _, first, inverse = np.unique(nodes.keys.reshape(-1).view("V16"), return_index=True, return_inverse=True)
         nodes, o = Nodes(nodes.take(first)), inverse.reshape(-1)[o]
-    rank = np.empty(len(nodes), dtype=np.int64)  # keep-order rank of each node in this partition
-    rank[sorted(range(len(nodes)), key=nodes.orders.__getitem__)] = np.arange(len(nodes))
+    h, o = shared_buckets(h, o)
+    involved = np.unique(o).tolist()  # keep-order rank among the nodes that share a bucket
+    rank = np.zeros(len(nodes), dtype=np.int64)
+    rank[sorted(involved, key=nodes.orders.__getitem__)] = np.arange(len(involved))
     x, y = candidate_pairs(h, o, rank, cfg.max_bucket_size)
     first = rank[x] < rank[y]
     a, b = np.where(first, x, y), np.where(first, y, x)

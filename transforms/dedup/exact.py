@@ -105,7 +105,7 @@ class Partition:
         batch_ids, batch: distinct batch ids and each member's position in them.
         article_ids, indexes: the members' identity (list, int32).
         domains, domain: distinct domains and each member's position in them.
-        orders: list of keep-order keys; shingles/shingle_offsets, bands/band_offsets: uint32
+        orders: keep-order key of each group's representative; shingles/shingle_offsets, bands/band_offsets: uint32
             and uint64 arrays with int64 offsets; present only when built from candidate payloads.
     """
 
@@ -151,8 +151,8 @@ def build_groups(payloads) -> Partition:
     """Exact groups of one partition from its candidate payloads (:func:`partition_rows`).
 
     The representative of a group is the member with the smallest keep-order key (ties are
-    impossible: the key holds article id and index). Members of a group are ordered by keep
-    order, so the result does not depend on the payloads' order.
+    impossible: the key holds article id and index). Groups are in key order and members of a
+    group in keep order, so the result does not depend on the payloads' order.
     """
     payloads = list(payloads)
     batch_ids = sorted({p[0] for p in payloads}, key=lambda b: (b is None, b or ""))
@@ -168,21 +168,33 @@ def build_groups(payloads) -> Partition:
     shingles = np.frombuffer(b"".join(p[6] for p in payloads), dtype="<u4")
     bands = np.frombuffer(b"".join(p[8] for p in payloads), dtype="<u8")
     s_off, b_off = _concat_offsets([p[7] for p in payloads]), _concat_offsets([p[9] for p in payloads])
-    rank = np.empty(n, dtype=np.int64)
-    rank[sorted(range(n), key=orders.__getitem__)] = np.arange(n)
     halves = keys.view(">u8")  # (n, 2): big-endian halves sort as the bytes do
-    order = np.lexsort((rank, halves[:, 1], halves[:, 0]))
+    order = np.lexsort((halves[:, 1], halves[:, 0]))
     k = halves[order]
     new = np.concatenate(([True], (k[1:] != k[:-1]).any(axis=1))) if n else np.zeros(0, dtype=bool)
     starts = np.append(np.flatnonzero(new), n).astype(np.int64)
-    domains = sorted({d for d in domain_list}, key=lambda d: (d is None, d or ""))
+    # keep order inside the groups of several members only (one-member groups: nothing to sort)
+    multi = np.flatnonzero(np.diff(starts) > 1)
+    if len(multi):
+        ids = order.tolist()
+        for lo, hi in zip(starts[multi].tolist(), starts[multi + 1].tolist()):
+            ids[lo:hi] = sorted(ids[lo:hi], key=orders.__getitem__)
+        order = np.array(ids, dtype=np.int64)
+    domains = sorted(set(domain_list), key=lambda d: (d is None, d or ""))
     dom_pos = {d: i for i, d in enumerate(domains)}
-    domain = np.fromiter((dom_pos[domain_list[i]] for i in order.tolist()), dtype=np.int64, count=n)
-    ids = order.tolist()
+    domain = np.fromiter(map(dom_pos.__getitem__, domain_list), dtype=np.int64, count=n)[order]
+    reps = order[starts[:-1]].tolist()
     shingles, s_off = take_ragged(shingles, s_off, order)
     bands, b_off = take_ragged(bands, b_off, order)
-    return Partition(keys[order][starts[:-1]], starts, batch_ids, batch[order], [article_ids[i] for i in ids],
-                     indexes[order], domains, domain, [orders[i] for i in ids], shingles, s_off, bands, b_off)
+    return Partition(keys[order][starts[:-1]], starts, batch_ids, batch[order], _take(article_ids, order.tolist()),
+                     indexes[order], domains, domain, _take(orders, reps), shingles, s_off, bands, b_off)
+
+
+def _take(values: list, positions: list) -> list:
+    """``[values[i] for i in positions]``, in C."""
+    if len(positions) < 2:
+        return [values[i] for i in positions]
+    return list(operator.itemgetter(*positions)(values))
 
 
 def _concat_offsets(parts: list[bytes]) -> np.ndarray:
@@ -224,7 +236,7 @@ def bandable_nodes(part: Partition, size: int = 4096) -> list[tuple]:
         shingles, s_off = take_ragged(part.shingles, part.shingle_offsets, rows)
         bands, b_off = take_ragged(part.bands, part.band_offsets, rows)
         out.append(batch.node_payload(
-            part.keys[groups].tobytes(), [part.orders[r] for r in rows.tolist()],
+            part.keys[groups].tobytes(), _take(part.orders, groups.tolist()),
             list(map(paragraph_id, [part.article_ids[r] for r in rows.tolist()], part.indexes[rows].tolist())),
             batch.domain_counts(part.domains, *part.domain_arrays(groups)), shingles.tobytes(), s_off, bands.tobytes(), b_off))
     return out
