@@ -70,30 +70,61 @@ def partition_rows(batch_id: str | None, candidates, partitions: int) -> list[tu
     if not rows:
         return []
     orders, article_ids, domains, indexes, keys, shingles, bands = zip(*rows)
-    keys = b"".join(keys)
-    if len(keys) != KEY_BYTES * len(rows):
-        raise ValueError("exact keys must be 16 bytes")
-    part = _partitions_of(keys, partitions)
-    if part.min() == part.max():  # one partition (a small batch or a release's run of keys)
-        groups = [(int(part[0]), list(range(len(rows))), keys)]
-    else:
-        order = np.argsort(part, kind="stable")
-        part = part[order]
-        bounds = np.flatnonzero(np.concatenate(([True], part[1:] != part[:-1], [True])))
-        key_rows = np.frombuffer(keys, dtype="V16")[order]
-        groups = [(int(part[lo]), order[lo:hi].tolist(), key_rows[lo:hi].tobytes()) for lo, hi in zip(bounds[:-1], bounds[1:])]
-    out = []
-    for p, ids, part_keys in groups:
-        out.append((p, (
-            batch_id, [orders[i] for i in ids], [article_ids[i] for i in ids], [domains[i] for i in ids],
-            np.array([indexes[i] for i in ids], dtype="<i4").tobytes(), part_keys,
-            b"".join([shingles[i] for i in ids]), offsets_of([len(shingles[i]) // 4 for i in ids]).tobytes(),
-            b"".join([bands[i] for i in ids]), offsets_of([len(bands[i]) // 8 for i in ids]).tobytes(),
-        )))
-    return out
+    return _split(batch_id, orders, article_ids, domains, indexes, b"".join(keys),
+                  np.frombuffer(b"".join(shingles), dtype="<u4"), offsets_of([len(s) // 4 for s in shingles]),
+                  np.frombuffer(b"".join(bands), dtype="<u8"), offsets_of([len(b) // 8 for b in bands]), partitions)
 
 
 _FIELDS = operator.attrgetter("order", "article_id", "domain", "index", "exact_key", "shingles", "band_keys")
+
+
+def pending_rows(batch_id: str, articles, pendings: list[list], ranks: list[tuple], partitions: int) -> list[tuple[int, tuple]]:
+    """``partition_rows(batch_id, candidates, partitions)`` of the candidates that
+    :func:`transforms.dedup.batch.candidates` makes of these articles (without band keys),
+    built without the :class:`Candidate` objects.
+
+    Args:
+        pendings: per article, ``(index, exact key, shingle hashes, form)`` of its pending
+            paragraphs (:func:`core.dedup_within`); ranks: per article, :func:`core.order_rank`.
+    """
+    orders, article_ids, domains, indexes, keys, sets = [], [], [], [], [], []
+    for article, pending, rank in zip(articles, pendings, ranks):
+        for index, key, hashes, _ in pending:
+            orders.append((*rank, index))
+            indexes.append(index)
+            keys.append(key)
+            sets.append(hashes)
+        article_ids += [article.article_id] * len(pending)
+        domains += [article.domain] * len(pending)
+    if not orders:
+        return []
+    shingles = np.concatenate(sets).astype("<u4", copy=False)
+    return _split(batch_id, orders, article_ids, domains, indexes, b"".join(keys), shingles, offsets_of(list(map(len, sets))),
+                  np.zeros(0, dtype="<u8"), np.zeros(len(orders) + 1, dtype=np.int64), partitions)
+
+
+def _split(batch_id, orders, article_ids, domains, indexes, keys: bytes, shingles: np.ndarray, shingle_offsets: np.ndarray,
+           bands: np.ndarray, band_offsets: np.ndarray, partitions: int) -> list[tuple[int, tuple]]:
+    """Candidate columns (sequences, and ragged uint32/uint64 arrays) as candidate payloads by exact partition."""
+    n = len(orders)
+    if len(keys) != KEY_BYTES * n:
+        raise ValueError("exact keys must be 16 bytes")
+    part = _partitions_of(keys, partitions)
+    order = np.argsort(part, kind="stable")
+    part = part[order]
+    bounds = np.flatnonzero(np.concatenate(([True], part[1:] != part[:-1], [True]))).tolist()
+    key_rows = np.frombuffer(keys, dtype="V16")[order]
+    indexes = np.asarray(indexes, dtype="<i4")[order]
+    out = []
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        rows = order[lo:hi]
+        ids = rows.tolist()
+        s, s_off = take_ragged(shingles, shingle_offsets, rows)
+        b, b_off = take_ragged(bands, band_offsets, rows)
+        out.append((int(part[lo]), (batch_id, _take(orders, ids), _take(article_ids, ids), _take(domains, ids),
+                                    indexes[lo:hi].tobytes(), key_rows[lo:hi].tobytes(),
+                                    s.tobytes(), s_off.tobytes(), b.tobytes(), b_off.tobytes())))
+    return out
 
 
 class Partition:

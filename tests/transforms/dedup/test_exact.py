@@ -118,3 +118,16 @@ def test_pairs_and_jaccard_equal_the_one_bucket_rule():
     want = {e for bucket in buckets for e in core.verify_bucket([nodes[i] for i in bucket], cfg)}
     assert got == want and len(want) > 10
     assert list(sims) == [minhash.exact_jaccard(sets[i], sets[j]) for i, j in zip(a.tolist(), b.tolist())]
+
+
+def test_pending_rows_equal_the_rows_of_candidates():
+    """exact.pending_rows (no Candidate objects) gives partition_rows' payloads of batch.candidates,
+    short paragraphs (no shingles) included."""
+    arts = _articles() + [Article("s1", None, None, None, None, None, None, ("Short one.", "Two words"), "utf-8", "f", 9)]
+    pendings = [core.dedup_within(a, CFG.clean, CFG.dedup)[1] for a in arts]
+    ranks = [core.order_rank(a, "earliest", ()) for a in arts]
+    cands = [c for cs in batch.candidates(arts, pendings, ranks, None) for c in cs]
+    assert any(not c.shingles for c in cands) and any(c.shingles for c in cands)
+    for partitions in (1, 4, 64):
+        assert exact.pending_rows("b", arts, pendings, ranks, partitions) == exact.partition_rows("b", cands, partitions)
+    assert exact.pending_rows("b", arts[-1:], [[]], ranks[-1:], 4) == []
