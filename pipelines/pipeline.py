@@ -47,7 +47,7 @@ def build(pipeline: beam.Pipeline, files, config, staging: str, against: tuple[t
     rejects = (read["rejects"], language["rejects"]) | "MergeRejects" >> beam.Flatten()
     partitions = exact.partition_count(_input_bytes(files))
     within = articles | "DedupWithinArticle" >> DedupWithinArticle(config.clean, config.dedup, partitions)
-    # -> batches: KV[batch id, ((Article, within decisions), ...)]; parts: KV[exact partition,
+    # -> batches: KV[batch id, ((Article wire, within decisions wire), ...)]; parts: KV[exact partition,
     #    (batch id, [candidate row])]; paragraphs: int; exact_copies: KV[batch id, (article_id, copy map)]
     domain_totals = (
         articles

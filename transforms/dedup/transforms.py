@@ -7,7 +7,7 @@ import apache_beam as beam
 import xxhash
 
 from transforms.dedup import batch, core, exact, index
-from transforms.records import Article
+from transforms.records import Article, from_wire, to_wire
 
 NAMESPACE = "newsetl"
 
@@ -57,7 +57,8 @@ def batch_id_of(articles: list[Article]) -> str:
 
 
 class DecideWithinBatchFn(beam.DoFn):
-    """[Article] (a batch) -> main: KV[batch id, ((Article, [ParagraphDecision]), ...)];
+    """[Article] (a batch) -> main: KV[batch id, ((Article wire tuple, decisions wire tuple), ...)]
+    (:func:`records.to_wire`, :func:`core.decisions_to_wire`);
     ``parts``: KV[exact partition, (batch id, [candidate row])] (:func:`exact.partition_rows`);
     ``paragraphs``: int; ``fingerprints``: KV[article text key, (rank, article_id, forms, batch id)].
 
@@ -76,7 +77,9 @@ class DecideWithinBatchFn(beam.DoFn):
         results, ranks, cands = _within(articles, self._clean, self._cfg)
         self._dups.inc(sum(d.status == "duplicate_within" for decisions, _ in results for d in decisions))
         batch_id = batch_id_of(articles)
-        yield batch_id, tuple((a, decisions) for a, (decisions, _) in zip(articles, results))
+        # Plain tuples (records.to_wire, core.decisions_to_wire): Beam encodes them without pickling,
+        # and the paragraph texts travel once (in the article), not twice.
+        yield batch_id, tuple((to_wire(a), core.decisions_to_wire(decisions)) for a, (decisions, _) in zip(articles, results))
         yield beam.pvalue.TaggedOutput(self.PARAGRAPHS, sum(1 + len(a.paragraphs) for a in articles))
         for article, (_, pending), rank in zip(articles, results, ranks):
             fingerprint = core.article_fingerprint(pending)
@@ -97,7 +100,7 @@ def _align_copies(kv, cfg):
 
 
 class DedupWithinArticle(beam.PTransform):
-    """PCollection[Article] -> dict(batches=PCollection[KV[batch id, ((Article, [ParagraphDecision]), ...)]],
+    """PCollection[Article] -> dict(batches=PCollection[KV[batch id, ((Article wire, decisions wire), ...)]],
     parts=PCollection[KV[exact partition, (batch id, [candidate row])]], paragraphs=PCollection[int],
     exact_copies=PCollection[KV[batch id, (article_id, {index: (original paragraph id, jaccard)})]]).
 
@@ -294,7 +297,7 @@ class DedupAcrossArticles(beam.PTransform):
 
 
 class AssembleBatchFn(beam.DoFn):
-    """KV[batch id, {batch: [((Article, within), ...)], across: [[(article_id, decision)]],
+    """KV[batch id, {batch: [((Article wire, within decisions wire), ...)], across: [[(article_id, decision)]],
     copies: [(article_id, copy map)]}] -> (Article, [ParagraphDecision], duplicate_of_article)."""
 
     def __init__(self, cfg):
@@ -312,7 +315,9 @@ class AssembleBatchFn(beam.DoFn):
             for article_id, decision in decisions:
                 across.setdefault(article_id, []).append(decision)
         for articles in batches:
-            for article, within in articles:
+            for article_wire, within_wire in articles:
+                article = from_wire(Article, article_wire)
+                within = core.decisions_from_wire(article, within_wire)
                 decisions, dup_article = core.assemble(article, within, sorted(across.get(article.article_id, ())), self._cfg,
                                                        copies.get(article.article_id))
                 yield article, decisions, dup_article

@@ -4,7 +4,7 @@ from __future__ import annotations
 import apache_beam as beam
 
 from transforms.ingest import core, warc
-from transforms.records import Article, Reject
+from transforms.records import Article, Reject, from_wire, to_wire
 
 NAMESPACE = "newsetl"
 
@@ -47,8 +47,8 @@ def _first_by_source(kv):
     Web captures share the id of their canonical URL: the capture rule of
     :func:`transforms.ingest.warc.select_capture` chooses one, the others are ``superseded_capture``.
     """
-    article_id, articles = kv
-    articles = list(articles)
+    article_id, wires = kv
+    articles = [from_wire(Article, w) for w in wires]
     if all(a.capture for a in articles):
         first, others = warc.select_capture(articles)
         reason, detail = "superseded_capture", f"superseded by the capture of {first.url} chosen (latest WARC-Date) from"
@@ -88,7 +88,7 @@ class ReadArticles(beam.PTransform):
         )  # -> Article | Reject | (path, n) | (path, unparsed published values)
         unique = (
             read.articles
-            | "KeyById" >> beam.Map(lambda a: (a.article_id, a))
+            | "KeyById" >> beam.Map(lambda a: (a.article_id, to_wire(a)))  # plain tuples: no pickling
             | "GroupById" >> beam.GroupByKey()
             | "FirstBySource" >> beam.FlatMap(_first_by_source).with_outputs("rejects", main="articles")
         )  # -> Article with a unique article_id
