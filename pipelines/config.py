@@ -220,7 +220,7 @@ class OutputConfig(_Strict):
     compression: Literal["zstd", "snappy", "gzip", "none"] = "zstd"
     partition_by: Literal["none", "month"] = "none"  # month: articles/published_month=YYYY-MM/ (Hive style)
 
-    @field_validator("shards")
+    @field_validator("shards", mode="before")
     @classmethod
     def _shards(cls, value):
         if value == "auto" or (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 10_000):
