@@ -131,3 +131,26 @@ def test_pending_rows_equal_the_rows_of_candidates():
     for partitions in (1, 4, 64):
         assert exact.pending_rows("b", arts, pendings, ranks, partitions) == exact.partition_rows("b", cands, partitions)
     assert exact.pending_rows("b", arts[-1:], [[]], ranks[-1:], 4) == []
+
+
+def test_banded_verification_equals_verify_bucket_in_both_modes():
+    """band_partitions + verify_partition over all LSH partitions give the edges of
+    core.verify_bucket on every bucket (equal band hash), exact and signature verification."""
+    rng = np.random.default_rng(5)
+    base = np.unique(rng.integers(0, 2**32, 80, dtype=np.uint64).astype(np.uint32))
+    sets = [np.unique(np.concatenate((base[k % 3: 70], rng.integers(0, 2**32, k % 4, dtype=np.uint64).astype(np.uint32))))
+            for k in range(9)]
+    nodes = [core.GroupNode(bytes([k]) * 16, (k % 4, k), f"p{k}/1", s.astype("<u4").tobytes(), (("d.example", 1),))
+             for k, s in enumerate(sets)]
+    hashes = minhash.band_hashes(minhash.signatures(sets, CFG.dedup.num_perm, CFG.dedup.seed), CFG.dedup.bands, CFG.dedup.rows)
+    buckets: dict[int, list] = {}
+    for k, row in enumerate(hashes.tolist()):
+        for h in row:
+            buckets.setdefault(h, []).append(nodes[k])
+    for mode in ("exact", "signature"):
+        cfg = CFG.dedup.model_copy(update={"verify": mode})
+        want = {e for members in buckets.values() for e in core.verify_bucket(members, cfg)}
+        payloads = batch.band_partitions(batch.nodes_to_payload(nodes), 3, cfg)
+        edges = [e for _, pl in payloads for e in batch.verify_partition([pl], cfg)]
+        assert {(a[0], b[0], s) for a, b, s in edges} == want and len(want) >= 8, mode
+        assert all(a[1:] == (nodes[a[0][0]].order, nodes[a[0][0]].ref, (("d.example", 1),)) for e in edges for a in e[:2])
