@@ -322,8 +322,7 @@ class AssembleBatchFn(beam.DoFn):
         for path in batches:
             for article_wire, within_wire in spill.read(path):
                 article = from_wire(Article, article_wire)
-                within = core.decisions_from_wire(article, within_wire)
-                decisions, dup_article = core.assemble(article, within, sorted(across.get(article.article_id, ())), self._cfg,
+                decisions, dup_article = core.assemble(article, within_wire, sorted(across.get(article.article_id, ())), self._cfg,
                                                        copies.get(article.article_id))
                 yield article, decisions, dup_article
 
