@@ -104,12 +104,12 @@ def _align_copies(kv, cfg):
 
 
 class DedupWithinArticle(beam.PTransform):
-    """PCollection[Article] -> dict(batches=PCollection[KV[batch id, spill path of ((Article wire, decisions wire), ...)]],
+    """PCollection[list[Article]] (batches) -> dict(batches=PCollection[KV[batch id, spill path of ((Article wire, decisions wire), ...)]],
     parts=PCollection[KV[exact partition, (batch id, [candidate row])]], paragraphs=PCollection[int],
     exact_copies=PCollection[KV[batch id, (article_id, {index: (original paragraph id, jaccard)})]]).
 
-    Articles are decided in batches of 64-1,024 (``BatchElements``); decisions never depend on
-    the batching. ``exact_copies`` lists articles whose text equals an earlier article's (keep
+    Articles are decided in the batches they come in (as read: at most 1,024); decisions never
+    depend on the batching. ``exact_copies`` lists articles whose text equals an earlier article's (keep
     order) except for paragraph breaks; the articles are grouped by a digest of their text
     (GroupByKey).
 
@@ -125,7 +125,6 @@ class DedupWithinArticle(beam.PTransform):
     def expand(self, articles):
         out = (
             articles
-            | "BatchArticles" >> beam.BatchElements(min_batch_size=64, max_batch_size=1024)
             | "DecideWithin" >> beam.ParDo(DecideWithinBatchFn(self._clean, self._cfg, self._partitions, self._spill)).with_outputs(
                 DecideWithinBatchFn.PARTS, DecideWithinBatchFn.PARAGRAPHS, DecideWithinBatchFn.FINGERPRINTS, main="batches")
         )
