@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 
 import apache_beam as beam
 
@@ -54,12 +55,12 @@ def build(pipeline: beam.Pipeline, files, config, staging: str, against: tuple[t
         update={"shards": output_shards(config.output.shards, input_bytes)})})
     spill_dir = spill.spill_dir(staging)  # article texts go to spill files, not through shuffles
     read = pipeline | "ReadArticles" >> ReadArticles(files, config.ingest, spill_dir)
-    # -> articles: Article; rejects: Reject; tally: (source_file, records)
+    # -> articles: [Article] (batches); rejects: Reject; tally: (source_file, records)
     _ = read["tally"] | "ReportProgress" >> ReportProgress(f"{staging}/_progress")  # side branch: progress files
     cleaned = read["articles"] | "CleanArticles" >> CleanArticles(config.clean)
-    # -> Article (cleaned)
+    # -> [Article] (cleaned, in the batches they were read in)
     language = cleaned | "IdentifyLanguage" >> IdentifyLanguage(config.language)
-    articles = language["articles"]  # -> Article (language set; the filter's drops are rejects)
+    articles = language["articles"]  # -> [Article] (batches; language set; the filter's drops are rejects)
     rejects = (read["rejects"], language["rejects"]) | "MergeRejects" >> beam.Flatten()
     partitions = exact.partition_count(input_bytes)
     within = articles | "DedupWithinArticle" >> DedupWithinArticle(config.clean, config.dedup, partitions, spill_dir)
@@ -67,8 +68,8 @@ def build(pipeline: beam.Pipeline, files, config, staging: str, against: tuple[t
     #    (batch id, [candidate row])]; paragraphs: int; exact_copies: KV[batch id, (article_id, copy map)]
     domain_totals = (
         articles
-        | "ArticleDomains" >> beam.FlatMap(lambda a: [a.domain] if a.domain else [])
-        | "CountPerDomain" >> beam.combiners.Count.PerElement()
+        | "ArticleDomains" >> beam.FlatMap(lambda batch: Counter(a.domain for a in batch if a.domain).items())
+        | "CountPerDomain" >> beam.CombinePerKey(sum)
     )  # -> (domain, articles)
     parts = within["parts"]
     if against:
