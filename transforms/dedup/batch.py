@@ -310,12 +310,13 @@ def band_partitions(nodes, partitions: int, cfg):
 
 def shared_buckets(h: np.ndarray, o: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The entries ``(h, o)`` (bucket hash, node) of buckets with two entries or more (few of them)."""
-    by_hash = np.argsort(h)
-    same = h[by_hash][1:] == h[by_hash][:-1]
-    shared = np.zeros(len(h), dtype=bool)
-    shared[1:] |= same
-    shared[:-1] |= same
-    return h[by_hash[shared]], o[by_hash[shared]]
+    ordered = np.sort(h)
+    repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+    if not len(repeated):
+        return h[:0], o[:0]
+    at = np.minimum(np.searchsorted(repeated, h), len(repeated) - 1)
+    shared = repeated[at] == h
+    return h[shared], o[shared]
 
 
 def candidate_pairs(h: np.ndarray, o: np.ndarray, rank: np.ndarray, max_bucket_size: int) -> tuple[np.ndarray, np.ndarray]:
