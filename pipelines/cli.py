@@ -266,12 +266,14 @@ def main(argv: list[str] | None = None) -> int:
 
     commands = {"run": run, "inspect": inspect_main, "explain": explain_main, "remove": remove}
     if not argv or argv[0] not in commands:
+        asked = bool(argv) and argv[0] in ("-h", "--help", "help")  # asked for help: stdout, exit 0
         print("usage: newsetl run --input GLOB [--input GLOB ...] --output DIR [--config FILE] [--overwrite] "
               "[--dedup-against RELEASE ...] [--streaming] [Beam options]\n"
               "       newsetl remove --ids FILE RELEASE --output NEW_RELEASE [--overwrite]\n"
               "       newsetl inspect DIR [--verify]\n"
-              "       newsetl explain DIR ARTICLE_ID", file=sys.stderr)
-        return EXIT_USAGE
+              "       newsetl explain DIR ARTICLE_ID\n"
+              "'newsetl COMMAND --help' describes a command's options.", file=sys.stdout if asked else sys.stderr)
+        return 0 if asked else EXIT_USAGE
     return commands[argv[0]](argv[1:])
 
 

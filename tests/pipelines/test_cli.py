@@ -215,3 +215,12 @@ def test_unparsed_published_values_are_counted_in_the_report(data, tmp_path, cap
     assert line in capsys.readouterr().out.splitlines()
     assert run_newsetl("inspect", out) == 0
     assert line in capsys.readouterr().out.splitlines()
+
+
+def test_help_goes_to_stdout_and_exits_0_unknown_command_exits_2(capsys):
+    assert run_newsetl("--help") == 0
+    out = capsys.readouterr()
+    assert out.out.startswith("usage: newsetl run --input GLOB") and out.err == ""
+    assert run_newsetl("frobnicate") == 2
+    out = capsys.readouterr()
+    assert out.out == "" and out.err.startswith("usage: newsetl run")
