@@ -97,7 +97,10 @@ def run_parser() -> argparse.ArgumentParser:
 
 def _non_negative(text: str) -> float:
     """argparse type: a number of seconds >= 0."""
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0, not {text!r}") from None
     if not value >= 0:  # also refuses nan
         raise argparse.ArgumentTypeError(f"must be a number >= 0, not {text}")
     return value

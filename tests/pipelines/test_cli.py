@@ -224,3 +224,12 @@ def test_help_goes_to_stdout_and_exits_0_unknown_command_exits_2(capsys):
     assert run_newsetl("frobnicate") == 2
     out = capsys.readouterr()
     assert out.out == "" and out.err.startswith("usage: newsetl run")
+
+
+def test_seconds_options_name_the_problem(tmp_path, capsys):
+    for value in ("abc", "-1", "nan"):
+        with pytest.raises(SystemExit) as exit_info:
+            run_newsetl("run", "--input", ROOT / "samples", "--output", tmp_path / "out", "--stop-after", value)
+        assert exit_info.value.code == 2
+        err = capsys.readouterr().err.strip().splitlines()[-1]
+        assert err.startswith("newsetl run: error: argument --stop-after: must be a number") and "_non_negative" not in err
