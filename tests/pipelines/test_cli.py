@@ -215,6 +215,9 @@ def test_unparsed_published_values_are_counted_in_the_report(data, tmp_path, cap
     assert line in capsys.readouterr().out.splitlines()
     assert run_newsetl("inspect", out) == 0
     assert line in capsys.readouterr().out.splitlines()
+    assert "| articles whose published date did not parse (written with published = null) | 13 |" in \
+        (out / "README.md").read_text().splitlines()
+    assert '<div class="v" id="card-dates-unparsed">13</div>' in (out / "report.html").read_text()
 
 
 def test_help_goes_to_stdout_and_exits_0_unknown_command_exits_2(capsys):
