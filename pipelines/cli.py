@@ -198,8 +198,7 @@ def run(argv: list[str]) -> int:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    _print_summary(report, out)
-    _print_details(report, success, out, time.monotonic() - started)
+    _print_summary(report, success, out, time.monotonic() - started)
     return 0
 
 
@@ -240,19 +239,12 @@ def _run_pipeline(files, config, staging: str, beam_args: list[str], against=())
         build(p, files, config, staging, against)
 
 
-def _print_summary(report: dict, out: Path) -> None:
-    r, p = report["records"], report["paragraphs"]
-    print(f"newsetl: wrote {out}")
-    print(f"  records in {r['in']}: articles written {r['articles_written']}, "
-          f"without kept paragraphs {r['articles_without_kept_paragraphs']}, rejected {r['rejected']}")
-    print(f"  paragraphs in {p['in']}: " + ", ".join(f"{k} {v}" for k, v in p["by_status"].items() if v))
-
-
-def _print_details(report: dict, success: dict, out: Path, elapsed_s: float) -> None:
-    """The rest of the one-screen end-of-run summary (after the three lines above)."""
+def _print_summary(report: dict, success: dict, out: Path, elapsed_s: float) -> None:
+    """The one-screen end-of-run summary: what ``newsetl inspect`` prints, then speed."""
     from pipelines.dataset_info import summary_lines
 
-    print("\n".join(summary_lines(report, success, str(out))[4:]))
+    print(f"newsetl: wrote {out}")
+    print("\n".join(summary_lines(report, success, str(out))[2:]))
     in_bytes = sum(i["size"] for i in report["inputs"])
     print(f"  {elapsed_s:.1f} s, {report['records']['in'] / elapsed_s:,.0f} records/s, {in_bytes / 1e6 / elapsed_s:.2f} MB/s; "
           f"open {out / 'report.html'} or run: newsetl inspect {out}")
