@@ -178,7 +178,9 @@ def align_exact_article(original: tuple[tuple[int, str], ...], duplicate: tuple[
 
 @dataclass(frozen=True, slots=True)
 class GroupNode:
-    """One exact group as a node of the near-duplicate graph (compact, shuffle-ready)."""
+    """One exact group as a node of the near-duplicate graph, as the component and member steps
+    use it; the batch pipeline's shuffles carry nodes as columnar payloads
+    (:func:`transforms.dedup.batch.node_payload`), not as these objects."""
 
     __reduce__ = _reduce_fields
 
@@ -188,19 +190,6 @@ class GroupNode:
     shingles: bytes
     domains: tuple[tuple[str | None, int], ...]
     bands: bytes = b""  # the representative's stored band hashes (an earlier release's paragraph), else b""
-
-
-def group_node(key: bytes, acc: tuple, with_bands: bool = False) -> GroupNode:
-    """The graph node of a finished exact group, with its domains sorted (nulls last) for stable bytes.
-
-    With ``with_bands``, the node carries its representative's ``band_keys`` (set only for an
-    earlier release's paragraph, read from the release index) so that
-    :func:`transforms.dedup.batch.band_partitions` does not recompute its signature.
-    """
-    rep, domains = acc[0], acc[2]
-    return GroupNode(key, rep.order, paragraph_id(rep.article_id, rep.index), rep.shingles,
-                     tuple(sorted(domains.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))),
-                     rep.band_keys if with_bands else b"")
 
 
 def verify_bucket(nodes: list[GroupNode], cfg) -> list[tuple[bytes, bytes, float]]:
