@@ -28,6 +28,7 @@ import os
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -71,42 +72,47 @@ def in_index(d: ParagraphDecision) -> bool:
             or d.status == DUPLICATE_ARTICLE)
 
 
-def index_rows(items: list[tuple], cfg) -> list[dict]:
+def index_batch(items: list[tuple], cfg) -> pa.RecordBatch:
     """Index rows of a batch of assembled articles ``[(Article, [ParagraphDecision], dup_article)]``.
 
     Exact keys, shingles and band hashes are recomputed from the paragraph text exactly as the
     dedup stage computed them (deterministic functions of the text and the config), for the
     whole batch at once: shingle hashes with :func:`batch.shingle_sets`, one signature matrix
-    (:func:`minhash.signatures`) and one :func:`minhash.band_hashes` call. Paragraphs shorter
-    than one shingle get an empty ``band_hashes`` list (exact-match path only).
+    (:func:`minhash.signatures`) and one :func:`minhash.band_hashes` call, whose matrix becomes
+    the ``band_hashes`` list column as it is. Paragraphs shorter than one shingle get an empty
+    ``band_hashes`` list (exact-match path only).
 
     Returns:
-        rows of :data:`INDEX_SCHEMA` as dicts, in article then paragraph order.
+        a record batch of :data:`INDEX_SCHEMA`, rows in article then paragraph order.
     """
-    chosen = []  # (article, order key JSON without its closing "]", decision, matching form)
+    article_ids, indexes, statuses, order_keys, forms = [], [], [], [], []
     for article, decisions, _ in items:
         prefix = None
         for d in decisions:
             if in_index(d):
                 # JSON of (*rank, index), the article's part encoded once
                 prefix = prefix or _compact_json(list(core.order_rank(article, cfg.keep_order, cfg.source_priority)))[:-1]
-                chosen.append((article, prefix, d, core.matching_form(d.text, cfg.strip_datelines)))
-    if not chosen:
-        return []
-    sets = batch.shingle_sets([c[3] for c in chosen], cfg, unique=False)  # only signatures are taken
-    banded = [i for i, s in enumerate(sets) if len(s)]
-    # Band hashes travel to the writer packed (little-endian uint64 bytes): as Python ints,
-    # half of them exceed 2^63 and Beam's coder would pickle each one.
-    hashes: list[bytes] = [b""] * len(chosen)
-    if banded:
-        sigs = minhash.signatures([sets[i] for i in banded], cfg.num_perm, cfg.seed)
-        for i, h in zip(banded, minhash.band_hashes(sigs, cfg.bands, cfg.rows).astype("<u8")):
-            hashes[i] = h.tobytes()
-    return [{
-        "paragraph_id": paragraph_id(article.article_id, d.index), "article_id": article.article_id, "index": d.index,
-        "status": d.status, "order_key": f"{prefix},{d.index}]",
-        "exact_key": core.exact_key(form), "form": form, "band_hashes": h,
-    } for (article, prefix, d, form), h in zip(chosen, hashes)]
+                article_ids.append(article.article_id)
+                indexes.append(d.index)
+                statuses.append(d.status)
+                order_keys.append(f"{prefix},{d.index}]")
+                forms.append(core.matching_form(d.text, cfg.strip_datelines))
+    sets = batch.shingle_sets(forms, cfg, unique=False) if forms else []  # only signatures are taken
+    banded = np.array([len(s) > 0 for s in sets], dtype=bool)
+    hashes = np.zeros((0, cfg.bands), dtype=np.uint64)
+    if banded.any():
+        sigs = minhash.signatures([s for s, b in zip(sets, banded) if b], cfg.num_perm, cfg.seed)
+        hashes = minhash.band_hashes(sigs, cfg.bands, cfg.rows).astype(np.uint64)
+    offsets = np.concatenate([[0], np.cumsum(banded * hashes.shape[1])]).astype(np.int32)
+    article_id = pa.array(article_ids, type=pa.string())
+    index = pa.array(indexes, type=pa.int32())
+    columns = [
+        pc.binary_join_element_wise(article_id, pc.cast(index, pa.string()), "/"), article_id, index,
+        pa.array(statuses, type=pa.string()), pa.array(order_keys, type=pa.string()),
+        pa.array([core.exact_key(f) for f in forms], type=pa.binary(16)), pa.array(forms, type=pa.large_string()),
+        pa.ListArray.from_arrays(pa.array(offsets), pa.array(hashes.ravel()), type=INDEX_SCHEMA.field("band_hashes").type),
+    ]
+    return pa.RecordBatch.from_arrays(columns, schema=INDEX_SCHEMA)
 
 
 def release_article_id(ordinal: int, article_id: str) -> str:

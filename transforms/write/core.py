@@ -6,15 +6,17 @@ import ctypes
 import errno
 import hashlib
 import json
+import operator
 import os
 import shutil
 import signal
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import xxhash
 
@@ -81,35 +83,68 @@ TABLES = {
 }
 
 
-def _ts(us: int | None):
-    return None if us is None else datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=us)
+_DECISION = operator.attrgetter("article_id", "index", "text", "status", "reason", "cluster_id", "duplicate_of",
+                                "similarity", "duplicate_of_release")
+_ARTICLE = operator.attrgetter("article_id", "url", "domain", "title", "published_us", "language", "language_source",
+                               "author", "charset", "source_file", "source_record")
+
+
+def _record_batch(schema: pa.Schema, columns: dict) -> pa.RecordBatch:
+    """A record batch of ``schema`` from column name -> Python sequence or Arrow array."""
+    return pa.RecordBatch.from_arrays(
+        [c if isinstance(c := columns[f.name], pa.Array) else pa.array(c, type=f.type) for f in schema], schema=schema)
+
+
+def article_batches(items: list[tuple]) -> tuple[pa.RecordBatch, pa.RecordBatch]:
+    """Rows of a batch of assembled articles ``[(Article, [ParagraphDecision], dup_article)]``, built
+    column by column (one attribute fetch per decision; ids, article texts and counts in Arrow).
+
+    Returns:
+        ``(articles, paragraphs)``: record batches of :data:`ARTICLES_SCHEMA` (one row per article
+        with at least one kept body paragraph; ``text`` is the kept body paragraphs joined by a
+        blank line) and :data:`PARAGRAPHS_SCHEMA` (one row per decision), in input order.
+    """
+    decisions, arts, counts, dups, totals = [], [], [], [], []
+    for article, ds, dup in items:
+        decisions += map(_DECISION, ds)
+        arts.append(_ARTICLE(article))
+        counts.append(len(ds))
+        dups.append(dup)
+        totals.append(len(article.paragraphs))
+    (aid, index, text, status, reason, cluster, dup_of, sim, release) = (
+        pa.array(col, type=PARAGRAPHS_SCHEMA.field(name).type) for col, name in zip(
+            list(zip(*decisions)) or [()] * 9, ("article_id", "index", "text", "status", "reason", "cluster_id",
+                                                "duplicate_of", "similarity", "duplicate_of_release")))
+    a = list(zip(*arts)) or [()] * 11
+    owner = pa.array(np.repeat(np.arange(len(arts), dtype=np.int64), counts))  # article of each paragraph
+    dup_article, domain = pa.array(dups, type=pa.string()), pa.array(a[2], type=pa.string())
+    paragraphs = _record_batch(PARAGRAPHS_SCHEMA, {
+        "paragraph_id": pc.binary_join_element_wise(aid, pc.cast(index, pa.string()), "/"), "article_id": aid,
+        "index": index, "text": text, "status": status, "reason": reason, "cluster_id": cluster, "duplicate_of": dup_of,
+        "similarity": sim, "duplicate_of_article": dup_article.take(owner), "domain": domain.take(owner),
+        "duplicate_of_release": release})
+    kept = pc.and_(pc.equal(status, KEPT), pc.greater(index, 0))
+    n_kept = np.bincount(owner.filter(kept).to_numpy(), minlength=len(arts))
+    offsets = pa.array(np.concatenate([[0], np.cumsum(n_kept)]), type=pa.int64())
+    joined = pc.binary_join(pa.LargeListArray.from_arrays(offsets, text.filter(kept)), pa.scalar("\n\n", pa.large_string()))
+    has = pa.array(np.flatnonzero(n_kept))
+    articles = _record_batch(ARTICLES_SCHEMA, {
+        "article_id": a[0], "url": a[1], "domain": domain, "title": a[3], "published": a[4], "language": a[5],
+        "language_source": a[6], "author": a[7], "text": joined, "paragraphs_total": totals, "paragraphs_kept": n_kept,
+        "duplicate_of_article": dup_article, "charset": a[8], "source_file": a[9], "source_record": a[10],
+    }).take(has)
+    return articles, paragraphs
 
 
 def article_rows(article: Article, decisions: list[ParagraphDecision], dup_article: str | None):
-    """Rows for one assembled article.
+    """Rows for one assembled article (:func:`article_batches` of one article, as dicts).
 
     Returns:
         ``(article_row | None, paragraph_rows)``: the article row only when at least one body
         paragraph is kept; ``text`` is the kept paragraphs joined by a blank line.
     """
-    paragraphs = [{
-        "paragraph_id": paragraph_id(d.article_id, d.index), "article_id": d.article_id, "index": d.index,
-        "text": d.text, "status": d.status, "reason": d.reason, "cluster_id": d.cluster_id,
-        "duplicate_of": d.duplicate_of, "similarity": d.similarity, "duplicate_of_article": dup_article,
-        "domain": article.domain, "duplicate_of_release": d.duplicate_of_release,
-    } for d in decisions]
-    kept = [d.text for d in decisions if d.status == KEPT and d.index > 0]
-    if not kept:
-        return None, paragraphs
-    row = {
-        "article_id": article.article_id, "url": article.url, "domain": article.domain, "title": article.title,
-        "published": _ts(article.published_us), "language": article.language,
-        "language_source": article.language_source, "author": article.author,
-        "text": "\n\n".join(kept), "paragraphs_total": len(article.paragraphs), "paragraphs_kept": len(kept),
-        "duplicate_of_article": dup_article, "charset": article.charset,
-        "source_file": article.source_file, "source_record": article.source_record,
-    }
-    return row, paragraphs
+    articles, paragraphs = article_batches([(article, decisions, dup_article)])
+    return (articles.to_pylist() or [None])[0], paragraphs.to_pylist()
 
 
 def reject_row(r: Reject) -> dict:
@@ -118,10 +153,10 @@ def reject_row(r: Reject) -> dict:
             "stage": r.stage, "reason": r.reason, "detail": r.detail, "excerpt": r.excerpt}
 
 
-def shard_of(row: dict, table: str, shards: int) -> int:
-    """Shard number of a row: xxh64 of its first sort-key column, modulo ``shards`` (stable)."""
-    first = TABLES[table][1][0]
-    return xxhash.xxh64_intdigest(str(row[first]).encode("utf-8")) % shards
+def shard_of(key, shards: int) -> int:
+    """Shard number of a row whose first sort-key column holds ``key``: xxh64 of ``str(key)``
+    (UTF-8) modulo ``shards`` (stable across runs and machines)."""
+    return xxhash.xxh64_intdigest(str(key).encode("utf-8")) % shards
 
 
 PARTITION_COLUMN = "published_month"
@@ -140,23 +175,70 @@ def partition_of(row: dict, table: str, output_cfg) -> str | None:
     return f"{PARTITION_COLUMN}={published.strftime('%Y-%m') if published is not None else UNKNOWN_MONTH}"
 
 
-def sort_key(row: dict, table: str) -> tuple:
-    """Row order inside a shard: the table's key columns, nulls last (what makes shards byte-identical)."""
-    return tuple((row[c] is None, row[c] if row[c] is not None else "") for c in TABLES[table][1])
+def payload(batch: pa.RecordBatch) -> bytes:
+    """A record batch as the bytes that cross a shuffle (Arrow IPC message without the schema,
+    which :func:`from_payload` takes from the table name): one cheap element for Beam's coder."""
+    return batch.serialize().to_pybytes()
 
 
-def unpack_uint64_lists(rows: list[dict], schema: pa.Schema) -> list[dict]:
-    """Rows whose ``list<uint64>`` columns may hold packed little-endian bytes (how producers
-    ship them through a shuffle: Beam pickles every Python int >= 2^63) -> plain int lists."""
-    packed = [f.name for f in schema if pa.types.is_list(f.type) and f.type.value_type == pa.uint64()]
-    if not packed:
-        return rows
-    return [{**r, **{c: np.frombuffer(r[c], dtype="<u8").tolist() for c in packed if isinstance(r[c], bytes)}} for r in rows]
+def from_payload(data: bytes, table: str) -> pa.RecordBatch:
+    """Inverse of :func:`payload` for a record batch of ``table``'s schema."""
+    return pa.ipc.read_record_batch(pa.py_buffer(data), TABLES[table][0])
+
+
+def rows_payload(rows: list[dict], table: str) -> bytes:
+    """A list of row dicts of ``table`` -> :func:`payload` bytes of one record batch."""
+    return payload(pa.RecordBatch.from_pylist(rows, schema=TABLES[table][0]))
+
+
+def shard_payloads(data: bytes, table: str, shards: int, output_cfg) -> list[tuple[tuple[str | None, int], bytes]]:
+    """Split one :func:`payload` by destination file: ``[((partition, shard), payload), ...]``, one
+    per (partition, shard) its rows go to (:func:`shard_of`, :func:`partition_of`), rows in input
+    order. With one shard and no partitioning the payload passes through undecoded.
+    """
+    partitioned = getattr(output_cfg, "partition_by", "none") == "month" and table == "articles"
+    if shards == 1 and not partitioned:
+        return [((None, 0), data)]
+    batch = from_payload(data, table)
+    n = batch.num_rows
+    shard = [0] * n
+    if shards > 1:
+        shard = [shard_of(v, shards) for v in batch.column(TABLES[table][1][0]).to_pylist()]
+    part = [None] * n
+    if partitioned:
+        published = batch.column("published")
+        months = pc.add(pc.multiply(pc.year(published), 100), pc.month(published)).to_pylist()
+        labels = {m: partition_of({"published": None if m is None else datetime(m // 100, m % 100, 1, tzinfo=timezone.utc)},
+                                  table, output_cfg) for m in set(months)}
+        part = [labels[m] for m in months]
+    groups: dict[tuple, list[int]] = {}
+    for i, key in enumerate(zip(part, shard)):
+        groups.setdefault(key, []).append(i)
+    if len(groups) == 1:
+        return [(next(iter(groups)), data)]
+    return [(key, payload(batch.take(pa.array(rows, type=pa.int64())))) for key, rows in groups.items()]
+
+
+def _write_sorted(directory: str, table: str, shard: int, shards: int, tbl: pa.Table, output_cfg,
+                  partition: str | None) -> tuple[str, int]:
+    """Sort ``tbl`` by the table's key columns (ascending, nulls last, stable) and write one shard file."""
+    keys = TABLES[table][1]
+    if tbl.num_rows > 1:
+        tbl = tbl.take(pc.sort_indices(tbl, sort_keys=[(c, "ascending") for c in keys], null_placement="at_end"))
+    folder = os.path.join(directory, table, *([partition] if partition else []))
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, f"part-{shard:05d}-of-{shards:05d}.parquet")
+    pq.write_table(tbl.combine_chunks(), path, row_group_size=output_cfg.row_group_rows,
+                   compression=None if output_cfg.compression == "none" else output_cfg.compression,
+                   write_statistics=True, store_schema=True)
+    kill_point("write:shard")
+    return path, tbl.num_rows
 
 
 def write_shard(directory: str, table: str, shard: int, shards: int, rows, output_cfg,
                 partition: str | None = None) -> tuple[str, int]:
-    """Write one shard file with the table's explicit schema, rows sorted by the table's key.
+    """Write one shard file with the table's explicit schema, rows sorted by the table's key
+    columns (ascending, nulls last; Arrow's stable sort: UTF-8 byte order is code point order).
 
     Same rows in any order give a byte-identical file. ``partition`` (from :func:`partition_of`)
     puts the file in that Hive partition directory under the table.
@@ -164,17 +246,16 @@ def write_shard(directory: str, table: str, shard: int, shards: int, rows, outpu
     Returns:
         ``(path, row count)``.
     """
-    schema = TABLES[table][0]
-    rows = unpack_uint64_lists(sorted(rows, key=lambda r: sort_key(r, table)), schema)
-    folder = os.path.join(directory, table, *([partition] if partition else []))
-    os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, f"part-{shard:05d}-of-{shards:05d}.parquet")
-    tbl = pa.Table.from_pylist(rows, schema=schema)
-    pq.write_table(tbl, path, row_group_size=output_cfg.row_group_rows,
-                   compression=None if output_cfg.compression == "none" else output_cfg.compression,
-                   write_statistics=True, store_schema=True)
-    kill_point("write:shard")
-    return path, len(rows)
+    return _write_sorted(directory, table, shard, shards, pa.Table.from_pylist(rows, schema=TABLES[table][0]),
+                         output_cfg, partition)
+
+
+def write_payloads(directory: str, table: str, shard: int, shards: int, payloads, output_cfg,
+                   partition: str | None = None) -> tuple[str, int]:
+    """:func:`write_shard` of the rows of some :func:`payload` record batches (any order)."""
+    batches = [from_payload(p, table) for p in payloads]
+    return _write_sorted(directory, table, shard, shards, pa.Table.from_batches(batches, schema=TABLES[table][0]),
+                         output_cfg, partition)
 
 
 def ensure_tables(directory: str, output_cfg) -> None:
