@@ -6,7 +6,6 @@ import ctypes
 import errno
 import hashlib
 import json
-import operator
 import os
 import shutil
 import signal
@@ -20,6 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import xxhash
 
+from transforms import columns
 from transforms.dedup.index import INDEX_SCHEMA
 from transforms.records import KEPT, STATUSES, Article, ParagraphDecision, Reject, paragraph_id
 
@@ -83,56 +83,38 @@ TABLES = {
 }
 
 
-_DECISION = operator.attrgetter("article_id", "index", "text", "status", "reason", "cluster_id", "duplicate_of",
-                                "similarity", "duplicate_of_release")
-_ARTICLE = operator.attrgetter("article_id", "url", "domain", "title", "published_us", "language", "language_source",
-                               "author", "charset", "source_file", "source_record")
-
-
-def _record_batch(schema: pa.Schema, columns: dict) -> pa.RecordBatch:
-    """A record batch of ``schema`` from column name -> Python sequence or Arrow array."""
-    return pa.RecordBatch.from_arrays(
-        [c if isinstance(c := columns[f.name], pa.Array) else pa.array(c, type=f.type) for f in schema], schema=schema)
+# Columns read straight from a record's attribute of the same name (published: published_us).
+_DECISION_COLUMNS = ("article_id", "index", "text", "status", "reason", "cluster_id", "duplicate_of", "similarity",
+                     "duplicate_of_release")
+_ARTICLE_COLUMNS = ("article_id", "url", "domain", "title", "language", "language_source", "author", "charset",
+                    "source_file", "source_record")
 
 
 def article_batches(items: list[tuple]) -> tuple[pa.RecordBatch, pa.RecordBatch]:
     """Rows of a batch of assembled articles ``[(Article, [ParagraphDecision], dup_article)]``, built
-    column by column (one attribute fetch per decision; ids, article texts and counts in Arrow).
+    column by column (ids, repeated article fields, article texts and counts in Arrow).
 
     Returns:
         ``(articles, paragraphs)``: record batches of :data:`ARTICLES_SCHEMA` (one row per article
         with at least one kept body paragraph; ``text`` is the kept body paragraphs joined by a
         blank line) and :data:`PARAGRAPHS_SCHEMA` (one row per decision), in input order.
     """
-    decisions, arts, counts, dups, totals = [], [], [], [], []
-    for article, ds, dup in items:
-        decisions += map(_DECISION, ds)
-        arts.append(_ARTICLE(article))
-        counts.append(len(ds))
-        dups.append(dup)
-        totals.append(len(article.paragraphs))
-    (aid, index, text, status, reason, cluster, dup_of, sim, release) = (
-        pa.array(col, type=PARAGRAPHS_SCHEMA.field(name).type) for col, name in zip(
-            list(zip(*decisions)) or [()] * 9, ("article_id", "index", "text", "status", "reason", "cluster_id",
-                                                "duplicate_of", "similarity", "duplicate_of_release")))
-    a = list(zip(*arts)) or [()] * 11
-    owner = pa.array(np.repeat(np.arange(len(arts), dtype=np.int64), counts))  # article of each paragraph
-    dup_article, domain = pa.array(dups, type=pa.string()), pa.array(a[2], type=pa.string())
-    paragraphs = _record_batch(PARAGRAPHS_SCHEMA, {
-        "paragraph_id": pc.binary_join_element_wise(aid, pc.cast(index, pa.string()), "/"), "article_id": aid,
-        "index": index, "text": text, "status": status, "reason": reason, "cluster_id": cluster, "duplicate_of": dup_of,
-        "similarity": sim, "duplicate_of_article": dup_article.take(owner), "domain": domain.take(owner),
-        "duplicate_of_release": release})
-    kept = pc.and_(pc.equal(status, KEPT), pc.greater(index, 0))
-    n_kept = np.bincount(owner.filter(kept).to_numpy(), minlength=len(arts))
+    arts = [article for article, _, _ in items]
+    decisions, owner = columns.flatten(items)  # owner: the article of each paragraph
+    p = columns.attribute_arrays(decisions, {n: PARAGRAPHS_SCHEMA.field(n).type for n in _DECISION_COLUMNS})
+    a = columns.attribute_arrays(arts, {n: ARTICLES_SCHEMA.field(n).type for n in _ARTICLE_COLUMNS})
+    a["duplicate_of_article"] = pa.array([dup for _, _, dup in items], type=pa.string())
+    paragraphs = columns.record_batch(PARAGRAPHS_SCHEMA, {
+        **p, "paragraph_id": pc.binary_join_element_wise(p["article_id"], pc.cast(p["index"], pa.string()), "/"),
+        "duplicate_of_article": a["duplicate_of_article"].take(owner), "domain": a["domain"].take(owner)})
+    kept = pc.and_(pc.equal(p["status"], KEPT), pc.greater(p["index"], 0))
+    n_kept = np.bincount(owner.filter(kept).to_numpy(), minlength=len(items))
     offsets = pa.array(np.concatenate([[0], np.cumsum(n_kept)]), type=pa.int64())
-    joined = pc.binary_join(pa.LargeListArray.from_arrays(offsets, text.filter(kept)), pa.scalar("\n\n", pa.large_string()))
-    has = pa.array(np.flatnonzero(n_kept))
-    articles = _record_batch(ARTICLES_SCHEMA, {
-        "article_id": a[0], "url": a[1], "domain": domain, "title": a[3], "published": a[4], "language": a[5],
-        "language_source": a[6], "author": a[7], "text": joined, "paragraphs_total": totals, "paragraphs_kept": n_kept,
-        "duplicate_of_article": dup_article, "charset": a[8], "source_file": a[9], "source_record": a[10],
-    }).take(has)
+    joined = pc.binary_join(pa.LargeListArray.from_arrays(offsets, p["text"].filter(kept)), pa.scalar("\n\n", pa.large_string()))
+    articles = columns.record_batch(ARTICLES_SCHEMA, {
+        **a, "published": [x.published_us for x in arts], "text": joined,
+        "paragraphs_total": [len(x.paragraphs) for x in arts], "paragraphs_kept": n_kept,
+    }).take(pa.array(np.flatnonzero(n_kept)))
     return articles, paragraphs
 
 
@@ -224,7 +206,8 @@ def _write_sorted(directory: str, table: str, shard: int, shards: int, tbl: pa.T
     """Sort ``tbl`` by the table's key columns (ascending, nulls last, stable) and write one shard file."""
     keys = TABLES[table][1]
     if tbl.num_rows > 1:
-        tbl = tbl.take(pc.sort_indices(tbl, sort_keys=[(c, "ascending") for c in keys], null_placement="at_end"))
+        # Arrow's default null placement is at the end (every key column is non-nullable anyway)
+        tbl = tbl.take(pc.sort_indices(tbl, sort_keys=[(c, "ascending") for c in keys]))
     folder = os.path.join(directory, table, *([partition] if partition else []))
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, f"part-{shard:05d}-of-{shards:05d}.parquet")

@@ -78,7 +78,13 @@ def test_earlier_release_nodes_are_banded_from_their_stored_hashes(monkeypatch):
 def test_exact_article_copies_stay_in_the_index():
     kept = ParagraphDecision("a1", 1, TEXT, "duplicate_across", "exact_article", None, "b/1", 0.9)
     near = ParagraphDecision("a1", 1, TEXT, "duplicate_across", "near", None, "b/1", 0.9)
-    assert index.in_index(kept) and not index.in_index(near)
+    plain = ParagraphDecision("a1", 2, TEXT, "kept")
+    title = ParagraphDecision("a1", 0, "A title", "kept")
+    unmatchable = ParagraphDecision("a1", 3, "***", "kept", "no_matching_text")
+    gone = ParagraphDecision("a1", 4, TEXT, "duplicate_article", "duplicate_article_id")
+    ds = [kept, near, plain, title, unmatchable, gone]
+    got = index.in_index(*(pa.array([getattr(d, f) for d in ds]) for f in ("index", "status", "reason")))
+    assert got.to_pylist() == [True, False, True, False, False, True]
 
 
 def test_release_ids_round_trip_and_decisions_are_routed():
