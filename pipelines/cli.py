@@ -18,6 +18,7 @@ from importlib import metadata
 from pathlib import Path
 
 from pipelines.config import ConfigError, load_config
+from transforms import spill
 from transforms.dedup import index as index_core
 from transforms.ingest.core import expand_inputs
 from transforms.progress import core as progress
@@ -179,6 +180,7 @@ def run(argv: list[str]) -> int:
         if args.progress_every:
             printer.poll()  # the final reading line
         shutil.rmtree(staging / "_progress", ignore_errors=True)
+        shutil.rmtree(spill.spill_dir(str(staging)), ignore_errors=True)  # temporary: never published
         write_core.ensure_tables(str(staging), config.output)
         report = write_core.build_report(str(staging), config, [f for f, _ in files], _versions())
         report.update(index_core.release_report(str(staging), config.dedup, out.resolve().name, against))

@@ -5,6 +5,7 @@ import os
 
 import apache_beam as beam
 
+from transforms import spill
 from transforms.clean.transforms import CleanArticles
 from transforms.dedup import exact
 from transforms.dedup.index_transforms import IndexRows, ReadReleaseIndex
@@ -37,7 +38,8 @@ def build(pipeline: beam.Pipeline, files, config, staging: str, against: tuple[t
         against: ``((release directory, release name), ...)`` to deduplicate against
             (``--dedup-against``, checked by the launcher); earlier in the tuple sorts first.
     """
-    read = pipeline | "ReadArticles" >> ReadArticles(files, config.ingest)
+    spill_dir = spill.spill_dir(staging)  # article texts go to spill files, not through shuffles
+    read = pipeline | "ReadArticles" >> ReadArticles(files, config.ingest, spill_dir)
     # -> articles: Article; rejects: Reject; tally: (source_file, records)
     _ = read["tally"] | "ReportProgress" >> ReportProgress(f"{staging}/_progress")  # side branch: progress files
     cleaned = read["articles"] | "CleanArticles" >> CleanArticles(config.clean)
@@ -46,8 +48,8 @@ def build(pipeline: beam.Pipeline, files, config, staging: str, against: tuple[t
     articles = language["articles"]  # -> Article (language set; the filter's drops are rejects)
     rejects = (read["rejects"], language["rejects"]) | "MergeRejects" >> beam.Flatten()
     partitions = exact.partition_count(_input_bytes(files))
-    within = articles | "DedupWithinArticle" >> DedupWithinArticle(config.clean, config.dedup, partitions)
-    # -> batches: KV[batch id, ((Article, within decisions), ...)]; parts: KV[exact partition,
+    within = articles | "DedupWithinArticle" >> DedupWithinArticle(config.clean, config.dedup, partitions, spill_dir)
+    # -> batches: KV[batch id, spill path of ((Article wire, within decisions wire), ...)]; parts: KV[exact partition,
     #    (batch id, [candidate row])]; paragraphs: int; exact_copies: KV[batch id, (article_id, copy map)]
     domain_totals = (
         articles

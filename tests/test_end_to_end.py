@@ -57,6 +57,7 @@ def test_shipped_sample_runs_and_reconciles(tmp_path):
     assert p["by_status"]["boilerplate"] > 100  # the "Reuter" sign-off on every story
     success = json.loads((out / "_SUCCESS").read_text())
     assert {f["path"].split("/")[0] for f in success["files"]} == {"articles", "paragraphs", "rejects", "index"}
+    assert not (out / "_spill").exists()  # the spill files (texts kept out of shuffles) are not published
     for f in success["files"]:
         assert hashlib.sha256((out / f["path"]).read_bytes()).hexdigest() == f["sha256"]
 

@@ -6,12 +6,35 @@ deterministically; no numpy arrays or datasketch objects cross a shuffle.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import attrgetter
 
 
 def _reduce_fields(self):
     """Pickle a slots dataclass as ``(class, field values)``: about twice as fast through Beam's
     coders as the dataclass default (``__getstate__`` by name), same values."""
     return (type(self), tuple(getattr(self, f) for f in self.__slots__))
+
+
+_WIRE_GETTERS: dict[type, attrgetter] = {}
+
+
+def to_wire(record) -> tuple:
+    """A slots dataclass record as the plain tuple of its field values, in field order.
+
+    Beam's default coder (FastPrimitivesCoder) encodes tuples, str, int, bytes and None natively
+    (compiled) but pickles every other object one by one: a bulk shuffle of records sent as
+    wire tuples costs a fraction of the pickled records. :func:`from_wire` inverts it.
+    """
+    getter = _WIRE_GETTERS.get(type(record))
+    if getter is None:
+        getter = _WIRE_GETTERS[type(record)] = attrgetter(*type(record).__slots__)
+    return getter(record)
+
+
+def from_wire(cls, values: tuple):
+    """Rebuild a record of class ``cls`` from :func:`to_wire`'s tuple (a coder may return the
+    nested tuples as lists: fields are taken as decoded)."""
+    return cls(*values)
 
 # Paragraph statuses written to paragraphs/ (the audit table).
 TITLE = "title"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass, replace
 
@@ -88,15 +89,33 @@ class CompiledRule:
     scope: str
     pattern: re.Pattern
     follow: re.Pattern | None
+    widths: tuple[int, int] = (0, sys.maxsize)  # shortest and longest text ``pattern`` can fullmatch
+
+
+def _widths(pattern: re.Pattern) -> tuple[int, int]:
+    """Shortest and longest string (in characters) that ``pattern`` can match, from the regex
+    parser of the standard library; ``(0, sys.maxsize)`` when it cannot tell. A paragraph whose
+    length is outside this range cannot fullmatch, so the regex is not run on it (most rules
+    match short lines only; news paragraphs are longer)."""
+    try:
+        try:
+            from re import _parser as sre_parse  # Python >= 3.11
+        except ImportError:  # pragma: no cover
+            import sre_parse
+        lo, hi = sre_parse.parse(pattern.pattern, pattern.flags).getwidth()
+    except Exception:  # noqa: BLE001 - a private module: never let it break cleaning
+        return (0, sys.maxsize)
+    return (lo, hi if hi < sre_parse.MAXREPEAT else sys.maxsize)
 
 
 def compile_rules(rules) -> tuple[CompiledRule, ...]:
     """Compile the config's boilerplate rules. Patterns are case-insensitive."""
-    return tuple(
-        CompiledRule(r.name, r.scope, re.compile(r.pattern, re.IGNORECASE),
-                     re.compile(r.follow, re.IGNORECASE) if r.follow else None)
-        for r in rules
-    )
+    out = []
+    for r in rules:
+        pattern = re.compile(r.pattern, re.IGNORECASE)
+        out.append(CompiledRule(r.name, r.scope, pattern, re.compile(r.follow, re.IGNORECASE) if r.follow else None,
+                                _widths(pattern)))
+    return tuple(out)
 
 
 def apply_rules(paragraphs: tuple[str, ...], rules: tuple[CompiledRule, ...]):
@@ -118,19 +137,20 @@ def apply_rules(paragraphs: tuple[str, ...], rules: tuple[CompiledRule, ...]):
                     out[i] = collapse_space(new)
                     inline[rule.name] = inline.get(rule.name, 0) + n
             continue
-        i = 0
-        while i < len(out):
-            if i not in dropped and out[i] and rule.pattern.fullmatch(out[i]):
-                dropped[i] = rule.name
-                if rule.scope == "tail" and rule.follow is not None:
-                    j = i + 1
-                    while j < len(out) and (not out[j] or rule.follow.fullmatch(out[j])):
-                        if out[j]:
-                            dropped.setdefault(j, rule.name)
-                        j += 1
-                    i = j
-                    continue
-            i += 1
+        lo, hi = rule.widths
+        lo = max(lo, 1)  # an empty paragraph is never matched
+        skip_to = 0  # paragraphs a tail match consumed are not tried again by the same rule
+        for i in [i for i, p in enumerate(out) if lo <= len(p) <= hi and i not in dropped]:
+            if i < skip_to or not rule.pattern.fullmatch(out[i]):
+                continue
+            dropped[i] = rule.name
+            if rule.scope == "tail" and rule.follow is not None:
+                j = i + 1
+                while j < len(out) and (not out[j] or rule.follow.fullmatch(out[j])):
+                    if out[j]:
+                        dropped.setdefault(j, rule.name)
+                    j += 1
+                skip_to = j
     return tuple(out), tuple(sorted(dropped.items())), tuple(sorted(inline.items()))
 
 

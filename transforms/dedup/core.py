@@ -384,3 +384,18 @@ def assemble(article: Article, within: list[ParagraphDecision], across: list[tup
 
 def _text(article: Article, index: int) -> str:
     return article.title or "" if index == 0 else article.paragraphs[index - 1]
+
+
+def decisions_to_wire(decisions: list[ParagraphDecision]) -> tuple:
+    """An article's decisions for a shuffle, without what its Article already carries (article id,
+    paragraph text): ``((index, status, reason, cluster_id, duplicate_of, similarity,
+    duplicate_of_release), ...)``, plain values that Beam's coder encodes without pickling.
+    :func:`decisions_from_wire` inverts it."""
+    return tuple((d.index, d.status, d.reason, d.cluster_id, d.duplicate_of, d.similarity, d.duplicate_of_release)
+                 for d in decisions)
+
+
+def decisions_from_wire(article: Article, wire) -> list[ParagraphDecision]:
+    """The decisions :func:`decisions_to_wire` encoded, with the article's id and texts back."""
+    aid = article.article_id
+    return [ParagraphDecision(aid, w[0], _text(article, w[0]), *w[1:]) for w in wire]

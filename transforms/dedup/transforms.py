@@ -6,8 +6,9 @@ import json
 import apache_beam as beam
 import xxhash
 
+from transforms import spill
 from transforms.dedup import batch, core, exact, index
-from transforms.records import Article
+from transforms.records import Article, from_wire, to_wire
 
 NAMESPACE = "newsetl"
 
@@ -57,7 +58,9 @@ def batch_id_of(articles: list[Article]) -> str:
 
 
 class DecideWithinBatchFn(beam.DoFn):
-    """[Article] (a batch) -> main: KV[batch id, ((Article, [ParagraphDecision]), ...)];
+    """[Article] (a batch) -> main: KV[batch id, spill path] (the spill file holds
+    ``((Article wire tuple, decisions wire tuple), ...)``: :func:`records.to_wire`,
+    :func:`core.decisions_to_wire`);
     ``parts``: KV[exact partition, (batch id, [candidate row])] (:func:`exact.partition_rows`);
     ``paragraphs``: int; ``fingerprints``: KV[article text key, (rank, article_id, forms, batch id)].
 
@@ -68,15 +71,18 @@ class DecideWithinBatchFn(beam.DoFn):
     PARAGRAPHS = "paragraphs"
     FINGERPRINTS = "fingerprints"
 
-    def __init__(self, clean_cfg, dedup_cfg, partitions: int):
-        self._clean, self._cfg, self._partitions = clean_cfg, dedup_cfg, partitions
+    def __init__(self, clean_cfg, dedup_cfg, partitions: int, spill_dir: str):
+        self._clean, self._cfg, self._partitions, self._spill = clean_cfg, dedup_cfg, partitions, spill_dir
         self._dups = beam.metrics.Metrics.counter(NAMESPACE, "dedup/duplicate_within")
 
     def process(self, articles: list[Article]):
         results, ranks, cands = _within(articles, self._clean, self._cfg)
         self._dups.inc(sum(d.status == "duplicate_within" for decisions, _ in results for d in decisions))
         batch_id = batch_id_of(articles)
-        yield batch_id, tuple((a, decisions) for a, (decisions, _) in zip(articles, results))
+        # The batch goes to a spill file (texts stay out of the shuffle); plain tuples
+        # (records.to_wire, core.decisions_to_wire), the paragraph texts once (in the article).
+        yield batch_id, spill.write(self._spill, f"within-{batch_id}",
+                                    tuple((to_wire(a), core.decisions_to_wire(decisions)) for a, (decisions, _) in zip(articles, results)))
         yield beam.pvalue.TaggedOutput(self.PARAGRAPHS, sum(1 + len(a.paragraphs) for a in articles))
         for article, (_, pending), rank in zip(articles, results, ranks):
             fingerprint = core.article_fingerprint(pending)
@@ -97,7 +103,7 @@ def _align_copies(kv, cfg):
 
 
 class DedupWithinArticle(beam.PTransform):
-    """PCollection[Article] -> dict(batches=PCollection[KV[batch id, ((Article, [ParagraphDecision]), ...)]],
+    """PCollection[Article] -> dict(batches=PCollection[KV[batch id, spill path of ((Article wire, decisions wire), ...)]],
     parts=PCollection[KV[exact partition, (batch id, [candidate row])]], paragraphs=PCollection[int],
     exact_copies=PCollection[KV[batch id, (article_id, {index: (original paragraph id, jaccard)})]]).
 
@@ -108,17 +114,18 @@ class DedupWithinArticle(beam.PTransform):
 
     Args:
         partitions: exact partitions (:func:`exact.partition_count`).
+        spill_dir: directory for the batches' spill files (:mod:`transforms.spill`).
     """
 
-    def __init__(self, clean_cfg, dedup_cfg, partitions: int = 1):
+    def __init__(self, clean_cfg, dedup_cfg, partitions: int, spill_dir: str):
         super().__init__()
-        self._clean, self._cfg, self._partitions = clean_cfg, dedup_cfg, partitions
+        self._clean, self._cfg, self._partitions, self._spill = clean_cfg, dedup_cfg, partitions, spill_dir
 
     def expand(self, articles):
         out = (
             articles
             | "BatchArticles" >> beam.BatchElements(min_batch_size=64, max_batch_size=1024)
-            | "DecideWithin" >> beam.ParDo(DecideWithinBatchFn(self._clean, self._cfg, self._partitions)).with_outputs(
+            | "DecideWithin" >> beam.ParDo(DecideWithinBatchFn(self._clean, self._cfg, self._partitions, self._spill)).with_outputs(
                 DecideWithinBatchFn.PARTS, DecideWithinBatchFn.PARAGRAPHS, DecideWithinBatchFn.FINGERPRINTS, main="batches")
         )
         copies = (
@@ -294,7 +301,7 @@ class DedupAcrossArticles(beam.PTransform):
 
 
 class AssembleBatchFn(beam.DoFn):
-    """KV[batch id, {batch: [((Article, within), ...)], across: [[(article_id, decision)]],
+    """KV[batch id, {batch: [spill path of ((Article wire, within decisions wire), ...)], across: [[(article_id, decision)]],
     copies: [(article_id, copy map)]}] -> (Article, [ParagraphDecision], duplicate_of_article)."""
 
     def __init__(self, cfg):
@@ -311,8 +318,10 @@ class AssembleBatchFn(beam.DoFn):
         for decisions in across_lists:
             for article_id, decision in decisions:
                 across.setdefault(article_id, []).append(decision)
-        for articles in batches:
-            for article, within in articles:
+        for path in batches:
+            for article_wire, within_wire in spill.read(path):
+                article = from_wire(Article, article_wire)
+                within = core.decisions_from_wire(article, within_wire)
                 decisions, dup_article = core.assemble(article, within, sorted(across.get(article.article_id, ())), self._cfg,
                                                        copies.get(article.article_id))
                 yield article, decisions, dup_article

@@ -1,10 +1,15 @@
 """ReadArticles: input files -> Article PCollection, with dead letters and a per-file tally."""
 from __future__ import annotations
 
-import apache_beam as beam
+from typing import NamedTuple
 
+import apache_beam as beam
+import xxhash
+
+from transforms import spill
+from transforms.batching import BundleBatchFn
 from transforms.ingest import core, warc
-from transforms.records import Article, Reject
+from transforms.records import Article, Reject, from_wire, to_wire
 
 NAMESPACE = "newsetl"
 
@@ -41,25 +46,64 @@ class ReadFileFn(beam.DoFn):
         yield beam.pvalue.TaggedOutput(self.TALLY, (path, n))
 
 
+class ArticleRef(NamedTuple):
+    """What the article-id shuffle carries of an article: its identity and where its spill file
+    holds it (the text stays on disk, :mod:`transforms.spill`)."""
+
+    source_file: str
+    source_record: int
+    capture: tuple
+    url: str | None
+    title: str  # at most 200 characters (the reject excerpt)
+    spill: str
+    position: int
+
+
+class SpillArticlesFn(BundleBatchFn):
+    """Article -> KV[article_id, ArticleRef as a plain tuple]; the articles of each batch of up to
+    :data:`BundleBatchFn.BATCH` are written to one spill file, named by the first article's
+    ``(source_file, source_record)`` and the batch size, so a retried bundle rewrites the same file."""
+
+    def __init__(self, directory: str):
+        self._dir = directory
+
+    def flush(self, items):
+        name = "read-" + xxhash.xxh64_hexdigest(f"{items[0].source_file}\0{items[0].source_record}\0{len(items)}".encode("utf-8"))
+        path = spill.write(self._dir, name, [to_wire(a) for a in items])
+        return [(a.article_id, (a.source_file, a.source_record, a.capture, a.url, (a.title or "")[:200], path, i))
+                for i, a in enumerate(items)]
+
+
 def _first_by_source(kv):
     """Same article id in several records: keep the first by (source_file, source_record).
 
     Web captures share the id of their canonical URL: the capture rule of
     :func:`transforms.ingest.warc.select_capture` chooses one, the others are ``superseded_capture``.
+
+    Input: KV[article_id, [ArticleRef tuple]]. Output: KV[spill path, position] of the chosen
+    article; tagged ``rejects``: Reject of the others.
     """
-    article_id, articles = kv
-    articles = list(articles)
-    if all(a.capture for a in articles):
-        first, others = warc.select_capture(articles)
+    article_id, values = kv
+    refs = [ArticleRef(*v) for v in values]
+    if all(r.capture for r in refs):
+        first, others = warc.select_capture(refs)
         reason, detail = "superseded_capture", f"superseded by the capture of {first.url} chosen (latest WARC-Date) from"
     else:
-        first, *others = sorted(articles, key=lambda a: (a.source_file, a.source_record))
+        first, *others = sorted(refs, key=lambda r: (r.source_file, r.source_record))
         reason, detail = "duplicate_article_id", f"article_id {article_id!r} already read from"
-    yield first
+    yield first.spill, first.position
     for dup in others:
         yield beam.pvalue.TaggedOutput("rejects", Reject(
             dup.source_file, dup.source_record, -1, "ingest", reason,
-            f"{detail} {first.source_file} record {first.source_record}", (dup.title or "")[:200]))
+            f"{detail} {first.source_file} record {first.source_record}", dup.title))
+
+
+def _read_spilled(kv):
+    """KV[spill path, [position]] -> the Articles at those positions of the spill file."""
+    path, positions = kv
+    wires = spill.read(path)
+    for i in sorted(set(positions)):
+        yield from_wire(Article, wires[i])
 
 
 class ReadArticles(beam.PTransform):
@@ -69,14 +113,19 @@ class ReadArticles(beam.PTransform):
     (PCollection[Reject]), ``tally`` (PCollection[(source_file, records)]) and
     ``published_unparsed`` (PCollection[(source_file, count)], files with unparsed dates only).
 
+    Article ids are made unique by a shuffle of small :class:`ArticleRef` values; the articles
+    themselves go to spill files (``spill_dir``) and are read back once chosen, so no article
+    text crosses a shuffle.
+
     Args:
         files: ``[(path, input root), ...]`` from :func:`transforms.ingest.core.expand_inputs`.
         ingest_cfg: the ``ingest`` config section.
+        spill_dir: directory for spill files (:func:`transforms.spill.spill_dir` of the staging directory).
     """
 
-    def __init__(self, files, ingest_cfg):
+    def __init__(self, files, ingest_cfg, spill_dir: str):
         super().__init__()
-        self._files, self._cfg = list(files), ingest_cfg
+        self._files, self._cfg, self._spill = list(files), ingest_cfg, spill_dir
 
     def expand(self, pbegin):
         read = (
@@ -88,10 +137,15 @@ class ReadArticles(beam.PTransform):
         )  # -> Article | Reject | (path, n) | (path, unparsed published values)
         unique = (
             read.articles
-            | "KeyById" >> beam.Map(lambda a: (a.article_id, a))
+            | "SpillArticles" >> beam.ParDo(SpillArticlesFn(self._spill))
             | "GroupById" >> beam.GroupByKey()
-            | "FirstBySource" >> beam.FlatMap(_first_by_source).with_outputs("rejects", main="articles")
+            | "FirstBySource" >> beam.FlatMap(_first_by_source).with_outputs("rejects", main="chosen")
+        )  # -> KV[spill path, position] of the article kept for each id
+        articles = (
+            unique.chosen
+            | "GroupBySpillFile" >> beam.GroupByKey()
+            | "ReadSpilled" >> beam.FlatMap(_read_spilled)
         )  # -> Article with a unique article_id
         rejects = (read.rejects, unique.rejects) | "MergeRejects" >> beam.Flatten()
-        return {"articles": unique.articles, "rejects": rejects, "tally": read.tally,
+        return {"articles": articles, "rejects": rejects, "tally": read.tally,
                 "published_unparsed": read.published_unparsed}
