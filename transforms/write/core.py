@@ -21,7 +21,7 @@ import xxhash
 
 from transforms import columns
 from transforms.dedup.index import INDEX_SCHEMA
-from transforms.records import KEPT, STATUSES, Article, ParagraphDecision, Reject, paragraph_id
+from transforms.records import KEPT, STATUSES, Article, ParagraphDecision, Reject
 
 UTC_US = pa.timestamp("us", tz="UTC")
 
