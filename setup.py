@@ -34,7 +34,8 @@ setup(
         "test": ["pytest>=8,<10", "duckdb>=1.0,<3", "polars>=1.0,<3", "pillow>=10,<14"],  # readers of the output; screenshot check
         # make bench: peak RSS and the peers compared (+ datatrove's undeclared imports)
         "bench": ["psutil>=5.9,<8", "rensa>=0.2,<1", "datatrove>=0.4,<1", "regex>=2023.0",
-                  "tokenizers>=0.15,<1", "orjson>=3.9,<4"],
+                  "tokenizers>=0.15,<1", "orjson>=3.9,<4",
+                  "spacy>=3.7,<4"],  # datatrove's default English word tokenizer (rule-based blank "en", no model download)
     },
     entry_points={"console_scripts": ["newsetl=pipelines.cli:main"]},
 )

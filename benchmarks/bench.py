@@ -11,7 +11,9 @@ For each corpus size (benchmarks/make_corpus.py, seeded, ground truth by constru
     seconds, MB/s of uncompressed JSONL, paragraphs/s, per-stage milliseconds, peak RSS of the
     process tree (psutil, sampled every 0.1 s);
 (c) datatrove's MinHash dedup (signature, buckets, cluster, filter; one task) over the same
-    paragraphs, one document per paragraph, at sizes up to ``--datatrove-max``;
+    paragraphs, one document per paragraph, at sizes up to ``--datatrove-max``: as shipped
+    (its default English word tokenizer, spaCy's rule-based ``blank("en")``, which needs no
+    download) and again with a whitespace tokenizer (newsetl's own word split);
 (d) recall and precision against the ground truth at the default threshold 0.8: a paragraph
     should be dropped when it is boilerplate of a site with >= 10 pages or a copy whose
     Jaccard with its original is >= 0.8 (footers of smaller sites are not scored). recall = dropped among those / those; precision = should-drop among dropped.
@@ -210,14 +212,14 @@ from datatrove.pipeline.writers import JsonlWriter
 from datatrove.utils.hashing import HashConfig
 from datatrove.utils.word_tokenizers import WordTokenizer
 
-class Whitespace(WordTokenizer):  # offline: no NLTK/spaCy model download
+class Whitespace(WordTokenizer):  # the same word split as newsetl's matching form (a lighter datatrove)
     def word_tokenize(self, text): return text.split()
     def sent_tokenize(self, text): return [text]
     def span_tokenize(self, text): return [(0, len(text))]
 
-src, work = sys.argv[1], sys.argv[2]
+src, work, tokenizer = sys.argv[1], sys.argv[2], sys.argv[3]
 cfg = MinhashConfig(n_grams=5, hash_config=HashConfig(hash_fc="sha1"))  # its xxhash path passes str to xxhash>=4
-tok = Whitespace()
+tok = Whitespace() if tokenizer == "whitespace" else "en"  # "en": datatrove's default English tokenizer (spaCy blank "en", offline)
 def run(steps, tasks=1): LocalPipelineExecutor(pipeline=steps, tasks=tasks, workers=1, logging_dir=f"{work}/logs", skip_completed=False).run()
 run([JsonlReader(src), MinhashDedupSignature(output_folder=f"{work}/sigs", config=cfg, language=tok)])
 run([MinhashDedupBuckets(input_folder=f"{work}/sigs", output_folder=f"{work}/buckets", config=cfg)], tasks=cfg.num_buckets)
@@ -226,17 +228,23 @@ run([JsonlReader(src), MinhashDedupFilter(input_folder=f"{work}/remove_ids"), Js
 """
 
 
-def datatrove_run(corpus: Path, work: Path) -> dict:
+def datatrove_run(corpus: Path, work: Path, tokenizer: str = "default") -> dict:
+    """datatrove's MinHash dedup on the corpus's paragraphs. ``tokenizer``: ``default`` is
+    datatrove's own word tokenizer for English (spaCy's rule-based ``blank("en")``: no model
+    download), ``whitespace`` splits on white space as newsetl's matching form does (datatrove
+    with less work per paragraph)."""
     try:
         import datatrove  # noqa: F401
+        if tokenizer == "default":
+            import spacy  # noqa: F401
     except ImportError as err:
-        return {"error": f"datatrove not installed: {err}"}
+        return {"error": f"datatrove (with spaCy for its default tokenizer) not installed: {err}"}
     src = work / "dt_in"
     src.mkdir(parents=True, exist_ok=True)
     n = paragraph_docs(corpus, src / "paragraphs.jsonl.gz")
     script = work / "dt.py"
     script.write_text(DATATROVE_SCRIPT)
-    wall, rss, rc = run_measured([sys.executable, str(script), str(src), str(work / "dt")])
+    wall, rss, rc = run_measured([sys.executable, str(script), str(src), str(work / "dt"), tokenizer])
     if rc != 0:
         return {"error": f"datatrove exit code {rc}"}
     kept = set()
@@ -323,32 +331,40 @@ def bench_size(size: int, data: Path, work: Path, datatrove_max: int, signatures
         result["newsetl"].append(run)
         shutil.rmtree(out, ignore_errors=True)
     if 0 < size <= datatrove_max:
-        dt = datatrove_run(corpus, work / f"dt-{label}")
-        if "kept_ids" in dt:
-            dt["quality"] = score(truth, set(truth) - dt.pop("kept_ids"))
-        result["datatrove"] = dt
-        shutil.rmtree(work / f"dt-{label}", ignore_errors=True)
+        for key, tokenizer in (("datatrove", "default"), ("datatrove_whitespace", "whitespace")):
+            dt = datatrove_run(corpus, work / f"dt-{label}", tokenizer)
+            if "kept_ids" in dt:
+                dt["quality"] = score(truth, set(truth) - dt.pop("kept_ids"))
+            dt["tokenizer"] = tokenizer
+            result[key] = dt
+            shutil.rmtree(work / f"dt-{label}", ignore_errors=True)
     return result
 
 
 def table(results: list[dict]) -> str:
     """Markdown table of the measured figures and the ratios the goals are stated in."""
-    lines = ["| corpus | paragraphs | workers | seconds | MB/s | paragraphs/s | CPU s | paragraphs / CPU s | peak RSS MB | bytes RSS / paragraph | max values per shuffle key (exact partition) | recall | precision | speed vs datatrove (wall / CPU) | datatrove paragraphs/s, recall / precision |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| corpus | paragraphs | workers | seconds | MB/s | paragraphs/s | CPU s | paragraphs / CPU s | peak RSS MB | bytes RSS / paragraph | max values per shuffle key (exact partition) | recall | precision | speed vs datatrove (wall / CPU) | datatrove paragraphs/s, recall / precision | speed vs datatrove with a whitespace tokenizer (wall / CPU) | its paragraphs/s |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+
+    def speed_vs(dt, run):
+        speed = f"{dt['seconds'] / run['seconds']:.2f}×" if dt.get("seconds") else "–"  # same corpus: time ratio
+        if dt.get("cpu_seconds") and run.get("cpu_seconds"):
+            speed += f" / {dt['cpu_seconds'] / run['cpu_seconds']:.2f}×"
+        return speed
+
     for r in results:
-        dt = r.get("datatrove") or {}
+        dt, ws = r.get("datatrove") or {}, r.get("datatrove_whitespace") or {}
         if r.get("skipped"):
-            lines.append(f"| {r['size']} | {r['corpus']['paragraphs']:,} | – | skipped: {r['skipped']} |" + " |" * 11)
+            lines.append(f"| {r['size']} | {r['corpus']['paragraphs']:,} | – | skipped: {r['skipped']} |" + " |" * 13)
         for run in r["newsetl"]:
-            speed = f"{dt['seconds'] / run['seconds']:.2f}×" if dt.get("seconds") else "–"  # same corpus: time ratio
-            if dt.get("cpu_seconds") and run.get("cpu_seconds"):
-                speed += f" / {dt['cpu_seconds'] / run['cpu_seconds']:.2f}×"
+            speed = speed_vs(dt, run)
             dq = f"{dt['paragraphs_per_s']:,}, {dt['quality']['recall']} / {dt['quality']['precision']}" if "quality" in dt else "–"
+            wq = f"{speed_vs(ws, run)} | {ws['paragraphs_per_s']:,}" if ws.get("seconds") else "– | –"
             vpk = ((run.get("stage_ms") or {}).get("_values_per_key_max") or {}).get("exact_partition_payloads", "–")
             cpu = f"{run['cpu_seconds']} | {run['paragraphs_per_cpu_s']:,}" if "cpu_seconds" in run else "– | –"
             lines.append(f"| {r['size']} | {r['corpus']['paragraphs']:,} | {run['workers']} | {run['seconds']} | {run['mb_per_s']} | "
                          f"{run['paragraphs_per_s']:,} | {cpu} | {run['peak_rss_mb']:,} | {run['rss_bytes_per_paragraph']:,} | {vpk} | "
-                         f"{run['quality']['recall']} | {run['quality']['precision']} | {speed} | {dq} |")
+                         f"{run['quality']['recall']} | {run['quality']['precision']} | {speed} | {dq} | {wq} |")
     for r in results:
         s = r.get("signatures")
         if s:

@@ -97,7 +97,10 @@ def run_parser() -> argparse.ArgumentParser:
 
 def _non_negative(text: str) -> float:
     """argparse type: a number of seconds >= 0."""
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0, not {text!r}") from None
     if not value >= 0:  # also refuses nan
         raise argparse.ArgumentTypeError(f"must be a number >= 0, not {text}")
     return value
@@ -195,8 +198,7 @@ def run(argv: list[str]) -> int:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    _print_summary(report, out)
-    _print_details(report, success, out, time.monotonic() - started)
+    _print_summary(report, success, out, time.monotonic() - started)
     return 0
 
 
@@ -237,19 +239,12 @@ def _run_pipeline(files, config, staging: str, beam_args: list[str], against=())
         build(p, files, config, staging, against)
 
 
-def _print_summary(report: dict, out: Path) -> None:
-    r, p = report["records"], report["paragraphs"]
-    print(f"newsetl: wrote {out}")
-    print(f"  records in {r['in']}: articles written {r['articles_written']}, "
-          f"without kept paragraphs {r['articles_without_kept_paragraphs']}, rejected {r['rejected']}")
-    print(f"  paragraphs in {p['in']}: " + ", ".join(f"{k} {v}" for k, v in p["by_status"].items() if v))
-
-
-def _print_details(report: dict, success: dict, out: Path, elapsed_s: float) -> None:
-    """The rest of the one-screen end-of-run summary (after the three lines above)."""
+def _print_summary(report: dict, success: dict, out: Path, elapsed_s: float) -> None:
+    """The one-screen end-of-run summary: what ``newsetl inspect`` prints, then speed."""
     from pipelines.dataset_info import summary_lines
 
-    print("\n".join(summary_lines(report, success, str(out))[4:]))
+    print(f"newsetl: wrote {out}")
+    print("\n".join(summary_lines(report, success, str(out))[2:]))
     in_bytes = sum(i["size"] for i in report["inputs"])
     print(f"  {elapsed_s:.1f} s, {report['records']['in'] / elapsed_s:,.0f} records/s, {in_bytes / 1e6 / elapsed_s:.2f} MB/s; "
           f"open {out / 'report.html'} or run: newsetl inspect {out}")
@@ -266,12 +261,14 @@ def main(argv: list[str] | None = None) -> int:
 
     commands = {"run": run, "inspect": inspect_main, "explain": explain_main, "remove": remove}
     if not argv or argv[0] not in commands:
+        asked = bool(argv) and argv[0] in ("-h", "--help", "help")  # asked for help: stdout, exit 0
         print("usage: newsetl run --input GLOB [--input GLOB ...] --output DIR [--config FILE] [--overwrite] "
               "[--dedup-against RELEASE ...] [--streaming] [Beam options]\n"
               "       newsetl remove --ids FILE RELEASE --output NEW_RELEASE [--overwrite]\n"
               "       newsetl inspect DIR [--verify]\n"
-              "       newsetl explain DIR ARTICLE_ID", file=sys.stderr)
-        return EXIT_USAGE
+              "       newsetl explain DIR ARTICLE_ID\n"
+              "'newsetl COMMAND --help' describes a command's options.", file=sys.stdout if asked else sys.stderr)
+        return 0 if asked else EXIT_USAGE
     return commands[argv[0]](argv[1:])
 
 

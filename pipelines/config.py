@@ -213,10 +213,19 @@ class DedupConfig(_Strict):
 class OutputConfig(_Strict):
     """Output layout."""
 
-    shards: int = Field(default=1, ge=1, le=10_000)
+    # Files per table; "auto": one per 64 MiB of input files (at least 1), so that the rows one
+    # writer sorts and holds stay bounded as the corpus grows (pipelines.pipeline.output_shards).
+    shards: int | str = "auto"
     row_group_rows: int = Field(default=50_000, ge=1_000)
     compression: Literal["zstd", "snappy", "gzip", "none"] = "zstd"
     partition_by: Literal["none", "month"] = "none"  # month: articles/published_month=YYYY-MM/ (Hive style)
+
+    @field_validator("shards", mode="before")
+    @classmethod
+    def _shards(cls, value):
+        if value == "auto" or (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 10_000):
+            return value
+        raise ValueError(f"must be 'auto' or a whole number from 1 to 10000, not {value!r}")
 
 
 class LanguageConfig(_Strict):

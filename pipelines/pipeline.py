@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 
 import apache_beam as beam
 
@@ -27,6 +28,17 @@ def _input_bytes(files) -> int:
     return total
 
 
+SHARD_INPUT_BYTES = 64 << 20  # output.shards auto: one file per table per 64 MiB of input
+
+
+def output_shards(shards, input_bytes: int) -> int:
+    """The number of files per table: ``shards`` when it is a number; for ``auto`` one per
+    :data:`SHARD_INPUT_BYTES` of input files (at least 1, at most 10,000)."""
+    if shards != "auto":
+        return shards
+    return int(min(10_000, max(1, -(-input_bytes // SHARD_INPUT_BYTES))))
+
+
 def build(pipeline: beam.Pipeline, files, config, staging: str, against: tuple[tuple[str, str], ...] = ()) -> None:
     """Add every newsetl stage to ``pipeline``.
 
@@ -38,23 +50,26 @@ def build(pipeline: beam.Pipeline, files, config, staging: str, against: tuple[t
         against: ``((release directory, release name), ...)`` to deduplicate against
             (``--dedup-against``, checked by the launcher); earlier in the tuple sorts first.
     """
+    input_bytes = _input_bytes(files)
+    config = config.model_copy(update={"output": config.output.model_copy(
+        update={"shards": output_shards(config.output.shards, input_bytes)})})
     spill_dir = spill.spill_dir(staging)  # article texts go to spill files, not through shuffles
     read = pipeline | "ReadArticles" >> ReadArticles(files, config.ingest, spill_dir)
-    # -> articles: Article; rejects: Reject; tally: (source_file, records)
+    # -> articles: [Article] (batches); rejects: Reject; tally: (source_file, records)
     _ = read["tally"] | "ReportProgress" >> ReportProgress(f"{staging}/_progress")  # side branch: progress files
     cleaned = read["articles"] | "CleanArticles" >> CleanArticles(config.clean)
-    # -> Article (cleaned)
+    # -> [Article] (cleaned, in the batches they were read in)
     language = cleaned | "IdentifyLanguage" >> IdentifyLanguage(config.language)
-    articles = language["articles"]  # -> Article (language set; the filter's drops are rejects)
+    articles = language["articles"]  # -> [Article] (batches; language set; the filter's drops are rejects)
     rejects = (read["rejects"], language["rejects"]) | "MergeRejects" >> beam.Flatten()
-    partitions = exact.partition_count(_input_bytes(files))
+    partitions = exact.partition_count(input_bytes)
     within = articles | "DedupWithinArticle" >> DedupWithinArticle(config.clean, config.dedup, partitions, spill_dir)
     # -> batches: KV[batch id, spill path of ((Article wire, within decisions wire), ...)]; parts: KV[exact partition,
     #    (batch id, [candidate row])]; paragraphs: int; exact_copies: KV[batch id, (article_id, copy map)]
     domain_totals = (
         articles
-        | "ArticleDomains" >> beam.FlatMap(lambda a: [a.domain] if a.domain else [])
-        | "CountPerDomain" >> beam.combiners.Count.PerElement()
+        | "ArticleDomains" >> beam.FlatMap(lambda batch: Counter(a.domain for a in batch if a.domain).items())
+        | "CountPerDomain" >> beam.CombinePerKey(sum)
     )  # -> (domain, articles)
     parts = within["parts"]
     if against:

@@ -45,9 +45,13 @@ def test_seed_article_comes_out_as_one_clean_copy(tmp_path):
     assert sorted({p["reason"] for p in paras if p["status"] == "dropped_rule"}) == ["ad_marker", "reaction_widget"]
 
 
-def test_shipped_sample_runs_and_reconciles(tmp_path):
+def test_shipped_sample_runs_and_reconciles(tmp_path, capsys):
     out = tmp_path / "out"
     assert run_newsetl("run", "--input", ROOT / "samples" / "*.jsonl.gz", "--input", SEED, "--output", out) == 0
+    summary = capsys.readouterr().out.splitlines()
+    assert run_newsetl("inspect", out) == 0  # the run's summary is inspect's, with thousands separators throughout
+    assert summary[1:-1] == capsys.readouterr().out.splitlines()[2:]
+    assert summary[1] == "  records in 321: articles written 200, without kept paragraphs 121, flagged copies 0, rejected 0"
     report = json.loads((out / "report.json").read_text())
     r, p = report["records"], report["paragraphs"]
     assert r["in"] == 321 and r["rejected"] == 0

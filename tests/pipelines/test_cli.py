@@ -215,3 +215,24 @@ def test_unparsed_published_values_are_counted_in_the_report(data, tmp_path, cap
     assert line in capsys.readouterr().out.splitlines()
     assert run_newsetl("inspect", out) == 0
     assert line in capsys.readouterr().out.splitlines()
+    assert "| articles whose published date did not parse (written with published = null) | 13 |" in \
+        (out / "README.md").read_text().splitlines()
+    assert '<div class="v" id="card-dates-unparsed">13</div>' in (out / "report.html").read_text()
+
+
+def test_help_goes_to_stdout_and_exits_0_unknown_command_exits_2(capsys):
+    assert run_newsetl("--help") == 0
+    out = capsys.readouterr()
+    assert out.out.startswith("usage: newsetl run --input GLOB") and out.err == ""
+    assert run_newsetl("frobnicate") == 2
+    out = capsys.readouterr()
+    assert out.out == "" and out.err.startswith("usage: newsetl run")
+
+
+def test_seconds_options_name_the_problem(tmp_path, capsys):
+    for value in ("abc", "-1", "nan"):
+        with pytest.raises(SystemExit) as exit_info:
+            run_newsetl("run", "--input", ROOT / "samples", "--output", tmp_path / "out", "--stop-after", value)
+        assert exit_info.value.code == 2
+        err = capsys.readouterr().err.strip().splitlines()[-1]
+        assert err.startswith("newsetl run: error: argument --stop-after: must be a number") and "_non_negative" not in err

@@ -18,6 +18,8 @@ def test_read_requests_takes_ids_urls_reasons_and_skips_comments(tmp_path):
     f = tmp_path / "ids.tsv"
     f.write_text("# takedowns 2026-11-29\nNEWID7\tDMCA notice 123\n\nhttps://example.com/a?x=1,2\nNEWID7\tagain\n", encoding="utf-8")
     assert takedown.read_requests(str(f)) == [("NEWID7", "DMCA notice 123"), ("https://example.com/a?x=1,2", None)]
+    f.write_bytes("\ufeffNEWID7\r\nNEWID8\r\n".encode("utf-8"))  # Notepad's UTF-8: a BOM and CRLF
+    assert takedown.read_requests(str(f)) == [("NEWID7", None), ("NEWID8", None)]
     f.write_text("# nothing\n", encoding="utf-8")
     with pytest.raises(takedown.TakedownError, match="lists no article id or URL"):
         takedown.read_requests(str(f))

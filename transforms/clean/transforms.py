@@ -9,7 +9,8 @@ NAMESPACE = "newsetl"
 
 
 class CleanArticleFn(beam.DoFn):
-    """Cleans one Article; compiles the rules once per DoFn instance in ``setup``."""
+    """Cleans one Article, or each Article of a list (a batch, kept a batch); compiles the rules
+    once per DoFn instance in ``setup``."""
 
     def __init__(self, clean_cfg):
         self._cfg = clean_cfg
@@ -20,12 +21,19 @@ class CleanArticleFn(beam.DoFn):
         self._rules = core.compile_rules(self._cfg.rules)
 
     def process(self, article):
+        if isinstance(article, list):
+            self._cleaned.inc(len(article))
+            yield [core.clean_article(a, self._cfg, self._rules) for a in article]
+            return
         self._cleaned.inc()
         yield core.clean_article(article, self._cfg, self._rules)
 
 
 class CleanArticles(beam.PTransform):
-    """PCollection[Article] -> PCollection[Article] (cleaned; rule drops recorded, not removed)."""
+    """PCollection[Article] -> PCollection[Article] (cleaned; rule drops recorded, not removed).
+
+    A PCollection of lists of Articles (batches, as the batch pipeline reads them) gives lists:
+    Beam's per-element cost is paid per batch."""
 
     def __init__(self, clean_cfg):
         super().__init__()

@@ -17,7 +17,7 @@ import numpy as np
 
 from transforms.dedup import core, minhash
 from transforms.records import (
-    DROPPED_RULE, DUPLICATE_WITHIN, EMPTY, KEPT, TITLE, Article, Candidate, ParagraphDecision, paragraph_id,
+    DROPPED_RULE, DUPLICATE_WITHIN, EMPTY, KEPT, TITLE, Article, Candidate, paragraph_id,
 )
 
 _EMPTY = np.zeros(0, dtype=np.uint32)
@@ -63,33 +63,36 @@ def _shared_shingle_similarities(groups: np.ndarray, sets: list[np.ndarray], thr
     return {(int(x), int(y)): float(s) for x, y, s in zip(a[hit], b[hit], sims[hit])}
 
 
-def dedup_within_batch(articles: list[Article], clean_cfg, cfg) -> list[tuple[list[ParagraphDecision], list]]:
+def dedup_within_batch(articles: list[Article], clean_cfg, cfg, wire: bool = False) -> list[tuple[list, list]]:
     """:func:`core.dedup_within` for a batch of articles, with the same result per article.
+
+    Args:
+        wire: give each article's decisions as :func:`core.decisions_to_wire` tuples (what the
+            batch pipeline spills) instead of :class:`ParagraphDecision` records.
 
     Returns:
         one ``(decisions, pending)`` per article, as :func:`core.dedup_within` returns them.
     """
     rows = []  # (article position, index, text, form, key) of paragraphs with matching text
-    decisions: list[list[ParagraphDecision]] = [[] for _ in articles]
+    decisions: list[list[tuple]] = [[] for _ in articles]  # core.decisions_to_wire tuples
     for pos, article in enumerate(articles):
-        aid = article.article_id
         rule_of = dict(article.rule_drops)
         out = decisions[pos]
         texts = [(0, article.title or "")] + [(i + 1, p) for i, p in enumerate(article.paragraphs)]
         for index, text in texts:
             if index > clean_cfg.max_paragraphs_per_article:
-                out.append(ParagraphDecision(aid, index, text, DROPPED_RULE, "max_paragraphs_per_article"))
+                out.append((index, DROPPED_RULE, "max_paragraphs_per_article", None, None, None, None))
             elif index > 0 and (index - 1) in rule_of:
-                out.append(ParagraphDecision(aid, index, text, DROPPED_RULE, rule_of[index - 1]))
+                out.append((index, DROPPED_RULE, rule_of[index - 1], None, None, None, None))
             elif not text.strip():
-                out.append(ParagraphDecision(aid, index, text, EMPTY, "empty") if index > 0
-                           else ParagraphDecision(aid, 0, text, TITLE, "no_title"))
+                out.append((index, EMPTY, "empty", None, None, None, None) if index > 0
+                           else (0, TITLE, "no_title", None, None, None, None))
             elif len(text) > clean_cfg.max_paragraph_chars:
-                out.append(ParagraphDecision(aid, index, text, DROPPED_RULE, "max_paragraph_chars"))
+                out.append((index, DROPPED_RULE, "max_paragraph_chars", None, None, None, None))
             else:
                 form = core.matching_form(text, cfg.strip_datelines)
                 if not form:  # punctuation only: content, but never compared with anything
-                    out.append(ParagraphDecision(aid, index, text, TITLE if index == 0 else KEPT, "no_matching_text"))
+                    out.append((index, TITLE if index == 0 else KEPT, "no_matching_text", None, None, None, None))
                 else:
                     rows.append((pos, index, text, form, core.exact_key(form)))
     sets = shingle_sets([r[3] for r in rows], cfg)
@@ -101,7 +104,6 @@ def dedup_within_batch(articles: list[Article], clean_cfg, cfg) -> list[tuple[li
     seen_keys: dict[tuple[int, bytes], int] = {}  # (article position, exact key) -> first seen row
     kept_rows: set[int] = set()
     for r, (pos, index, text, form, key) in enumerate(rows):
-        aid = articles[pos].article_id
         # The best earlier seen paragraph: highest similarity, then earliest (as core.dedup_within).
         best = None
         same = seen_keys.get((pos, key))
@@ -111,15 +113,17 @@ def dedup_within_batch(articles: list[Article], clean_cfg, cfg) -> list[tuple[li
             if i in kept_rows and (best is None or s > best[0] or (s == best[0] and rows[i][1] < best[1])):
                 best = (s, rows[i][1])
         if index == 0:
-            decisions[pos].append(ParagraphDecision(aid, 0, text, TITLE))
+            decisions[pos].append((0, TITLE, None, None, None, None, None))
         elif best is not None:
-            decisions[pos].append(ParagraphDecision(aid, index, text, DUPLICATE_WITHIN, "near" if best[0] < 1.0 else "exact",
-                                                    duplicate_of=paragraph_id(aid, best[1]), similarity=round(best[0], 6)))
+            decisions[pos].append((index, DUPLICATE_WITHIN, "near" if best[0] < 1.0 else "exact", None,
+                                   paragraph_id(articles[pos].article_id, best[1]), round(best[0], 6), None))
             continue
         else:
             pending[pos].append((index, key, sets[r], form))
         kept_rows.add(r)
         seen_keys.setdefault((pos, key), r)
+    if not wire:
+        decisions = [core.decisions_from_wire(a, d) for a, d in zip(articles, decisions)]
     return list(zip(decisions, pending))
 
 

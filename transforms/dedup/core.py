@@ -343,7 +343,7 @@ def assemble(article: Article, within: list[ParagraphDecision], across: list[tup
     """Merge within- and across-article decisions of one article and apply the whole-article rule.
 
     Args:
-        within: decisions from :func:`dedup_within`.
+        within: decisions from :func:`dedup_within`, as records or as :func:`decisions_to_wire` tuples.
         across: ``(index, status, reason, cluster_id, duplicate_of, similarity[, duplicate_of_release])``
             for the pending paragraphs.
         exact_copy: for an article whose text equals an earlier article's but for paragraph
@@ -359,27 +359,30 @@ def assemble(article: Article, within: list[ParagraphDecision], across: list[tup
         except those that belong to a cluster (``cluster_id`` set): other articles' paragraphs may
         name them as ``duplicate_of``, so dropping them would lose that text.
     """
-    decisions = {d.index: d for d in within}
+    # Merged as core.decisions_to_wire tuples: (index, status, reason, cluster_id, duplicate_of,
+    # similarity, duplicate_of_release); one ParagraphDecision per paragraph is built at the end.
+    decisions = {}
+    for d in within:
+        w = d if isinstance(d, tuple) else decisions_to_wire((d,))[0]
+        decisions[w[0]] = w
     for index, status, reason, cluster_id, dup_of, sim, *release in across:
         if status == KEPT and exact_copy and index in exact_copy:
             status, reason, (dup_of, sim), release = DUPLICATE_ACROSS, "exact_article", exact_copy[index], ()
-        decisions[index] = ParagraphDecision(article.article_id, index, _text(article, index), status, reason, cluster_id,
-                                             dup_of, sim, release[0] if release else None)
+        decisions[index] = (index, status, reason, cluster_id, dup_of, sim, release[0] if release else None)
     ordered = [decisions[i] for i in sorted(decisions)]
-    content = [d for d in ordered if d.status in (KEPT, DUPLICATE_WITHIN, DUPLICATE_ACROSS, BOILERPLATE)]
-    kept = [d for d in content if d.status == KEPT]
-    across_dups = [d for d in content if d.status == DUPLICATE_ACROSS]
+    content = [w for w in ordered if w[1] in (KEPT, DUPLICATE_WITHIN, DUPLICATE_ACROSS, BOILERPLATE)]
+    kept = sum(w[1] == KEPT for w in content)
+    across_dups = [w for w in content if w[1] == DUPLICATE_ACROSS]
     dup_article = None
-    if content and across_dups and len(kept) < cfg.whole_article_min_kept_share * len(content):
+    if content and across_dups and kept < cfg.whole_article_min_kept_share * len(content):
         weight = Counter()
-        for d in across_dups:
-            weight[d.duplicate_of.rsplit("/", 1)[0]] += len(d.text)
+        for w in across_dups:
+            weight[w[4].rsplit("/", 1)[0]] += len(_text(article, w[0]))
         dup_article = min(weight.items(), key=lambda kv: (-kv[1], kv[0]))[0]
         if cfg.whole_article_action == "drop":
-            ordered = [ParagraphDecision(d.article_id, d.index, d.text, DUPLICATE_ARTICLE, "whole_article_duplicate",
-                                         d.cluster_id, None, None) if d.status == KEPT and d.cluster_id is None else d
-                       for d in ordered]
-    return ordered, dup_article
+            ordered = [(w[0], DUPLICATE_ARTICLE, "whole_article_duplicate", w[3], None, None, None)
+                       if w[1] == KEPT and w[3] is None else w for w in ordered]
+    return decisions_from_wire(article, ordered), dup_article
 
 
 def _text(article: Article, index: int) -> str:

@@ -8,14 +8,15 @@ import xxhash
 
 from transforms import spill
 from transforms.dedup import batch, core, exact, index
-from transforms.records import Article, from_wire, to_wire
+from transforms.records import DUPLICATE_WITHIN, Article, from_wire, to_wire
 
 NAMESPACE = "newsetl"
 
 
-def _within(articles: list[Article], clean_cfg, cfg):
-    """Within-article decisions, keep-order ranks and across-article candidates of a batch."""
-    results = batch.dedup_within_batch(articles, clean_cfg, cfg)
+def _within(articles: list[Article], clean_cfg, cfg, wire: bool = False):
+    """Within-article decisions (``wire``: as :func:`core.decisions_to_wire` tuples), keep-order
+    ranks and across-article candidates of a batch."""
+    results = batch.dedup_within_batch(articles, clean_cfg, cfg, wire)
     ranks = [core.order_rank(a, cfg.keep_order, cfg.source_priority) for a in articles]
     # No band keys here: DedupAcrossArticles bands group representatives itself, IndexRows
     # computes the index's band hashes per batch, and streaming fills them with core.with_band_keys.
@@ -76,13 +77,13 @@ class DecideWithinBatchFn(beam.DoFn):
         self._dups = beam.metrics.Metrics.counter(NAMESPACE, "dedup/duplicate_within")
 
     def process(self, articles: list[Article]):
-        results, ranks, cands = _within(articles, self._clean, self._cfg)
-        self._dups.inc(sum(d.status == "duplicate_within" for decisions, _ in results for d in decisions))
+        results, ranks, cands = _within(articles, self._clean, self._cfg, wire=True)
+        self._dups.inc(sum(d[1] == DUPLICATE_WITHIN for decisions, _ in results for d in decisions))
         batch_id = batch_id_of(articles)
         # The batch goes to a spill file (texts stay out of the shuffle); plain tuples
         # (records.to_wire, core.decisions_to_wire), the paragraph texts once (in the article).
         yield batch_id, spill.write(self._spill, f"within-{batch_id}",
-                                    tuple((to_wire(a), core.decisions_to_wire(decisions)) for a, (decisions, _) in zip(articles, results)))
+                                    tuple((to_wire(a), decisions) for a, (decisions, _) in zip(articles, results)))
         yield beam.pvalue.TaggedOutput(self.PARAGRAPHS, sum(1 + len(a.paragraphs) for a in articles))
         for article, (_, pending), rank in zip(articles, results, ranks):
             fingerprint = core.article_fingerprint(pending)
@@ -103,12 +104,12 @@ def _align_copies(kv, cfg):
 
 
 class DedupWithinArticle(beam.PTransform):
-    """PCollection[Article] -> dict(batches=PCollection[KV[batch id, spill path of ((Article wire, decisions wire), ...)]],
+    """PCollection[list[Article]] (batches) -> dict(batches=PCollection[KV[batch id, spill path of ((Article wire, decisions wire), ...)]],
     parts=PCollection[KV[exact partition, (batch id, [candidate row])]], paragraphs=PCollection[int],
     exact_copies=PCollection[KV[batch id, (article_id, {index: (original paragraph id, jaccard)})]]).
 
-    Articles are decided in batches of 64-1,024 (``BatchElements``); decisions never depend on
-    the batching. ``exact_copies`` lists articles whose text equals an earlier article's (keep
+    Articles are decided in the batches they come in (as read: at most 1,024); decisions never
+    depend on the batching. ``exact_copies`` lists articles whose text equals an earlier article's (keep
     order) except for paragraph breaks; the articles are grouped by a digest of their text
     (GroupByKey).
 
@@ -124,7 +125,6 @@ class DedupWithinArticle(beam.PTransform):
     def expand(self, articles):
         out = (
             articles
-            | "BatchArticles" >> beam.BatchElements(min_batch_size=64, max_batch_size=1024)
             | "DecideWithin" >> beam.ParDo(DecideWithinBatchFn(self._clean, self._cfg, self._partitions, self._spill)).with_outputs(
                 DecideWithinBatchFn.PARTS, DecideWithinBatchFn.PARAGRAPHS, DecideWithinBatchFn.FINGERPRINTS, main="batches")
         )
@@ -321,8 +321,7 @@ class AssembleBatchFn(beam.DoFn):
         for path in batches:
             for article_wire, within_wire in spill.read(path):
                 article = from_wire(Article, article_wire)
-                within = core.decisions_from_wire(article, within_wire)
-                decisions, dup_article = core.assemble(article, within, sorted(across.get(article.article_id, ())), self._cfg,
+                decisions, dup_article = core.assemble(article, within_wire, sorted(across.get(article.article_id, ())), self._cfg,
                                                        copies.get(article.article_id))
                 yield article, decisions, dup_article
 

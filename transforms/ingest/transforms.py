@@ -99,17 +99,19 @@ def _first_by_source(kv):
 
 
 def _read_spilled(kv):
-    """KV[spill path, [position]] -> the Articles at those positions of the spill file."""
+    """KV[spill path, [position]] -> [Article]: the articles at those positions of the spill
+    file, as one batch (at most :data:`BundleBatchFn.BATCH`)."""
     path, positions = kv
     wires = spill.read(path)
-    for i in sorted(set(positions)):
-        yield from_wire(Article, wires[i])
+    return [[from_wire(Article, wires[i]) for i in sorted(set(positions))]]
 
 
 class ReadArticles(beam.PTransform):
     """Read input files into Articles.
 
-    Input: PBegin. Output: dict with ``articles`` (PCollection[Article]), ``rejects``
+    Input: PBegin. Output: dict with ``articles`` (PCollection[list[Article]]: batches of at most
+    :data:`BundleBatchFn.BATCH` articles, so that later stages pay Beam's per-element cost per
+    batch), ``rejects``
     (PCollection[Reject]), ``tally`` (PCollection[(source_file, records)]) and
     ``published_unparsed`` (PCollection[(source_file, count)], files with unparsed dates only).
 
@@ -145,7 +147,7 @@ class ReadArticles(beam.PTransform):
             unique.chosen
             | "GroupBySpillFile" >> beam.GroupByKey()
             | "ReadSpilled" >> beam.FlatMap(_read_spilled)
-        )  # -> Article with a unique article_id
+        )  # -> [Article], each with a unique article_id
         rejects = (read.rejects, unique.rejects) | "MergeRejects" >> beam.Flatten()
         return {"articles": articles, "rejects": rejects, "tally": read.tally,
                 "published_unparsed": read.published_unparsed}

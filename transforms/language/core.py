@@ -24,13 +24,20 @@ LANGUAGE_FILTERED = "language_filtered"
 UNKNOWN = "unknown"
 
 
+_NO_LANGUAGE = frozenset({"und", "mul", "zxx", "mis"})  # ISO 639-2 special codes, not languages
+
+
 def normalize_code(value: str | None) -> str | None:
     """Map a language given by a dump to a lower-case ISO 639-1 code when possible.
 
     ``"en"``, ``"EN-us"``, ``"en_GB"`` -> ``"en"``; ``"English"`` -> ``"en"``; an unknown
-    value is returned lower-cased and stripped (never dropped); empty -> None.
+    value is returned lower-cased and stripped (never dropped); empty, and the ISO 639-2
+    special codes that name no language (``und`` undetermined, ``mul`` multiple, ``zxx`` no
+    linguistic content, ``mis`` uncoded), -> None, so that the detector is asked.
     """
     if value is None or not str(value).strip():
+        return None
+    if str(value).strip().lower().replace("_", "-").split("-")[0] in _NO_LANGUAGE:
         return None
     from lingua import IsoCode639_1, Language
 

@@ -9,7 +9,8 @@ NAMESPACE = "newsetl"
 
 
 class IdentifyLanguageFn(beam.DoFn):
-    """Article -> main: Article (language, language_source set); ``rejects``: Reject.
+    """Article -> main: Article (language, language_source set); ``rejects``: Reject. A list of
+    Articles (a batch) gives the list of those the filter keeps (none: no output).
 
     The detector (fastText lid.176 or lingua, ``language.detector``) is built once per DoFn
     instance in ``setup``.
@@ -28,6 +29,20 @@ class IdentifyLanguageFn(beam.DoFn):
             self._detector = core.build_detector(self._cfg)
 
     def process(self, article):
+        if isinstance(article, list):  # a batch stays a batch (without the filtered articles)
+            kept = []
+            for a in article:
+                for out in self._one(a):
+                    if isinstance(out, beam.pvalue.TaggedOutput):
+                        yield out
+                    else:
+                        kept.append(out)
+            if kept:
+                yield kept
+            return
+        yield from self._one(article)
+
+    def _one(self, article):
         article = core.identify(article, self._cfg, self._detector)
         if article.language_source in (core.SOURCE_FASTTEXT, core.SOURCE_LINGUA):
             self._detected.inc()

@@ -149,6 +149,8 @@ def render_card(report: dict, manifest: dict, name: str) -> str:
         f"| articles without kept paragraphs | {r['articles_without_kept_paragraphs']:,} |",
         f"| articles flagged as copies | {r['articles_flagged_duplicate']:,} |",
         f"| records rejected | {r['rejected']:,} |",
+        *([f"| articles whose published date did not parse (written with published = null) | "
+           f"{report['published_unparsed']['total']:,} |"] if (report.get("published_unparsed") or {}).get("total") else []),
         f"| paragraphs in | {p['in']:,} |",
         f"| paragraphs kept (body) | {p['kept_body']:,} |",
         *([f"| articles taken down | {r['removed']:,} |", f"| paragraphs taken down | {p['removed']:,} |"] if "removed" in r else []),

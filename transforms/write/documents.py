@@ -17,7 +17,8 @@ DOCUMENTS = ("report.json", "report.html", "README.md")  # listed in _SUCCESS un
 
 def input_notices(inputs: list[str], levels: int = 3, max_notices: int = 10, max_lines: int = 3) -> list[dict]:
     """Licence notices beside the inputs: LICENSE*, NOTICE*, COPYING*, README*, SOURCE* files in
-    each input's directory and up to ``levels`` - 1 parents.
+    each input's directory or, when it has none, the nearest of its ``levels`` - 1 parents that
+    has some (the nearest notices are the inputs'; a farther README is about something else).
 
     Returns:
         ``[{"path", "lines"}]`` sorted by path; ``lines`` are up to ``max_lines`` lines (≤ 300
@@ -28,12 +29,12 @@ def input_notices(inputs: list[str], levels: int = 3, max_notices: int = 10, max
     for d in dirs:
         here = Path(d)
         for _ in range(levels):
-            if here.is_dir():
-                for f in sorted(here.iterdir()):
-                    if f.is_file() and NOTICE_NAMES.match(f.name) and str(f) not in seen and f.stat().st_size < 1_000_000:
-                        text = f.read_text(encoding="utf-8", errors="replace").splitlines()
-                        seen[str(f)] = [ln.strip()[:300] for ln in text if LICENSE_LINE.search(ln)][:max_lines]
-            if here.parent == here:
+            found = [f for f in sorted(here.iterdir()) if f.is_file() and NOTICE_NAMES.match(f.name)] if here.is_dir() else []
+            for f in found:
+                if str(f) not in seen and f.stat().st_size < 1_000_000:
+                    text = f.read_text(encoding="utf-8", errors="replace").splitlines()
+                    seen[str(f)] = [ln.strip()[:300] for ln in text if LICENSE_LINE.search(ln)][:max_lines]
+            if found or here.parent == here:
                 break
             here = here.parent
     return [{"path": k, "lines": v} for k, v in sorted(seen.items())][:max_notices]

@@ -142,6 +142,9 @@ def render_html(report: dict) -> str:
              ("paragraphs kept", by_status.get("kept", 0), "kept paragraphs"),
              ("paragraphs removed", removed, "duplicates, boilerplate, rule drops"),
              ("clusters", report["clusters"]["count"], "near-duplicate clusters")]
+    unparsed = (report.get("published_unparsed") or {}).get("total", 0)
+    if unparsed:
+        cards.append(("dates unparsed", unparsed, "articles whose published value did not parse (published = null)"))
     if "removed" in r:  # a takedown release (newsetl remove)
         cards.append(("taken down", r["removed"], f"articles removed by newsetl remove ({_n(p['removed'])} paragraphs)"))
     head = "".join(f'<div class="card" title="{escape(t)}"><div class="v" id="card-{escape(k.replace(" ", "-"))}">{_n(v)}</div>'

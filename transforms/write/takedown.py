@@ -34,7 +34,7 @@ class TakedownError(ValueError):
 
 
 def read_requests(path: str) -> list[tuple[str, str | None]]:
-    """Parse a takedown list: one article id or URL per line, optionally a tab and a reason.
+    """Parse a takedown list: one article id or URL per line, optionally a tab and a reason (UTF-8, a BOM is ignored).
 
     Blank lines and lines starting with ``#`` are skipped; duplicates keep their first reason.
 
@@ -45,7 +45,7 @@ def read_requests(path: str) -> list[tuple[str, str | None]]:
         TakedownError: unreadable file or no request in it.
     """
     try:
-        with open(path, encoding="utf-8", newline="") as f:
+        with open(path, encoding="utf-8-sig", newline="") as f:
             rows = list(csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
     except (OSError, UnicodeDecodeError) as err:
         raise TakedownError(f"cannot read --ids {path}: {getattr(err, 'strerror', None) or err}") from None

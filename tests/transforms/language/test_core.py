@@ -29,7 +29,8 @@ def _article(text, language=None):
 
 
 @pytest.mark.parametrize("given, code", [("en", "en"), ("EN-us", "en"), ("pt_BR", "pt"), ("English", "en"),
-                                         ("German", "de"), ("klingon", "klingon"), ("", None), (None, None)])
+                                         ("German", "de"), ("klingon", "klingon"), ("", None), (None, None),
+                                         ("und", None), ("UND", None), ("mul", None), ("zxx", None)])
 def test_normalize_code(given, code):
     assert core.normalize_code(given) == code
 
@@ -175,3 +176,10 @@ def test_fasttext_below_min_confidence_stays_unknown():
     assert (core.identify(TABLE, cfg, detector).language, core.identify(TABLE, cfg, detector).language_source) == (None, None)
     looser = cfg.model_copy(update={"min_confidence": 0.45})
     assert core.identify(TABLE, looser, core.build_detector(looser)).language == "en"
+
+
+def test_undetermined_language_given_by_the_dump_is_detected():
+    cfg = load_config().language
+    a = core.identify(_article("Die Digitalisierung als Wachstumstreiber zieht sich durch alle Branchen der deutschen "
+                               "Wirtschaft, vom Mittelstand bis zu den großen Konzernen.", "und"), cfg, core.build_detector(cfg))
+    assert (a.language, a.language_source) == ("de", "fasttext")

@@ -119,8 +119,14 @@ def test_input_notices_quote_licence_lines(data, tmp_path):
 
     notices = input_notices([str(data / "realnews-grover-samples" / "realnews_tiny.jsonl")])
     paths = [n["path"].split("/")[-1] for n in notices]
-    assert "LICENSE.upstream.txt" in paths and "SOURCE.md" in paths
+    assert paths == ["LICENSE.upstream.txt", "SOURCE.md"]  # not the parents' README files (about other things)
     assert all(len(n["lines"]) <= 3 for n in notices)
+    nested = tmp_path / "corpus" / "2026"
+    nested.mkdir(parents=True)
+    (tmp_path / "corpus" / "LICENSE").write_text("Copyright 2026 Example News. All rights reserved.\n")
+    (tmp_path / "README.md").write_text("This licence line is about the workspace, not the corpus.\n")
+    assert [(n["path"].split("/")[-1], n["lines"]) for n in input_notices([str(nested / "x.jsonl")])] == \
+        [("LICENSE", ["Copyright 2026 Example News. All rights reserved."])]
     lone = tmp_path / "a" / "b" / "c"
     lone.mkdir(parents=True)
     (lone / "x.jsonl").write_text("{}\n")
