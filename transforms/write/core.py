@@ -176,29 +176,32 @@ def rows_payload(rows: list[dict], table: str) -> bytes:
 def shard_payloads(data: bytes, table: str, shards: int, output_cfg) -> list[tuple[tuple[str | None, int], bytes]]:
     """Split one :func:`payload` by destination file: ``[((partition, shard), payload), ...]``, one
     per (partition, shard) its rows go to (:func:`shard_of`, :func:`partition_of`), rows in input
-    order. With one shard and no partitioning the payload passes through undecoded.
+    order. With one shard and no partitioning the payload passes through undecoded; otherwise each
+    distinct key is hashed once (a paragraph batch repeats each article id) and the month of
+    each row is computed in Arrow.
     """
     partitioned = getattr(output_cfg, "partition_by", "none") == "month" and table == "articles"
     if shards == 1 and not partitioned:
         return [((None, 0), data)]
     batch = from_payload(data, table)
-    n = batch.num_rows
-    shard = [0] * n
+    code = np.zeros(batch.num_rows, dtype=np.int64)  # month number * shards + shard
     if shards > 1:
-        shard = [shard_of(v, shards) for v in batch.column(TABLES[table][1][0]).to_pylist()]
-    part = [None] * n
+        keys = pc.dictionary_encode(batch.column(TABLES[table][1][0]))
+        hashed = np.array([shard_of(v, shards) for v in keys.dictionary.to_pylist()], dtype=np.int64)
+        code = hashed[keys.indices.to_numpy(zero_copy_only=False)]
+    labels = [None]
     if partitioned:
         published = batch.column("published").cast(pa.timestamp("us"))  # the UTC wall clock: no time zone database needed
-        months = pc.add(pc.multiply(pc.year(published), 100), pc.month(published)).to_pylist()
-        labels = {m: partition_of({"published": None if m is None else datetime(m // 100, m % 100, 1, tzinfo=timezone.utc)},
-                                  table, output_cfg) for m in set(months)}
-        part = [labels[m] for m in months]
-    groups: dict[tuple, list[int]] = {}
-    for i, key in enumerate(zip(part, shard)):
-        groups.setdefault(key, []).append(i)
+        months = pc.fill_null(pc.add(pc.multiply(pc.year(published), 100), pc.month(published)), 0)  # 0: no date
+        values, month = np.unique(months.to_numpy(zero_copy_only=False), return_inverse=True)
+        labels = [partition_of({"published": datetime(m // 100, m % 100, 1, tzinfo=timezone.utc) if m else None},
+                               table, output_cfg) for m in values.tolist()]
+        code = month.astype(np.int64) * shards + code
+    groups = np.unique(code).tolist()
     if len(groups) == 1:
-        return [(next(iter(groups)), data)]
-    return [(key, payload(batch.take(pa.array(rows, type=pa.int64())))) for key, rows in groups.items()]
+        return [((labels[groups[0] // shards], groups[0] % shards), data)]
+    return [((labels[g // shards], g % shards), payload(batch.take(pa.array(np.flatnonzero(code == g)))))
+            for g in groups]
 
 
 def _write_sorted(directory: str, table: str, shard: int, shards: int, tbl: pa.Table, output_cfg,
