@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 
 import ftfy
+import ftfy.badness
 
 from transforms.records import Article
 
@@ -48,6 +49,63 @@ def _entity_char(match: re.Match) -> str:
         return match.group(0)
 
 
+_FTFY_WITHOUT_ENCODING = _FTFY_CONFIG._replace(fix_encoding=False)
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+
+
+def _badness_width() -> int | None:
+    """Longest match of ftfy's mojibake detector (``ftfy.badness.BADNESS_RE``), or None."""
+    try:
+        from re import _parser as sre_parse
+
+        return sre_parse.parse(ftfy.badness.BADNESS_RE.pattern, ftfy.badness.BADNESS_RE.flags).getwidth()[1]
+    except Exception:  # noqa: BLE001 - a private module: fall back to ftfy's own check
+        return None
+
+
+_BAD_WIDTH = _badness_width()
+
+
+def looks_like_mojibake(text: str) -> bool:
+    """``ftfy.badness.is_bad(text)``, computed only around the non-ASCII characters.
+
+    Every sequence ftfy's detector flags contains a non-ASCII character and is at most
+    ``_BAD_WIDTH`` (7) characters long, so it lies inside a window of that margin around a run of
+    non-ASCII characters; searching those windows gives the same answer as searching the whole
+    text, at a fraction of the cost for text that is mostly ASCII (English news with curly
+    quotes: ftfy's full search costs ~0.2 µs a character). Equal to ``is_bad`` on every
+    paragraph of the shared real data (tests/transforms/clean).
+    """
+    if _BAD_WIDTH is None:
+        return ftfy.badness.is_bad(text)
+    search, margin, end = ftfy.badness.BADNESS_RE.search, _BAD_WIDTH, len(text)
+    lo = hi = -1
+    for m in _NON_ASCII_RUN.finditer(text):
+        start, stop = max(0, m.start() - margin), min(end, m.end() + margin)
+        if start <= hi:  # overlaps the current window: extend it
+            hi = stop
+            continue
+        if hi >= 0 and search(text, lo, hi):
+            return True
+        lo, hi = start, stop
+    return hi >= 0 and search(text, lo, hi) is not None
+
+
+def _fix_mojibake(text: str) -> str:
+    """``ftfy.fix_text(text, _FTFY_CONFIG)``, the same result, faster on text that is not mojibake.
+
+    ftfy's encoding repair only acts when its detector flags the text
+    (:func:`looks_like_mojibake`); otherwise the other repairs run without it, and if they
+    change nothing the text is returned as is (if they change something, ftfy runs in full on
+    the original, so the result is always ftfy's own).
+    """
+    if looks_like_mojibake(text):
+        return ftfy.fix_text(text, _FTFY_CONFIG)
+    if ftfy.fix_text(text, _FTFY_WITHOUT_ENCODING) == text:
+        return text
+    return ftfy.fix_text(text, _FTFY_CONFIG)
+
+
 def clean_paragraph(text: str, fix_mojibake: bool = True, form: str = "NFC") -> str:
     """Repair one paragraph's text.
 
@@ -61,7 +119,7 @@ def clean_paragraph(text: str, fix_mojibake: bool = True, form: str = "NFC") -> 
         The cleaned paragraph; '' if nothing but white space and debris was left.
     """
     if fix_mojibake and not (text.isascii() and text.isprintable()):  # ftfy leaves printable ASCII as is
-        text = ftfy.fix_text(text, _FTFY_CONFIG)
+        text = _fix_mojibake(text)
     # Each regex runs only when its one required character is present: scanning every
     # paragraph for "(^|\s)#..." cost more than all the other steps together.
     if "#" in text:
