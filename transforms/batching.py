@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import apache_beam as beam
+from apache_beam.pvalue import TaggedOutput
 from apache_beam.transforms.window import GlobalWindows
 
 
@@ -11,7 +12,8 @@ class BundleBatchFn(beam.DoFn):
     Cheaper per element than ``beam.BatchElements``, which times every batch to size the next.
     Subclasses implement ``flush(items) -> iterable of outputs``. Global window only: the
     batch-mode writers use it; outputs of the last, partial batch are emitted in
-    ``finish_bundle`` in the global window.
+    ``finish_bundle`` in the global window. ``flush`` may return ``TaggedOutput``s (a multi-output
+    ParDo).
     """
 
     BATCH = 1024
@@ -26,7 +28,10 @@ class BundleBatchFn(beam.DoFn):
 
     def finish_bundle(self):
         for out in self._drain():
-            yield GlobalWindows.windowed_value(out)
+            if isinstance(out, TaggedOutput):
+                yield TaggedOutput(out.tag, GlobalWindows.windowed_value(out.value))
+            else:
+                yield GlobalWindows.windowed_value(out)
 
     def _drain(self):
         items, self._buffer = self._buffer, []

@@ -28,12 +28,14 @@ import os
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from transforms import columns
 from transforms.dedup import batch, core, minhash
-from transforms.records import BOILERPLATE, DUPLICATE_ACROSS, DUPLICATE_ARTICLE, KEPT, Candidate, ParagraphDecision, paragraph_id
+from transforms.records import BOILERPLATE, DUPLICATE_ACROSS, DUPLICATE_ARTICLE, KEPT, Candidate, paragraph_id
 
 # Fixed by the code (transforms/dedup/minhash.py); recorded so a future change is detected. v1
 # (before 2026-11-29) stored xxh64 band keys, which the batched LSH does not use: refused.
@@ -63,50 +65,58 @@ def index_params(dedup_cfg) -> dict:
     return {"hash_scheme": HASH_SCHEME, **{k: getattr(dedup_cfg, k) for k in INDEX_PARAMS}}
 
 
-def in_index(d: ParagraphDecision) -> bool:
-    """True for a body paragraph that the across-article keep rule kept (see module docstring)."""
-    if d.index == 0 or d.reason == "no_matching_text":
-        return False
-    return (d.status == KEPT or (d.status == DUPLICATE_ACROSS and d.reason == "exact_article")
-            or d.status == DUPLICATE_ARTICLE)
+def in_index(index: pa.Array, status: pa.Array, reason: pa.Array) -> pa.BooleanArray:
+    """Which paragraphs (given their ``index``, ``status`` and ``reason`` columns) go to the index:
+    the body paragraphs that the across-article keep rule kept (see module docstring)."""
+    def equal(column, value):
+        return pc.fill_null(pc.equal(column, value), False)
+
+    body = pc.and_(pc.not_equal(index, 0), pc.invert(equal(reason, "no_matching_text")))
+    kept = pc.or_(pc.is_in(status, pa.array([KEPT, DUPLICATE_ARTICLE])),
+                  pc.and_(equal(status, DUPLICATE_ACROSS), equal(reason, "exact_article")))
+    return pc.and_(body, kept)
 
 
-def index_rows(items: list[tuple], cfg) -> list[dict]:
+def index_batch(items: list[tuple], cfg) -> pa.RecordBatch:
     """Index rows of a batch of assembled articles ``[(Article, [ParagraphDecision], dup_article)]``.
 
-    Exact keys, shingles and band hashes are recomputed from the paragraph text exactly as the
-    dedup stage computed them (deterministic functions of the text and the config), for the
-    whole batch at once: shingle hashes with :func:`batch.shingle_sets`, one signature matrix
-    (:func:`minhash.signatures`) and one :func:`minhash.band_hashes` call. Paragraphs shorter
-    than one shingle get an empty ``band_hashes`` list (exact-match path only).
+    Which paragraphs: :func:`in_index`, on the batch's columns. Exact keys, shingles and band
+    hashes are recomputed from the paragraph text exactly as the dedup stage computed them
+    (deterministic functions of the text and the config), for the whole batch at once: shingle
+    hashes with :func:`batch.shingle_sets`, one signature matrix (:func:`minhash.signatures`) and
+    one :func:`minhash.band_hashes` call, whose matrix becomes the ``band_hashes`` list column as
+    it is. Paragraphs shorter than one shingle get an empty ``band_hashes`` list (exact-match
+    path only).
 
     Returns:
-        rows of :data:`INDEX_SCHEMA` as dicts, in article then paragraph order.
+        a record batch of :data:`INDEX_SCHEMA`, rows in article then paragraph order.
     """
-    chosen = []  # (article, order key JSON without its closing "]", decision, matching form)
-    for article, decisions, _ in items:
-        prefix = None
-        for d in decisions:
-            if in_index(d):
-                # JSON of (*rank, index), the article's part encoded once
-                prefix = prefix or _compact_json(list(core.order_rank(article, cfg.keep_order, cfg.source_priority)))[:-1]
-                chosen.append((article, prefix, d, core.matching_form(d.text, cfg.strip_datelines)))
-    if not chosen:
-        return []
-    sets = batch.shingle_sets([c[3] for c in chosen], cfg, unique=False)  # only signatures are taken
-    banded = [i for i, s in enumerate(sets) if len(s)]
-    # Band hashes travel to the writer packed (little-endian uint64 bytes): as Python ints,
-    # half of them exceed 2^63 and Beam's coder would pickle each one.
-    hashes: list[bytes] = [b""] * len(chosen)
-    if banded:
-        sigs = minhash.signatures([sets[i] for i in banded], cfg.num_perm, cfg.seed)
-        for i, h in zip(banded, minhash.band_hashes(sigs, cfg.bands, cfg.rows).astype("<u8")):
-            hashes[i] = h.tobytes()
-    return [{
-        "paragraph_id": paragraph_id(article.article_id, d.index), "article_id": article.article_id, "index": d.index,
-        "status": d.status, "order_key": f"{prefix},{d.index}]",
-        "exact_key": core.exact_key(form), "form": form, "band_hashes": h,
-    } for (article, prefix, d, form), h in zip(chosen, hashes)]
+    decisions, owner = columns.flatten(items)
+    c = columns.attribute_arrays(decisions, {"index": pa.int32(), "status": pa.string(), "reason": pa.string()})
+    chosen = pc.indices_nonzero(in_index(c["index"], c["status"], c["reason"]))
+    owners = owner.take(chosen).to_pylist()
+    prefix = {}  # article -> JSON of (*rank, index) without its closing "]": the article's part encoded once
+    for o in dict.fromkeys(owners):
+        article = items[o][0]
+        prefix[o] = _compact_json(list(core.order_rank(article, cfg.keep_order, cfg.source_priority)))[:-1]
+    forms = [core.matching_form(decisions[i].text, cfg.strip_datelines) for i in chosen.to_pylist()]
+    index = c["index"].take(chosen)
+    article_id = pa.array([items[o][0].article_id for o in owners], type=pa.string())
+    sets = batch.shingle_sets(forms, cfg, unique=False) if forms else []  # only signatures are taken
+    banded = np.array([len(s) > 0 for s in sets], dtype=bool)
+    hashes = np.zeros((0, cfg.bands), dtype=np.uint64)
+    if banded.any():
+        sigs = minhash.signatures([s for s, b in zip(sets, banded) if b], cfg.num_perm, cfg.seed)
+        hashes = minhash.band_hashes(sigs, cfg.bands, cfg.rows).astype(np.uint64)
+    offsets = np.concatenate([[0], np.cumsum(banded * hashes.shape[1])]).astype(np.int32)
+    return columns.record_batch(INDEX_SCHEMA, {
+        "paragraph_id": pc.binary_join_element_wise(article_id, pc.cast(index, pa.string()), "/"),
+        "article_id": article_id, "index": index, "status": c["status"].take(chosen),
+        "order_key": [f"{prefix[o]},{i}]" for o, i in zip(owners, index.to_pylist())],
+        "exact_key": [core.exact_key(f) for f in forms], "form": forms,
+        "band_hashes": pa.ListArray.from_arrays(pa.array(offsets), pa.array(hashes.ravel()),
+                                                type=INDEX_SCHEMA.field("band_hashes").type),
+    })
 
 
 def release_article_id(ordinal: int, article_id: str) -> str:

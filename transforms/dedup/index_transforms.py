@@ -5,6 +5,7 @@ import apache_beam as beam
 
 from transforms.batching import BundleBatchFn
 from transforms.dedup import index
+from transforms.write import core as write_core
 
 
 class ReadReleaseIndex(beam.PTransform):
@@ -30,23 +31,24 @@ class ReadReleaseIndex(beam.PTransform):
 
 
 class IndexRowsFn(BundleBatchFn):
-    """(Article, [ParagraphDecision], dup_article) -> lists of index rows (dict), computed
-    :data:`BATCH` articles at a time (:func:`index.index_rows`: vectorised hashing); each
-    batch's rows go out as one list, which ``WriteTable(batched=True)`` shards as it is.
+    """(Article, [ParagraphDecision], dup_article) -> index rows computed :data:`BATCH` articles at
+    a time (:func:`index.index_batch`: vectorised hashing); each batch's rows go out as one Arrow
+    record batch (:func:`transforms.write.core.payload` bytes), which ``WriteTable(batched=True)``
+    shards as it is.
     """
 
     def __init__(self, dedup_cfg):
         self._cfg = dedup_cfg
 
     def flush(self, items):
-        rows = index.index_rows(items, self._cfg)
-        return [rows] if rows else []
+        rows = index.index_batch(items, self._cfg)
+        return [write_core.payload(rows)] if rows.num_rows else []
 
 
 class IndexRows(beam.PTransform):
-    """PCollection[(Article, [ParagraphDecision], dup_article)] -> PCollection[list[dict]]: rows of
-    ``index/`` in lists of up to :data:`IndexRowsFn.BATCH` articles' rows (write them with
-    ``WriteTable(..., batched=True)``)."""
+    """PCollection[(Article, [ParagraphDecision], dup_article)] -> PCollection[bytes]: rows of
+    ``index/`` as Arrow record batches (:func:`transforms.write.core.payload`) of up to
+    :data:`IndexRowsFn.BATCH` articles' rows (write them with ``WriteTable(..., batched=True)``)."""
 
     def __init__(self, dedup_cfg):
         super().__init__()

@@ -10,16 +10,18 @@ import os
 import shutil
 import signal
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import xxhash
 
+from transforms import columns
 from transforms.dedup.index import INDEX_SCHEMA
-from transforms.records import KEPT, STATUSES, Article, ParagraphDecision, Reject, paragraph_id
+from transforms.records import KEPT, STATUSES, Article, ParagraphDecision, Reject
 
 UTC_US = pa.timestamp("us", tz="UTC")
 
@@ -81,35 +83,50 @@ TABLES = {
 }
 
 
-def _ts(us: int | None):
-    return None if us is None else datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=us)
+# Columns read straight from a record's attribute of the same name (published: published_us).
+_DECISION_COLUMNS = ("article_id", "index", "text", "status", "reason", "cluster_id", "duplicate_of", "similarity",
+                     "duplicate_of_release")
+_ARTICLE_COLUMNS = ("article_id", "url", "domain", "title", "language", "language_source", "author", "charset",
+                    "source_file", "source_record")
+
+
+def article_batches(items: list[tuple]) -> tuple[pa.RecordBatch, pa.RecordBatch]:
+    """Rows of a batch of assembled articles ``[(Article, [ParagraphDecision], dup_article)]``, built
+    column by column (ids, repeated article fields, article texts and counts in Arrow).
+
+    Returns:
+        ``(articles, paragraphs)``: record batches of :data:`ARTICLES_SCHEMA` (one row per article
+        with at least one kept body paragraph; ``text`` is the kept body paragraphs joined by a
+        blank line) and :data:`PARAGRAPHS_SCHEMA` (one row per decision), in input order.
+    """
+    arts = [article for article, _, _ in items]
+    decisions, owner = columns.flatten(items)  # owner: the article of each paragraph
+    p = columns.attribute_arrays(decisions, {n: PARAGRAPHS_SCHEMA.field(n).type for n in _DECISION_COLUMNS})
+    a = columns.attribute_arrays(arts, {n: ARTICLES_SCHEMA.field(n).type for n in _ARTICLE_COLUMNS})
+    a["duplicate_of_article"] = pa.array([dup for _, _, dup in items], type=pa.string())
+    paragraphs = columns.record_batch(PARAGRAPHS_SCHEMA, {
+        **p, "paragraph_id": pc.binary_join_element_wise(p["article_id"], pc.cast(p["index"], pa.string()), "/"),
+        "duplicate_of_article": a["duplicate_of_article"].take(owner), "domain": a["domain"].take(owner)})
+    kept = pc.and_(pc.equal(p["status"], KEPT), pc.greater(p["index"], 0))
+    n_kept = np.bincount(owner.filter(kept).to_numpy(), minlength=len(items))
+    offsets = pa.array(np.concatenate([[0], np.cumsum(n_kept)]), type=pa.int64())
+    joined = pc.binary_join(pa.LargeListArray.from_arrays(offsets, p["text"].filter(kept)), pa.scalar("\n\n", pa.large_string()))
+    articles = columns.record_batch(ARTICLES_SCHEMA, {
+        **a, "published": [x.published_us for x in arts], "text": joined,
+        "paragraphs_total": [len(x.paragraphs) for x in arts], "paragraphs_kept": n_kept,
+    }).take(pa.array(np.flatnonzero(n_kept)))
+    return articles, paragraphs
 
 
 def article_rows(article: Article, decisions: list[ParagraphDecision], dup_article: str | None):
-    """Rows for one assembled article.
+    """Rows for one assembled article (:func:`article_batches` of one article, as dicts).
 
     Returns:
         ``(article_row | None, paragraph_rows)``: the article row only when at least one body
         paragraph is kept; ``text`` is the kept paragraphs joined by a blank line.
     """
-    paragraphs = [{
-        "paragraph_id": paragraph_id(d.article_id, d.index), "article_id": d.article_id, "index": d.index,
-        "text": d.text, "status": d.status, "reason": d.reason, "cluster_id": d.cluster_id,
-        "duplicate_of": d.duplicate_of, "similarity": d.similarity, "duplicate_of_article": dup_article,
-        "domain": article.domain, "duplicate_of_release": d.duplicate_of_release,
-    } for d in decisions]
-    kept = [d.text for d in decisions if d.status == KEPT and d.index > 0]
-    if not kept:
-        return None, paragraphs
-    row = {
-        "article_id": article.article_id, "url": article.url, "domain": article.domain, "title": article.title,
-        "published": _ts(article.published_us), "language": article.language,
-        "language_source": article.language_source, "author": article.author,
-        "text": "\n\n".join(kept), "paragraphs_total": len(article.paragraphs), "paragraphs_kept": len(kept),
-        "duplicate_of_article": dup_article, "charset": article.charset,
-        "source_file": article.source_file, "source_record": article.source_record,
-    }
-    return row, paragraphs
+    articles, paragraphs = article_batches([(article, decisions, dup_article)])
+    return (articles.to_pylist() or [None])[0], paragraphs.to_pylist()
 
 
 def reject_row(r: Reject) -> dict:
@@ -118,10 +135,10 @@ def reject_row(r: Reject) -> dict:
             "stage": r.stage, "reason": r.reason, "detail": r.detail, "excerpt": r.excerpt}
 
 
-def shard_of(row: dict, table: str, shards: int) -> int:
-    """Shard number of a row: xxh64 of its first sort-key column, modulo ``shards`` (stable)."""
-    first = TABLES[table][1][0]
-    return xxhash.xxh64_intdigest(str(row[first]).encode("utf-8")) % shards
+def shard_of(key, shards: int) -> int:
+    """Shard number of a row whose first sort-key column holds ``key``: xxh64 of ``str(key)``
+    (UTF-8) modulo ``shards`` (stable across runs and machines)."""
+    return xxhash.xxh64_intdigest(str(key).encode("utf-8")) % shards
 
 
 PARTITION_COLUMN = "published_month"
@@ -140,23 +157,74 @@ def partition_of(row: dict, table: str, output_cfg) -> str | None:
     return f"{PARTITION_COLUMN}={published.strftime('%Y-%m') if published is not None else UNKNOWN_MONTH}"
 
 
-def sort_key(row: dict, table: str) -> tuple:
-    """Row order inside a shard: the table's key columns, nulls last (what makes shards byte-identical)."""
-    return tuple((row[c] is None, row[c] if row[c] is not None else "") for c in TABLES[table][1])
+def payload(batch: pa.RecordBatch) -> bytes:
+    """A record batch as the bytes that cross a shuffle (Arrow IPC message without the schema,
+    which :func:`from_payload` takes from the table name): one cheap element for Beam's coder."""
+    return batch.serialize().to_pybytes()
 
 
-def unpack_uint64_lists(rows: list[dict], schema: pa.Schema) -> list[dict]:
-    """Rows whose ``list<uint64>`` columns may hold packed little-endian bytes (how producers
-    ship them through a shuffle: Beam pickles every Python int >= 2^63) -> plain int lists."""
-    packed = [f.name for f in schema if pa.types.is_list(f.type) and f.type.value_type == pa.uint64()]
-    if not packed:
-        return rows
-    return [{**r, **{c: np.frombuffer(r[c], dtype="<u8").tolist() for c in packed if isinstance(r[c], bytes)}} for r in rows]
+def from_payload(data: bytes, table: str) -> pa.RecordBatch:
+    """Inverse of :func:`payload` for a record batch of ``table``'s schema."""
+    return pa.ipc.read_record_batch(pa.py_buffer(data), TABLES[table][0])
+
+
+def rows_payload(rows: list[dict], table: str) -> bytes:
+    """A list of row dicts of ``table`` -> :func:`payload` bytes of one record batch."""
+    return payload(pa.RecordBatch.from_pylist(rows, schema=TABLES[table][0]))
+
+
+def shard_payloads(data: bytes, table: str, shards: int, output_cfg) -> list[tuple[tuple[str | None, int], bytes]]:
+    """Split one :func:`payload` by destination file: ``[((partition, shard), payload), ...]``, one
+    per (partition, shard) its rows go to (:func:`shard_of`, :func:`partition_of`), rows in input
+    order. With one shard and no partitioning the payload passes through undecoded; otherwise each
+    distinct key is hashed once (a paragraph batch repeats each article id) and the month of
+    each row is computed in Arrow.
+    """
+    partitioned = getattr(output_cfg, "partition_by", "none") == "month" and table == "articles"
+    if shards == 1 and not partitioned:
+        return [((None, 0), data)]
+    batch = from_payload(data, table)
+    code = np.zeros(batch.num_rows, dtype=np.int64)  # month number * shards + shard
+    if shards > 1:
+        keys = pc.dictionary_encode(batch.column(TABLES[table][1][0]))
+        hashed = np.array([shard_of(v, shards) for v in keys.dictionary.to_pylist()], dtype=np.int64)
+        code = hashed[keys.indices.to_numpy(zero_copy_only=False)]
+    labels = [None]
+    if partitioned:
+        published = batch.column("published").cast(pa.timestamp("us"))  # the UTC wall clock: no time zone database needed
+        months = pc.fill_null(pc.add(pc.multiply(pc.year(published), 100), pc.month(published)), 0)  # 0: no date
+        values, month = np.unique(months.to_numpy(zero_copy_only=False), return_inverse=True)
+        labels = [partition_of({"published": datetime(m // 100, m % 100, 1, tzinfo=timezone.utc) if m else None},
+                               table, output_cfg) for m in values.tolist()]
+        code = month.astype(np.int64) * shards + code
+    groups = np.unique(code).tolist()
+    if len(groups) == 1:
+        return [((labels[groups[0] // shards], groups[0] % shards), data)]
+    return [((labels[g // shards], g % shards), payload(batch.take(pa.array(np.flatnonzero(code == g)))))
+            for g in groups]
+
+
+def _write_sorted(directory: str, table: str, shard: int, shards: int, tbl: pa.Table, output_cfg,
+                  partition: str | None) -> tuple[str, int]:
+    """Sort ``tbl`` by the table's key columns (ascending, nulls last, stable) and write one shard file."""
+    keys = TABLES[table][1]
+    if tbl.num_rows > 1:
+        # Arrow's default null placement is at the end (every key column is non-nullable anyway)
+        tbl = tbl.take(pc.sort_indices(tbl, sort_keys=[(c, "ascending") for c in keys]))
+    folder = os.path.join(directory, table, *([partition] if partition else []))
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, f"part-{shard:05d}-of-{shards:05d}.parquet")
+    pq.write_table(tbl.combine_chunks(), path, row_group_size=output_cfg.row_group_rows,
+                   compression=None if output_cfg.compression == "none" else output_cfg.compression,
+                   write_statistics=True, store_schema=True)
+    kill_point("write:shard")
+    return path, tbl.num_rows
 
 
 def write_shard(directory: str, table: str, shard: int, shards: int, rows, output_cfg,
                 partition: str | None = None) -> tuple[str, int]:
-    """Write one shard file with the table's explicit schema, rows sorted by the table's key.
+    """Write one shard file with the table's explicit schema, rows sorted by the table's key
+    columns (ascending, nulls last; Arrow's stable sort: UTF-8 byte order is code point order).
 
     Same rows in any order give a byte-identical file. ``partition`` (from :func:`partition_of`)
     puts the file in that Hive partition directory under the table.
@@ -164,17 +232,16 @@ def write_shard(directory: str, table: str, shard: int, shards: int, rows, outpu
     Returns:
         ``(path, row count)``.
     """
-    schema = TABLES[table][0]
-    rows = unpack_uint64_lists(sorted(rows, key=lambda r: sort_key(r, table)), schema)
-    folder = os.path.join(directory, table, *([partition] if partition else []))
-    os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, f"part-{shard:05d}-of-{shards:05d}.parquet")
-    tbl = pa.Table.from_pylist(rows, schema=schema)
-    pq.write_table(tbl, path, row_group_size=output_cfg.row_group_rows,
-                   compression=None if output_cfg.compression == "none" else output_cfg.compression,
-                   write_statistics=True, store_schema=True)
-    kill_point("write:shard")
-    return path, len(rows)
+    return _write_sorted(directory, table, shard, shards, pa.Table.from_pylist(rows, schema=TABLES[table][0]),
+                         output_cfg, partition)
+
+
+def write_payloads(directory: str, table: str, shard: int, shards: int, payloads, output_cfg,
+                   partition: str | None = None) -> tuple[str, int]:
+    """:func:`write_shard` of the rows of some :func:`payload` record batches (any order)."""
+    batches = [from_payload(p, table) for p in payloads]
+    return _write_sorted(directory, table, shard, shards, pa.Table.from_batches(batches, schema=TABLES[table][0]),
+                         output_cfg, partition)
 
 
 def ensure_tables(directory: str, output_cfg) -> None:

@@ -2,39 +2,32 @@
 from __future__ import annotations
 
 import apache_beam as beam
+from apache_beam.pvalue import TaggedOutput
 
 from transforms.batching import BundleBatchFn
 from transforms.write import core
 
 
 class WriteShardFn(beam.DoFn):
-    """(shard, rows) -> writes one Parquet file; emits (path, rows)."""
+    """((partition, shard), [payload]) -> writes one Parquet file; emits (path, rows)."""
 
     def __init__(self, directory, table, shards, output_cfg):
         self._dir, self._table, self._shards, self._cfg = directory, table, shards, output_cfg
 
     def process(self, kv):
-        (partition, shard), row_lists = kv
-        rows = [r for rows in row_lists for r in rows]
-        yield core.write_shard(self._dir, self._table, shard, self._shards, rows, self._cfg, partition)
-
-
-def _by_shard(rows: list[dict], table: str, shards: int, output_cfg):
-    """A batch of rows -> one ``((partition, shard), [rows])`` per shard the batch touches."""
-    out: dict[tuple, list[dict]] = {}
-    for r in rows:
-        out.setdefault((core.partition_of(r, table, output_cfg), core.shard_of(r, table, shards)), []).append(r)
-    return out.items()
+        (partition, shard), payloads = kv
+        yield core.write_payloads(self._dir, self._table, shard, self._shards, payloads, self._cfg, partition)
 
 
 class WriteTable(beam.PTransform):
     """PCollection[dict] -> one Parquet file per non-empty (partition, shard) under ``<directory>/<table>/``.
 
     Rows go to shard ``xxh64(key) % shards`` and are sorted inside it, so the files are
-    byte-identical for any worker count, bundle size and input order. Rows cross the shuffle in
-    lists (one element per batch of up to 4,096 rows and shard), not one element per row:
-    Beam's per-element cost is paid per batch. With ``batched=True`` the input is
-    PCollection[list[dict]] already (a producer that builds rows in batches, e.g. ``IndexRows``).
+    byte-identical for any worker count, bundle size and input order. Rows cross the shuffle as
+    Arrow record batches (:func:`core.payload` bytes: one element per batch and shard), not one
+    element per row nor as dicts. With ``batched=True`` the input is PCollection[bytes] already:
+    :func:`core.payload` of record batches of the table (a producer that builds its rows in
+    batches, e.g. ``IndexRows``).
     """
 
     def __init__(self, directory, table, output_cfg, shards=None, batched: bool = False):
@@ -46,27 +39,32 @@ class WriteTable(beam.PTransform):
     def expand(self, rows):
         n = self._shards
         if not self._batched:
-            rows = rows | "BatchRows" >> beam.BatchElements(min_batch_size=256, max_batch_size=4096)
+            rows = (
+                rows
+                | "BatchRows" >> beam.BatchElements(min_batch_size=256, max_batch_size=4096)
+                | "ToArrow" >> beam.Map(core.rows_payload, self._table)
+            )  # -> bytes (one record batch)
         return (
             rows
-            | "KeyByShard" >> beam.FlatMap(_by_shard, self._table, n, self._cfg)
+            | "KeyByShard" >> beam.FlatMap(core.shard_payloads, self._table, n, self._cfg)
             | "GroupByShard" >> beam.GroupByKey()
             | "WriteShard" >> beam.ParDo(WriteShardFn(self._dir, self._table, n, self._cfg))
         )  # -> (path, rows)
 
 
 class ToRowsFn(BundleBatchFn):
-    """(Article, [ParagraphDecision], dup_article) -> ``(article rows, paragraph rows)`` per
-    batch of up to :data:`BATCH` articles (:func:`core.article_rows`)."""
+    """(Article, [ParagraphDecision], dup_article) -> per batch of up to :data:`BATCH` articles,
+    :func:`core.payload` bytes of its article rows (output ``articles``, when there are any) and of
+    its paragraph rows (output ``paragraphs``) (:func:`core.article_batches`)."""
+
+    ARTICLES, PARAGRAPHS = "articles", "paragraphs"
 
     def flush(self, items):
-        articles, paragraphs = [], []
-        for article, decisions, dup_article in items:
-            row, rows = core.article_rows(article, decisions, dup_article)
-            if row is not None:
-                articles.append(row)
-            paragraphs += rows
-        return [(articles, paragraphs)]
+        articles, paragraphs = core.article_batches(items)
+        out = [TaggedOutput(self.PARAGRAPHS, core.payload(paragraphs))] if paragraphs.num_rows else []
+        if articles.num_rows:
+            out.append(TaggedOutput(self.ARTICLES, core.payload(articles)))
+        return out
 
 
 class WriteDataset(beam.PTransform):
@@ -81,13 +79,11 @@ class WriteDataset(beam.PTransform):
         self._dir, self._cfg = directory, output_cfg
 
     def expand(self, inputs):
-        rows = inputs["assembled"] | "ToRows" >> beam.ParDo(ToRowsFn())
-        articles = rows | "ArticleRows" >> beam.Map(lambda t: t[0])
-        paragraphs = rows | "ParagraphRows" >> beam.Map(lambda t: t[1])
+        rows = inputs["assembled"] | "ToRows" >> beam.ParDo(ToRowsFn()).with_outputs(ToRowsFn.ARTICLES, ToRowsFn.PARAGRAPHS)
         rejects = inputs["rejects"] | "RejectRows" >> beam.Map(core.reject_row)
         return (
-            articles | "WriteArticles" >> WriteTable(self._dir, "articles", self._cfg, batched=True),
-            paragraphs | "WriteParagraphs" >> WriteTable(self._dir, "paragraphs", self._cfg, batched=True),
+            rows[ToRowsFn.ARTICLES] | "WriteArticles" >> WriteTable(self._dir, "articles", self._cfg, batched=True),
+            rows[ToRowsFn.PARAGRAPHS] | "WriteParagraphs" >> WriteTable(self._dir, "paragraphs", self._cfg, batched=True),
             rejects | "WriteRejects" >> WriteTable(self._dir, "rejects", self._cfg),
             inputs["tally"] | "WriteTally" >> WriteTable(self._dir, "_tally", self._cfg, shards=1),
         )

@@ -12,7 +12,6 @@ import pytest
 from pipelines.config import config_from_dict
 from transforms.dedup import index, minhash
 from transforms.records import Article, ParagraphDecision
-from transforms.write.core import unpack_uint64_lists
 
 CFG = config_from_dict({}).dedup
 TEXT = ("The central bank raised its benchmark interest rate by a quarter point on Tuesday, "
@@ -34,19 +33,20 @@ def test_index_rows_match_the_candidates_dedup_used(tmp_path):
                  ParagraphDecision("a1", 2, "Short one.", "duplicate_across", "exact", None, "b/1", 1.0),
                  ParagraphDecision("a1", 3, "***", "kept", "no_matching_text")]
     short = [ParagraphDecision("a2", 2, "Short one.", "kept")]  # shorter than a shingle: exact path, no band hashes
-    rows = index.index_rows([(article, decisions, None), (other, short, None)], CFG)  # one batch of two articles
+    rb = index.index_batch([(article, decisions, None), (other, short, None)], CFG)  # one batch of two articles
+    assert rb.schema == index.INDEX_SCHEMA
+    rows = rb.to_pylist()
     assert [r["paragraph_id"] for r in rows] == ["a1/1", "a2/2"]  # title, duplicates, unmatchable lines: not indexed
     _, pending = core.dedup_within(article, config_from_dict({}).clean, CFG)
     (cand,) = [c for c in core.with_band_keys(core.make_candidates(article, pending, core.order_rank(article, "earliest", ()), CFG), CFG) if c.index == 1]
-    assert len(rows[0]["band_hashes"]) == 21 * 8 and json.loads(rows[0]["order_key"]) == [0, 5, "a1", 1]
-    assert rows[1]["band_hashes"] == b"" and rows[1]["form"] == "short one"
+    assert len(rows[0]["band_hashes"]) == 21 and json.loads(rows[0]["order_key"]) == [0, 5, "a1", 1]
+    assert rows[1]["band_hashes"] == [] and rows[1]["form"] == "short one"
+    assert rows[0]["exact_key"] == cand.exact_key and rows[1]["status"] == "kept"
     # The stored hashes are the batched LSH's band hashes of the paragraph's signature.
     sig = minhash.signatures([np.frombuffer(cand.shingles, dtype="<u4")], CFG.num_perm, CFG.seed)
-    assert rows[0]["band_hashes"] == batch.band_hashes(sig, CFG.bands, CFG.rows)[0].astype("<u8").tobytes()
-    (unpacked,) = unpack_uint64_lists([rows[0]], index.INDEX_SCHEMA)
-    assert unpacked["band_hashes"] == batch.band_hashes(sig, CFG.bands, CFG.rows)[0].tolist()
+    assert rows[0]["band_hashes"] == batch.band_hashes(sig, CFG.bands, CFG.rows)[0].tolist()
     path = tmp_path / "index.parquet"
-    pq.write_table(pa.Table.from_pylist(unpack_uint64_lists(rows, index.INDEX_SCHEMA), schema=index.INDEX_SCHEMA), path)
+    pq.write_table(pa.Table.from_batches([rb]), path)
     back, back_short = index.read_candidates(str(path), 3, CFG, batch_rows=1)  # through Parquet, as a later run reads it
     assert (back.exact_key, back.shingles, back.band_keys) == (cand.exact_key, cand.shingles, cand.band_keys)
     assert back.order == (float("-inf"), 3, 0, 5, "a1", 1) and back.article_id == index.release_article_id(3, "a1")
@@ -78,7 +78,13 @@ def test_earlier_release_nodes_are_banded_from_their_stored_hashes(monkeypatch):
 def test_exact_article_copies_stay_in_the_index():
     kept = ParagraphDecision("a1", 1, TEXT, "duplicate_across", "exact_article", None, "b/1", 0.9)
     near = ParagraphDecision("a1", 1, TEXT, "duplicate_across", "near", None, "b/1", 0.9)
-    assert index.in_index(kept) and not index.in_index(near)
+    plain = ParagraphDecision("a1", 2, TEXT, "kept")
+    title = ParagraphDecision("a1", 0, "A title", "kept")
+    unmatchable = ParagraphDecision("a1", 3, "***", "kept", "no_matching_text")
+    gone = ParagraphDecision("a1", 4, TEXT, "duplicate_article", "duplicate_article_id")
+    ds = [kept, near, plain, title, unmatchable, gone]
+    got = index.in_index(*(pa.array([getattr(d, f) for d in ds]) for f in ("index", "status", "reason")))
+    assert got.to_pylist() == [True, False, True, False, False, True]
 
 
 def test_release_ids_round_trip_and_decisions_are_routed():

@@ -1,0 +1,102 @@
+"""The columnar write path (no Beam): rows built per batch, record batches split by shard and
+month partition, shard files sorted by Arrow and byte-identical for any batching and order."""
+from __future__ import annotations
+
+import random
+from datetime import datetime, timezone
+
+import pyarrow.parquet as pq
+
+from pipelines.config import config_from_dict
+from transforms.records import Article, ParagraphDecision
+from transforms.write import core
+
+# Ids whose UTF-8 byte order and code point order must agree with Python's sort (BMP end, astral).
+IDS = ["a", "Z", "é", "\uffff", "😀", "10", "9", "a b", "ab", "ä"]
+
+
+def _paragraph_rows():
+    rows = []
+    for aid in IDS:
+        for index in (0, 2, 10, 1):  # 10 before 2 as text, after it as a number
+            rows.append({"paragraph_id": f"{aid}/{index}", "article_id": aid, "index": index, "text": f"text {aid} {index}",
+                         "status": "kept" if index else "title", "reason": None, "cluster_id": None, "duplicate_of": None,
+                         "similarity": None, "duplicate_of_article": None, "domain": "example.com", "duplicate_of_release": None})
+    return rows
+
+
+def _write_in_batches(rows, table, cfg, shards, directory, seed):
+    """Shuffle, cut into random batches, ship as payloads, write one file per (partition, shard)."""
+    rows = list(rows)
+    rng = random.Random(seed)
+    rng.shuffle(rows)
+    groups = {}
+    start = 0
+    while start < len(rows):
+        size = rng.randint(1, 7)
+        for key, data in core.shard_payloads(core.rows_payload(rows[start: start + size], table), table, shards, cfg):
+            groups.setdefault(key, []).append(data)
+        start += size
+    written = {}
+    for (partition, shard), payloads in groups.items():
+        rng.shuffle(payloads)
+        path, n = core.write_payloads(str(directory), table, shard, shards, payloads, cfg, partition)
+        written[path.split(str(directory), 1)[1]] = (n, open(path, "rb").read())
+    return written
+
+
+def test_shards_are_byte_identical_for_any_batching_and_sorted_like_python(tmp_path):
+    cfg = config_from_dict({}).output
+    rows = _paragraph_rows()
+    a = _write_in_batches(rows, "paragraphs", cfg, 3, tmp_path / "a", seed=1)
+    b = _write_in_batches(rows, "paragraphs", cfg, 3, tmp_path / "b", seed=2)
+    assert a == b and len(a) == 3 and sum(n for n, _ in a.values()) == len(rows)
+    for shard in range(3):
+        got = pq.read_table(tmp_path / "a" / "paragraphs" / f"part-{shard:05d}-of-00003.parquet").to_pylist()
+        want = sorted((r for r in rows if core.shard_of(r["article_id"], 3) == shard), key=lambda r: (r["article_id"], r["index"]))
+        assert got == want
+    # write_shard (rows as dicts, the streaming writer's path) gives the same bytes for one shard
+    path, n = core.write_shard(str(tmp_path / "c"), "paragraphs", 0, 1, rows[::-1], cfg)
+    one = _write_in_batches(rows, "paragraphs", cfg, 1, tmp_path / "d", seed=3)
+    assert n == len(rows) and one["/paragraphs/part-00000-of-00001.parquet"] == (n, open(path, "rb").read())
+
+
+def test_articles_split_by_month_partition(tmp_path):
+    monthly = config_from_dict({"output": {"partition_by": "month"}}).output
+    art = Article("x", None, None, "t", None, None, None, ("kept body",), "utf-8", "f.jsonl", 0)
+    decisions = [ParagraphDecision("x", 0, "t", "title"), ParagraphDecision("x", 1, "kept body", "kept")]
+    (template,) = core.article_batches([(art, decisions, None)])[0].to_pylist()
+    when = [datetime(1987, 3, 9, 23, 59, tzinfo=timezone.utc), datetime(1987, 2, 28, tzinfo=timezone.utc),
+            datetime(2026, 11, 1, tzinfo=timezone.utc), None, datetime(1987, 3, 1, tzinfo=timezone.utc)]
+    rows = [{**template, "article_id": f"id{i}", "published": w} for i, w in enumerate(when)]
+    written = _write_in_batches(rows, "articles", monthly, 1, tmp_path, seed=4)
+    assert {k: n for k, (n, _) in written.items()} == {
+        "/articles/published_month=1987-03/part-00000-of-00001.parquet": 2,
+        "/articles/published_month=1987-02/part-00000-of-00001.parquet": 1,
+        "/articles/published_month=2026-11/part-00000-of-00001.parquet": 1,
+        "/articles/published_month=unknown/part-00000-of-00001.parquet": 1}
+    march = pq.read_table(tmp_path / "articles" / "published_month=1987-03").column("article_id").to_pylist()
+    assert march == ["id0", "id4"]
+
+
+def test_article_batches_build_article_and_paragraph_rows():
+    first = Article("A1", "https://example.com/1", "example.com", "Rates rise", 541_728_000_000_000, "en", None,
+                    ("Rates rose on Tuesday.", "Rates rose on Tuesday.", "Subscribe now"), "utf-8", "f.jsonl", 7,
+                    language_source="input")
+    ds = [ParagraphDecision("A1", 0, "Rates rise", "title"), ParagraphDecision("A1", 1, "Rates rose on Tuesday.", "kept"),
+          ParagraphDecision("A1", 2, "Rates rose on Tuesday.", "duplicate_within", "exact", "c1", "A1/1", 1.0),
+          ParagraphDecision("A1", 3, "Subscribe now", "kept"), ParagraphDecision("A1", 4, "Oil fell.", "kept")]
+    copy = Article("B2", None, "other.org", "Rates rise", None, None, "Ann Author", ("Rates rose on Tuesday.",), "latin-1", "g.jsonl", 0)
+    copy_ds = [ParagraphDecision("B2", 0, "Rates rise", "title"),
+               ParagraphDecision("B2", 1, "Rates rose on Tuesday.", "duplicate_article", "duplicate_article", "c1", "A1/1", 1.0)]
+    articles, paragraphs = core.article_batches([(first, ds, None), (copy, copy_ds, "A1")])
+    (row,) = articles.to_pylist()  # B2 keeps no body paragraph: no article row
+    assert row["text"] == "Rates rose on Tuesday.\n\nSubscribe now\n\nOil fell."
+    assert (row["paragraphs_total"], row["paragraphs_kept"], row["source_record"]) == (3, 3, 7)
+    assert row["published"] == datetime(1987, 3, 3, tzinfo=timezone.utc) and row["language_source"] == "input"
+    rows = paragraphs.to_pylist()
+    assert [r["paragraph_id"] for r in rows] == ["A1/0", "A1/1", "A1/2", "A1/3", "A1/4", "B2/0", "B2/1"]
+    assert [r["domain"] for r in rows] == ["example.com"] * 5 + ["other.org"] * 2
+    assert [r["duplicate_of_article"] for r in rows] == [None] * 5 + ["A1"] * 2
+    assert rows[2]["similarity"] == 1.0 and rows[2]["duplicate_of"] == "A1/1" and rows[6]["status"] == "duplicate_article"
+    assert core.article_rows(copy, copy_ds, "A1") == (None, rows[5:])
