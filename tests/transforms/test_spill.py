@@ -27,3 +27,4 @@ def test_content_named_bytes(tmp_path):
     assert a != b and os.path.basename(a).startswith("rows-paragraphs-") and len(os.path.basename(a)) == len("rows-paragraphs-") + 32
     assert spill.write_content(directory, "rows-paragraphs", b"record batch A") == a  # same content, same file
     assert (spill.read_bytes(a), spill.read_bytes(b)) == (b"record batch A", b"record batch B")
+
