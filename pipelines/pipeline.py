@@ -97,5 +97,6 @@ def build(pipeline: beam.Pipeline, files, config, staging: str, against: tuple[t
     unparsed = read["published_unparsed"] | "UnparsedDateTally" >> beam.Map(
         lambda kv: {"kind": "published_unparsed", "key": kv[0], "count": kv[1]})
     tally = (records_in, paragraphs_in, across["tally"], unparsed) | "MergeTally" >> beam.Flatten()
-    {"assembled": assembled, "rejects": rejects, "tally": tally} | "WriteDataset" >> WriteDataset(staging, config.output)
-    assembled | "IndexRows" >> IndexRows(config.dedup) | "WriteIndex" >> WriteTable(staging, "index", config.output, batched=True)
+    {"assembled": assembled, "rejects": rejects, "tally": tally} | "WriteDataset" >> WriteDataset(staging, config.output, spill_dir)
+    (assembled | "IndexRows" >> IndexRows(config.dedup)
+     | "WriteIndex" >> WriteTable(staging, "index", config.output, batched=True, spill_dir=spill_dir))

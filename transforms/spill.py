@@ -16,6 +16,8 @@ from __future__ import annotations
 import os
 import pickle
 
+import xxhash
+
 SPILL_DIR = "_spill"
 
 
@@ -32,13 +34,7 @@ def write(directory: str, name: str, payload) -> str:
     Raises:
         OSError: the directory cannot be created or written.
     """
-    os.makedirs(directory, exist_ok=True)
-    path = os.path.join(directory, f"{name}.pkl")
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "wb") as f:
-        pickle.dump(payload, f, protocol=5)
-    os.replace(tmp, path)
-    return path
+    return write_bytes(directory, f"{name}.pkl", pickle.dumps(payload, protocol=5))
 
 
 def read(path: str):
@@ -47,5 +43,36 @@ def read(path: str):
     Raises:
         OSError: the file is missing or unreadable.
     """
+    return pickle.loads(read_bytes(path))
+
+
+def write_bytes(directory: str, name: str, data: bytes) -> str:
+    """Write ``data`` to ``<directory>/<name>`` atomically and return the path (see :func:`write`).
+
+    Raises:
+        OSError: the directory cannot be created or written.
+    """
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, name)
+    tmp = f"{path}.tmp-{os.getpid()}"
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+    return path
+
+
+def read_bytes(path: str) -> bytes:
+    """The bytes :func:`write_bytes` stored at ``path``.
+
+    Raises:
+        OSError: the file is missing or unreadable.
+    """
     with open(path, "rb") as f:
-        return pickle.load(f)
+        return f.read()
+
+
+def write_content(directory: str, prefix: str, data: bytes) -> str:
+    """:func:`write_bytes` under a name made of ``prefix`` and the xxh3-128 digest of ``data``:
+    a retried bundle writes the same file, and different contents never share a name (a 128-bit
+    collision is out of reach)."""
+    return write_bytes(directory, f"{prefix}-{xxhash.xxh3_128_hexdigest(data)}", data)

@@ -18,3 +18,13 @@ def test_round_trip_and_same_name_replaces(tmp_path):
     assert spill.write(directory, "read-1", ("other",)) == path  # a retried bundle rewrites its file
     assert spill.read(path) == ("other",)
     assert sorted(os.listdir(directory)) == ["read-1.pkl"]  # no temporary file left behind
+
+
+def test_content_named_bytes(tmp_path):
+    directory = str(tmp_path)
+    a = spill.write_content(directory, "rows-paragraphs", b"record batch A")
+    b = spill.write_content(directory, "rows-paragraphs", b"record batch B")
+    assert a != b and os.path.basename(a).startswith("rows-paragraphs-") and len(os.path.basename(a)) == len("rows-paragraphs-") + 32
+    assert spill.write_content(directory, "rows-paragraphs", b"record batch A") == a  # same content, same file
+    assert (spill.read_bytes(a), spill.read_bytes(b)) == (b"record batch A", b"record batch B")
+

@@ -11,12 +11,12 @@ import html
 import re
 import sys
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import ftfy
 import ftfy.badness
 
-from transforms.records import Article
+from transforms.records import Article, replace_fields
 
 # A stray tag of a known HTML element: "<p>", "< /p>", "<br/>", "<div class=x>". Known names
 # only, so that "a < b and c > d" in prose is left alone.
@@ -227,4 +227,4 @@ def clean_article(article: Article, cfg, rules: tuple[CompiledRule, ...]) -> Art
     title = clean_paragraph(article.title, cfg.fix_mojibake, cfg.unicode_form) if article.title else None
     paragraphs = tuple(clean_paragraph(p, cfg.fix_mojibake, cfg.unicode_form) for p in article.paragraphs)
     paragraphs, drops, inline = apply_rules(paragraphs, rules)
-    return replace(article, title=title or None, paragraphs=paragraphs, rule_drops=drops, inline_removals=inline)
+    return replace_fields(article, title=title or None, paragraphs=paragraphs, rule_drops=drops, inline_removals=inline)

@@ -12,10 +12,8 @@ Two offline detectors (``language.detector``):
 """
 from __future__ import annotations
 
-import dataclasses
-
 from transforms.language import lid176
-from transforms.records import Article, Reject
+from transforms.records import Article, Reject, replace_fields
 
 SOURCE_INPUT = "input"  # the dump gave the language
 SOURCE_LINGUA = "lingua"  # detected by lingua from the title and the first body characters
@@ -138,7 +136,7 @@ def identify(article: Article, language_cfg, detector) -> Article:
     """
     given = normalize_code(article.language)
     if given is not None:
-        return dataclasses.replace(article, language=given, language_source=SOURCE_INPUT)
+        return replace_fields(article, language=given, language_source=SOURCE_INPUT)
     if detector is None:
         return article
     sample = sample_text(article, language_cfg.sample_chars)
@@ -147,7 +145,7 @@ def identify(article: Article, language_cfg, detector) -> Article:
     found = detector.detect(sample)
     if found is None:
         return article
-    return dataclasses.replace(article, language=found, language_source=detector.source)
+    return replace_fields(article, language=found, language_source=detector.source)
 
 
 def filter_reject(article: Article, language_cfg) -> Reject | None:
