@@ -14,14 +14,11 @@ NAMESPACE = "newsetl"
 
 
 def _within(articles: list[Article], clean_cfg, cfg, wire: bool = False):
-    """Within-article decisions (``wire``: as :func:`core.decisions_to_wire` tuples), keep-order
-    ranks and across-article candidates of a batch."""
+    """Within-article decisions (``wire``: as :func:`core.decisions_to_wire` tuples) and
+    keep-order ranks of a batch."""
     results = batch.dedup_within_batch(articles, clean_cfg, cfg, wire)
     ranks = [core.order_rank(a, cfg.keep_order, cfg.source_priority) for a in articles]
-    # No band keys here: DedupAcrossArticles bands group representatives itself, IndexRows
-    # computes the index's band hashes per batch, and streaming fills them with core.with_band_keys.
-    cands = batch.candidates(articles, [pending for _, pending in results], ranks, None)
-    return results, ranks, cands
+    return results, ranks
 
 
 class DedupWithinFn(beam.DoFn):
@@ -41,7 +38,9 @@ class DedupWithinFn(beam.DoFn):
 
     def process(self, articles: list[Article] | Article):
         articles = [articles] if isinstance(articles, Article) else articles
-        results, ranks, cands = _within(articles, self._clean, self._cfg)
+        results, ranks = _within(articles, self._clean, self._cfg)
+        # No band keys here: streaming fills them with core.with_band_keys.
+        cands = batch.candidates(articles, [pending for _, pending in results], ranks, None)
         self._dups.inc(sum(d.status == "duplicate_within" for decisions, _ in results for d in decisions))
         for article, (decisions, pending), rank, article_cands in zip(articles, results, ranks, cands):
             yield beam.pvalue.TaggedOutput(self.DECISIONS, (article.article_id, decisions))
@@ -62,7 +61,7 @@ class DecideWithinBatchFn(beam.DoFn):
     """[Article] (a batch) -> main: KV[batch id, spill path] (the spill file holds
     ``((Article wire tuple, decisions wire tuple), ...)``: :func:`records.to_wire`,
     :func:`core.decisions_to_wire`);
-    ``parts``: KV[exact partition, (batch id, [candidate row])] (:func:`exact.partition_rows`);
+    ``parts``: KV[exact partition, columnar candidate payload] (:func:`exact.pending_rows`);
     ``paragraphs``: int; ``fingerprints``: KV[article text key, (rank, article_id, forms, batch id)].
 
     Each batch crosses the following shuffles as a handful of elements (one per exact partition
@@ -77,7 +76,7 @@ class DecideWithinBatchFn(beam.DoFn):
         self._dups = beam.metrics.Metrics.counter(NAMESPACE, "dedup/duplicate_within")
 
     def process(self, articles: list[Article]):
-        results, ranks, cands = _within(articles, self._clean, self._cfg, wire=True)
+        results, ranks = _within(articles, self._clean, self._cfg, wire=True)
         self._dups.inc(sum(d[1] == DUPLICATE_WITHIN for decisions, _ in results for d in decisions))
         batch_id = batch_id_of(articles)
         # The batch goes to a spill file (texts stay out of the shuffle); plain tuples
@@ -89,7 +88,8 @@ class DecideWithinBatchFn(beam.DoFn):
             fingerprint = core.article_fingerprint(pending)
             if fingerprint is not None:
                 yield beam.pvalue.TaggedOutput(self.FINGERPRINTS, (fingerprint[0], (rank, article.article_id, fingerprint[1], batch_id)))
-        for part in exact.partition_rows(batch_id, (c for article_cands in cands for c in article_cands), self._partitions):
+        # Candidate payloads straight from the pending paragraphs (no Candidate object per paragraph).
+        for part in exact.pending_rows(batch_id, articles, [pending for _, pending in results], ranks, self._partitions):
             yield beam.pvalue.TaggedOutput(self.PARTS, part)
 
 
@@ -105,7 +105,7 @@ def _align_copies(kv, cfg):
 
 class DedupWithinArticle(beam.PTransform):
     """PCollection[list[Article]] (batches) -> dict(batches=PCollection[KV[batch id, spill path of ((Article wire, decisions wire), ...)]],
-    parts=PCollection[KV[exact partition, (batch id, [candidate row])]], paragraphs=PCollection[int],
+    parts=PCollection[KV[exact partition, columnar candidate payload (exact.pending_rows)]], paragraphs=PCollection[int],
     exact_copies=PCollection[KV[batch id, (article_id, {index: (original paragraph id, jaccard)})]]).
 
     Articles are decided in the batches they come in (as read: at most 1,024); decisions never
