@@ -138,22 +138,37 @@ def _tree_rss(proc) -> int:
 LAST_CPU = [0.0]  # CPU seconds of the last run_measured process tree
 
 
-def run_measured(cmd: list[str], env=None) -> tuple[float, int, int]:
+STOPPED = -9  # run_measured's exit code for a run it stopped at its memory limit
+
+
+def run_measured(cmd: list[str], env=None, rss_limit: int | None = None) -> tuple[float, int, int]:
     """Run ``cmd``; returns ``(wall seconds, peak RSS of the process tree in bytes, exit code)``.
 
     The CPU seconds (user + system) of the whole process tree are left in ``LAST_CPU[0]``
     (``getrusage(RUSAGE_CHILDREN)`` before and after: every reaped descendant is included).
-    Unlike wall time they hardly change when other jobs load the machine.
+    Unlike wall time they hardly change when other jobs load the machine. With ``rss_limit``
+    (bytes) the process tree is killed as soon as its RSS passes it (exit code :data:`STOPPED`),
+    so that a size too large for the machine never drives it out of memory.
     """
+    import psutil
+
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=ROOT)
     peak = [0]
+    stopped = threading.Event()
     done = threading.Event()
 
     def sample():
         while not done.is_set():
             peak[0] = max(peak[0], _tree_rss(proc))
+            if rss_limit and peak[0] > rss_limit and not stopped.is_set():
+                stopped.set()
+                try:
+                    for p in psutil.Process(proc.pid).children(recursive=True) + [psutil.Process(proc.pid)]:
+                        p.kill()
+                except psutil.Error:
+                    pass
             time.sleep(0.1)
     th = threading.Thread(target=sample, daemon=True)
     th.start()
@@ -163,6 +178,8 @@ def run_measured(cmd: list[str], env=None) -> tuple[float, int, int]:
     LAST_CPU[0] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     done.set()
     th.join()
+    if stopped.is_set():
+        return wall, peak[0], STOPPED
     if proc.returncode != 0:
         sys.stderr.write(err.decode("utf-8", "replace")[-3000:])
     return wall, peak[0], proc.returncode
@@ -175,7 +192,11 @@ def newsetl_run(corpus: Path, out: Path, workers: int, info: dict) -> dict:
     if workers > 1:
         cmd += [f"--direct_num_workers={workers}", "--direct_running_mode=multi_processing"]
     load = os.getloadavg()[0]
-    wall, rss, rc = run_measured(cmd)
+    limit = max(10**9, _available_memory() - 1_500_000_000)  # keep 1.5 GB for the rest of the machine
+    wall, rss, rc = run_measured(cmd, rss_limit=limit)
+    if rc == STOPPED:
+        return {"workers": workers, "stopped": f"stopped after {wall:.0f} s: RSS passed {limit / 1e9:.1f} GB, "
+                f"the memory available less 1.5 GB", "peak_rss_mb": round(rss / 1e6)}
     if rc != 0:
         raise RuntimeError(f"newsetl run failed with exit code {rc}")
     report = json.loads((out / "report.json").read_text())
@@ -289,7 +310,7 @@ def newsetl_dropped(out: Path) -> set[str]:
 
 
 # ------------------------------------------------------------------ driver
-RSS_PER_PARAGRAPH = 7_500  # peak RSS per paragraph measured at 50-100 MB with one worker, plus margin
+RSS_PER_PARAGRAPH = 2_600  # peak RSS per paragraph measured at 50-100 MB with one worker (2.3-2.8 KB), plus margin
 
 
 def memory_need(paragraphs: int, workers: int) -> int:
@@ -327,7 +348,8 @@ def bench_size(size: int, data: Path, work: Path, datatrove_max: int, signatures
     for w in workers:
         out = work / f"out-{label}-{w}"
         run = newsetl_run(corpus, out, w, info)
-        run["quality"] = score(truth, newsetl_dropped(out))
+        if "stopped" not in run:
+            run["quality"] = score(truth, newsetl_dropped(out))
         result["newsetl"].append(run)
         shutil.rmtree(out, ignore_errors=True)
     if 0 < size <= datatrove_max:
@@ -357,6 +379,9 @@ def table(results: list[dict]) -> str:
         if r.get("skipped"):
             lines.append(f"| {r['size']} | {r['corpus']['paragraphs']:,} | – | skipped: {r['skipped']} |" + " |" * 13)
         for run in r["newsetl"]:
+            if "stopped" in run:
+                lines.append(f"| {r['size']} | {r['corpus']['paragraphs']:,} | {run['workers']} | {run['stopped']} |" + " |" * 13)
+                continue
             speed = speed_vs(dt, run)
             dq = f"{dt['paragraphs_per_s']:,}, {dt['quality']['recall']} / {dt['quality']['precision']}" if "quality" in dt else "–"
             wq = f"{speed_vs(ws, run)} | {ws['paragraphs_per_s']:,}" if ws.get("seconds") else "– | –"
@@ -373,7 +398,7 @@ def table(results: list[dict]) -> str:
                       f"datasketch bulk {s['datasketch_bulk']:,}/s ({s['newsetl'] / s['datasketch_bulk']:.1f}×); "
                       + (f"rensa {s['rensa']:,}/s ({s['newsetl'] / s['rensa']:.2f}×)." if s.get("rensa") else f"rensa: {s.get('rensa_error')}.")]
     for r in results:
-        runs = {run["workers"]: run for run in r["newsetl"]}
+        runs = {run["workers"]: run for run in r["newsetl"] if "stopped" not in run}
         if 1 in runs and 2 in runs:
             lines.append(f"\n{r['size']}: 2 workers / 1 worker = {runs[1]['seconds'] / runs[2]['seconds']:.2f}×.")
     return "\n".join(lines) + "\n"

@@ -50,10 +50,19 @@ def test_bench_smoke(data, tmp_path):
 
 
 def test_size_that_would_exhaust_memory_is_skipped_not_run(data, tmp_path, monkeypatch):
-    """bench-long's 1 GB would need ~40 GB with the local runner: it is recorded as skipped."""
+    """A size that would need more memory than is available is recorded as skipped."""
     monkeypatch.setattr(bench, "_available_memory", lambda: 5 * 10**8)
     r = bench.bench_size(300_000, data, tmp_path, datatrove_max=0, signatures=False, workers=(1, 2))
     need = bench.memory_need(r["corpus"]["paragraphs"], 2)
-    assert need == int(r["corpus"]["paragraphs"] * 7_500 * 1.6) + 10**9 > 5 * 10**8
-    assert r["newsetl"] == [] and r["skipped"] == f"needs about {need / 1e9:.1f} GB of memory (7,500 bytes a paragraph), 0.5 GB available"
+    assert need == int(r["corpus"]["paragraphs"] * 2_600 * 1.6) + 10**9 > 5 * 10**8
+    assert r["newsetl"] == [] and r["skipped"] == f"needs about {need / 1e9:.1f} GB of memory (2,600 bytes a paragraph), 0.5 GB available"
     assert f"| 300kB | {r['corpus']['paragraphs']:,} | – | skipped: needs about" in bench.table([r])
+
+
+def test_run_past_its_memory_limit_is_stopped(tmp_path):
+    """The watchdog kills a process tree whose RSS passes the limit and reports it as stopped."""
+    import sys
+
+    cmd = [sys.executable, "-c", "import time; x = bytearray(400 * 2**20); time.sleep(60)"]
+    wall, peak, rc = bench.run_measured(cmd, rss_limit=200 * 2**20)
+    assert rc == bench.STOPPED and peak > 200 * 2**20 and wall < 30
