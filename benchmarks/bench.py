@@ -310,7 +310,7 @@ def newsetl_dropped(out: Path) -> set[str]:
 
 
 # ------------------------------------------------------------------ driver
-RSS_PER_PARAGRAPH = 2_600  # peak RSS per paragraph measured at 50-100 MB with one worker (2.3-2.8 KB), plus margin
+RSS_PER_PARAGRAPH = 2_600  # peak RSS per paragraph measured at 50-100 MB with one worker (2.2-2.7 KB), plus margin
 
 
 def memory_need(paragraphs: int, workers: int) -> int:

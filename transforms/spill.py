@@ -74,5 +74,9 @@ def read_bytes(path: str) -> bytes:
 def write_content(directory: str, prefix: str, data: bytes) -> str:
     """:func:`write_bytes` under a name made of ``prefix`` and the xxh3-128 digest of ``data``:
     a retried bundle writes the same file, and different contents never share a name (a 128-bit
-    collision is out of reach)."""
+    collision is out of reach).
+
+    Raises:
+        OSError: the directory cannot be created or written.
+    """
     return write_bytes(directory, f"{prefix}-{xxhash.xxh3_128_hexdigest(data)}", data)
