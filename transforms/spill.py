@@ -13,9 +13,11 @@ files are read back by the same code in the same run and never published.
 """
 from __future__ import annotations
 
+import mmap
 import os
 import pickle
 
+import numpy as np
 import xxhash
 
 SPILL_DIR = "_spill"
@@ -80,3 +82,87 @@ def write_content(directory: str, prefix: str, data: bytes) -> str:
         OSError: the directory cannot be created or written.
     """
     return write_bytes(directory, f"{prefix}-{xxhash.xxh3_128_hexdigest(data)}", data)
+
+
+# ---------------------------------------------------------------- random-access spill files
+# A shuffle carries a (path, positions) reference; the reader loads only what it needs. Two
+# layouts, both ``8-byte little-endian count n | int64 offsets (n + 1) | body``:
+# - rows (:func:`write_rows`): plain Python values pickled in chunks of ``chunk`` rows, offsets
+#   in bytes of the body, one per chunk (reading row i unpickles its chunk only);
+# - ragged (:func:`write_ragged`): a ragged numpy array, offsets in items of the body's dtype.
+
+ROWS_PER_CHUNK = 64
+
+
+def _layout(offsets: np.ndarray, body: bytes) -> bytes:
+    return b"".join((np.int64(len(offsets) - 1).astype("<i8").tobytes(), offsets.astype("<i8").tobytes(), body))
+
+
+def write_rows(directory: str, name: str, rows: list, chunk: int = ROWS_PER_CHUNK) -> str:
+    """Write ``rows`` (plain Python values) to ``<directory>/<name>.rows`` so that
+    :func:`read_rows` can load any of them without unpickling the rest; atomic, like :func:`write`.
+
+    Raises:
+        OSError: the directory cannot be created or written.
+    """
+    blobs = [pickle.dumps(rows[i: i + chunk], protocol=5) for i in range(0, len(rows), chunk)]
+    offsets = np.zeros(len(blobs) + 1, dtype=np.int64)
+    np.cumsum([len(b) for b in blobs], out=offsets[1:])
+    header = np.array([chunk], dtype="<i8").tobytes()
+    return write_bytes(directory, f"{name}.rows", header + _layout(offsets, b"".join(blobs)))
+
+
+def read_rows(path: str, positions) -> list:
+    """Rows ``positions`` (ints, any order, repeats allowed) of a :func:`write_rows` file, in
+    that order.
+
+    Raises:
+        OSError: the file is missing or unreadable; IndexError: a position is out of range.
+    """
+    positions = [int(i) for i in positions]
+    with open(path, "rb") as f:
+        chunk, n = np.frombuffer(f.read(16), dtype="<i8").tolist()
+        offsets = np.frombuffer(f.read(8 * (n + 1)), dtype="<i8")
+        base = 16 + 8 * (n + 1)
+        loaded = {}
+        for c in sorted({i // chunk for i in positions}):
+            if not 0 <= c < n:
+                raise IndexError(f"{path}: row {c * chunk} is out of range")
+            f.seek(base + int(offsets[c]))
+            loaded[c] = pickle.loads(f.read(int(offsets[c + 1] - offsets[c])))
+    return [loaded[i // chunk][i % chunk] for i in positions]
+
+
+def write_ragged(directory: str, name: str, values: np.ndarray, offsets: np.ndarray) -> str:
+    """Write a ragged array (row i is ``values[offsets[i]:offsets[i + 1]]``; offsets int64,
+    ``(n + 1,)``) to ``<directory>/<name>.ragged`` for :func:`read_ragged`; atomic, like :func:`write`.
+    The dtype is not stored: the reader names it.
+
+    Raises:
+        OSError: the directory cannot be created or written.
+    """
+    return write_bytes(directory, f"{name}.ragged", _layout(np.asarray(offsets), np.ascontiguousarray(values).tobytes()))
+
+
+def read_ragged(path: str, rows: np.ndarray, dtype) -> tuple[np.ndarray, np.ndarray]:
+    """Rows ``rows`` (int array) of a :func:`write_ragged` file, concatenated in that order:
+    ``(values, offsets (len(rows) + 1,))``. The file is memory-mapped and unmapped before
+    returning: only the pages of the rows read are touched.
+
+    Raises:
+        OSError: the file is missing or unreadable.
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    itemsize = np.dtype(dtype).itemsize
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        n = int(np.frombuffer(mm, dtype="<i8", count=1)[0])
+        offsets = np.frombuffer(mm, dtype="<i8", count=n + 1, offset=8).copy()
+        body = 8 * (n + 2)
+        lengths = (offsets[1:] - offsets[:-1])[rows]
+        out_offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=out_offsets[1:])
+        values = np.frombuffer(mm, dtype=dtype, count=int(offsets[-1]), offset=body) if itemsize * offsets[-1] else np.zeros(0, dtype)
+        pos = np.arange(out_offsets[-1], dtype=np.int64) + np.repeat(offsets[:-1][rows] - out_offsets[:-1], lengths)
+        out = values[pos]  # a copy: the map can close
+        del values
+    return out, out_offsets
