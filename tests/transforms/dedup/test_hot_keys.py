@@ -33,7 +33,7 @@ def _candidates(cfg):
     return out
 
 
-def test_footer_in_3000_articles_is_no_hot_key():
+def test_footer_in_3000_articles_is_no_hot_key(tmp_path):
     cfg = load_config(None)
     cands = _candidates(cfg)
     partitions = 8
@@ -42,7 +42,7 @@ def test_footer_in_3000_articles_is_no_hot_key():
     parts = [part for n, b in enumerate(batches) for part in exact.partition_rows(f"b{n}", b, partitions)]
     p = beam.Pipeline(runner=FnApiRunner())
     totals = p | "Totals" >> beam.Create([("site.example", ARTICLES)])
-    across = (p | beam.Create(parts) | DedupAcrossArticles(cfg.dedup, totals, partitions))["decisions"]
+    across = (p | beam.Create(parts) | DedupAcrossArticles(cfg.dedup, totals, str(tmp_path), partitions))["decisions"]
     decisions = across | beam.FlatMap(lambda kv: kv[1])
     footer = (decisions | beam.Filter(lambda kv: kv[1][0] == 2) | beam.Map(lambda kv: kv[1][1])
               | beam.combiners.Count.PerElement())
