@@ -98,6 +98,11 @@ def _layout(offsets: np.ndarray, body: bytes) -> bytes:
     return b"".join((np.int64(len(offsets) - 1).astype("<i8").tobytes(), offsets.astype("<i8").tobytes(), body))
 
 
+def rows_path(directory: str, name: str) -> str:
+    """The path :func:`write_rows` gives ``name`` in ``directory`` (readers that know only the name)."""
+    return os.path.join(directory, f"{name}.rows")
+
+
 def write_rows(directory: str, name: str, rows: list, chunk: int = ROWS_PER_CHUNK) -> str:
     """Write ``rows`` (plain Python values) to ``<directory>/<name>.rows`` so that
     :func:`read_rows` can load any of them without unpickling the rest; atomic, like :func:`write`.
@@ -109,7 +114,7 @@ def write_rows(directory: str, name: str, rows: list, chunk: int = ROWS_PER_CHUN
     offsets = np.zeros(len(blobs) + 1, dtype=np.int64)
     np.cumsum([len(b) for b in blobs], out=offsets[1:])
     header = np.array([chunk], dtype="<i8").tobytes()
-    return write_bytes(directory, f"{name}.rows", header + _layout(offsets, b"".join(blobs)))
+    return write_bytes(directory, os.path.basename(rows_path(directory, name)), header + _layout(offsets, b"".join(blobs)))
 
 
 def read_rows(path: str, positions) -> list:

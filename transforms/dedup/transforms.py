@@ -9,7 +9,7 @@ import numpy as np
 import xxhash
 
 from transforms import spill
-from transforms.dedup import batch, core, exact, index
+from transforms.dedup import batch, core, exact, index, spilled
 from transforms.records import DUPLICATE_WITHIN, Article, from_wire, to_wire
 
 NAMESPACE = "newsetl"
@@ -64,10 +64,11 @@ class DecideWithinBatchFn(beam.DoFn):
     ``((Article wire tuple, decisions wire tuple), ...)``: :func:`records.to_wire`,
     :func:`core.decisions_to_wire`);
     ``parts``: KV[exact partition, spill path of a columnar candidate payload] (:func:`exact.pending_rows`);
-    ``paragraphs``: int; ``fingerprints``: KV[article text key, (rank, article_id, forms, batch id)].
+    ``paragraphs``: int; ``fingerprints``: KV[article text key, (rank, article_id, batch id, row)]
+    (row: the article's in the batch's forms file, :func:`spilled.write_forms`).
 
     Each batch crosses the following shuffles as a handful of elements (one per exact partition
-    it touches), not one per paragraph."""
+    it touches), not one per paragraph; texts and matching forms stay in spill files."""
 
     PARTS = "parts"
     PARAGRAPHS = "paragraphs"
@@ -86,23 +87,17 @@ class DecideWithinBatchFn(beam.DoFn):
         yield batch_id, spill.write(self._spill, f"within-{batch_id}",
                                     tuple((to_wire(a), decisions) for a, (decisions, _) in zip(articles, results)))
         yield beam.pvalue.TaggedOutput(self.PARAGRAPHS, sum(1 + len(a.paragraphs) for a in articles))
+        forms = []  # the fingerprinted articles' matching forms: one spill file per batch, read for copies only
         for article, (_, pending), rank in zip(articles, results, ranks):
             fingerprint = core.article_fingerprint(pending)
             if fingerprint is not None:
-                yield beam.pvalue.TaggedOutput(self.FINGERPRINTS, (fingerprint[0], (rank, article.article_id, fingerprint[1], batch_id)))
+                yield beam.pvalue.TaggedOutput(self.FINGERPRINTS, (fingerprint[0], (rank, article.article_id, batch_id, len(forms))))
+                forms.append(fingerprint[1])
+        if forms:
+            spilled.write_forms(self._spill, batch_id, forms)
         # Candidate payloads straight from the pending paragraphs (no Candidate object per paragraph).
         for partition, payload in exact.pending_rows(batch_id, articles, [pending for _, pending in results], ranks, self._partitions):
             yield beam.pvalue.TaggedOutput(self.PARTS, (partition, spill.write(self._spill, f"parts-{batch_id}-{partition}", payload)))
-
-
-def _align_copies(kv, cfg):
-    _, members = kv
-    members = sorted(members)
-    if len(members) < 2:
-        return
-    _, original_id, original, _ = members[0]
-    for _, article_id, forms, batch_id in members[1:]:
-        yield batch_id, (article_id, {i: (f"{original_id}/{j}", sim) for i, j, sim in core.align_exact_article(original, forms, cfg)})
 
 
 class DedupWithinArticle(beam.PTransform):
@@ -133,7 +128,7 @@ class DedupWithinArticle(beam.PTransform):
         copies = (
             out.fingerprints
             | "GroupByArticleText" >> beam.GroupByKey()
-            | "AlignExactCopies" >> beam.FlatMap(_align_copies, self._cfg)
+            | "AlignExactCopies" >> beam.FlatMap(lambda kv, cfg, spill_dir: spilled.copy_maps(kv[1], spill_dir, cfg), self._cfg, self._spill)
         )
         return {"batches": out.batches, "parts": out.parts, "paragraphs": out.paragraphs, "exact_copies": copies}
 
@@ -262,25 +257,27 @@ class ResolveFn(beam.DoFn):
 
 class DecideMembersFn(beam.DoFn):
     """KV[exact partition, {groups: [group payload], decided: [(exact key, decision fields)]}] ->
-    main: KV[batch id, [(article_id, (index, status, reason, cluster_id, duplicate_of, similarity,
-    duplicate_of_release))]]; ``tally``: release_boilerplate rows (``--dedup-against``).
+    main: KV[batch id, (spill path, row)] (the row: ``[(article_id, (index, status, reason,
+    cluster_id, duplicate_of, similarity, duplicate_of_release))]``; one file per partition,
+    :func:`spilled.spill_decisions`); ``tally``: release_boilerplate rows (``--dedup-against``).
 
     Groups without a verified edge take :func:`core.singleton_decision`; members of earlier
     releases are routed by :func:`index.separate` (only their boilerplate hits are kept, as tally)."""
 
     TALLY = "tally"
 
-    def __init__(self, cfg, release_names: tuple[str, ...]):
-        self._cfg, self._names = cfg, tuple(release_names)
+    def __init__(self, cfg, release_names: tuple[str, ...], spill_dir: str):
+        self._cfg, self._names, self._spill = cfg, tuple(release_names), spill_dir
 
     def process(self, kv, domain_totals):
-        _, grouped = kv
+        partition, grouped = kv
         decided = {key: core.GroupDecision(*d) for key, d in grouped["decided"]}
+        lists = []  # (batch id, decisions): one spill row each
         for path in grouped["groups"]:  # one per partition
             part = exact.groups_from_payload(spill.read(path))
             if not self._names:  # no earlier releases: every member is this run's, decided as it is
                 out = exact.member_decisions(part, decided, domain_totals, self._cfg, tail=(None,))
-                yield from sorted(out.items())
+                lists += sorted(out.items())
                 continue
             for batch_id, decisions in sorted(exact.member_decisions(part, decided, domain_totals, self._cfg).items(),
                                               key=lambda kv: (kv[0] is None, kv[0] or "")):
@@ -294,7 +291,8 @@ class DecideMembersFn(beam.DoFn):
                     else:
                         yield beam.pvalue.TaggedOutput(self.TALLY, {"kind": "release_boilerplate", "key": json.dumps(list(routed[1])), "count": 1})
                 if new:
-                    yield batch_id, new
+                    lists.append((batch_id, new))
+        yield from spilled.spill_decisions(self._spill, partition, lists)
 
 
 class DedupAcrossArticles(beam.PTransform):
@@ -302,8 +300,9 @@ class DedupAcrossArticles(beam.PTransform):
 
     Input: PCollection[KV[exact partition, candidate payload]] (:func:`exact.partition_rows`;
     batch id None for earlier releases' paragraphs). Output: dict(decisions=PCollection[KV[batch
-    id, [(article_id, (index, status, reason, cluster_id, duplicate_of, similarity,
-    duplicate_of_release))]]], tally=PCollection[dict] (earlier-release boilerplate hits)).
+    id, (spill path, row)]] (the row: ``[(article_id, (index, status, reason, cluster_id,
+    duplicate_of, similarity, duplicate_of_release))]``, :func:`spilled.read_refs`),
+    tally=PCollection[dict] (earlier-release boilerplate hits)).
 
     Steps (docs/ARCHITECTURE.md): exact groups per partition (GroupByKey: one value per batch
     that has candidates there) -> batches of group representatives: signatures and band hashes,
@@ -311,13 +310,14 @@ class DedupAcrossArticles(beam.PTransform):
     the number of groups -> verify each distinct candidate pair of a partition once -> distinct
     verified edges -> connected components and the keep rule (one global group over the edge
     list) -> decisions of the grouped nodes joined back to their exact partition (CoGroupByKey)
-    -> every member's decision, one element per (partition, batch of articles).
+    -> every member's decision, one spill row and one element per (partition, batch of articles).
 
     Args:
         dedup_cfg: the ``dedup`` config section.
         domain_totals: side input (AsDict) of domain -> article count.
         partitions: exact partitions the input was split into.
         release_names: names of the ``--dedup-against`` releases, by ordinal.
+        spill_dir: directory for the stage's spill files (:mod:`transforms.spill`): payloads, node stores, band entries, decisions.
     """
 
     def __init__(self, dedup_cfg, domain_totals, spill_dir: str, partitions: int = 1, release_names: tuple[str, ...] = ()):
@@ -349,15 +349,15 @@ class DedupAcrossArticles(beam.PTransform):
         members = (
             {"groups": grouped.groups, "decided": decided}
             | "JoinDecisions" >> beam.CoGroupByKey()
-            | "DecideMembers" >> beam.ParDo(DecideMembersFn(cfg, self._names), beam.pvalue.AsDict(self._totals)).with_outputs(
+            | "DecideMembers" >> beam.ParDo(DecideMembersFn(cfg, self._names, self._spill), beam.pvalue.AsDict(self._totals)).with_outputs(
                 DecideMembersFn.TALLY, main="decisions")
         )
         return {"decisions": members.decisions, "tally": members.tally}
 
 
 class AssembleBatchFn(beam.DoFn):
-    """KV[batch id, {batch: [spill path of ((Article wire, within decisions wire), ...)], across: [[(article_id, decision)]],
-    copies: [(article_id, copy map)]}] -> (Article, [ParagraphDecision], duplicate_of_article)."""
+    """KV[batch id, {batch: [spill path of ((Article wire, within decisions wire), ...)], across: [(spill path, row of
+    [(article_id, decision)])], copies: [(article_id, copy map)]}] -> (Article, [ParagraphDecision], duplicate_of_article)."""
 
     def __init__(self, cfg):
         self._cfg = cfg
@@ -370,7 +370,7 @@ class AssembleBatchFn(beam.DoFn):
         copies = dict(grouped["copies"])
         self._size.update(len(batches) + len(across_lists) + len(copies))
         across: dict[str, list] = {}
-        for decisions in across_lists:
+        for decisions in spilled.read_refs(across_lists):
             for article_id, decision in decisions:
                 across.setdefault(article_id, []).append(decision)
         for path in batches:

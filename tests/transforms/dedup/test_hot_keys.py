@@ -11,7 +11,7 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from pipelines.config import load_config
 from tests.conftest import ROOT
-from transforms.dedup import core, exact
+from transforms.dedup import core, exact, spilled
 from transforms.dedup.transforms import NAMESPACE, DedupAcrossArticles
 from transforms.records import Article
 
@@ -43,7 +43,7 @@ def test_footer_in_3000_articles_is_no_hot_key(tmp_path):
     p = beam.Pipeline(runner=FnApiRunner())
     totals = p | "Totals" >> beam.Create([("site.example", ARTICLES)])
     across = (p | beam.Create(parts) | DedupAcrossArticles(cfg.dedup, totals, str(tmp_path), partitions))["decisions"]
-    decisions = across | beam.FlatMap(lambda kv: kv[1])
+    decisions = across | beam.FlatMap(lambda kv: spilled.read_refs([kv[1]])[0])
     footer = (decisions | beam.Filter(lambda kv: kv[1][0] == 2) | beam.Map(lambda kv: kv[1][1])
               | beam.combiners.Count.PerElement())
     body = decisions | "Body" >> beam.Filter(lambda kv: kv[1][0] == 1) | "BodyStatus" >> beam.Map(lambda kv: kv[1][1]) | "CountBody" >> beam.combiners.Count.PerElement()
