@@ -81,7 +81,7 @@ def build(pipeline: beam.Pipeline, files, config, staging: str, against: tuple[t
         )
         parts = (parts, earlier) | "WithEarlierReleases" >> beam.Flatten()
     across = parts | "DedupAcrossArticles" >> DedupAcrossArticles(
-        config.dedup, domain_totals, partitions, tuple(name for _, name in against), spill_dir=spill_dir)
+        config.dedup, domain_totals, spill_dir, partitions, tuple(name for _, name in against))
     # -> decisions: KV[batch id, (spill path, row of [(article_id, decision)])]; tally: earlier-release boilerplate hits
     assembled = (
         {"batches": within["batches"], "across": across["decisions"], "copies": within["exact_copies"]}

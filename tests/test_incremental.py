@@ -109,22 +109,22 @@ def test_incompatible_or_unfinished_release_is_refused(days, tmp_path, capsys):
 
 
 def test_earlier_release_paragraphs_are_banded_from_the_index(days, tmp_path, monkeypatch):
-    """Day 3 against days 1 and 2 again, counting the nodes BandPartitions bands: every
+    """Day 3 against days 1 and 2 again, counting the nodes ExactGroups bands: every
     earlier-release representative arrives with its stored band hashes (no signature), and the
     release equals the scheduled one."""
     from transforms.dedup import batch
 
     root, _ = days
     seen = {"stored": 0, "signed": 0}
-    real = batch.band_partitions
+    real = batch.node_band_hashes
 
-    def counting(nodes, partitions, cfg):
-        stored = np.diff(batch.Nodes(nodes).band_offsets) > 0
+    def counting(shingles, offsets, bands, band_offsets, cfg):
+        stored = np.diff(band_offsets) > 0
         seen["stored"] += int(stored.sum())
         seen["signed"] += int((~stored).sum())
-        return real(nodes, partitions, cfg)
+        return real(shingles, offsets, bands, band_offsets, cfg)
 
-    monkeypatch.setattr(batch, "band_partitions", counting)
+    monkeypatch.setattr(batch, "node_band_hashes", counting)
     out = tmp_path / DAYS[2]
     assert run_newsetl("run", "--input", root / "incoming" / DAYS[2], "--output", out,
                        "--dedup-against", root / "releases" / DAYS[0], "--dedup-against", root / "releases" / DAYS[1]) == 0

@@ -6,10 +6,13 @@ Python's per-shingle cost are paid per batch.
   batch of articles; shingle hashes of the whole batch in one Arrow/numpy pass
   (:func:`minhash.hash_forms`), within-article similarities from one sort of
   ``(article, shingle hash)`` pairs (only pairs sharing a shingle are compared).
-- :func:`band_partitions`: signatures and LSH band hashes of a batch of exact groups, split
-  into hash-range partitions (one shuffle element per partition and batch).
-- :func:`verify_partition`: the buckets of one partition; each distinct candidate pair is
-  verified once, with the same pair rule as :func:`core.verify_bucket`.
+- :func:`node_band_hashes` and :func:`lsh_entries`: MinHash signatures and LSH band hashes
+  of an exact partition's group representatives, split into hash-range partitions (one
+  shuffle element per exact partition and LSH partition: the path of a spill file of band
+  hashes and node rows).
+- :func:`verify_entries`: the buckets of one LSH partition; each distinct candidate pair is
+  verified once, with the same pair rule as :func:`core.verify_bucket`, reading shingle sets
+  (and, for buckets above ``max_bucket_size``, keep order) from the node stores.
 """
 from __future__ import annotations
 
@@ -158,45 +161,14 @@ def candidates(articles: list[Article], pendings: list[list], ranks: list[tuple]
 band_hashes = minhash.band_hashes  # the one band-hash definition (also the release index's and streaming's)
 
 
-def partition_count(groups: int, cfg) -> int:
-    """Hash-range partitions of the LSH shuffle: one per 100,000 (``lsh_groups_per_partition``) exact
-    groups (at least 1, at most 4096), so the shuffle spreads as the corpus grows."""
-    per = getattr(cfg, "lsh_groups_per_partition", 100_000)
-    return int(min(4096, max(1, -(-groups // per))))
+def lsh_partition_count(exact_partitions: int) -> int:
+    """Hash-range partitions of the LSH shuffle: :data:`LSH_PER_EXACT` per exact partition
+    (which scale with the input's bytes, :func:`transforms.dedup.exact.partition_count`), so
+    the shuffle spreads as the corpus grows and each partition's band entries stay small."""
+    return int(min(4 * 4096, max(1, exact_partitions * LSH_PER_EXACT)))
 
 
-def node_payload(keys: bytes, orders: list, refs: list, domains: tuple, shingles: bytes, shingle_offsets,
-                 bands: bytes = b"", band_offsets=None) -> tuple:
-    """A batch of exact-group nodes (graph nodes of :class:`core.GroupNode`'s fields) as one
-    shuffle value: ``(exact keys: 16 bytes each, orders, refs, domains, shingles: uint32 bytes,
-    shingle offsets: int64 bytes (n + 1), band hashes: uint64 bytes, band offsets: int64 bytes)``.
-    ``orders`` and ``refs`` (representative paragraph ids) are lists; ``domains`` is
-    :func:`domain_counts`' tuple. Band hashes are those stored for an earlier release's
-    representative (empty slice: none)."""
-    n = len(orders)
-    if band_offsets is None:
-        band_offsets = np.zeros(n + 1, dtype=np.int64)
-    return (keys, list(orders), list(refs), domains, shingles, np.asarray(shingle_offsets, dtype="<i8").tobytes(),
-            bands, np.asarray(band_offsets, dtype="<i8").tobytes())
-
-
-def domain_counts(names: list, codes, counts, offsets) -> tuple:
-    """Members per domain of n nodes, columnar: ``(names, codes: int32 bytes, counts: int32
-    bytes, offsets: int64 bytes (n + 1))``; node i has ``counts[j]`` members of domain
-    ``names[codes[j]]`` for j in ``offsets[i]:offsets[i + 1]`` (as :class:`core.GroupNode`'s
-    ``domains``, in that order)."""
-    return (list(names), np.asarray(codes, dtype="<i4").tobytes(), np.asarray(counts, dtype="<i4").tobytes(),
-            np.asarray(offsets, dtype="<i8").tobytes())
-
-
-def nodes_to_payload(nodes: list[core.GroupNode]) -> tuple:
-    """:func:`node_payload` of :class:`core.GroupNode` objects."""
-    names: dict = {}
-    pairs = [(names.setdefault(d, len(names)), c) for n in nodes for d, c in n.domains]
-    domains = domain_counts(list(names), [p[0] for p in pairs], [p[1] for p in pairs], offsets_of([len(n.domains) for n in nodes]))
-    return node_payload(b"".join(n.key for n in nodes), [n.order for n in nodes], [n.ref for n in nodes], domains,
-                        b"".join(n.shingles for n in nodes), offsets_of([len(n.shingles) // 4 for n in nodes]),
-                        b"".join(n.bands for n in nodes), offsets_of([len(n.bands) // 8 for n in nodes]))
+LSH_PER_EXACT = 4
 
 
 def offsets_of(lengths) -> np.ndarray:
@@ -214,98 +186,53 @@ def take_ragged(values: np.ndarray, offsets: np.ndarray, rows: np.ndarray) -> tu
     return values[pos], out
 
 
-class Nodes:
-    """A node payload (:func:`node_payload`) unpacked: numpy views and lists, not shipped."""
+def node_band_hashes(shingles: np.ndarray, offsets: np.ndarray, bands: np.ndarray, band_offsets: np.ndarray, cfg,
+                     chunk: int = 4096) -> np.ndarray:
+    """LSH band hashes of n exact-group representatives: uint64 ``(n, cfg.bands)``.
 
-    def __init__(self, payload):
-        keys, self.orders, self.refs, domains, shingles, s_off, bands, b_off = payload
-        self.keys = np.frombuffer(keys, dtype=np.uint8).reshape(-1, 16)
-        self.shingles = np.frombuffer(shingles, dtype="<u4")
-        self.offsets = np.frombuffer(s_off, dtype="<i8")  # in shingles (uint32 values)
-        self.bands = np.frombuffer(bands, dtype="<u8")
-        self.band_offsets = np.frombuffer(b_off, dtype="<i8")  # in band hashes
-        self.names = domains[0]
-        self.codes, self.counts = np.frombuffer(domains[1], dtype="<i4"), np.frombuffer(domains[2], dtype="<i4")
-        self.domain_offsets = np.frombuffer(domains[3], dtype="<i8")
-
-    def __len__(self):
-        return len(self.orders)
-
-    def take(self, rows: np.ndarray) -> tuple:
-        """The payload of ``rows`` (without band hashes)."""
-        shingles, offsets = take_ragged(self.shingles, self.offsets, rows)
-        codes, domain_offsets = take_ragged(self.codes, self.domain_offsets, rows)
-        counts, _ = take_ragged(self.counts, self.domain_offsets, rows)
-        ids = rows.tolist()
-        return node_payload(self.keys[rows].tobytes(), [self.orders[i] for i in ids], [self.refs[i] for i in ids],
-                            domain_counts(self.names, codes, counts, domain_offsets), shingles.tobytes(), offsets)
-
-    def node(self, i: int) -> tuple:
-        """Node i as the graph step needs it: ``(exact key, order, ref, domains)``."""
-        lo, hi = self.domain_offsets[i], self.domain_offsets[i + 1]
-        domains = tuple((self.names[c], n) for c, n in zip(self.codes[lo:hi].tolist(), self.counts[lo:hi].tolist()))
-        return self.keys[i].tobytes(), self.orders[i], self.refs[i], domains
-
-
-def concat_nodes(payloads) -> Nodes:
-    """Several node payloads as one :class:`Nodes`."""
-    payloads = list(payloads)
-    if len(payloads) == 1:
-        return Nodes(payloads[0])
-    parts = [Nodes(p) for p in payloads]
-
-    def offsets(arrays):
-        ends = np.cumsum([a[-1] for a in arrays])
-        return np.concatenate([np.zeros(1, dtype=np.int64)] + [a[1:] + (ends[k - 1] if k else 0) for k, a in enumerate(arrays)])
-
-    names = np.cumsum([0] + [len(n.names) for n in parts])
-    domains = domain_counts([d for n in parts for d in n.names], np.concatenate([n.codes + names[k] for k, n in enumerate(parts)]),
-                            np.concatenate([n.counts for n in parts]), offsets([n.domain_offsets for n in parts]))
-    return Nodes((b"".join(p[0] for p in payloads), [o for p in payloads for o in p[1]], [r for p in payloads for r in p[2]],
-                  domains, b"".join(p[4] for p in payloads), offsets([n.offsets for n in parts]).tobytes(),
-                  b"".join(p[6] for p in payloads), offsets([n.band_offsets for n in parts]).tobytes()))
-
-
-def band_partitions(nodes, partitions: int, cfg):
-    """Signatures and band hashes of a batch of exact-group nodes, split by hash range.
-
-    A node that carries band hashes (an earlier release's paragraph, from its index) uses them
-    as stored; signatures are computed only for the other nodes. Nodes go into the payloads
-    without band hashes (verification does not need them).
+    A representative that carries band hashes (an earlier release's paragraph, from its index:
+    a non-empty slice of ``bands``) uses them as stored; MinHash signatures
+    (:func:`minhash.signatures_flat`, ``chunk`` sets at a time) are computed only for the others.
 
     Args:
-        nodes: a node payload (:func:`node_payload`) of nodes with non-empty shingle sets.
-        partitions: number of hash-range partitions.
-
-    Yields:
-        ``(partition, (band hashes: bytes of uint64, node positions: bytes of int32, node payload))``;
-        the node payload holds only the nodes the partition's entries refer to.
+        shingles, offsets: sorted unique uint32 shingle hashes of each representative (non-empty).
+        bands, band_offsets: stored uint64 band hashes (empty slice: none).
     """
-    nodes = Nodes(nodes)
-    n = len(nodes)
+    n = len(offsets) - 1
     h = np.empty((n, cfg.bands), dtype=np.uint64)
-    has = np.diff(nodes.band_offsets) > 0  # earlier-release nodes carry their stored hashes
+    has = np.diff(band_offsets) > 0
     if has.any():
-        h[has] = nodes.bands.reshape(-1, cfg.bands)
+        h[has] = bands.reshape(-1, cfg.bands)
     todo = np.flatnonzero(~has)
-    if len(todo) == n:
-        sigs = minhash.signatures_flat(nodes.shingles, nodes.offsets, cfg.num_perm, cfg.seed)
-        h[:] = band_hashes(sigs, cfg.bands, cfg.rows)
-    elif len(todo):
-        values, offsets = take_ragged(nodes.shingles, nodes.offsets, todo)
-        h[todo] = band_hashes(minhash.signatures_flat(values, offsets, cfg.num_perm, cfg.seed), cfg.bands, cfg.rows)
-    h = h.ravel()
-    owner = np.repeat(np.arange(n, dtype=np.int64), cfg.bands)
-    part = (h >> np.uint64(32)) * np.uint64(partitions) >> np.uint64(32)  # hash range, not modulo
-    order = np.lexsort((h, part))
-    h, owner, part = h[order], owner[order], part[order]
-    bounds = np.searchsorted(part, np.arange(partitions + 1, dtype=np.uint64))
-    for p in range(partitions):
-        lo, hi = bounds[p], bounds[p + 1]
-        if lo == hi:
-            continue
-        used, local = np.unique(owner[lo:hi], return_inverse=True)
-        yield p, (h[lo:hi].tobytes(), local.astype(np.int32).tobytes(), nodes.take(used))
+    for lo in range(0, len(todo), chunk):
+        rows = todo[lo: lo + chunk]
+        values, offs = take_ragged(shingles, offsets, rows)
+        h[rows] = band_hashes(minhash.signatures_flat(values, offs, cfg.num_perm, cfg.seed), cfg.bands, cfg.rows)
+    return h
+
+
+def lsh_entries(h: np.ndarray, partitions: int) -> list[tuple[int, bytes, bytes]]:
+    """The band entries of n nodes split by hash range: ``[(partition, band hashes: uint64 bytes,
+    node rows: int32 bytes)]``, partitions ascending, entries by band hash (one entry per node
+    and band; an LSH bucket is all entries of equal band hash, so it lies in one partition).
+
+    Args:
+        h: uint64 ``(n, bands)`` (:func:`node_band_hashes`).
+    """
+    n, bands = h.shape
+    flat = h.ravel()
+    owner = np.repeat(np.arange(n, dtype=np.int32), bands)
+    part = (flat >> np.uint64(32)) * np.uint64(partitions) >> np.uint64(32)  # hash range, not modulo
+    order = np.lexsort((flat, part))
+    flat, owner, part = flat[order], owner[order], part[order]
+    bounds = np.searchsorted(part, np.arange(partitions + 1, dtype=np.uint64)).tolist()
+    return [(p, flat[lo:hi].astype("<u8").tobytes(), owner[lo:hi].astype("<i4").tobytes())
+            for p, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:])) if hi > lo]
+
+
+def locators(source: int, rows: np.ndarray) -> np.ndarray:
+    """Node locators (int64): ``source << 32 | row`` (source: the node store, an exact partition)."""
+    return (np.int64(source) << np.int64(32)) | np.asarray(rows, dtype=np.int64)
 
 
 def shared_buckets(h: np.ndarray, o: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -377,38 +304,54 @@ def pair_jaccard(values: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.n
         return np.where(union > 0, inter / np.maximum(union, 1), 0.0)
 
 
-def verify_partition(payloads, cfg) -> list[tuple[tuple, tuple, float]]:
-    """All buckets of one partition: verified edges, each distinct pair verified once.
+def verify_entries(h: np.ndarray, loc: np.ndarray, shingles_of, orders_of, cfg) -> list[tuple[int, int, float]]:
+    """All LSH buckets of one partition: verified edges, each distinct candidate pair verified once.
 
-    In each bucket (equal band hash) members are distinct exact groups sorted by keep order and
-    each is paired with the earlier members up to ``max_bucket_size`` (as
-    :func:`core.verify_bucket`). Returns ``(node a, node b, similarity)`` with a before b, each
-    node as ``(exact key, order, ref, domains)`` (:meth:`Nodes.node`).
+    In each bucket (equal band hash) members are distinct nodes sorted by keep order and each
+    is paired with the earlier members up to ``max_bucket_size`` (:func:`core.verify_bucket`'s
+    rule; Leskovec, Rajaraman and Ullman, *Mining of Massive Datasets*, ch. 3.4). Keep order
+    changes the pairs only in a bucket of more than ``max_bucket_size + 1`` members, so only
+    those members' orders are read; shingles are read only for nodes of candidate pairs.
+
+    Args:
+        h, loc: band hash (uint64) and node locator (int64, :func:`locators`) of each entry.
+        shingles_of: sorted unique locators -> ``(uint32 values, int64 offsets)`` of their
+            shingle sets, in that order.
+        orders_of: sorted unique locators -> their keep-order keys (list).
+
+    Returns:
+        ``(locator, locator, similarity)`` with the smaller locator first, each pair once,
+        similarity (exact Jaccard, or the signature estimate with ``verify: signature``)
+        rounded to 6 places and at least ``cfg.threshold``.
     """
-    payloads = list(payloads)
-    if not payloads:
+    h, o = shared_buckets(h, loc)
+    if not len(h):
         return []
-    nodes = concat_nodes(p[2] for p in payloads)
-    base = np.cumsum([0] + [len(p[2][1]) for p in payloads])
-    h = np.concatenate([np.frombuffer(p[0], dtype=np.uint64) for p in payloads])
-    o = np.concatenate([np.frombuffer(p[1], dtype=np.int32).astype(np.int64) + base[k] for k, p in enumerate(payloads)])
-    if len(np.unique(nodes.keys.view("<u8")[:, 0])) < len(nodes):  # a node in several payloads (not from one
-        # band_partitions pass, or a 64-bit prefix collision): each node once
-        _, first, inverse = np.unique(nodes.keys.reshape(-1).view("V16"), return_index=True, return_inverse=True)
-        nodes, o = Nodes(nodes.take(first)), inverse.reshape(-1)[o]
-    h, o = shared_buckets(h, o)
-    involved = np.unique(o).tolist()  # keep-order rank among the nodes that share a bucket
-    rank = np.zeros(len(nodes), dtype=np.int64)
-    rank[sorted(involved, key=nodes.orders.__getitem__)] = np.arange(len(involved))
-    x, y = candidate_pairs(h, o, rank, cfg.max_bucket_size)
-    first = rank[x] < rank[y]
-    a, b = np.where(first, x, y), np.where(first, y, x)
+    nodes, inv = np.unique(o, return_inverse=True)
+    inv = inv.reshape(-1)
+    # distinct (bucket, node) entries, to find the buckets whose pairs depend on keep order
+    pairs = np.unique(np.stack((h, inv.astype(np.uint64)), axis=1), axis=0)
+    buckets, sizes = np.unique(pairs[:, 0], return_counts=True)
+    big = buckets[sizes > cfg.max_bucket_size + 1]
+    rank = np.arange(len(nodes), dtype=np.int64)
+    if len(big):
+        need = np.unique(pairs[np.isin(pairs[:, 0], big), 1].astype(np.int64))
+        orders = orders_of(nodes[need])
+        by_order = need[sorted(range(len(need)), key=orders.__getitem__)]
+        rest = np.setdiff1d(rank, need)
+        rank[by_order] = np.arange(len(need))
+        rank[rest] = len(need) + np.arange(len(rest))
+    x, y = candidate_pairs(h, inv, rank, cfg.max_bucket_size)
+    if not len(x):
+        return []
+    used = np.unique(np.concatenate((x, y)))
+    values, offsets = shingles_of(nodes[used])
+    a, b = np.searchsorted(used, x), np.searchsorted(used, y)
     if cfg.verify == "signature":
-        used, inv = np.unique(np.concatenate((a, b)), return_inverse=True)
-        values, offsets = take_ragged(nodes.shingles, nodes.offsets, used)
         sigs = minhash.signatures_flat(values, offsets, cfg.num_perm, cfg.seed)
-        sims = np.count_nonzero(sigs[inv[: len(a)]] == sigs[inv[len(a):]], axis=1) / cfg.num_perm
+        sims = np.count_nonzero(sigs[a] == sigs[b], axis=1) / cfg.num_perm
     else:
-        sims = pair_jaccard(nodes.shingles, nodes.offsets, a, b)
+        sims = pair_jaccard(values, offsets, a, b)
     hit = np.flatnonzero(sims >= cfg.threshold)
-    return [(nodes.node(i), nodes.node(j), round(s, 6)) for i, j, s in zip(a[hit].tolist(), b[hit].tolist(), sims[hit].tolist())]
+    la, lb = nodes[x[hit]], nodes[y[hit]]
+    return list(zip(np.minimum(la, lb).tolist(), np.maximum(la, lb).tolist(), [round(s, 6) for s in sims[hit].tolist()]))

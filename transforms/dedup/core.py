@@ -179,8 +179,8 @@ def align_exact_article(original: tuple[tuple[int, str], ...], duplicate: tuple[
 @dataclass(frozen=True, slots=True)
 class GroupNode:
     """One exact group as a node of the near-duplicate graph, as the component and member steps
-    use it; the batch pipeline's shuffles carry nodes as columnar payloads
-    (:func:`transforms.dedup.batch.node_payload`), not as these objects."""
+    use it; the batch pipeline keeps nodes in node stores (:func:`transforms.dedup.exact.bandable_store`),
+    not as these objects."""
 
     __reduce__ = _reduce_fields
 

@@ -30,7 +30,7 @@ import operator
 
 import numpy as np
 
-from transforms.dedup import batch, core
+from transforms.dedup import core
 from transforms.dedup.batch import offsets_of, take_ragged
 from transforms.dedup.core import GroupDecision, GroupNode
 from transforms.records import KEPT, paragraph_id
@@ -162,7 +162,7 @@ class Partition:
 
     def domain_arrays(self, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Members per domain of each of ``groups``: ``(codes, counts, offsets)`` as
-        :func:`batch.domain_counts` takes them (positions in ``domains``, which is sorted by
+        :meth:`group_domains` reads them (positions in ``domains``, which is sorted by
         name, nulls last, as :class:`core.GroupNode` holds them)."""
         width = max(1, len(self.domains))
         owner = np.repeat(np.arange(len(groups), dtype=np.int64), self.sizes[groups])
@@ -253,24 +253,26 @@ def groups_from_payload(payload) -> Partition:
                      np.frombuffer(indexes, dtype="<i4"), list(domains), np.frombuffer(domain, dtype="<i4"))
 
 
-def bandable_nodes(part: Partition, size: int = 4096) -> list[tuple]:
-    """Node payloads (:func:`transforms.dedup.batch.node_payload`) of the groups whose
-    representative has shingles (shorter paragraphs: exact path only), keys ascending, up to
-    ``size`` nodes each; a representative from an earlier release brings its stored band hashes,
-    so it is banded without a signature."""
+def bandable_store(part: Partition) -> tuple[list[tuple], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The node store of a partition: its groups whose representative has shingles (shorter
+    paragraphs take the exact path only), keys ascending, one row each.
+
+    Returns:
+        ``(rows, shingles, shingle offsets, bands, band offsets)``: ``rows`` are the graph
+        nodes' ``(exact key, keep order, ref, domains)`` (:class:`core.GroupNode`'s fields;
+        ``ref`` is the representative's paragraph id); the representatives' sorted unique
+        uint32 shingle hashes and stored uint64 band hashes (an earlier release's
+        representative; empty slice: none) with int64 offsets ``(n + 1,)``.
+    """
     reps = part.starts[:-1]
-    bandable = np.flatnonzero(part.shingle_offsets[reps + 1] > part.shingle_offsets[reps])
-    out = []
-    for lo in range(0, len(bandable), size):
-        groups = bandable[lo: lo + size]
-        rows = reps[groups]
-        shingles, s_off = take_ragged(part.shingles, part.shingle_offsets, rows)
-        bands, b_off = take_ragged(part.bands, part.band_offsets, rows)
-        out.append(batch.node_payload(
-            part.keys[groups].tobytes(), _take(part.orders, groups.tolist()),
-            list(map(paragraph_id, [part.article_ids[r] for r in rows.tolist()], part.indexes[rows].tolist())),
-            batch.domain_counts(part.domains, *part.domain_arrays(groups)), shingles.tobytes(), s_off, bands.tobytes(), b_off))
-    return out
+    groups = np.flatnonzero(part.shingle_offsets[reps + 1] > part.shingle_offsets[reps])
+    rows = reps[groups]
+    shingles, s_off = take_ragged(part.shingles, part.shingle_offsets, rows)
+    bands, b_off = take_ragged(part.bands, part.band_offsets, rows)
+    refs = map(paragraph_id, [part.article_ids[r] for r in rows.tolist()], part.indexes[rows].tolist())
+    domains = part.group_domains(groups) if len(groups) else []
+    out = list(zip(map(bytes, part.keys[groups]), _take(part.orders, groups.tolist()), refs, domains))
+    return out, shingles, s_off, bands, b_off
 
 
 def node_of(part: Partition, g: int, domains: tuple) -> GroupNode:

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import json
+import os
 
 import apache_beam as beam
+import numpy as np
 import xxhash
 
 from transforms import spill
@@ -61,7 +63,7 @@ class DecideWithinBatchFn(beam.DoFn):
     """[Article] (a batch) -> main: KV[batch id, spill path] (the spill file holds
     ``((Article wire tuple, decisions wire tuple), ...)``: :func:`records.to_wire`,
     :func:`core.decisions_to_wire`);
-    ``parts``: KV[exact partition, columnar candidate payload] (:func:`exact.pending_rows`);
+    ``parts``: KV[exact partition, spill path of a columnar candidate payload] (:func:`exact.pending_rows`);
     ``paragraphs``: int; ``fingerprints``: KV[article text key, (rank, article_id, batch id, row)]
     (row: the article's in the batch's forms file, :func:`spilled.write_forms`).
 
@@ -94,13 +96,13 @@ class DecideWithinBatchFn(beam.DoFn):
         if forms:
             spilled.write_forms(self._spill, batch_id, forms)
         # Candidate payloads straight from the pending paragraphs (no Candidate object per paragraph).
-        for part in exact.pending_rows(batch_id, articles, [pending for _, pending in results], ranks, self._partitions):
-            yield beam.pvalue.TaggedOutput(self.PARTS, part)
+        for partition, payload in exact.pending_rows(batch_id, articles, [pending for _, pending in results], ranks, self._partitions):
+            yield beam.pvalue.TaggedOutput(self.PARTS, (partition, spill.write(self._spill, f"parts-{batch_id}-{partition}", payload)))
 
 
 class DedupWithinArticle(beam.PTransform):
     """PCollection[list[Article]] (batches) -> dict(batches=PCollection[KV[batch id, spill path of ((Article wire, decisions wire), ...)]],
-    parts=PCollection[KV[exact partition, columnar candidate payload (exact.pending_rows)]], paragraphs=PCollection[int],
+    parts=PCollection[KV[exact partition, spill path of a columnar candidate payload (exact.pending_rows)]], paragraphs=PCollection[int],
     exact_copies=PCollection[KV[batch id, (article_id, {index: (original paragraph id, jaccard)})]]).
 
     Articles are decided in the batches they come in (as read: at most 1,024); decisions never
@@ -135,46 +137,115 @@ def _values_per_key(step: str):
     return beam.metrics.Metrics.distribution(NAMESPACE, f"dedup/values_per_key/{step}")
 
 
-class BandPartitionsFn(beam.DoFn):
-    """Node payload (a batch of up to 4,096 exact groups, :func:`batch.node_payload`) ->
-    KV[partition, (band hashes, node positions, node payload)] (:func:`batch.band_partitions`)."""
+def node_store(spill_dir: str, partition: int) -> str:
+    """Path stem of an exact partition's node store: ``.ragged`` (shingle sets,
+    :func:`spill.write_ragged`) and ``.rows`` (graph node fields, :func:`spill.write_rows`),
+    one row per bandable group (:func:`exact.bandable_store`)."""
+    return os.path.join(spill_dir, f"nodes-{partition}")
 
-    def __init__(self, cfg):
-        self._cfg = cfg
 
-    def process(self, nodes, groups: int):
-        yield from batch.band_partitions(nodes, batch.partition_count(groups, self._cfg), self._cfg)
+def _by_store(locs: np.ndarray):
+    """Sorted locators grouped by node store: ``(store, rows)`` pairs."""
+    stores = locs >> np.int64(32)
+    bounds = np.flatnonzero(np.concatenate(([True], stores[1:] != stores[:-1], [True]))).tolist()
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        yield int(stores[lo]), locs[lo:hi] & np.int64(0xFFFFFFFF)
+
+
+def read_shingles(spill_dir: str, locs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Shingle sets of sorted node locators from their stores: ``(uint32 values, int64 offsets)``."""
+    parts = [spill.read_ragged(node_store(spill_dir, s) + ".ragged", rows, "<u4") for s, rows in _by_store(locs)]
+    if len(parts) == 1:
+        return parts[0]
+    values = np.concatenate([v for v, _ in parts])
+    lengths = np.concatenate([np.diff(o) for _, o in parts])
+    return values, batch.offsets_of(lengths)
+
+
+def read_nodes(spill_dir: str, locs: np.ndarray) -> list[tuple]:
+    """Graph node fields ``(exact key, order, ref, domains)`` of sorted node locators."""
+    return [row for s, rows in _by_store(locs) for row in spill.read_rows(node_store(spill_dir, s) + ".rows", rows)]
+
+
+class GroupPartitionFn(beam.DoFn):
+    """KV[exact partition, [spill path of a candidate payload | candidate payload]] ->
+    main: KV[LSH partition, spill path of (exact partition, band hashes, node rows)]
+    (:func:`batch.lsh_entries`); ``groups``: KV[exact partition, spill path of its group payload]
+    (:func:`exact.group_payload`).
+
+    Writes the partition's node store (:func:`node_store`): the bandable groups'
+    representatives, whose band hashes (:func:`batch.node_band_hashes`) go to the LSH
+    partitions; only spill paths cross the following shuffles."""
+
+    GROUPS = "groups"
+
+    def __init__(self, cfg, spill_dir: str, lsh_partitions: int):
+        self._cfg, self._spill, self._lsh = cfg, spill_dir, lsh_partitions
+        self._size = _values_per_key("exact_partition_payloads")
+        self._members = _values_per_key("exact_partition_members")
+
+    def process(self, kv):
+        partition, payloads = kv
+        payloads = [spill.read(p) if isinstance(p, str) else p for p in payloads]
+        self._size.update(len(payloads))
+        part = exact.build_groups(payloads)
+        del payloads
+        self._members.update(len(part.article_ids))
+        yield beam.pvalue.TaggedOutput(self.GROUPS, (partition, spill.write(self._spill, f"groups-{partition}", exact.group_payload(part))))
+        rows, shingles, s_off, bands, b_off = exact.bandable_store(part)
+        if not rows:
+            return
+        stem = node_store(self._spill, partition)
+        spill.write_ragged(self._spill, os.path.basename(stem), shingles, s_off)
+        spill.write_rows(self._spill, os.path.basename(stem), rows)
+        yield from self._entries(partition, batch.node_band_hashes(shingles, s_off, bands, b_off, self._cfg))
+
+    def _entries(self, partition: int, h):
+        for lsh, hashes, nodes in batch.lsh_entries(h, self._lsh):
+            yield lsh, spill.write(self._spill, f"lsh-{partition}-{lsh}", (partition, hashes, nodes))
 
 
 class VerifyPartitionFn(beam.DoFn):
-    """KV[partition, [payload]] -> KV[(key_a, key_b), (node a, node b, sim)] (nodes as
-    ``(exact key, order, ref, domains)``); records the partition's group entries (values per
-    key) in a distribution."""
+    """KV[LSH partition, [spill path of band entries]] -> KV[(locator a, locator b), similarity]
+    (:func:`batch.verify_entries`; node locators point into the node stores); records the
+    partition's band entries (values per key) in a distribution."""
 
-    def __init__(self, cfg):
-        self._cfg = cfg
+    def __init__(self, cfg, spill_dir: str):
+        self._cfg, self._spill = cfg, spill_dir
         self._size = _values_per_key("lsh_partition_entries")
 
     def process(self, kv):
-        payloads = list(kv[1])
-        self._size.update(sum(len(p[1]) // 4 for p in payloads))
-        for a, b, sim in batch.verify_partition(payloads, self._cfg):
-            yield (a[0], b[0]), (a, b, sim)
+        entries = [spill.read(p) for p in sorted(kv[1])]
+        h = np.concatenate([np.frombuffer(e[1], dtype="<u8") for e in entries])
+        loc = np.concatenate([batch.locators(e[0], np.frombuffer(e[2], dtype="<i4")) for e in entries])
+        del entries
+        self._size.update(len(h))
+        spill_dir = self._spill
+        edges = batch.verify_entries(h, loc, lambda locs: read_shingles(spill_dir, locs),
+                                     lambda locs: [row[1] for row in read_nodes(spill_dir, locs)], self._cfg)
+        for a, b, sim in edges:
+            yield (a, b), sim
 
 
 class ResolveFn(beam.DoFn):
-    """The global component step: KV[0, [edge]] -> KV[exact_key, (status, cluster_id, duplicate_of,
-    similarity)] (:class:`core.GroupDecision`'s fields)."""
+    """The global component step: KV[0, [(locator a, locator b, similarity)]] -> KV[exact_key,
+    (status, cluster_id, duplicate_of, similarity)] (:class:`core.GroupDecision`'s fields);
+    the edges' nodes are read from the node stores."""
 
-    def __init__(self, cfg):
-        self._cfg = cfg
+    def __init__(self, cfg, spill_dir: str):
+        self._cfg, self._spill = cfg, spill_dir
         self._size = _values_per_key("graph_edges")
 
     def process(self, kv, domain_totals):
         edges = list(kv[1])
         self._size.update(len(edges))
+        locs = np.unique(np.array([loc for a, b, _ in edges for loc in (a, b)], dtype=np.int64))
+        fields = dict(zip(locs.tolist(), read_nodes(self._spill, locs)))
         nodes, pairs = {}, []
         for a, b, sim in edges:
+            a, b = fields[a], fields[b]
+            if b[1] < a[1]:  # a before b in keep order
+                a, b = b, a
             for key, order, ref, domains in (a, b):
                 if key not in nodes:
                     nodes[key] = core.GroupNode(key, order, ref, b"", domains)
@@ -182,29 +253,6 @@ class ResolveFn(beam.DoFn):
         pairs.sort()
         for key, d in core.resolve_components(nodes, pairs, domain_totals, self._cfg).items():
             yield key, (d.status, d.cluster_id, d.duplicate_of, d.similarity)
-
-
-class GroupPartitionFn(beam.DoFn):
-    """KV[exact partition, [candidate payload]] -> main: node payloads (bandable groups, up to
-    4,096 each, :func:`exact.bandable_nodes`); ``groups``: KV[partition, group payload]
-    (:func:`exact.group_payload`); ``count``: exact groups in the partition."""
-
-    GROUPS = "groups"
-    COUNT = "count"
-
-    def __init__(self):
-        self._size = _values_per_key("exact_partition_payloads")
-        self._members = _values_per_key("exact_partition_members")
-
-    def process(self, kv):
-        partition, payloads = kv
-        payloads = list(payloads)
-        self._size.update(len(payloads))
-        part = exact.build_groups(payloads)
-        self._members.update(len(part.article_ids))
-        yield beam.pvalue.TaggedOutput(self.COUNT, len(part.keys))
-        yield beam.pvalue.TaggedOutput(self.GROUPS, (partition, exact.group_payload(part)))
-        yield from exact.bandable_nodes(part)
 
 
 class DecideMembersFn(beam.DoFn):
@@ -225,8 +273,8 @@ class DecideMembersFn(beam.DoFn):
         partition, grouped = kv
         decided = {key: core.GroupDecision(*d) for key, d in grouped["decided"]}
         lists = []  # (batch id, decisions): one spill row each
-        for payload in grouped["groups"]:  # one per partition
-            part = exact.groups_from_payload(payload)
+        for path in grouped["groups"]:  # one per partition
+            part = exact.groups_from_payload(spill.read(path))
             if not self._names:  # no earlier releases: every member is this run's, decided as it is
                 out = exact.member_decisions(part, decided, domain_totals, self._cfg, tail=(None,))
                 lists += sorted(out.items())
@@ -269,34 +317,33 @@ class DedupAcrossArticles(beam.PTransform):
         domain_totals: side input (AsDict) of domain -> article count.
         partitions: exact partitions the input was split into.
         release_names: names of the ``--dedup-against`` releases, by ordinal.
-        spill_dir: directory for the decisions' spill files (:mod:`transforms.spill`).
+        spill_dir: directory for the stage's spill files (:mod:`transforms.spill`): payloads, node stores, band entries, decisions.
     """
 
-    def __init__(self, dedup_cfg, domain_totals, partitions: int = 1, release_names: tuple[str, ...] = (), *, spill_dir: str):
+    def __init__(self, dedup_cfg, domain_totals, spill_dir: str, partitions: int = 1, release_names: tuple[str, ...] = ()):
         super().__init__()
         self._cfg, self._totals, self._partitions, self._names = dedup_cfg, domain_totals, partitions, tuple(release_names)
         self._spill = spill_dir
 
     def expand(self, parts):
-        cfg, partitions = self._cfg, self._partitions
+        cfg, partitions, spill_dir = self._cfg, self._partitions, self._spill
         grouped = (
             parts
             | "GroupByExactPartition" >> beam.GroupByKey()
-            | "ExactGroups" >> beam.ParDo(GroupPartitionFn()).with_outputs(GroupPartitionFn.GROUPS, GroupPartitionFn.COUNT, main="nodes")
+            | "ExactGroups" >> beam.ParDo(GroupPartitionFn(cfg, spill_dir, batch.lsh_partition_count(partitions))).with_outputs(
+                GroupPartitionFn.GROUPS, main="entries")
         )
-        count = grouped.count | "CountGroups" >> beam.CombineGlobally(sum)
         edges = (
-            grouped.nodes
-            | "BandPartitions" >> beam.ParDo(BandPartitionsFn(cfg), beam.pvalue.AsSingleton(count))
+            grouped.entries
             | "GroupByPartition" >> beam.GroupByKey()
-            | "VerifyPartitions" >> beam.ParDo(VerifyPartitionFn(cfg))
-            | "DistinctEdges" >> beam.CombinePerKey(lambda vals: max(vals, key=lambda v: v[2]))
-        )  # -> KV[(key_a, key_b), (node a, node b, similarity)]
+            | "VerifyPartitions" >> beam.ParDo(VerifyPartitionFn(cfg, spill_dir))
+            | "DistinctEdges" >> beam.CombinePerKey(max)
+        )  # -> KV[(locator a, locator b), similarity]
         decided = (
             edges
-            | "OneGraph" >> beam.Map(lambda kv: (0, kv[1]))
+            | "OneGraph" >> beam.Map(lambda kv: (0, (*kv[0], kv[1])))
             | "GatherGraph" >> beam.GroupByKey()
-            | "ResolveComponents" >> beam.ParDo(ResolveFn(cfg), beam.pvalue.AsDict(self._totals))
+            | "ResolveComponents" >> beam.ParDo(ResolveFn(cfg, spill_dir), beam.pvalue.AsDict(self._totals))
             | "ToExactPartition" >> beam.Map(lambda kv, n=partitions: (exact.partition_of(kv[0], n), kv))
         )  # -> KV[exact partition, (exact_key, decision fields)]
         members = (

@@ -97,16 +97,21 @@ def test_singleton_fast_path_equals_the_general_rule():
     assert {d[1] for _, d in fast} == {"kept"} and len(fast) == len(cands)
 
 
-def test_pairs_and_jaccard_equal_the_one_bucket_rule():
-    """batch.candidate_pairs + batch.pair_jaccard (vectorised, chunked) give core.verify_bucket's
-    edges: a bucket larger than max_bucket_size, a bucket of two, a node in several buckets."""
+def _buckets():
+    """12 overlapping shingle sets (keep order: the reverse of their numbers) in three buckets:
+    one larger than max_bucket_size + 1, one of two, and one sharing a node with each."""
     rng = np.random.default_rng(3)
     base = np.unique(rng.integers(0, 2**32, 60, dtype=np.uint64).astype(np.uint32))
     sets = [np.unique(np.concatenate((base[: 40 + k], rng.integers(0, 2**32, k % 5, dtype=np.uint64).astype(np.uint32))))
             for k in range(12)]
     nodes = [core.GroupNode(bytes([k]) * 16, (11 - k,), f"p{k}/1", s.astype("<u4").tobytes(), ()) for k, s in enumerate(sets)]
-    cfg = CFG.dedup.model_copy(update={"max_bucket_size": 3, "threshold": 0.7})
-    buckets = [list(range(10)), [10, 11], [3, 11]]
+    return sets, nodes, CFG.dedup.model_copy(update={"max_bucket_size": 3, "threshold": 0.7}), [list(range(10)), [10, 11], [3, 11]]
+
+
+def test_pairs_and_jaccard_equal_the_one_bucket_rule():
+    """batch.candidate_pairs + batch.pair_jaccard (vectorised, chunked) give core.verify_bucket's
+    edges: a bucket larger than max_bucket_size, a bucket of two, a node in several buckets."""
+    sets, nodes, cfg, buckets = _buckets()
     h = np.concatenate([np.full(len(b), 100 + n, dtype=np.uint64) for n, b in enumerate(buckets)])
     o = np.concatenate([np.array(b, dtype=np.int64) for b in buckets])
     rank = np.array([11 - k for k in range(12)], dtype=np.int64)
@@ -133,8 +138,24 @@ def test_pending_rows_equal_the_rows_of_candidates():
     assert exact.pending_rows("b", arts[-1:], [[]], ranks[-1:], 4) == []
 
 
+def _stores(sets, split: int):
+    """Two node stores (locators 0 << 32 | row and 1 << 32 | row) of shingle sets, and readers
+    of them as batch.verify_entries takes them (the orders they were asked for are recorded)."""
+    locs = np.concatenate((batch.locators(0, np.arange(split)), batch.locators(1, np.arange(len(sets) - split))))
+    asked = []
+
+    def shingles_of(ls):
+        pos = np.searchsorted(locs, ls)
+        return np.concatenate([sets[i] for i in pos]).astype(np.uint32), batch.offsets_of([len(sets[i]) for i in pos])
+
+    def orders_of(ls):
+        asked.extend(ls.tolist())
+        return [(11 - int(i),) for i in np.searchsorted(locs, ls)]
+    return locs, shingles_of, orders_of, asked
+
+
 def test_banded_verification_equals_verify_bucket_in_both_modes():
-    """band_partitions + verify_partition over all LSH partitions give the edges of
+    """node_band_hashes + lsh_entries + verify_entries over all LSH partitions give the edges of
     core.verify_bucket on every bucket (equal band hash), exact and signature verification."""
     rng = np.random.default_rng(5)
     base = np.unique(rng.integers(0, 2**32, 80, dtype=np.uint64).astype(np.uint32))
@@ -147,10 +168,42 @@ def test_banded_verification_equals_verify_bucket_in_both_modes():
     for k, row in enumerate(hashes.tolist()):
         for h in row:
             buckets.setdefault(h, []).append(nodes[k])
+    values, offsets = np.concatenate(sets), batch.offsets_of([len(s) for s in sets])
+    h = batch.node_band_hashes(values, offsets, np.zeros(0, np.uint64), np.zeros(len(sets) + 1, np.int64), CFG.dedup, chunk=4)
+    assert (h == hashes).all()
+    locs, shingles_of, orders_of, asked = _stores(sets, 5)
     for mode in ("exact", "signature"):
         cfg = CFG.dedup.model_copy(update={"verify": mode})
         want = {e for members in buckets.values() for e in core.verify_bucket(members, cfg)}
-        payloads = batch.band_partitions(batch.nodes_to_payload(nodes), 3, cfg)
-        edges = [e for _, pl in payloads for e in batch.verify_partition([pl], cfg)]
-        assert {(a[0], b[0], s) for a, b, s in edges} == want and len(want) >= 8, mode
-        assert all(a[1:] == (nodes[a[0][0]].order, nodes[a[0][0]].ref, (("d.example", 1),)) for e in edges for a in e[:2])
+        entries = batch.lsh_entries(h, 3)
+        assert [p for p, _, _ in entries] == [0, 1, 2] and sum(len(e[1]) // 8 for e in entries) == 9 * cfg.bands
+        edges = []
+        for _, hb, rows in entries:
+            store = np.frombuffer(rows, dtype="<i4")
+            edges += batch.verify_entries(np.frombuffer(hb, dtype="<u8"), locs[store], shingles_of, orders_of, cfg)
+        pos = {int(loc): k for k, loc in enumerate(locs)}
+        got = set()
+        for a, b, sim in edges:
+            x, y = sorted((nodes[pos[a]], nodes[pos[b]]), key=lambda n: n.order)
+            got.add((x.key, y.key, sim))
+            assert a < b
+        assert got == want and len(want) >= 8, mode
+    assert asked == []  # no bucket above max_bucket_size + 1: keep order never read
+
+
+def test_verify_entries_reads_keep_order_only_for_oversized_buckets():
+    """A bucket larger than max_bucket_size + 1 pairs each member with the earliest ones in keep
+    order (read for that bucket's members only); the other buckets pair all their members."""
+    sets, nodes, cfg, buckets = _buckets()
+    locs, shingles_of, orders_of, asked = _stores(sets, 7)
+    h = np.concatenate([np.full(len(b), 100 + n, dtype=np.uint64) for n, b in enumerate(buckets)])
+    o = np.concatenate([locs[b] for b in buckets])
+    edges = batch.verify_entries(h, o, shingles_of, orders_of, cfg)
+    pos = {int(loc): k for k, loc in enumerate(locs)}
+    got = {tuple(sorted((pos[a], pos[b]))) + (s,) for a, b, s in edges}
+    want = {tuple(sorted((a[0], b[0]))) + (s,)
+            for bucket in buckets for a, b, s in core.verify_bucket([nodes[i] for i in bucket], cfg)}
+    assert got == want and len(want) > 10
+    assert sorted(asked) == sorted(locs[:10].tolist())  # the one oversized bucket's members
+
+

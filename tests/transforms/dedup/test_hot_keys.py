@@ -42,7 +42,7 @@ def test_footer_in_3000_articles_is_no_hot_key(tmp_path):
     parts = [part for n, b in enumerate(batches) for part in exact.partition_rows(f"b{n}", b, partitions)]
     p = beam.Pipeline(runner=FnApiRunner())
     totals = p | "Totals" >> beam.Create([("site.example", ARTICLES)])
-    across = (p | beam.Create(parts) | DedupAcrossArticles(cfg.dedup, totals, partitions, spill_dir=str(tmp_path)))["decisions"]
+    across = (p | beam.Create(parts) | DedupAcrossArticles(cfg.dedup, totals, str(tmp_path), partitions))["decisions"]
     decisions = across | beam.FlatMap(lambda kv: spilled.read_refs([kv[1]])[0])
     footer = (decisions | beam.Filter(lambda kv: kv[1][0] == 2) | beam.Map(lambda kv: kv[1][1])
               | beam.combiners.Count.PerElement())

@@ -62,17 +62,22 @@ def test_earlier_release_nodes_are_banded_from_their_stored_hashes(monkeypatch):
     texts = [long, long.replace("Tuesday", "Wednesday"), long.replace("remain", "stay"), LONGER]
     sets = batch.shingle_sets([core.matching_form(t) for t in texts], CFG)
     keys = minhash.band_keys(minhash.signatures(sets, CFG.num_perm, CFG.seed), CFG.bands, CFG.rows)
-    plain = [core.GroupNode(bytes([i]) * 16, (i,), f"p{i}/1", s.astype("<u4").tobytes(), ()) for i, s in enumerate(sets)]
-    stored = [dataclasses.replace(n, bands=k) if i < 2 else n for i, (n, k) in enumerate(zip(plain, keys))]
+    values, offsets = np.concatenate(sets), batch.offsets_of([len(s) for s in sets])
+    stored = [k if i < 2 else b"" for i, k in enumerate(keys)]
+    bands, band_offsets = np.frombuffer(b"".join(stored), dtype="<u8"), batch.offsets_of([len(k) // 8 for k in stored])
     rows = []
     real = minhash.signatures_flat
     monkeypatch.setattr(minhash, "signatures_flat", lambda v, off, *a: rows.append(len(off) - 1) or real(v, off, *a))
-    expected = list(batch.band_partitions(batch.nodes_to_payload(plain), 3, CFG))
+    expected = batch.node_band_hashes(values, offsets, np.zeros(0, np.uint64), np.zeros(5, np.int64), CFG)
     assert rows == [4]
-    got = list(batch.band_partitions(batch.nodes_to_payload(stored), 3, CFG))
+    got = batch.node_band_hashes(values, offsets, bands, band_offsets, CFG)
     assert rows == [4, 2]  # only the two nodes without stored hashes
-    assert got == expected and all(p[2][6] == b"" for _, p in got)  # nodes travel without them
-    assert [(a[2], b[2]) for a, b, _ in batch.verify_partition([p for _, p in got], CFG)] == [("p0/1", "p1/1"), ("p0/1", "p2/1")]
+    assert (got == expected).all() and expected.tobytes() == b"".join(keys)
+    locs = np.arange(4, dtype=np.int64)
+    edges = [e for _, h, o in batch.lsh_entries(got, 3)
+             for e in batch.verify_entries(np.frombuffer(h, "<u8"), locs[np.frombuffer(o, "<i4")],
+                                           lambda ls: batch.take_ragged(values, offsets, ls), None, CFG)]
+    assert sorted({(a, b) for a, b, _ in edges}) == [(0, 1), (0, 2)]
 
 
 def test_exact_article_copies_stay_in_the_index():
