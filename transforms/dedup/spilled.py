@@ -84,6 +84,22 @@ def copy_maps(members, spill_dir: str, cfg) -> list[tuple[str, tuple[str, dict]]
             for (_, article_id, batch_id, _), f in zip(members[1:], forms[1:])]
 
 
+def spill_keyed(spill_dir: str, name: str, items: list[tuple]) -> list[tuple]:
+    """Write the values of keyed shuffle elements, one row each, to ``<name>.rows`` and return
+    the elements that point to them: ``[(key, (path, row))]`` in the order of ``items``
+    (empty, and no file, when ``items`` is empty); :func:`read_refs` gives the values back.
+    One file per writer call keeps the file count at one per batch or partition, not per
+    (batch, partition).
+
+    Raises:
+        OSError: the spill directory cannot be written.
+    """
+    if not items:
+        return []
+    path = spill.write_rows(spill_dir, name, [value for _, value in items], chunk=1)
+    return [(key, (path, row)) for row, (key, _) in enumerate(items)]
+
+
 def spill_decisions(spill_dir: str, partition: int, lists: list[tuple[str, list]]) -> list[tuple[str, tuple[str, int]]]:
     """Write one exact partition's across-article decisions, one row per batch, to
     ``decisions-<partition>.rows`` and return the shuffle elements that point to them.
@@ -92,13 +108,9 @@ def spill_decisions(spill_dir: str, partition: int, lists: list[tuple[str, list]
         lists: ``[(batch id, [(article_id, decision tuple)])]`` (a batch may appear more than once).
 
     Returns:
-        ``[(batch id, (path, row))]`` in the order of ``lists`` (empty, and no file, when
-        ``lists`` is empty); :func:`read_refs` gives the lists back.
+        ``[(batch id, (path, row))]`` (:func:`spill_keyed`).
 
     Raises:
         OSError: the spill directory cannot be written.
     """
-    if not lists:
-        return []
-    path = spill.write_rows(spill_dir, f"decisions-{partition}", [decisions for _, decisions in lists], chunk=1)
-    return [(batch_id, (path, row)) for row, (batch_id, _) in enumerate(lists)]
+    return spill_keyed(spill_dir, f"decisions-{partition}", lists)

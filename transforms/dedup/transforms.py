@@ -63,7 +63,8 @@ class DecideWithinBatchFn(beam.DoFn):
     """[Article] (a batch) -> main: KV[batch id, spill path] (the spill file holds
     ``((Article wire tuple, decisions wire tuple), ...)``: :func:`records.to_wire`,
     :func:`core.decisions_to_wire`);
-    ``parts``: KV[exact partition, spill path of a columnar candidate payload] (:func:`exact.pending_rows`);
+    ``parts``: KV[exact partition, (spill path, row) of a columnar candidate payload] (:func:`exact.pending_rows`;
+    one file per batch, :func:`spilled.spill_keyed`);
     ``paragraphs``: int; ``fingerprints``: KV[article text key, (rank, article_id, batch id, row)]
     (row: the article's in the batch's forms file, :func:`spilled.write_forms`).
 
@@ -96,13 +97,14 @@ class DecideWithinBatchFn(beam.DoFn):
         if forms:
             spilled.write_forms(self._spill, batch_id, forms)
         # Candidate payloads straight from the pending paragraphs (no Candidate object per paragraph).
-        for partition, payload in exact.pending_rows(batch_id, articles, [pending for _, pending in results], ranks, self._partitions):
-            yield beam.pvalue.TaggedOutput(self.PARTS, (partition, spill.write(self._spill, f"parts-{batch_id}-{partition}", payload)))
+        parts = exact.pending_rows(batch_id, articles, [pending for _, pending in results], ranks, self._partitions)
+        for part in spilled.spill_keyed(self._spill, f"parts-{batch_id}", parts):
+            yield beam.pvalue.TaggedOutput(self.PARTS, part)
 
 
 class DedupWithinArticle(beam.PTransform):
     """PCollection[list[Article]] (batches) -> dict(batches=PCollection[KV[batch id, spill path of ((Article wire, decisions wire), ...)]],
-    parts=PCollection[KV[exact partition, spill path of a columnar candidate payload (exact.pending_rows)]], paragraphs=PCollection[int],
+    parts=PCollection[KV[exact partition, (spill path, row) of a columnar candidate payload (exact.pending_rows)]], paragraphs=PCollection[int],
     exact_copies=PCollection[KV[batch id, (article_id, {index: (original paragraph id, jaccard)})]]).
 
     Articles are decided in the batches they come in (as read: at most 1,024); decisions never
@@ -168,14 +170,14 @@ def read_nodes(spill_dir: str, locs: np.ndarray) -> list[tuple]:
 
 
 class GroupPartitionFn(beam.DoFn):
-    """KV[exact partition, [spill path of a candidate payload | candidate payload]] ->
-    main: KV[LSH partition, spill path of (exact partition, band hashes, node rows)]
+    """KV[exact partition, [(spill path, row) of a candidate payload | candidate payload]] ->
+    main: KV[LSH partition, (spill path, row) of (exact partition, band hashes, node rows)]
     (:func:`batch.lsh_entries`); ``groups``: KV[exact partition, spill path of its group payload]
     (:func:`exact.group_payload`).
 
     Writes the partition's node store (:func:`node_store`): the bandable groups'
     representatives, whose band hashes (:func:`batch.node_band_hashes`) go to the LSH
-    partitions; only spill paths cross the following shuffles."""
+    partitions; only spill references cross the following shuffles."""
 
     GROUPS = "groups"
 
@@ -186,7 +188,9 @@ class GroupPartitionFn(beam.DoFn):
 
     def process(self, kv):
         partition, payloads = kv
-        payloads = [spill.read(p) if isinstance(p, str) else p for p in payloads]
+        payloads = list(payloads)  # (spill path, row) refs; an earlier release's payloads come as they are
+        refs = [p for p in payloads if len(p) == 2]
+        payloads = spilled.read_refs(refs) + [p for p in payloads if len(p) != 2]
         self._size.update(len(payloads))
         part = exact.build_groups(payloads)
         del payloads
@@ -201,12 +205,12 @@ class GroupPartitionFn(beam.DoFn):
         yield from self._entries(partition, batch.node_band_hashes(shingles, s_off, bands, b_off, self._cfg))
 
     def _entries(self, partition: int, h):
-        for lsh, hashes, nodes in batch.lsh_entries(h, self._lsh):
-            yield lsh, spill.write(self._spill, f"lsh-{partition}-{lsh}", (partition, hashes, nodes))
+        entries = [(lsh, (partition, hashes, nodes)) for lsh, hashes, nodes in batch.lsh_entries(h, self._lsh)]
+        yield from spilled.spill_keyed(self._spill, f"lsh-{partition}", entries)
 
 
 class VerifyPartitionFn(beam.DoFn):
-    """KV[LSH partition, [spill path of band entries]] -> KV[(locator a, locator b), similarity]
+    """KV[LSH partition, [(spill path, row) of band entries]] -> KV[(locator a, locator b), similarity]
     (:func:`batch.verify_entries`; node locators point into the node stores); records the
     partition's band entries (values per key) in a distribution."""
 
@@ -215,7 +219,7 @@ class VerifyPartitionFn(beam.DoFn):
         self._size = _values_per_key("lsh_partition_entries")
 
     def process(self, kv):
-        entries = [spill.read(p) for p in sorted(kv[1])]
+        entries = spilled.read_refs(sorted(kv[1]))
         h = np.concatenate([np.frombuffer(e[1], dtype="<u8") for e in entries])
         loc = np.concatenate([batch.locators(e[0], np.frombuffer(e[2], dtype="<i4")) for e in entries])
         del entries

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from transforms.records import BOILERPLATE, DUPLICATE_ACROSS, DUPLICATE_WITHIN, KEPT, TITLE
+from transforms.write import core
 
 # Upper edges (characters, exclusive) of the paragraph-length histogram; the last bin is open.
 LENGTH_EDGES = (20, 50, 100, 200, 400, 800, 1600, 3200)
@@ -95,21 +96,25 @@ def largest_clusters(directory: str, top: int = 8) -> list[dict]:
         paragraph whose id is the cluster id), ``example`` the first other member by id, each
         cut to 400 characters.
     """
-    dataset = _dataset(directory, "paragraphs")
-    members = dataset.to_table(columns=["cluster_id", "article_id"], filter=pc.field("cluster_id").is_valid())
-    if members.num_rows == 0:
+    sizes: Counter = Counter()  # cluster id -> members (a 1 GB corpus: ~500,000 clusters)
+    for batch in core.scan_table(directory, "paragraphs", ["cluster_id"]):
+        valid = batch.filter(pc.is_valid(batch["cluster_id"]))
+        if valid.num_rows:
+            sizes.update(dict(zip(*(c.to_pylist() for c in pc.value_counts(valid["cluster_id"]).flatten()))))
+    if not sizes:
         return []
-    sizes = members.group_by("cluster_id").aggregate([([], "count_all"), ("article_id", "count_distinct")])
-    ranked = sorted(sizes.to_pylist(), key=lambda r: (-r["count_all"], r["cluster_id"]))[:top]
-    chosen = dataset.to_table(columns=["paragraph_id", "cluster_id", "status", "text"],
-                              filter=pc.field("cluster_id").isin([r["cluster_id"] for r in ranked])).to_pylist()
+    ranked = sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+    wanted = pa.array([c for c, _ in ranked])
+    chosen = []
+    for batch in core.scan_table(directory, "paragraphs", ["paragraph_id", "cluster_id", "article_id", "status", "text"]):
+        chosen += batch.filter(pc.fill_null(pc.is_in(batch["cluster_id"], wanted), False)).to_pylist()
     out = []
-    for r in ranked:
-        rows = sorted((m for m in chosen if m["cluster_id"] == r["cluster_id"]), key=lambda m: m["paragraph_id"])
-        rep = next((m for m in rows if m["paragraph_id"] == r["cluster_id"]), rows[0])
+    for cluster, size in ranked:
+        rows = sorted((m for m in chosen if m["cluster_id"] == cluster), key=lambda m: m["paragraph_id"])
+        rep = next((m for m in rows if m["paragraph_id"] == cluster), rows[0])
         other = next((m for m in rows if m["paragraph_id"] != rep["paragraph_id"]), None)
         out.append({
-            "cluster_id": r["cluster_id"], "size": r["count_all"], "articles": r["article_id_count_distinct"],
+            "cluster_id": cluster, "size": size, "articles": len({m["article_id"] for m in rows}),
             "by_status": _counts(pa.array([m["status"] for m in rows])),
             "text": rep["text"][:EXCERPT_CHARS],
             "example_id": other["paragraph_id"] if other else None,
@@ -129,7 +134,7 @@ def compute_figures(directory: str) -> dict:
         "language_sources"}``.
     """
     body = BodyCounts()
-    for batch in _dataset(directory, "paragraphs").to_batches(columns=["text", "status", "domain"]):
+    for batch in core.scan_table(directory, "paragraphs", ["text", "status", "domain"]):
         body.add(batch)
     articles = _dataset(directory, "articles").to_table(columns=["language", "language_source"])
     return {

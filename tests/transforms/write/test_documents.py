@@ -146,3 +146,22 @@ def test_size_category_and_month_partition():
     assert partition_of({"published": None}, "articles", monthly) == "published_month=unknown"
     assert partition_of(row, "paragraphs", monthly) is None
     assert partition_of(row, "articles", config_from_dict({}).output) is None
+
+
+def test_counts_and_figures_read_texts_only_where_they_need_them(bbc_dataset, monkeypatch):
+    """The report's counts never read a text column, and the figures read paragraphs/ a row
+    group at a time (a whole-table read of a 1 GB corpus's paragraphs took gigabytes); both
+    give the published report's values."""
+    import pyarrow.parquet as pq
+
+    from transforms.write import core, figures
+
+    report, reads = _report(bbc_dataset), []
+    real = pq.ParquetFile.iter_batches
+    monkeypatch.setattr(pq.ParquetFile, "iter_batches", lambda self, **kw: reads.append(kw["columns"]) or real(self, **kw))
+    counts = core.table_counts(str(bbc_dataset))
+    assert reads and not any("text" in columns for columns in reads)
+    assert counts["clusters"] == report["clusters"] and counts["paragraphs"]["dropped_by_reason"] == report["paragraphs"]["dropped_by_reason"]
+    assert counts["records"]["articles_written"] == report["records"]["articles_written"] == 2076
+    assert figures.compute_figures(str(bbc_dataset)) == report["figures"]
+    assert sum("text" in columns for columns in reads) == 2  # the length histogram and the largest clusters' texts
