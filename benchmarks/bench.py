@@ -310,7 +310,7 @@ def newsetl_dropped(out: Path) -> set[str]:
 
 
 # ------------------------------------------------------------------ driver
-RSS_PER_PARAGRAPH = 2_600  # peak RSS per paragraph measured at 50-100 MB with one worker (2.2-2.7 KB), plus margin
+RSS_PER_PARAGRAPH = 1_000  # peak RSS per paragraph above the fixed 1 GB: at most ~0.7 KB measured (100 MB: 0.66 GB, 1 GB: 2.5 GB with one worker), plus margin
 
 
 def memory_need(paragraphs: int, workers: int) -> int:
