@@ -54,8 +54,8 @@ def test_size_that_would_exhaust_memory_is_skipped_not_run(data, tmp_path, monke
     monkeypatch.setattr(bench, "_available_memory", lambda: 5 * 10**8)
     r = bench.bench_size(300_000, data, tmp_path, datatrove_max=0, signatures=False, workers=(1, 2))
     need = bench.memory_need(r["corpus"]["paragraphs"], 2)
-    assert need == int(r["corpus"]["paragraphs"] * 2_600 * 1.6) + 10**9 > 5 * 10**8
-    assert r["newsetl"] == [] and r["skipped"] == f"needs about {need / 1e9:.1f} GB of memory (2,600 bytes a paragraph), 0.5 GB available"
+    assert need == int(r["corpus"]["paragraphs"] * 1_000 * 1.6) + 10**9 > 5 * 10**8
+    assert r["newsetl"] == [] and r["skipped"] == f"needs about {need / 1e9:.1f} GB of memory (1,000 bytes a paragraph), 0.5 GB available"
     assert f"| 300kB | {r['corpus']['paragraphs']:,} | – | skipped: needs about" in bench.table([r])
 
 
