@@ -155,7 +155,12 @@ def _by_store(locs: np.ndarray):
 
 
 def read_shingles(spill_dir: str, locs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Shingle sets of sorted node locators from their stores: ``(uint32 values, int64 offsets)``."""
+    """Shingle sets of sorted node locators (int64, :func:`batch.locators`) from their stores:
+    ``(uint32 values, int64 offsets (len(locs) + 1,))``.
+
+    Raises:
+        OSError: a node store is missing or unreadable.
+    """
     parts = [spill.read_ragged(node_store(spill_dir, s) + ".ragged", rows, "<u4") for s, rows in _by_store(locs)]
     if len(parts) == 1:
         return parts[0]
@@ -165,7 +170,11 @@ def read_shingles(spill_dir: str, locs: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 
 def read_nodes(spill_dir: str, locs: np.ndarray) -> list[tuple]:
-    """Graph node fields ``(exact key, order, ref, domains)`` of sorted node locators."""
+    """Graph node fields ``(exact key, order, ref, domains)`` of sorted node locators, in their order.
+
+    Raises:
+        OSError: a node store is missing or unreadable.
+    """
     return [row for s, rows in _by_store(locs) for row in spill.read_rows(node_store(spill_dir, s) + ".rows", rows)]
 
 
@@ -309,9 +318,10 @@ class DedupAcrossArticles(beam.PTransform):
     tally=PCollection[dict] (earlier-release boilerplate hits)).
 
     Steps (docs/ARCHITECTURE.md): exact groups per partition (GroupByKey: one value per batch
-    that has candidates there) -> batches of group representatives: signatures and band hashes,
-    one shuffle element per (batch, hash-range partition); the LSH partition count grows with
-    the number of groups -> verify each distinct candidate pair of a partition once -> distinct
+    that has candidates there); the representatives written to the partition's node store, their
+    signatures and band hashes -> band entries, one shuffle element per (exact partition,
+    hash-range LSH partition; :func:`batch.lsh_partition_count`) -> verify each distinct candidate
+    pair of an LSH partition once, nodes read from the stores by locator -> distinct
     verified edges -> connected components and the keep rule (one global group over the edge
     list) -> decisions of the grouped nodes joined back to their exact partition (CoGroupByKey)
     -> every member's decision, one spill row and one element per (partition, batch of articles).
