@@ -155,7 +155,7 @@ def read_ragged(path: str, rows: np.ndarray, dtype) -> tuple[np.ndarray, np.ndar
     returning: only the pages of the rows read are touched.
 
     Raises:
-        OSError: the file is missing or unreadable.
+        OSError: the file is missing or unreadable; IndexError: a row is out of range.
     """
     rows = np.asarray(rows, dtype=np.int64)
     itemsize = np.dtype(dtype).itemsize
