@@ -20,6 +20,8 @@ import pickle
 import numpy as np
 import xxhash
 
+from transforms.columns import take_ragged
+
 SPILL_DIR = "_spill"
 
 
@@ -86,9 +88,10 @@ def write_content(directory: str, prefix: str, data: bytes) -> str:
 
 # ---------------------------------------------------------------- random-access spill files
 # A shuffle carries a (path, positions) reference; the reader loads only what it needs. Two
-# layouts, both ``8-byte little-endian count n | int64 offsets (n + 1) | body``:
-# - rows (:func:`write_rows`): plain Python values pickled in chunks of ``chunk`` rows, offsets
-#   in bytes of the body, one per chunk (reading row i unpickles its chunk only);
+# layouts, both ending in ``little-endian int64 count n | int64 offsets (n + 1) | body``:
+# - rows (:func:`write_rows`): an int64 chunk size first; then plain Python values pickled in
+#   chunks of ``chunk`` rows, n chunks, offsets in bytes of the body (reading row i unpickles
+#   its chunk only);
 # - ragged (:func:`write_ragged`): a ragged numpy array, offsets in items of the body's dtype.
 
 ROWS_PER_CHUNK = 64
@@ -158,16 +161,11 @@ def read_ragged(path: str, rows: np.ndarray, dtype) -> tuple[np.ndarray, np.ndar
         OSError: the file is missing or unreadable; IndexError: a row is out of range.
     """
     rows = np.asarray(rows, dtype=np.int64)
-    itemsize = np.dtype(dtype).itemsize
     with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
         n = int(np.frombuffer(mm, dtype="<i8", count=1)[0])
         offsets = np.frombuffer(mm, dtype="<i8", count=n + 1, offset=8).copy()
-        body = 8 * (n + 2)
-        lengths = (offsets[1:] - offsets[:-1])[rows]
-        out_offsets = np.zeros(len(rows) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=out_offsets[1:])
-        values = np.frombuffer(mm, dtype=dtype, count=int(offsets[-1]), offset=body) if itemsize * offsets[-1] else np.zeros(0, dtype)
-        pos = np.arange(out_offsets[-1], dtype=np.int64) + np.repeat(offsets[:-1][rows] - out_offsets[:-1], lengths)
-        out = values[pos]  # a copy: the map can close
+        count = int(offsets[-1])
+        values = np.frombuffer(mm, dtype=dtype, count=count, offset=8 * (n + 2)) if count else np.zeros(0, dtype)
+        out = take_ragged(values, offsets, rows)  # copies: the map can close
         del values
-    return out, out_offsets
+    return out

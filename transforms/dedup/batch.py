@@ -8,8 +8,8 @@ Python's per-shingle cost are paid per batch.
   ``(article, shingle hash)`` pairs (only pairs sharing a shingle are compared).
 - :func:`node_band_hashes` and :func:`lsh_entries`: MinHash signatures and LSH band hashes
   of an exact partition's group representatives, split into hash-range partitions (one
-  shuffle element per exact partition and LSH partition: the path of a spill file of band
-  hashes and node rows).
+  shuffle element per exact partition and LSH partition: a ``(path, row)`` reference into
+  the exact partition's spill file of band hashes and node rows).
 - :func:`verify_entries`: the buckets of one LSH partition; each distinct candidate pair is
   verified once, with the same pair rule as :func:`core.verify_bucket`, reading shingle sets
   (and, for buckets above ``max_bucket_size``, keep order) from the node stores.
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from transforms.columns import offsets_of, take_ragged
 from transforms.dedup import core, minhash
 from transforms.records import (
     DROPPED_RULE, DUPLICATE_WITHIN, EMPTY, KEPT, TITLE, Article, Candidate, paragraph_id,
@@ -169,21 +170,6 @@ def lsh_partition_count(exact_partitions: int) -> int:
 
 
 LSH_PER_EXACT = 4
-
-
-def offsets_of(lengths) -> np.ndarray:
-    """int64 offsets ``(n + 1,)`` of consecutive slices of the given lengths."""
-    out = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=out[1:])
-    return out
-
-
-def take_ragged(values: np.ndarray, offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Slices ``values[offsets[r]:offsets[r + 1]]`` of ``rows`` concatenated: ``(values, offsets)``."""
-    lengths = (offsets[1:] - offsets[:-1])[rows]
-    out = offsets_of(lengths)
-    pos = np.arange(out[-1], dtype=np.int64) + np.repeat(offsets[:-1][rows] - out[:-1], lengths)
-    return values[pos], out
 
 
 def node_band_hashes(shingles: np.ndarray, offsets: np.ndarray, bands: np.ndarray, band_offsets: np.ndarray, cfg,

@@ -30,8 +30,8 @@ import operator
 
 import numpy as np
 
+from transforms.columns import offsets_of, take_ragged
 from transforms.dedup import core
-from transforms.dedup.batch import offsets_of, take_ragged
 from transforms.dedup.core import GroupDecision, GroupNode
 from transforms.records import KEPT, paragraph_id
 
