@@ -83,11 +83,11 @@ def build(pipeline: beam.Pipeline, files, config, staging: str, against: tuple[t
     across = parts | "DedupAcrossArticles" >> DedupAcrossArticles(
         config.dedup, domain_totals, spill_dir, partitions, tuple(name for _, name in against))
     # -> decisions: KV[batch id, (spill path, row of [(article_id, decision)])]; tally: earlier-release boilerplate hits
-    assembled = (
+    joined = (
         {"batches": within["batches"], "across": across["decisions"], "copies": within["exact_copies"]}
         | "AssembleArticles" >> AssembleArticles(config.dedup)
     )
-    # -> (Article, [ParagraphDecision], duplicate_of_article)
+    assembled = joined["assembled"]  # -> (Article, [ParagraphDecision], duplicate_of_article); index: the same by batch
     paragraphs_in = (
         within["paragraphs"]
         | "SumParagraphs" >> beam.CombineGlobally(sum)
@@ -98,5 +98,5 @@ def build(pipeline: beam.Pipeline, files, config, staging: str, against: tuple[t
         lambda kv: {"kind": "published_unparsed", "key": kv[0], "count": kv[1]})
     tally = (records_in, paragraphs_in, across["tally"], unparsed) | "MergeTally" >> beam.Flatten()
     {"assembled": assembled, "rejects": rejects, "tally": tally} | "WriteDataset" >> WriteDataset(staging, config.output, spill_dir)
-    (assembled | "IndexRows" >> IndexRows(config.dedup)
+    (joined["index"] | "IndexRows" >> IndexRows(config.dedup, spill_dir, partitions)
      | "WriteIndex" >> WriteTable(staging, "index", config.output, batched=True, spill_dir=spill_dir))

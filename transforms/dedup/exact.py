@@ -56,7 +56,7 @@ def partition_of(key: bytes, partitions: int) -> int:
     return int.from_bytes(key[:4], "big") * partitions >> 32
 
 
-def _partitions_of(keys: bytes, partitions: int) -> np.ndarray:
+def partitions_of(keys: bytes, partitions: int) -> np.ndarray:
     """:func:`partition_of` of many concatenated 16-byte keys (int64 array)."""
     first = np.frombuffer(keys, dtype=">u4").reshape(-1, KEY_BYTES // 4)[:, 0].astype(np.uint64)
     return (first * np.uint64(partitions) >> np.uint64(32)).astype(np.int64)
@@ -109,7 +109,7 @@ def _split(batch_id, orders, article_ids, domains, indexes, keys: bytes, shingle
     n = len(orders)
     if len(keys) != KEY_BYTES * n:
         raise ValueError("exact keys must be 16 bytes")
-    part = _partitions_of(keys, partitions)
+    part = partitions_of(keys, partitions)
     order = np.argsort(part, kind="stable")
     part = part[order]
     bounds = np.flatnonzero(np.concatenate(([True], part[1:] != part[:-1], [True]))).tolist()

@@ -77,16 +77,28 @@ def in_index(index: pa.Array, status: pa.Array, reason: pa.Array) -> pa.BooleanA
     return pc.and_(body, kept)
 
 
-def index_batch(items: list[tuple], cfg) -> pa.RecordBatch:
+def index_batch(items: list[tuple], cfg, pending_forms: list[dict] | None = None, stored_bands=None) -> pa.RecordBatch:
     """Index rows of a batch of assembled articles ``[(Article, [ParagraphDecision], dup_article)]``.
 
-    Which paragraphs: :func:`in_index`, on the batch's columns. Exact keys, shingles and band
-    hashes are recomputed from the paragraph text exactly as the dedup stage computed them
-    (deterministic functions of the text and the config), for the whole batch at once: shingle
-    hashes with :func:`batch.shingle_sets`, one signature matrix (:func:`minhash.signatures`) and
-    one :func:`minhash.band_hashes` call, whose matrix becomes the ``band_hashes`` list column as
-    it is. Paragraphs shorter than one shingle get an empty ``band_hashes`` list (exact-match
-    path only).
+    Which paragraphs: :func:`in_index`, on the batch's columns. Matching forms and band hashes
+    are what the dedup stage computed, taken from it when given (the pipeline), else recomputed
+    from the paragraph text exactly as the dedup stage computes them (deterministic functions of
+    the text and the config): shingle hashes with :func:`batch.shingle_sets` for the whole batch
+    at once, one signature matrix (:func:`minhash.signatures`) and one
+    :func:`minhash.band_hashes` call. Exact keys are the md5 of the forms
+    (:func:`core.exact_key`). Paragraphs shorter than one shingle get an empty ``band_hashes``
+    list (exact-match path only).
+
+    Args:
+        pending_forms: per item, ``{index: matching form}`` of the article's pending paragraphs
+            as the within-article step computed them (:func:`spilled.read_forms`); forms of other
+            chosen paragraphs (an unmatchable line an article-level rule turned into
+            ``duplicate_article``) are recomputed. None: every form is recomputed.
+        stored_bands: ``keys (m, 16) uint8 -> (uint64 (m, bands), found bool (m,))``, the band
+            hashes the across-article stage computed for exact groups' representatives
+            (:func:`spilled.band_hashes_of`; every member of a group has the representative's
+            shingle set, so its band hashes); asked only for paragraphs whose form came from
+            ``pending_forms``. Paragraphs not found are computed. None: all are computed.
 
     Returns:
         a record batch of :data:`INDEX_SCHEMA`, rows in article then paragraph order.
@@ -99,24 +111,56 @@ def index_batch(items: list[tuple], cfg) -> pa.RecordBatch:
     for o in dict.fromkeys(owners):
         article = items[o][0]
         prefix[o] = _compact_json(list(core.order_rank(article, cfg.keep_order, cfg.source_priority)))[:-1]
-    forms = [core.matching_form(decisions[i].text, cfg.strip_datelines) for i in chosen.to_pylist()]
     index = c["index"].take(chosen)
+    indexes = index.to_pylist()
+    forms, known = _forms(decisions, chosen.to_pylist(), owners, indexes, pending_forms, cfg)
+    keys = [core.exact_key(f) for f in forms]
+    hashes = np.zeros((len(forms), cfg.bands), dtype=np.uint64)
+    banded = np.zeros(len(forms), dtype=bool)
+    if stored_bands is not None and known.any():
+        rows = np.flatnonzero(known)
+        hashes[rows], banded[rows] = stored_bands(np.frombuffer(b"".join(keys[r] for r in rows.tolist()), dtype=np.uint8).reshape(-1, 16))
+    todo = np.flatnonzero(~banded)
+    if len(todo):
+        hashes[todo], banded[todo] = computed_band_hashes([forms[r] for r in todo.tolist()], cfg)
+    offsets = np.concatenate([[0], np.cumsum(banded * cfg.bands)]).astype(np.int32)
     article_id = pa.array([items[o][0].article_id for o in owners], type=pa.string())
-    sets = batch.shingle_sets(forms, cfg, unique=False) if forms else []  # only signatures are taken
-    banded = np.array([len(s) > 0 for s in sets], dtype=bool)
-    hashes = np.zeros((0, cfg.bands), dtype=np.uint64)
-    if banded.any():
-        sigs = minhash.signatures([s for s, b in zip(sets, banded) if b], cfg.num_perm, cfg.seed)
-        hashes = minhash.band_hashes(sigs, cfg.bands, cfg.rows).astype(np.uint64)
-    offsets = np.concatenate([[0], np.cumsum(banded * hashes.shape[1])]).astype(np.int32)
     return columns.record_batch(INDEX_SCHEMA, {
         "paragraph_id": pc.binary_join_element_wise(article_id, pc.cast(index, pa.string()), "/"),
         "article_id": article_id, "index": index, "status": c["status"].take(chosen),
-        "order_key": [f"{prefix[o]},{i}]" for o, i in zip(owners, index.to_pylist())],
-        "exact_key": [core.exact_key(f) for f in forms], "form": forms,
-        "band_hashes": pa.ListArray.from_arrays(pa.array(offsets), pa.array(hashes.ravel()),
+        "order_key": [f"{prefix[o]},{i}]" for o, i in zip(owners, indexes)],
+        "exact_key": keys, "form": forms,
+        "band_hashes": pa.ListArray.from_arrays(pa.array(offsets), pa.array(hashes[banded].ravel()),
                                                 type=INDEX_SCHEMA.field("band_hashes").type),
     })
+
+
+def _forms(decisions: list, chosen: list[int], owners: list[int], indexes: list[int], pending_forms, cfg) -> tuple[list[str], np.ndarray]:
+    """Matching forms of the chosen paragraphs and which of them came from ``pending_forms`` (see :func:`index_batch`)."""
+    if pending_forms is None:
+        return [core.matching_form(decisions[i].text, cfg.strip_datelines) for i in chosen], np.zeros(len(chosen), dtype=bool)
+    forms = [pending_forms[o].get(i) for o, i in zip(owners, indexes)]
+    known = np.array([f is not None for f in forms], dtype=bool)
+    for k in np.flatnonzero(~known).tolist():
+        forms[k] = core.matching_form(decisions[chosen[k]].text, cfg.strip_datelines)
+    return forms, known
+
+
+def computed_band_hashes(forms: list[str], cfg) -> tuple[np.ndarray, np.ndarray]:
+    """LSH band hashes of matching forms computed from their text: ``(uint64 (n, bands), banded
+    bool (n,))``; a form shorter than one shingle is not banded (its row is zero).
+
+    Shingle hashes with :func:`batch.shingle_sets` (token order, repeats kept: only the
+    signature is taken), one signature matrix, one :func:`minhash.band_hashes` call: the values
+    :func:`batch.node_band_hashes` computes for the same shingle set.
+    """
+    sets = batch.shingle_sets(forms, cfg, unique=False) if forms else []
+    banded = np.array([len(s) > 0 for s in sets], dtype=bool)
+    hashes = np.zeros((len(forms), cfg.bands), dtype=np.uint64)
+    if banded.any():
+        sigs = minhash.signatures([s for s, b in zip(sets, banded) if b], cfg.num_perm, cfg.seed)
+        hashes[banded] = minhash.band_hashes(sigs, cfg.bands, cfg.rows)
+    return hashes, banded
 
 
 def release_article_id(ordinal: int, article_id: str) -> str:

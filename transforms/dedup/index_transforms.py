@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import apache_beam as beam
 
-from transforms.batching import BundleBatchFn
-from transforms.dedup import index
+from transforms.dedup import index, spilled
 from transforms.write import core as write_core
 
 
@@ -30,29 +29,42 @@ class ReadReleaseIndex(beam.PTransform):
         )
 
 
-class IndexRowsFn(BundleBatchFn):
-    """(Article, [ParagraphDecision], dup_article) -> index rows computed :data:`BATCH` articles at
-    a time (:func:`index.index_batch`: vectorised hashing); each batch's rows go out as one Arrow
-    record batch (:func:`transforms.write.core.payload` bytes), which ``WriteTable(batched=True)``
-    shards as it is.
-    """
+class IndexRowsFn(beam.DoFn):
+    """One assembled batch ``(forms file path, [(Article, [ParagraphDecision], dup_article)],
+    [forms row | None])`` (:class:`transforms.dedup.transforms.AssembleBatchFn`'s ``index``
+    output) -> its index rows as one Arrow record batch (:func:`transforms.write.core.payload`
+    bytes), which ``WriteTable(batched=True)`` shards as it is.
 
-    def __init__(self, dedup_cfg):
-        self._cfg = dedup_cfg
+    Nothing the dedup stage computed is computed again (:func:`index.index_batch`): matching
+    forms come from the batch's forms file (:func:`spilled.read_forms`), band hashes from the
+    exact partitions' band stores (:func:`spilled.band_hashes_of`)."""
 
-    def flush(self, items):
-        rows = index.index_batch(items, self._cfg)
-        return [write_core.payload(rows)] if rows.num_rows else []
+    def __init__(self, dedup_cfg, spill_dir: str, partitions: int):
+        self._cfg, self._spill, self._partitions = dedup_cfg, spill_dir, partitions
+
+    def process(self, element):
+        forms_path, items, rows = element
+        spill_dir, partitions, bands = self._spill, self._partitions, self._cfg.bands
+        forms = spilled.read_forms(None if r is None else (forms_path, r) for r in rows)
+        rb = index.index_batch(items, self._cfg, forms, lambda keys: spilled.band_hashes_of(spill_dir, partitions, keys, bands))
+        if rb.num_rows:
+            yield write_core.payload(rb)
 
 
 class IndexRows(beam.PTransform):
-    """PCollection[(Article, [ParagraphDecision], dup_article)] -> PCollection[bytes]: rows of
-    ``index/`` as Arrow record batches (:func:`transforms.write.core.payload`) of up to
-    :data:`IndexRowsFn.BATCH` articles' rows (write them with ``WriteTable(..., batched=True)``)."""
+    """PCollection[(forms file path, [(Article, [ParagraphDecision], dup_article)], [forms row | None])]
+    (one element per assembled batch) -> PCollection[bytes]: rows of ``index/`` as Arrow record
+    batches (:func:`transforms.write.core.payload`), one per batch (write them with
+    ``WriteTable(..., batched=True)``).
 
-    def __init__(self, dedup_cfg):
+    Args:
+        spill_dir, partitions: the run's spill directory and exact partition count (where
+            :class:`transforms.dedup.transforms.DedupAcrossArticles` left its band stores).
+    """
+
+    def __init__(self, dedup_cfg, spill_dir: str, partitions: int):
         super().__init__()
-        self._cfg = dedup_cfg
+        self._cfg, self._spill, self._partitions = dedup_cfg, spill_dir, partitions
 
-    def expand(self, assembled):
-        return assembled | "ToIndexRows" >> beam.ParDo(IndexRowsFn(self._cfg))
+    def expand(self, batches):
+        return batches | "ToIndexRows" >> beam.ParDo(IndexRowsFn(self._cfg, self._spill, self._partitions))

@@ -20,8 +20,13 @@ bundle rewrites the same file with the same content.
 """
 from __future__ import annotations
 
+import mmap
+import os
+
+import numpy as np
+
 from transforms import spill
-from transforms.dedup import core
+from transforms.dedup import core, exact
 
 
 def forms_name(batch_id: str) -> str:
@@ -114,3 +119,118 @@ def spill_decisions(spill_dir: str, partition: int, lists: list[tuple[str, list]
         OSError: the spill directory cannot be written.
     """
     return spill_keyed(spill_dir, f"decisions-{partition}", lists)
+
+
+# ---------------------------------------------------------------- band stores (the release index's band hashes)
+# One file per exact partition, ``bands-<partition>.bin``, written by the across-article stage
+# with the band hashes it computed for the partition's bandable exact-group representatives:
+# little-endian int64 ``n``, int64 ``bands``; the exact keys as two uint64 columns (``hi``,
+# ``lo``: the key's big-endian halves, so numeric order is byte order), ascending; the band
+# hashes, uint64 ``(n, bands)`` row-major. A reader memory-maps it and binary-searches the keys.
+
+
+def band_store_path(spill_dir: str, partition: int) -> str:
+    """Path of an exact partition's band store."""
+    return os.path.join(spill_dir, f"bands-{partition}.bin")
+
+
+def write_band_store(spill_dir: str, partition: int, keys: bytes, hashes: np.ndarray) -> str:
+    """Write the band store of an exact partition and return its path.
+
+    Args:
+        keys: n concatenated 16-byte exact keys, ascending (byte order), distinct.
+        hashes: uint64 ``(n, bands)``: row i holds the LSH band hashes of key i's group
+            (:func:`transforms.dedup.batch.node_band_hashes`).
+
+    Raises:
+        ValueError: keys and hashes disagree in length; OSError: the spill directory cannot be written.
+    """
+    halves = np.frombuffer(keys, dtype=">u8").reshape(-1, 2).astype("<u8")
+    if len(halves) != len(hashes):
+        raise ValueError(f"band store: {len(halves)} keys, {len(hashes)} rows of band hashes")
+    header = np.array([len(halves), hashes.shape[1] if hashes.ndim == 2 else 0], dtype="<i8")
+    body = (header.tobytes(), np.ascontiguousarray(halves[:, 0]).tobytes(), np.ascontiguousarray(halves[:, 1]).tobytes(),
+            np.ascontiguousarray(hashes, dtype="<u8").tobytes())
+    return spill.write_bytes(spill_dir, os.path.basename(band_store_path(spill_dir, partition)), b"".join(body))
+
+
+def read_band_store(path: str, keys: np.ndarray, bands: int) -> tuple[np.ndarray, np.ndarray]:
+    """Band hashes of exact keys from one band store (memory-mapped: only the pages searched and
+    the rows found are read).
+
+    Args:
+        keys: uint8 ``(m, 16)`` exact keys (any order, repeats allowed).
+        bands: band hashes per key (the store must hold as many, or none).
+
+    Returns:
+        ``(uint64 (m, bands), found bool (m,))``; rows of keys not in the store are zero.
+
+    Raises:
+        OSError: the file is missing or unreadable; ValueError: the store has another band count.
+    """
+    q = np.ascontiguousarray(keys, dtype=np.uint8).view(">u8").reshape(-1, 2).astype(np.uint64)
+    out = np.zeros((len(q), bands), dtype=np.uint64)
+    found = np.zeros(len(q), dtype=bool)
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        n, width = np.frombuffer(mm, dtype="<i8", count=2).tolist()
+        if n and width != bands:
+            raise ValueError(f"{path}: {width} band hashes per key, expected {bands}")
+        hi = np.frombuffer(mm, dtype="<u8", count=n, offset=16)
+        lo = np.frombuffer(mm, dtype="<u8", count=n, offset=16 + 8 * n)
+        table = np.frombuffer(mm, dtype="<u8", count=n * width, offset=16 + 16 * n).reshape(n, width)
+        if n and len(q):
+            at = np.searchsorted(hi, q[:, 0])
+            inside = at < n
+            at = np.minimum(at, n - 1)
+            same_hi = inside & (hi[at] == q[:, 0])
+            found = same_hi & (lo[at] == q[:, 1])
+            for i in np.flatnonzero(same_hi & ~found).tolist():  # keys sharing their first 64 bits: walk on
+                j = int(at[i]) + 1
+                while j < n and hi[j] == q[i, 0] and lo[j] != q[i, 1]:
+                    j += 1
+                if j < n and hi[j] == q[i, 0]:
+                    at[i], found[i] = j, True
+            out[found] = table[at[found]]
+        del hi, lo, table
+    return out, found
+
+
+def band_hashes_of(spill_dir: str, partitions: int, keys: np.ndarray, bands: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`read_band_store` for keys of any exact partitions (each store opened once).
+
+    Args:
+        partitions: the run's exact partition count (:func:`transforms.dedup.exact.partitions_of`).
+        keys: uint8 ``(m, 16)`` exact keys of this run's candidates (their partitions have stores).
+
+    Returns:
+        ``(uint64 (m, bands), found bool (m,))``.
+
+    Raises:
+        OSError: a store is missing or unreadable.
+    """
+    keys = np.ascontiguousarray(keys, dtype=np.uint8).reshape(-1, exact.KEY_BYTES)
+    out = np.zeros((len(keys), bands), dtype=np.uint64)
+    found = np.zeros(len(keys), dtype=bool)
+    part = exact.partitions_of(keys.tobytes(), partitions)
+    for p in np.unique(part).tolist():
+        rows = np.flatnonzero(part == p)
+        out[rows], found[rows] = read_band_store(band_store_path(spill_dir, p), keys[rows], bands)
+    return out, found
+
+
+def read_forms(refs) -> list[dict]:
+    """The matching forms of pending paragraphs that :func:`write_forms` stored, by reference:
+    ``refs`` are ``(forms file path, row)`` or None (an article without pending body paragraphs).
+
+    Returns:
+        one ``{index: matching form}`` per reference (empty for None).
+
+    Raises:
+        OSError: a file is missing or unreadable; IndexError: a row is out of range.
+    """
+    refs = list(refs)
+    given = [k for k, r in enumerate(refs) if r is not None]
+    out: list[dict] = [{} for _ in refs]
+    for k, forms in zip(given, read_refs(refs[k] for k in given)):
+        out[k] = dict(forms)
+    return out

@@ -186,7 +186,8 @@ class GroupPartitionFn(beam.DoFn):
 
     Writes the partition's node store (:func:`node_store`): the bandable groups'
     representatives, whose band hashes (:func:`batch.node_band_hashes`) go to the LSH
-    partitions; only spill references cross the following shuffles."""
+    partitions and, by exact key, to the partition's band store (:func:`spilled.write_band_store`,
+    read by the release index); only spill references cross the following shuffles."""
 
     GROUPS = "groups"
 
@@ -207,11 +208,14 @@ class GroupPartitionFn(beam.DoFn):
         yield beam.pvalue.TaggedOutput(self.GROUPS, (partition, spill.write(self._spill, f"groups-{partition}", exact.group_payload(part))))
         rows, shingles, s_off, bands, b_off = exact.bandable_store(part)
         if not rows:
+            spilled.write_band_store(self._spill, partition, b"", np.zeros((0, self._cfg.bands), dtype=np.uint64))
             return
         stem = node_store(self._spill, partition)
         spill.write_ragged(self._spill, os.path.basename(stem), shingles, s_off)
         spill.write_rows(self._spill, os.path.basename(stem), rows)
-        yield from self._entries(partition, batch.node_band_hashes(shingles, s_off, bands, b_off, self._cfg))
+        h = batch.node_band_hashes(shingles, s_off, bands, b_off, self._cfg)
+        spilled.write_band_store(self._spill, partition, b"".join(r[0] for r in rows), h)  # for the release index
+        yield from self._entries(partition, h)
 
     def _entries(self, partition: int, h):
         entries = [(lsh, (partition, hashes, nodes)) for lsh, hashes, nodes in batch.lsh_entries(h, self._lsh)]
@@ -371,14 +375,19 @@ class DedupAcrossArticles(beam.PTransform):
 
 class AssembleBatchFn(beam.DoFn):
     """KV[batch id, {batch: [spill path of ((Article wire, within decisions wire), ...)], across: [(spill path, row of
-    [(article_id, decision)])], copies: [(article_id, copy map)]}] -> (Article, [ParagraphDecision], duplicate_of_article)."""
+    [(article_id, decision)])], copies: [(article_id, copy map)]}] -> main: (Article, [ParagraphDecision], duplicate_of_article);
+    ``index``: per batch, ``(forms file path, [those main outputs], [row in the forms file | None])`` (the
+    articles with across-article decisions are those with pending paragraphs, whose forms
+    :class:`DecideWithinBatchFn` wrote in batch order: :func:`spilled.write_forms`)."""
+
+    INDEX = "index"
 
     def __init__(self, cfg):
         self._cfg = cfg
         self._size = _values_per_key("assemble_batch")
 
     def process(self, kv):
-        _, grouped = kv
+        batch_id, grouped = kv
         batches = list(grouped["batch"])
         across_lists = list(grouped["across"])
         copies = dict(grouped["copies"])
@@ -388,11 +397,18 @@ class AssembleBatchFn(beam.DoFn):
             for article_id, decision in decisions:
                 across.setdefault(article_id, []).append(decision)
         for path in batches:
+            items, rows, fingerprinted = [], [], 0
             for article_wire, within_wire in spill.read(path):
                 article = from_wire(Article, article_wire)
-                decisions, dup_article = core.assemble(article, within_wire, sorted(across.get(article.article_id, ())), self._cfg,
+                mine = across.get(article.article_id, ())
+                decisions, dup_article = core.assemble(article, within_wire, sorted(mine), self._cfg,
                                                        copies.get(article.article_id))
-                yield article, decisions, dup_article
+                items.append((article, decisions, dup_article))
+                yield items[-1]
+                rows.append(fingerprinted if mine else None)
+                fingerprinted += bool(mine)
+            forms_path = spill.rows_path(os.path.dirname(path), spilled.forms_name(batch_id))
+            yield beam.pvalue.TaggedOutput(self.INDEX, (forms_path, items, rows))
 
 
 class AssembleArticles(beam.PTransform):
@@ -400,7 +416,9 @@ class AssembleArticles(beam.PTransform):
 
     Input: dict(batches=..., across=..., copies=...) as :class:`DedupWithinArticle` and
     :class:`DedupAcrossArticles` return them.
-    Output: PCollection[(Article, [ParagraphDecision], duplicate_of_article | None)].
+    Output: dict(assembled=PCollection[(Article, [ParagraphDecision], duplicate_of_article | None)],
+    index=PCollection[(forms file path, [those assembled articles of one batch], [forms row | None])]
+    (the input of :class:`transforms.dedup.index_transforms.IndexRows`)).
     """
 
     def __init__(self, dedup_cfg):
@@ -408,8 +426,9 @@ class AssembleArticles(beam.PTransform):
         self._cfg = dedup_cfg
 
     def expand(self, inputs):
-        return (
+        out = (
             {"batch": inputs["batches"], "across": inputs["across"], "copies": inputs["copies"]}
             | "JoinByBatch" >> beam.CoGroupByKey()
-            | "Assemble" >> beam.ParDo(AssembleBatchFn(self._cfg))
+            | "Assemble" >> beam.ParDo(AssembleBatchFn(self._cfg)).with_outputs(AssembleBatchFn.INDEX, main="assembled")
         )
+        return {"assembled": out.assembled, "index": out[AssembleBatchFn.INDEX]}

@@ -139,3 +139,75 @@ def test_an_index_of_the_old_hash_scheme_is_refused(tmp_path):
         index.check_release(str(_release(tmp_path, old)), CFG)
     assert str(err.value) == (f"--dedup-against {tmp_path / 'rel'}: its index was built with hash scheme {old['hash_scheme']!r}, "
                               f"this newsetl uses {index.HASH_SCHEME!r}; rebuild that release with this newsetl")
+
+
+def _bbc_articles(data, n=40):
+    """n BBC business articles, then a later copy of the first three on another site (exact
+    groups of two members, the copy not their representative) and an article whose only
+    matchable paragraph is short (no band hashes)."""
+    out = []
+    for k, path in enumerate(sorted((data / "bbc-news-fulltext" / "bbc" / "business").glob("*.txt"))[:n]):
+        title, *body = [p.strip() for p in path.read_text(encoding="latin-1").split("\n\n") if p.strip()]
+        out.append(Article(f"bbc{k}", None, "bbc.example", title, k, None, None, tuple(body), "utf-8", path.name, 0))
+    out += [dataclasses.replace(a, article_id=f"copy{a.article_id}", domain="copy.example", published_us=1000 + k)
+            for k, a in enumerate(out[:3])]
+    out.append(Article("short", None, "x.example", None, 2000, None, None, ("Markets closed.", "***"), "utf-8", "f", 0))
+    return out
+
+
+def test_index_rows_from_the_dedup_stage_equal_the_recomputed_ones(data, tmp_path, monkeypatch):
+    """IndexRows takes forms from the forms file and band hashes from the band stores (no
+    signature computed); the rows equal those recomputed from the text, byte for byte."""
+    from transforms.dedup import batch, core, exact, spilled
+
+    clean = config_from_dict({}).clean
+    articles = _bbc_articles(data)
+    results = batch.dedup_within_batch(articles, clean, CFG)
+    pendings = [pending for _, pending in results]
+    ranks = [core.order_rank(a, CFG.keep_order, CFG.source_priority) for a in articles]
+    across, partitions = {}, 3
+    for p, payload in exact.pending_rows("b1", articles, pendings, ranks, partitions):  # as GroupPartitionFn does
+        part = exact.build_groups([payload])
+        rows, shingles, s_off, bands, b_off = exact.bandable_store(part)
+        spilled.write_band_store(str(tmp_path), p, b"".join(r[0] for r in rows),
+                                 batch.node_band_hashes(shingles, s_off, bands, b_off, CFG))
+        for aid, decision in exact.member_decisions(part, {}, {}, CFG, tail=(None,))["b1"]:
+            across.setdefault(aid, []).append(decision)
+    items = [(a, *core.assemble(a, within, sorted(across.get(a.article_id, ())), CFG)) for a, (within, _) in zip(articles, results)]
+    fingerprints = [core.article_fingerprint(pending) for pending in pendings]
+    path = spilled.write_forms(str(tmp_path), "b1", [f[1] for f in fingerprints if f is not None])
+    refs, row = [], 0  # as AssembleBatchFn numbers them: the articles with across-article decisions, in order
+    for a in articles:
+        refs.append((path, row) if a.article_id in across else None)
+        row += a.article_id in across
+    forms = spilled.read_forms(refs)
+    assert forms == [dict(f[1]) if f else {} for f in fingerprints]
+
+    expected = index.index_batch(items, CFG)
+    signed = []
+    real = minhash.signatures
+    monkeypatch.setattr(minhash, "signatures", lambda sets, *a: signed.append(len(sets)) or real(sets, *a))
+    got = index.index_batch(items, CFG, forms, lambda keys: spilled.band_hashes_of(str(tmp_path), partitions, keys, CFG.bands))
+    assert signed == []  # every banded paragraph's hashes came from a band store
+    assert got.equals(expected) and got.num_rows > 100
+    statuses = {(r["article_id"], r["status"]) for r in got.to_pylist()}
+    assert ("copybbc0", "kept") not in statuses and ("short", "kept") in statuses
+    assert sum(len(h) == 0 for h in got.column("band_hashes").to_pylist()) >= 1
+
+
+def test_band_store_finds_keys_by_exact_key(tmp_path):
+    from transforms.dedup import spilled
+
+    keys = sorted([bytes(16), b"\x01" * 8 + b"\x00" * 8, b"\x01" * 8 + b"\x05" * 8, b"\x01" * 8 + b"\x09" * 8, b"\xff" * 16])
+    hashes = np.arange(5 * 3, dtype=np.uint64).reshape(5, 3) * np.uint64(2**40)
+    path = spilled.write_band_store(str(tmp_path), 0, b"".join(keys), hashes)
+    asked = [keys[3], b"\x01" * 8 + b"\x07" * 8, keys[0], keys[4], keys[1], keys[3], b"\x02" * 16]  # repeats and misses
+    got, found = spilled.read_band_store(path, np.frombuffer(b"".join(asked), dtype=np.uint8).reshape(-1, 16), 3)
+    assert found.tolist() == [True, False, True, True, True, True, False]
+    assert (got == hashes[[3, 0, 0, 4, 1, 3, 0]] * found[:, None]).all()
+    empty = spilled.write_band_store(str(tmp_path), 1, b"", np.zeros((0, 3), dtype=np.uint64))
+    assert spilled.read_band_store(empty, np.frombuffer(keys[0], dtype=np.uint8).reshape(1, 16), 3)[1].tolist() == [False]
+    with pytest.raises(ValueError, match="3 band hashes per key, expected 21"):
+        spilled.read_band_store(path, np.zeros((1, 16), dtype=np.uint8), 21)
+    with pytest.raises(OSError):  # a partition that has candidates always has a store
+        spilled.band_hashes_of(str(tmp_path), 4, np.full((1, 16), 0x80, dtype=np.uint8), 3)
