@@ -77,28 +77,27 @@ def in_index(index: pa.Array, status: pa.Array, reason: pa.Array) -> pa.BooleanA
     return pc.and_(body, kept)
 
 
-def index_batch(items: list[tuple], cfg, pending_forms: list[dict] | None = None, stored_bands=None) -> pa.RecordBatch:
+def index_batch(items: list[tuple], cfg, pending: list[dict] | None = None, stored_bands=None) -> pa.RecordBatch:
     """Index rows of a batch of assembled articles ``[(Article, [ParagraphDecision], dup_article)]``.
 
-    Which paragraphs: :func:`in_index`, on the batch's columns. Matching forms and band hashes
-    are what the dedup stage computed, taken from it when given (the pipeline), else recomputed
-    from the paragraph text exactly as the dedup stage computes them (deterministic functions of
-    the text and the config): shingle hashes with :func:`batch.shingle_sets` for the whole batch
-    at once, one signature matrix (:func:`minhash.signatures`) and one
-    :func:`minhash.band_hashes` call. Exact keys are the md5 of the forms
-    (:func:`core.exact_key`). Paragraphs shorter than one shingle get an empty ``band_hashes``
-    list (exact-match path only).
+    Which paragraphs: :func:`in_index`, on the batch's columns. Matching forms, exact keys and
+    band hashes are what the dedup stage computed, taken from it when given (the pipeline), else
+    recomputed from the paragraph text exactly as the dedup stage computes them (deterministic
+    functions of the text and the config): :func:`core.matching_form`, :func:`core.exact_key`,
+    shingle hashes with :func:`batch.shingle_sets` for the whole batch at once, one signature
+    matrix (:func:`minhash.signatures`) and one :func:`minhash.band_hashes` call. Paragraphs
+    shorter than one shingle get an empty ``band_hashes`` list (exact-match path only).
 
     Args:
-        pending_forms: per item, ``{index: matching form}`` of the article's pending paragraphs
-            as the within-article step computed them (:func:`spilled.read_forms`); forms of other
-            chosen paragraphs (an unmatchable line an article-level rule turned into
-            ``duplicate_article``) are recomputed. None: every form is recomputed.
+        pending: per item, ``{index: (matching form, exact key)}`` of the article's pending
+            paragraphs as the within-article step computed them (:func:`spilled.read_forms`);
+            other chosen paragraphs (an unmatchable line an article-level rule turned into
+            ``duplicate_article``) are recomputed. None: all are recomputed.
         stored_bands: ``keys (m, 16) uint8 -> (uint64 (m, bands), found bool (m,))``, the band
             hashes the across-article stage computed for exact groups' representatives
             (:func:`spilled.band_hashes_of`; every member of a group has the representative's
-            shingle set, so its band hashes); asked only for paragraphs whose form came from
-            ``pending_forms``. Paragraphs not found are computed. None: all are computed.
+            shingle set, so its band hashes); asked only for paragraphs found in ``pending``.
+            Paragraphs not found are computed. None: all are computed.
 
     Returns:
         a record batch of :data:`INDEX_SCHEMA`, rows in article then paragraph order.
@@ -113,8 +112,7 @@ def index_batch(items: list[tuple], cfg, pending_forms: list[dict] | None = None
         prefix[o] = _compact_json(list(core.order_rank(article, cfg.keep_order, cfg.source_priority)))[:-1]
     index = c["index"].take(chosen)
     indexes = index.to_pylist()
-    forms, known = _forms(decisions, chosen.to_pylist(), owners, indexes, pending_forms, cfg)
-    keys = [core.exact_key(f) for f in forms]
+    forms, keys, known = _forms(decisions, chosen.to_pylist(), owners, indexes, pending, cfg)
     hashes = np.zeros((len(forms), cfg.bands), dtype=np.uint64)
     banded = np.zeros(len(forms), dtype=bool)
     if stored_bands is not None and known.any():
@@ -135,15 +133,16 @@ def index_batch(items: list[tuple], cfg, pending_forms: list[dict] | None = None
     })
 
 
-def _forms(decisions: list, chosen: list[int], owners: list[int], indexes: list[int], pending_forms, cfg) -> tuple[list[str], np.ndarray]:
-    """Matching forms of the chosen paragraphs and which of them came from ``pending_forms`` (see :func:`index_batch`)."""
-    if pending_forms is None:
-        return [core.matching_form(decisions[i].text, cfg.strip_datelines) for i in chosen], np.zeros(len(chosen), dtype=bool)
-    forms = [pending_forms[o].get(i) for o, i in zip(owners, indexes)]
-    known = np.array([f is not None for f in forms], dtype=bool)
+def _forms(decisions: list, chosen: list[int], owners: list[int], indexes: list[int], pending, cfg) -> tuple[list[str], list[bytes], np.ndarray]:
+    """Matching forms and exact keys of the chosen paragraphs, and which of them came from
+    ``pending`` (see :func:`index_batch`)."""
+    found = [None] * len(chosen) if pending is None else [pending[o].get(i) for o, i in zip(owners, indexes)]
+    known = np.array([f is not None for f in found], dtype=bool)
     for k in np.flatnonzero(~known).tolist():
-        forms[k] = core.matching_form(decisions[chosen[k]].text, cfg.strip_datelines)
-    return forms, known
+        form = core.matching_form(decisions[chosen[k]].text, cfg.strip_datelines)
+        found[k] = (form, core.exact_key(form))
+    forms, keys = zip(*found) if found else ((), ())
+    return list(forms), list(keys), known
 
 
 def computed_band_hashes(forms: list[str], cfg) -> tuple[np.ndarray, np.ndarray]:

@@ -34,10 +34,19 @@ def forms_name(batch_id: str) -> str:
     return f"forms-{batch_id}"
 
 
+def forms_row(fingerprint: tuple, pending) -> tuple[tuple[tuple[int, str], ...], bytes]:
+    """A forms file row of an article: ``(((index, form), ...), exact keys)``, the forms of its
+    :func:`core.article_fingerprint` (not None) and the exact keys of the same paragraphs from
+    its pending paragraphs (:func:`core.dedup_within`), 16 bytes each, concatenated."""
+    return fingerprint[1], b"".join(key for i, key, _, _ in pending if i > 0)
+
+
 def write_forms(spill_dir: str, batch_id: str, forms: list) -> str:
-    """Write the matching forms of a batch's fingerprinted articles (``[((index, form), ...)]``,
-    :func:`core.article_fingerprint`'s second item; row k = the batch's k-th such article)
-    and return the path.
+    """Write the matching forms of a batch's fingerprinted articles and return the path.
+
+    Args:
+        forms: one row per article with pending paragraphs (row k = the batch's k-th such
+            article): :func:`forms_row` (read by the copy alignment and the release index).
 
     Raises:
         OSError: the spill directory cannot be written.
@@ -83,7 +92,7 @@ def copy_maps(members, spill_dir: str, cfg) -> list[tuple[str, tuple[str, dict]]
     members = sorted(members)
     if len(members) < 2:
         return []
-    forms = read_refs((spill.rows_path(spill_dir, forms_name(batch_id)), row) for _, _, batch_id, row in members)
+    forms = [f for f, _ in read_refs((spill.rows_path(spill_dir, forms_name(batch_id)), row) for _, _, batch_id, row in members)]
     original_id, original = members[0][1], forms[0]
     return [(batch_id, (article_id, {i: (f"{original_id}/{j}", sim) for i, j, sim in core.align_exact_article(original, f, cfg)}))
             for (_, article_id, batch_id, _), f in zip(members[1:], forms[1:])]
@@ -219,11 +228,12 @@ def band_hashes_of(spill_dir: str, partitions: int, keys: np.ndarray, bands: int
 
 
 def read_forms(refs) -> list[dict]:
-    """The matching forms of pending paragraphs that :func:`write_forms` stored, by reference:
-    ``refs`` are ``(forms file path, row)`` or None (an article without pending body paragraphs).
+    """The matching forms and exact keys of pending paragraphs that :func:`write_forms` stored,
+    by reference: ``refs`` are ``(forms file path, row)`` or None (an article without pending
+    body paragraphs).
 
     Returns:
-        one ``{index: matching form}`` per reference (empty for None).
+        one ``{index: (matching form, exact key)}`` per reference (empty for None).
 
     Raises:
         OSError: a file is missing or unreadable; IndexError: a row is out of range.
@@ -231,6 +241,6 @@ def read_forms(refs) -> list[dict]:
     refs = list(refs)
     given = [k for k, r in enumerate(refs) if r is not None]
     out: list[dict] = [{} for _ in refs]
-    for k, forms in zip(given, read_refs(refs[k] for k in given)):
-        out[k] = dict(forms)
+    for k, (forms, keys) in zip(given, read_refs(refs[k] for k in given)):
+        out[k] = {i: (f, keys[16 * j: 16 * j + 16]) for j, (i, f) in enumerate(forms)}
     return out

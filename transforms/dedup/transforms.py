@@ -88,12 +88,12 @@ class DecideWithinBatchFn(beam.DoFn):
         yield batch_id, spill.write(self._spill, f"within-{batch_id}",
                                     tuple((to_wire(a), decisions) for a, (decisions, _) in zip(articles, results)))
         yield beam.pvalue.TaggedOutput(self.PARAGRAPHS, sum(1 + len(a.paragraphs) for a in articles))
-        forms = []  # the fingerprinted articles' matching forms: one spill file per batch, read for copies only
+        forms = []  # the fingerprinted articles' matching forms and keys: one spill file per batch (copies, release index)
         for article, (_, pending), rank in zip(articles, results, ranks):
             fingerprint = core.article_fingerprint(pending)
             if fingerprint is not None:
                 yield beam.pvalue.TaggedOutput(self.FINGERPRINTS, (fingerprint[0], (rank, article.article_id, batch_id, len(forms))))
-                forms.append(fingerprint[1])
+                forms.append(spilled.forms_row(fingerprint, pending))
         if forms:
             spilled.write_forms(self._spill, batch_id, forms)
         # Candidate payloads straight from the pending paragraphs (no Candidate object per paragraph).

@@ -175,13 +175,13 @@ def test_index_rows_from_the_dedup_stage_equal_the_recomputed_ones(data, tmp_pat
             across.setdefault(aid, []).append(decision)
     items = [(a, *core.assemble(a, within, sorted(across.get(a.article_id, ())), CFG)) for a, (within, _) in zip(articles, results)]
     fingerprints = [core.article_fingerprint(pending) for pending in pendings]
-    path = spilled.write_forms(str(tmp_path), "b1", [f[1] for f in fingerprints if f is not None])
+    path = spilled.write_forms(str(tmp_path), "b1", [spilled.forms_row(f, p) for f, p in zip(fingerprints, pendings) if f is not None])
     refs, row = [], 0  # as AssembleBatchFn numbers them: the articles with across-article decisions, in order
     for a in articles:
         refs.append((path, row) if a.article_id in across else None)
         row += a.article_id in across
     forms = spilled.read_forms(refs)
-    assert forms == [dict(f[1]) if f else {} for f in fingerprints]
+    assert forms == [{i: (f, core.exact_key(f)) for i, f in fp[1]} if fp else {} for fp in fingerprints]
 
     expected = index.index_batch(items, CFG)
     signed = []
