@@ -9,7 +9,7 @@ import apache_beam as beam
 from transforms import spill
 from transforms.clean.transforms import CleanArticles
 from transforms.dedup import exact
-from transforms.dedup.index_transforms import IndexRows, ReadReleaseIndex
+from transforms.dedup.index_transforms import IndexBuilder, ReadReleaseIndex
 from transforms.dedup.transforms import AssembleArticles, DedupAcrossArticles, DedupWithinArticle
 from transforms.ingest.transforms import ReadArticles
 from transforms.language.transforms import IdentifyLanguage
@@ -85,9 +85,9 @@ def build(pipeline: beam.Pipeline, files, config, staging: str, against: tuple[t
     # -> decisions: KV[batch id, (spill path, row of [(article_id, decision)])]; tally: earlier-release boilerplate hits
     joined = (
         {"batches": within["batches"], "across": across["decisions"], "copies": within["exact_copies"]}
-        | "AssembleArticles" >> AssembleArticles(config.dedup)
+        | "AssembleArticles" >> AssembleArticles(config.dedup, IndexBuilder(config.dedup, spill_dir, partitions))
     )
-    assembled = joined["assembled"]  # -> (Article, [ParagraphDecision], duplicate_of_article); index: the same by batch
+    assembled = joined["assembled"]  # -> (Article, [ParagraphDecision], duplicate_of_article); index: Arrow batches of index/ rows
     paragraphs_in = (
         within["paragraphs"]
         | "SumParagraphs" >> beam.CombineGlobally(sum)
@@ -98,5 +98,5 @@ def build(pipeline: beam.Pipeline, files, config, staging: str, against: tuple[t
         lambda kv: {"kind": "published_unparsed", "key": kv[0], "count": kv[1]})
     tally = (records_in, paragraphs_in, across["tally"], unparsed) | "MergeTally" >> beam.Flatten()
     {"assembled": assembled, "rejects": rejects, "tally": tally} | "WriteDataset" >> WriteDataset(staging, config.output, spill_dir)
-    (joined["index"] | "IndexRows" >> IndexRows(config.dedup, spill_dir, partitions)
+    (joined["index"]
      | "WriteIndex" >> WriteTable(staging, "index", config.output, batched=True, spill_dir=spill_dir))

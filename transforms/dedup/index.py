@@ -77,7 +77,7 @@ def in_index(index: pa.Array, status: pa.Array, reason: pa.Array) -> pa.BooleanA
     return pc.and_(body, kept)
 
 
-def index_batch(items: list[tuple], cfg, pending: list[dict] | None = None, stored_bands=None) -> pa.RecordBatch:
+def index_batch(items: list[tuple], cfg, pending: tuple | None = None, stored_bands=None) -> pa.RecordBatch:
     """Index rows of a batch of assembled articles ``[(Article, [ParagraphDecision], dup_article)]``.
 
     Which paragraphs: :func:`in_index`, on the batch's columns. Matching forms, exact keys and
@@ -89,9 +89,10 @@ def index_batch(items: list[tuple], cfg, pending: list[dict] | None = None, stor
     shorter than one shingle get an empty ``band_hashes`` list (exact-match path only).
 
     Args:
-        pending: per item, ``{index: (matching form, exact key)}`` of the article's pending
-            paragraphs as the within-article step computed them (:func:`spilled.read_forms`);
-            other chosen paragraphs (an unmatchable line an article-level rule turned into
+        pending: ``(owner: int64, index: int32, forms, keys: uint8 (m, 16))``, the pending
+            paragraphs' matching forms and exact keys as the within-article step computed them
+            (:func:`spilled.read_forms`; owner = position in ``items``); other chosen
+            paragraphs (an unmatchable line an article-level rule turned into
             ``duplicate_article``) are recomputed. None: all are recomputed.
         stored_bands: ``keys (m, 16) uint8 -> (uint64 (m, bands), found bool (m,))``, the band
             hashes the across-article stage computed for exact groups' representatives
@@ -112,37 +113,51 @@ def index_batch(items: list[tuple], cfg, pending: list[dict] | None = None, stor
         prefix[o] = _compact_json(list(core.order_rank(article, cfg.keep_order, cfg.source_priority)))[:-1]
     index = c["index"].take(chosen)
     indexes = index.to_pylist()
-    forms, keys, known = _forms(decisions, chosen.to_pylist(), owners, indexes, pending, cfg)
+    forms, keys, known = _forms(decisions, chosen.to_pylist(), np.array(owners, dtype=np.int64),
+                                np.array(indexes, dtype=np.int64), pending, cfg)
     hashes = np.zeros((len(forms), cfg.bands), dtype=np.uint64)
     banded = np.zeros(len(forms), dtype=bool)
     if stored_bands is not None and known.any():
-        rows = np.flatnonzero(known)
-        hashes[rows], banded[rows] = stored_bands(np.frombuffer(b"".join(keys[r] for r in rows.tolist()), dtype=np.uint8).reshape(-1, 16))
+        hashes[known], banded[known] = stored_bands(keys[known])
     todo = np.flatnonzero(~banded)
     if len(todo):
         hashes[todo], banded[todo] = computed_band_hashes([forms[r] for r in todo.tolist()], cfg)
     offsets = np.concatenate([[0], np.cumsum(banded * cfg.bands)]).astype(np.int32)
     article_id = pa.array([items[o][0].article_id for o in owners], type=pa.string())
+    key_type = INDEX_SCHEMA.field("exact_key").type
     return columns.record_batch(INDEX_SCHEMA, {
         "paragraph_id": pc.binary_join_element_wise(article_id, pc.cast(index, pa.string()), "/"),
         "article_id": article_id, "index": index, "status": c["status"].take(chosen),
         "order_key": [f"{prefix[o]},{i}]" for o, i in zip(owners, indexes)],
-        "exact_key": keys, "form": forms,
+        "exact_key": pa.FixedSizeBinaryArray.from_buffers(key_type, len(keys), [None, pa.py_buffer(keys.tobytes())]),
+        "form": forms,
         "band_hashes": pa.ListArray.from_arrays(pa.array(offsets), pa.array(hashes[banded].ravel()),
                                                 type=INDEX_SCHEMA.field("band_hashes").type),
     })
 
 
-def _forms(decisions: list, chosen: list[int], owners: list[int], indexes: list[int], pending, cfg) -> tuple[list[str], list[bytes], np.ndarray]:
-    """Matching forms and exact keys of the chosen paragraphs, and which of them came from
-    ``pending`` (see :func:`index_batch`)."""
-    found = [None] * len(chosen) if pending is None else [pending[o].get(i) for o, i in zip(owners, indexes)]
-    known = np.array([f is not None for f in found], dtype=bool)
+def _forms(decisions: list, chosen: list[int], owners: np.ndarray, indexes: np.ndarray, pending, cfg) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Matching forms and exact keys (uint8 ``(n, 16)``) of the chosen paragraphs, and which of
+    them came from ``pending`` (see :func:`index_batch`): looked up by (owner, index)."""
+    n = len(chosen)
+    forms: list = [None] * n
+    keys = np.zeros((n, 16), dtype=np.uint8)
+    known = np.zeros(n, dtype=bool)
+    if pending is not None and len(pending[0]):
+        p_owner, p_index, p_forms, p_keys = pending
+        p_code = (np.asarray(p_owner, dtype=np.int64) << 32) | np.asarray(p_index, dtype=np.int64)
+        order = np.argsort(p_code, kind="stable")
+        p_code = p_code[order]
+        at = np.minimum(np.searchsorted(p_code, (owners << 32) | indexes), len(p_code) - 1)
+        known = p_code[at] == ((owners << 32) | indexes)
+        rows = order[at[known]]
+        keys[known] = p_keys[rows]
+        for k, r in zip(np.flatnonzero(known).tolist(), rows.tolist()):
+            forms[k] = p_forms[r]
     for k in np.flatnonzero(~known).tolist():
-        form = core.matching_form(decisions[chosen[k]].text, cfg.strip_datelines)
-        found[k] = (form, core.exact_key(form))
-    forms, keys = zip(*found) if found else ((), ())
-    return list(forms), list(keys), known
+        forms[k] = core.matching_form(decisions[chosen[k]].text, cfg.strip_datelines)
+        keys[k] = np.frombuffer(core.exact_key(forms[k]), dtype=np.uint8)
+    return forms, keys, known
 
 
 def computed_band_hashes(forms: list[str], cfg) -> tuple[np.ndarray, np.ndarray]:

@@ -29,33 +29,15 @@ class ReadReleaseIndex(beam.PTransform):
         )
 
 
-class IndexRowsFn(beam.DoFn):
-    """One assembled batch ``(forms file path, [(Article, [ParagraphDecision], dup_article)],
-    [forms row | None])`` (:class:`transforms.dedup.transforms.AssembleBatchFn`'s ``index``
-    output) -> its index rows as one Arrow record batch (:func:`transforms.write.core.payload`
-    bytes), which ``WriteTable(batched=True)`` shards as it is.
+class IndexBuilder:
+    """The release index of one assembled batch, called by
+    :class:`transforms.dedup.transforms.AssembleBatchFn` (no Beam element per batch of
+    articles: Beam samples the encoded size of a PCollection's first elements, which for a batch
+    of Articles costs a pickling of the batch).
 
     Nothing the dedup stage computed is computed again (:func:`index.index_batch`): matching
-    forms come from the batch's forms file (:func:`spilled.read_forms`), band hashes from the
-    exact partitions' band stores (:func:`spilled.band_hashes_of`)."""
-
-    def __init__(self, dedup_cfg, spill_dir: str, partitions: int):
-        self._cfg, self._spill, self._partitions = dedup_cfg, spill_dir, partitions
-
-    def process(self, element):
-        forms_path, items, rows = element
-        spill_dir, partitions, bands = self._spill, self._partitions, self._cfg.bands
-        forms = spilled.read_forms(None if r is None else (forms_path, r) for r in rows)
-        rb = index.index_batch(items, self._cfg, forms, lambda keys: spilled.band_hashes_of(spill_dir, partitions, keys, bands))
-        if rb.num_rows:
-            yield write_core.payload(rb)
-
-
-class IndexRows(beam.PTransform):
-    """PCollection[(forms file path, [(Article, [ParagraphDecision], dup_article)], [forms row | None])]
-    (one element per assembled batch) -> PCollection[bytes]: rows of ``index/`` as Arrow record
-    batches (:func:`transforms.write.core.payload`), one per batch (write them with
-    ``WriteTable(..., batched=True)``).
+    forms and exact keys come from the batch's forms file (:func:`spilled.read_forms`), band
+    hashes from the exact partitions' band stores (:func:`spilled.band_hashes_of`).
 
     Args:
         spill_dir, partitions: the run's spill directory and exact partition count (where
@@ -63,8 +45,20 @@ class IndexRows(beam.PTransform):
     """
 
     def __init__(self, dedup_cfg, spill_dir: str, partitions: int):
-        super().__init__()
         self._cfg, self._spill, self._partitions = dedup_cfg, spill_dir, partitions
 
-    def expand(self, batches):
-        return batches | "ToIndexRows" >> beam.ParDo(IndexRowsFn(self._cfg, self._spill, self._partitions))
+    def __call__(self, forms_path: str, items: list[tuple], rows: list[int | None]) -> bytes | None:
+        """``items``: the batch's ``(Article, [ParagraphDecision], dup_article)``; ``rows``: each
+        article's row in the forms file at ``forms_path`` (None: no pending paragraph).
+
+        Returns:
+            the index rows as one Arrow record batch (:func:`transforms.write.core.payload`
+            bytes, for ``WriteTable(batched=True)``), or None when there are none.
+
+        Raises:
+            OSError: a forms file or band store is missing or unreadable.
+        """
+        spill_dir, partitions, bands = self._spill, self._partitions, self._cfg.bands
+        forms = spilled.read_forms(None if r is None else (forms_path, r) for r in rows)
+        rb = index.index_batch(items, self._cfg, forms, lambda keys: spilled.band_hashes_of(spill_dir, partitions, keys, bands))
+        return write_core.payload(rb) if rb.num_rows else None

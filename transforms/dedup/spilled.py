@@ -34,11 +34,20 @@ def forms_name(batch_id: str) -> str:
     return f"forms-{batch_id}"
 
 
-def forms_row(fingerprint: tuple, pending) -> tuple[tuple[tuple[int, str], ...], bytes]:
-    """A forms file row of an article: ``(((index, form), ...), exact keys)``, the forms of its
-    :func:`core.article_fingerprint` (not None) and the exact keys of the same paragraphs from
-    its pending paragraphs (:func:`core.dedup_within`), 16 bytes each, concatenated."""
-    return fingerprint[1], b"".join(key for i, key, _, _ in pending if i > 0)
+def forms_row(pending) -> tuple[bytes, str, bytes]:
+    """A forms file row of an article from its pending paragraphs (:func:`core.dedup_within`;
+    at least one body paragraph): ``(indexes: int32 bytes, matching forms joined by "\n",
+    exact keys: 16 bytes each)``, in the order of ``pending``. A row is three objects, not one
+    per paragraph (the release index reads every row; containers would feed the garbage
+    collector), and "\n" never occurs in a matching form (white space is collapsed to spaces)."""
+    body = [(i, key, form) for i, key, _, form in pending if i > 0]
+    return (np.array([i for i, _, _ in body], dtype="<i4").tobytes(), "\n".join(f for _, _, f in body),
+            b"".join(k for _, k, _ in body))
+
+
+def row_forms(row: tuple[bytes, str, bytes]) -> tuple[tuple[int, str], ...]:
+    """``((index, form), ...)`` of a :func:`forms_row` (as :func:`core.article_fingerprint` gives them)."""
+    return tuple(zip(np.frombuffer(row[0], dtype="<i4").tolist(), row[1].split("\n")))
 
 
 def write_forms(spill_dir: str, batch_id: str, forms: list) -> str:
@@ -92,7 +101,7 @@ def copy_maps(members, spill_dir: str, cfg) -> list[tuple[str, tuple[str, dict]]
     members = sorted(members)
     if len(members) < 2:
         return []
-    forms = [f for f, _ in read_refs((spill.rows_path(spill_dir, forms_name(batch_id)), row) for _, _, batch_id, row in members)]
+    forms = [row_forms(r) for r in read_refs((spill.rows_path(spill_dir, forms_name(batch_id)), row) for _, _, batch_id, row in members)]
     original_id, original = members[0][1], forms[0]
     return [(batch_id, (article_id, {i: (f"{original_id}/{j}", sim) for i, j, sim in core.align_exact_article(original, f, cfg)}))
             for (_, article_id, batch_id, _), f in zip(members[1:], forms[1:])]
@@ -227,20 +236,23 @@ def band_hashes_of(spill_dir: str, partitions: int, keys: np.ndarray, bands: int
     return out, found
 
 
-def read_forms(refs) -> list[dict]:
+def read_forms(refs) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
     """The matching forms and exact keys of pending paragraphs that :func:`write_forms` stored,
-    by reference: ``refs`` are ``(forms file path, row)`` or None (an article without pending
-    body paragraphs).
+    by reference, as columns: ``refs`` are ``(forms file path, row)`` or None (an article
+    without pending body paragraphs).
 
     Returns:
-        one ``{index: (matching form, exact key)}`` per reference (empty for None).
+        ``(owner: int64, index: int32, forms, keys: uint8 (m, 16))``, one entry per pending
+        paragraph; ``owner`` is the position of its reference in ``refs``.
 
     Raises:
         OSError: a file is missing or unreadable; IndexError: a row is out of range.
     """
     refs = list(refs)
     given = [k for k, r in enumerate(refs) if r is not None]
-    out: list[dict] = [{} for _ in refs]
-    for k, (forms, keys) in zip(given, read_refs(refs[k] for k in given)):
-        out[k] = {i: (f, keys[16 * j: 16 * j + 16]) for j, (i, f) in enumerate(forms)}
-    return out
+    rows = read_refs(refs[k] for k in given)
+    index = np.frombuffer(b"".join(r[0] for r in rows), dtype="<i4")
+    owner = np.repeat(np.array(given, dtype=np.int64), [len(r[0]) // 4 for r in rows])
+    forms = "\n".join(r[1] for r in rows).split("\n") if rows else []
+    keys = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.uint8).reshape(-1, exact.KEY_BYTES)
+    return owner, index, forms, keys

@@ -93,7 +93,7 @@ class DecideWithinBatchFn(beam.DoFn):
             fingerprint = core.article_fingerprint(pending)
             if fingerprint is not None:
                 yield beam.pvalue.TaggedOutput(self.FINGERPRINTS, (fingerprint[0], (rank, article.article_id, batch_id, len(forms))))
-                forms.append(spilled.forms_row(fingerprint, pending))
+                forms.append(spilled.forms_row(pending))
         if forms:
             spilled.write_forms(self._spill, batch_id, forms)
         # Candidate payloads straight from the pending paragraphs (no Candidate object per paragraph).
@@ -376,14 +376,15 @@ class DedupAcrossArticles(beam.PTransform):
 class AssembleBatchFn(beam.DoFn):
     """KV[batch id, {batch: [spill path of ((Article wire, within decisions wire), ...)], across: [(spill path, row of
     [(article_id, decision)])], copies: [(article_id, copy map)]}] -> main: (Article, [ParagraphDecision], duplicate_of_article);
-    ``index``: per batch, ``(forms file path, [those main outputs], [row in the forms file | None])`` (the
-    articles with across-article decisions are those with pending paragraphs, whose forms
-    :class:`DecideWithinBatchFn` wrote in batch order: :func:`spilled.write_forms`)."""
+    ``index``: per batch, the release index rows that ``index(forms file path, [those main outputs],
+    [row in the forms file | None])`` returns (:class:`transforms.dedup.index_transforms.IndexBuilder`:
+    Arrow payload bytes; the articles with across-article decisions are those with pending
+    paragraphs, whose forms :class:`DecideWithinBatchFn` wrote in batch order, :func:`spilled.write_forms`)."""
 
     INDEX = "index"
 
-    def __init__(self, cfg):
-        self._cfg = cfg
+    def __init__(self, cfg, index=None):
+        self._cfg, self._index = cfg, index
         self._size = _values_per_key("assemble_batch")
 
     def process(self, kv):
@@ -407,8 +408,10 @@ class AssembleBatchFn(beam.DoFn):
                 yield items[-1]
                 rows.append(fingerprinted if mine else None)
                 fingerprinted += bool(mine)
-            forms_path = spill.rows_path(os.path.dirname(path), spilled.forms_name(batch_id))
-            yield beam.pvalue.TaggedOutput(self.INDEX, (forms_path, items, rows))
+            if self._index is not None:
+                payload = self._index(spill.rows_path(os.path.dirname(path), spilled.forms_name(batch_id)), items, rows)
+                if payload is not None:
+                    yield beam.pvalue.TaggedOutput(self.INDEX, payload)
 
 
 class AssembleArticles(beam.PTransform):
@@ -417,18 +420,21 @@ class AssembleArticles(beam.PTransform):
     Input: dict(batches=..., across=..., copies=...) as :class:`DedupWithinArticle` and
     :class:`DedupAcrossArticles` return them.
     Output: dict(assembled=PCollection[(Article, [ParagraphDecision], duplicate_of_article | None)],
-    index=PCollection[(forms file path, [those assembled articles of one batch], [forms row | None])]
-    (the input of :class:`transforms.dedup.index_transforms.IndexRows`)).
+    index=PCollection[bytes]: the release index rows of each batch as an Arrow record batch
+    (write them with ``WriteTable(..., batched=True)``); empty without ``index``).
+
+    Args:
+        index: :class:`transforms.dedup.index_transforms.IndexBuilder`, or None: no index rows.
     """
 
-    def __init__(self, dedup_cfg):
+    def __init__(self, dedup_cfg, index=None):
         super().__init__()
-        self._cfg = dedup_cfg
+        self._cfg, self._index = dedup_cfg, index
 
     def expand(self, inputs):
         out = (
             {"batch": inputs["batches"], "across": inputs["across"], "copies": inputs["copies"]}
             | "JoinByBatch" >> beam.CoGroupByKey()
-            | "Assemble" >> beam.ParDo(AssembleBatchFn(self._cfg)).with_outputs(AssembleBatchFn.INDEX, main="assembled")
+            | "Assemble" >> beam.ParDo(AssembleBatchFn(self._cfg, self._index)).with_outputs(AssembleBatchFn.INDEX, main="assembled")
         )
         return {"assembled": out.assembled, "index": out[AssembleBatchFn.INDEX]}

@@ -156,7 +156,7 @@ def _bbc_articles(data, n=40):
 
 
 def test_index_rows_from_the_dedup_stage_equal_the_recomputed_ones(data, tmp_path, monkeypatch):
-    """IndexRows takes forms from the forms file and band hashes from the band stores (no
+    """The index takes forms from the forms file and band hashes from the band stores (no
     signature computed); the rows equal those recomputed from the text, byte for byte."""
     from transforms.dedup import batch, core, exact, spilled
 
@@ -175,13 +175,15 @@ def test_index_rows_from_the_dedup_stage_equal_the_recomputed_ones(data, tmp_pat
             across.setdefault(aid, []).append(decision)
     items = [(a, *core.assemble(a, within, sorted(across.get(a.article_id, ())), CFG)) for a, (within, _) in zip(articles, results)]
     fingerprints = [core.article_fingerprint(pending) for pending in pendings]
-    path = spilled.write_forms(str(tmp_path), "b1", [spilled.forms_row(f, p) for f, p in zip(fingerprints, pendings) if f is not None])
+    path = spilled.write_forms(str(tmp_path), "b1", [spilled.forms_row(p) for f, p in zip(fingerprints, pendings) if f is not None])
     refs, row = [], 0  # as AssembleBatchFn numbers them: the articles with across-article decisions, in order
     for a in articles:
         refs.append((path, row) if a.article_id in across else None)
         row += a.article_id in across
     forms = spilled.read_forms(refs)
-    assert forms == [{i: (f, core.exact_key(f)) for i, f in fp[1]} if fp else {} for fp in fingerprints]
+    expected_forms = [(k, i, f) for k, fp in enumerate(fingerprints) if fp for i, f in fp[1]]
+    assert list(zip(forms[0].tolist(), forms[1].tolist(), forms[2])) == expected_forms
+    assert [bytes(k) for k in forms[3]] == [core.exact_key(f) for _, _, f in expected_forms]
 
     expected = index.index_batch(items, CFG)
     signed = []

@@ -37,8 +37,11 @@ def test_copy_maps_read_the_forms_of_exact_copies_only(tmp_path):
     (key_x, forms_x), rank_x = _fingerprint(other)
     assert key_o == key_c != key_x and forms_o != forms_c
     # two batches: the copy comes first in its batch, the original second in another
-    assert spilled.write_forms(str(tmp_path), "b1", [(forms_c, b""), (forms_x, b"")]) == str(tmp_path / "forms-b1.rows")
-    spilled.write_forms(str(tmp_path), "b2", [(forms_x, b""), (forms_o, b"")])  # (keys: not read by copy_maps)
+    rows = {name: spilled.forms_row(core.dedup_within(a, CFG.clean, CFG.dedup)[1]) for name, a in
+            (("c", copy), ("x", other), ("o", original))}
+    assert spilled.row_forms(rows["c"]) == forms_c and spilled.row_forms(rows["o"]) == forms_o
+    assert spilled.write_forms(str(tmp_path), "b1", [rows["c"], rows["x"]]) == str(tmp_path / "forms-b1.rows")
+    spilled.write_forms(str(tmp_path), "b2", [rows["x"], rows["o"]])
     maps = spilled.copy_maps([(rank_c, "copy", "b1", 0), (rank_o, "orig", "b2", 1)], str(tmp_path), CFG.dedup)
     expected = {i: (f"orig/{j}", sim) for i, j, sim in core.align_exact_article(forms_o, forms_c, CFG.dedup)}
     assert maps == [("b1", ("copy", expected))]
