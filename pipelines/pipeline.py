@@ -7,6 +7,7 @@ from collections import Counter
 import apache_beam as beam
 
 from transforms import spill
+from transforms.batching import ArticleBatch
 from transforms.clean.transforms import CleanArticles
 from transforms.dedup import exact
 from transforms.dedup.index_transforms import IndexRows, ReadReleaseIndex
@@ -61,6 +62,8 @@ def build(pipeline: beam.Pipeline, files, config, staging: str, against: tuple[t
     # -> [Article] (cleaned, in the batches they were read in)
     language = cleaned | "IdentifyLanguage" >> IdentifyLanguage(config.language)
     articles = language["articles"]  # -> [Article] (batches; language set; the filter's drops are rejects)
+    for batches in (read["articles"], cleaned, articles):  # sized by characters, not pickled (batching.ArticleBatchCoder)
+        batches.element_type = ArticleBatch
     rejects = (read["rejects"], language["rejects"]) | "MergeRejects" >> beam.Flatten()
     partitions = exact.partition_count(input_bytes)
     within = articles | "DedupWithinArticle" >> DedupWithinArticle(config.clean, config.dedup, partitions, spill_dir)
