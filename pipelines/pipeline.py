@@ -15,7 +15,7 @@ from transforms.dedup.transforms import AssembleArticles, DedupAcrossArticles, D
 from transforms.ingest.transforms import ReadArticles
 from transforms.language.transforms import IdentifyLanguage
 from transforms.progress.transforms import ReportProgress
-from transforms.write.transforms import WriteDataset, WriteTable
+from transforms.write.transforms import WriteDataset
 
 
 def _input_bytes(files) -> int:
@@ -100,6 +100,6 @@ def build(pipeline: beam.Pipeline, files, config, staging: str, against: tuple[t
     unparsed = read["published_unparsed"] | "UnparsedDateTally" >> beam.Map(
         lambda kv: {"kind": "published_unparsed", "key": kv[0], "count": kv[1]})
     tally = (records_in, paragraphs_in, across["tally"], unparsed) | "MergeTally" >> beam.Flatten()
-    {"assembled": assembled, "rejects": rejects, "tally": tally} | "WriteDataset" >> WriteDataset(staging, config.output, spill_dir)
-    (assembled | "IndexRows" >> IndexRows(config.dedup)
-     | "WriteIndex" >> WriteTable(staging, "index", config.output, batched=True, spill_dir=spill_dir))
+    index = assembled | "IndexRows" >> IndexRows(config.dedup)  # -> bytes: record batches of index/
+    ({"assembled": assembled, "rejects": rejects, "tally": tally, "index": index}
+     | "WriteDataset" >> WriteDataset(staging, config.output, spill_dir))  # every table's files in one writer step
