@@ -53,7 +53,7 @@ class IndexBuilder:
 
         Returns:
             the index rows as one Arrow record batch (:func:`transforms.write.core.payload`
-            bytes, for ``WriteTable(batched=True)``), or None when there are none.
+            bytes, which ``WriteTables`` (``batched``) shards as it is), or None when there are none.
 
         Raises:
             OSError: a forms file or band store is missing or unreadable.

@@ -421,7 +421,7 @@ class AssembleArticles(beam.PTransform):
     :class:`DedupAcrossArticles` return them.
     Output: dict(assembled=PCollection[(Article, [ParagraphDecision], duplicate_of_article | None)],
     index=PCollection[bytes]: the release index rows of each batch as an Arrow record batch
-    (write them with ``WriteTable(..., batched=True)``); empty without ``index``).
+    (``WriteDataset``'s ``index`` input); empty without ``index``).
 
     Args:
         index: :class:`transforms.dedup.index_transforms.IndexBuilder`, or None: no index rows.

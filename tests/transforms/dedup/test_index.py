@@ -1,7 +1,6 @@
 """Pure functions of the release index (no Beam)."""
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import numpy as np
@@ -11,7 +10,7 @@ import pytest
 
 from pipelines.config import config_from_dict
 from transforms.dedup import index, minhash
-from transforms.records import Article, ParagraphDecision
+from transforms.records import Article, ParagraphDecision, replace_fields
 
 CFG = config_from_dict({}).dedup
 TEXT = ("The central bank raised its benchmark interest rate by a quarter point on Tuesday, "
@@ -149,7 +148,7 @@ def _bbc_articles(data, n=40):
     for k, path in enumerate(sorted((data / "bbc-news-fulltext" / "bbc" / "business").glob("*.txt"))[:n]):
         title, *body = [p.strip() for p in path.read_text(encoding="latin-1").split("\n\n") if p.strip()]
         out.append(Article(f"bbc{k}", None, "bbc.example", title, k, None, None, tuple(body), "utf-8", path.name, 0))
-    out += [dataclasses.replace(a, article_id=f"copy{a.article_id}", domain="copy.example", published_us=1000 + k)
+    out += [replace_fields(a, article_id=f"copy{a.article_id}", domain="copy.example", published_us=1000 + k)
             for k, a in enumerate(out[:3])]
     out.append(Article("short", None, "x.example", None, 2000, None, None, ("Markets closed.", "***"), "utf-8", "f", 0))
     return out
