@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import mmap
 import os
+import struct
 
 import numpy as np
 
@@ -35,14 +36,15 @@ def forms_name(batch_id: str) -> str:
 
 
 def forms_row(pending) -> tuple[bytes, str, bytes]:
-    """A forms file row of an article from its pending paragraphs (:func:`core.dedup_within`;
-    at least one body paragraph): ``(indexes: int32 bytes, matching forms joined by "\n",
+    """A forms file row of an article from its pending paragraphs (:func:`core.dedup_within`,
+    in index order; at least one body paragraph): ``(indexes: int32 bytes, matching forms joined by a newline,
     exact keys: 16 bytes each)``, in the order of ``pending``. A row is three objects, not one
     per paragraph (the release index reads every row; containers would feed the garbage
-    collector), and "\n" never occurs in a matching form (white space is collapsed to spaces)."""
-    body = [(i, key, form) for i, key, _, form in pending if i > 0]
-    return (np.array([i for i, _, _ in body], dtype="<i4").tobytes(), "\n".join(f for _, _, f in body),
-            b"".join(k for _, k, _ in body))
+    collector), and a newline never occurs in a matching form (white space is collapsed to spaces)."""
+    if pending[0][0] == 0:  # the title (never pending today): not in the fingerprint either
+        pending = pending[1:]
+    indexes, keys, _, forms = zip(*pending)
+    return struct.pack(f"<{len(indexes)}i", *indexes), "\n".join(forms), b"".join(keys)
 
 
 def row_forms(row: tuple[bytes, str, bytes]) -> tuple[tuple[int, str], ...]:
