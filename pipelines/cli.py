@@ -227,6 +227,7 @@ def _run_pipeline(files, config, staging: str, beam_args: list[str], against=())
     from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
     from pipelines.pipeline import build
+    from transforms import gc_tuning
 
     options = PipelineOptions(beam_args)
     runner = None
@@ -235,7 +236,7 @@ def _run_pipeline(files, config, staging: str, beam_args: list[str], against=())
         from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
         runner = FnApiRunner()
-    with beam.Pipeline(runner=runner, options=options) as p:
+    with gc_tuning.tuned_gc(), beam.Pipeline(runner=runner, options=options) as p:
         build(p, files, config, staging, against)
 
 

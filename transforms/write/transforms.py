@@ -58,14 +58,15 @@ class WriteTables(beam.PTransform):
                     | f"BatchRows[{table}]" >> beam.BatchElements(min_batch_size=256, max_batch_size=4096)
                     | f"ToArrow[{table}]" >> beam.Map(core.rows_payload, table)
                 )  # -> bytes (one record batch)
-            keyed.append(rows | f"KeyByShard[{table}]" >> beam.FlatMap(
-                lambda data, t=table, n=n, cfg=self._cfg: [((t, *key), p) for key, p in core.shard_payloads(data, t, n, cfg)]))
-        keyed = tuple(keyed) | "AllTables" >> beam.Flatten()
-        if self._spill:  # the record batches go to spill files; the shuffle carries their paths
-            keyed = keyed | "SpillPayloads" >> beam.MapTuple(
-                lambda key, data, d=self._spill: (key, spill.write_content(d, f"rows-{key[0]}", data)))
+            shard = rows | f"KeyByShard[{table}]" >> beam.FlatMap(
+                lambda data, t=table, n=n, cfg=self._cfg: [((t, *key), p) for key, p in core.shard_payloads(data, t, n, cfg)])
+            if self._spill:  # the record batches go to spill files in the producer's stage; only paths go on
+                shard = shard | f"SpillPayloads[{table}]" >> beam.MapTuple(
+                    lambda key, data, d=self._spill: (key, spill.write_content(d, f"rows-{key[0]}", data)))
+            keyed.append(shard)
         return (
-            keyed
+            tuple(keyed)
+            | "AllTables" >> beam.Flatten()  # a stage of its own on the local runner: it must carry paths, not rows
             | "GroupByShard" >> beam.GroupByKey()
             | "WriteShard" >> beam.ParDo(WriteShardFn(self._dir, shards, self._cfg))
         )  # -> (path, rows)

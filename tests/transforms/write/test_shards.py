@@ -119,7 +119,19 @@ def test_write_tables_writes_every_table_in_one_step_like_the_core_writer(tmp_pa
         _ = tables | WriteTables(str(tmp_path / "beam"), cfg, batched=["paragraphs"], shards={"_tally": 1},
                                        spill_dir=str(tmp_path / "spill"))
         stages = sorted(label for label in p.applied_labels if label.endswith(("GroupByShard", "WriteShard")))
+
+        class FlattenInputs(beam.pipeline.PipelineVisitor):
+            producers = []
+
+            def visit_transform(self, node):
+                if node.full_label == "WriteTables/AllTables":
+                    self.producers += sorted(pc.producer.full_label for pc in node.inputs)
+
+        p.visit(FlattenInputs())
     assert stages == ["WriteTables/GroupByShard", "WriteTables/WriteShard"]
+    # The Flatten is a stage of its own on the local runner: it must get spill paths, not the rows
+    # (a 50 MB run's peak RSS doubled when the payloads were spilled after it).
+    assert FlattenInputs.producers == ["WriteTables/SpillPayloads[_tally]", "WriteTables/SpillPayloads[paragraphs]"]
     assert _write_in_batches(rows, "paragraphs", cfg, 2, tmp_path / "pure", seed=4) == {
         f"/paragraphs/part-{s:05d}-of-00002.parquet": (n, (tmp_path / "beam" / "paragraphs" / f"part-{s:05d}-of-00002.parquet").read_bytes())
         for s, n in ((s, pq.read_metadata(tmp_path / "beam" / "paragraphs" / f"part-{s:05d}-of-00002.parquet").num_rows) for s in (0, 1))}
