@@ -173,6 +173,10 @@ def test_index_rows_from_the_dedup_stage_equal_the_recomputed_ones(data, tmp_pat
         for aid, decision in exact.member_decisions(part, {}, {}, CFG, tail=(None,))["b1"]:
             across.setdefault(aid, []).append(decision)
     items = [(a, *core.assemble(a, within, sorted(across.get(a.article_id, ())), CFG)) for a, (within, _) in zip(articles, results)]
+    # whole_article_action: drop turns an unmatchable kept line ("***") into duplicate_article: indexed, not pending
+    short, decisions, dup = items[-1]
+    items[-1] = (short, [d._replace(status="duplicate_article", reason="whole_article_duplicate") if d.index == 2 else d
+                         for d in decisions], dup)
     fingerprints = [core.article_fingerprint(pending) for pending in pendings]
     path = spilled.write_forms(str(tmp_path), "b1", [spilled.forms_row(p) for f, p in zip(fingerprints, pendings) if f is not None])
     refs, row = [], 0  # as AssembleBatchFn numbers them: the articles with across-article decisions, in order
@@ -193,6 +197,7 @@ def test_index_rows_from_the_dedup_stage_equal_the_recomputed_ones(data, tmp_pat
     assert got.equals(expected) and got.num_rows > 100
     statuses = {(r["article_id"], r["status"]) for r in got.to_pylist()}
     assert ("copybbc0", "kept") not in statuses and ("short", "kept") in statuses
+    assert got.to_pylist()[-1]["form"] == "" and got.to_pylist()[-1]["status"] == "duplicate_article"
     assert sum(len(h) == 0 for h in got.column("band_hashes").to_pylist()) >= 1
 
 
