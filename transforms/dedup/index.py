@@ -136,7 +136,8 @@ def index_batch(items: list[tuple], cfg, pending: tuple | None = None, stored_ba
     })
 
 
-def _forms(decisions: list, chosen: list[int], owners: np.ndarray, indexes: np.ndarray, pending, cfg) -> tuple[list[str], np.ndarray, np.ndarray]:
+def _forms(decisions: list, chosen: list[int], owners: np.ndarray, indexes: np.ndarray, pending,
+           cfg) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Matching forms and exact keys (uint8 ``(n, 16)``) of the chosen paragraphs, and which of
     them came from ``pending`` (see :func:`index_batch`): looked up by (owner, index)."""
     n = len(chosen)

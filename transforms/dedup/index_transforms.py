@@ -56,9 +56,10 @@ class IndexBuilder:
             bytes, which ``WriteTables`` (``batched``) shards as it is), or None when there are none.
 
         Raises:
-            OSError: a forms file or band store is missing or unreadable.
+            OSError: a forms file or band store is missing or unreadable; ValueError: a forms row
+                of another article (:func:`spilled.read_forms`).
         """
         spill_dir, partitions, bands = self._spill, self._partitions, self._cfg.bands
-        forms = spilled.read_forms(None if r is None else (forms_path, r) for r in rows)
+        forms = spilled.read_forms((None if r is None else (forms_path, r) for r in rows), [item[0].article_id for item in items])
         rb = index.index_batch(items, self._cfg, forms, lambda keys: spilled.band_hashes_of(spill_dir, partitions, keys, bands))
         return write_core.payload(rb) if rb.num_rows else None

@@ -35,21 +35,22 @@ def forms_name(batch_id: str) -> str:
     return f"forms-{batch_id}"
 
 
-def forms_row(pending) -> tuple[bytes, str, bytes]:
+def forms_row(article_id: str, pending) -> tuple[str, bytes, str, bytes]:
     """A forms file row of an article from its pending paragraphs (:func:`core.dedup_within`,
-    in index order; at least one body paragraph): ``(indexes: int32 bytes, matching forms joined by a newline,
-    exact keys: 16 bytes each)``, in the order of ``pending``. A row is three objects, not one
-    per paragraph (the release index reads every row; containers would feed the garbage
-    collector), and a newline never occurs in a matching form (white space is collapsed to spaces)."""
+    in index order; at least one body paragraph): ``(article_id, indexes: int32 bytes, matching
+    forms joined by a newline, exact keys: 16 bytes each)``, in the order of ``pending``. A row
+    is four objects, not one per paragraph (the release index reads every row; containers would
+    feed the garbage collector), and a newline never occurs in a matching form (white space is
+    collapsed to spaces). The article id lets a reader check that a row is the one it expects."""
     if pending[0][0] == 0:  # the title (never pending today): not in the fingerprint either
         pending = pending[1:]
     indexes, keys, _, forms = zip(*pending)
-    return struct.pack(f"<{len(indexes)}i", *indexes), "\n".join(forms), b"".join(keys)
+    return article_id, struct.pack(f"<{len(indexes)}i", *indexes), "\n".join(forms), b"".join(keys)
 
 
-def row_forms(row: tuple[bytes, str, bytes]) -> tuple[tuple[int, str], ...]:
+def row_forms(row: tuple[str, bytes, str, bytes]) -> tuple[tuple[int, str], ...]:
     """``((index, form), ...)`` of a :func:`forms_row` (as :func:`core.article_fingerprint` gives them)."""
-    return tuple(zip(np.frombuffer(row[0], dtype="<i4").tolist(), row[1].split("\n")))
+    return tuple(zip(np.frombuffer(row[1], dtype="<i4").tolist(), row[2].split("\n")))
 
 
 def write_forms(spill_dir: str, batch_id: str, forms: list) -> str:
@@ -238,23 +239,27 @@ def band_hashes_of(spill_dir: str, partitions: int, keys: np.ndarray, bands: int
     return out, found
 
 
-def read_forms(refs) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
+def read_forms(refs, article_ids: list[str]) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
     """The matching forms and exact keys of pending paragraphs that :func:`write_forms` stored,
     by reference, as columns: ``refs`` are ``(forms file path, row)`` or None (an article
-    without pending body paragraphs).
+    without pending body paragraphs), ``article_ids`` the articles they belong to.
 
     Returns:
         ``(owner: int64, index: int32, forms, keys: uint8 (m, 16))``, one entry per pending
         paragraph; ``owner`` is the position of its reference in ``refs``.
 
     Raises:
-        OSError: a file is missing or unreadable; IndexError: a row is out of range.
+        OSError: a file is missing or unreadable; IndexError: a row is out of range;
+        ValueError: a row holds another article than the one given.
     """
     refs = list(refs)
     given = [k for k, r in enumerate(refs) if r is not None]
     rows = read_refs(refs[k] for k in given)
-    index = np.frombuffer(b"".join(r[0] for r in rows), dtype="<i4")
-    owner = np.repeat(np.array(given, dtype=np.int64), [len(r[0]) // 4 for r in rows])
-    forms = "\n".join(r[1] for r in rows).split("\n") if rows else []
-    keys = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.uint8).reshape(-1, exact.KEY_BYTES)
+    for k, r in zip(given, rows):
+        if r[0] != article_ids[k]:
+            raise ValueError(f"{refs[k][0]} row {refs[k][1]} holds the forms of {r[0]!r}, not of {article_ids[k]!r}")
+    index = np.frombuffer(b"".join(r[1] for r in rows), dtype="<i4")
+    owner = np.repeat(np.array(given, dtype=np.int64), [len(r[1]) // 4 for r in rows])
+    forms = "\n".join(r[2] for r in rows).split("\n") if rows else []
+    keys = np.frombuffer(b"".join(r[3] for r in rows), dtype=np.uint8).reshape(-1, exact.KEY_BYTES)
     return owner, index, forms, keys

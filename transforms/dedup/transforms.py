@@ -93,7 +93,7 @@ class DecideWithinBatchFn(beam.DoFn):
             fingerprint = core.article_fingerprint(pending)
             if fingerprint is not None:
                 yield beam.pvalue.TaggedOutput(self.FINGERPRINTS, (fingerprint[0], (rank, article.article_id, batch_id, len(forms))))
-                forms.append(spilled.forms_row(pending))
+                forms.append(spilled.forms_row(article.article_id, pending))
         if forms:
             spilled.write_forms(self._spill, batch_id, forms)
         # Candidate payloads straight from the pending paragraphs (no Candidate object per paragraph).

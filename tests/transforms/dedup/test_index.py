@@ -178,12 +178,15 @@ def test_index_rows_from_the_dedup_stage_equal_the_recomputed_ones(data, tmp_pat
     items[-1] = (short, [d._replace(status="duplicate_article", reason="whole_article_duplicate") if d.index == 2 else d
                          for d in decisions], dup)
     fingerprints = [core.article_fingerprint(pending) for pending in pendings]
-    path = spilled.write_forms(str(tmp_path), "b1", [spilled.forms_row(p) for f, p in zip(fingerprints, pendings) if f is not None])
+    path = spilled.write_forms(str(tmp_path), "b1", [spilled.forms_row(a.article_id, p)
+                                                      for a, f, p in zip(articles, fingerprints, pendings) if f is not None])
     refs, row = [], 0  # as AssembleBatchFn numbers them: the articles with across-article decisions, in order
     for a in articles:
         refs.append((path, row) if a.article_id in across else None)
         row += a.article_id in across
-    forms = spilled.read_forms(refs)
+    forms = spilled.read_forms(refs, [a.article_id for a in articles])
+    with pytest.raises(ValueError, match="holds the forms of 'bbc0', not of 'bbc1'"):  # rows numbered wrongly
+        spilled.read_forms([refs[0], refs[0]], ["bbc0", "bbc1"])
     expected_forms = [(k, i, f) for k, fp in enumerate(fingerprints) if fp for i, f in fp[1]]
     assert list(zip(forms[0].tolist(), forms[1].tolist(), forms[2])) == expected_forms
     assert [bytes(k) for k in forms[3]] == [core.exact_key(f) for _, _, f in expected_forms]

@@ -37,7 +37,7 @@ def test_copy_maps_read_the_forms_of_exact_copies_only(tmp_path):
     (key_x, forms_x), rank_x = _fingerprint(other)
     assert key_o == key_c != key_x and forms_o != forms_c
     # two batches: the copy comes first in its batch, the original second in another
-    rows = {name: spilled.forms_row(core.dedup_within(a, CFG.clean, CFG.dedup)[1]) for name, a in
+    rows = {name: spilled.forms_row(a.article_id, core.dedup_within(a, CFG.clean, CFG.dedup)[1]) for name, a in
             (("c", copy), ("x", other), ("o", original))}
     assert spilled.row_forms(rows["c"]) == forms_c and spilled.row_forms(rows["o"]) == forms_o
     assert spilled.write_forms(str(tmp_path), "b1", [rows["c"], rows["x"]]) == str(tmp_path / "forms-b1.rows")
