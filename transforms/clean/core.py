@@ -281,7 +281,8 @@ def _ascii_key(pattern: re.Pattern) -> frozenset[str] | None:
     for string in required:
         chars = []
         for ch in string:
-            matched = {a for a in _ASCII if re.fullmatch(re.escape(ch), a, re.IGNORECASE)}  # a superset of any flags'
+            one = re.compile(re.escape(ch), re.IGNORECASE)  # a superset of what any flags match
+            matched = {a for a in _ASCII if one.fullmatch(a)}
             lower = {a.lower() for a in matched}
             if len(lower) > 1 or any(a.upper() not in matched for a in matched):
                 return None  # not one ASCII letter in both cases or one caseless character: no key
@@ -293,18 +294,19 @@ def _ascii_key(pattern: re.Pattern) -> frozenset[str] | None:
     return frozenset(k for k in keys if not any(o != k and o in k for o in keys))  # "advert" serves "advertisement"
 
 
-def _band_test(patterns: list[re.Pattern]):
+def _band_test(patterns: list[re.Pattern], keys: dict[re.Pattern, frozenset[str] | None]):
     """``text -> truthy`` exactly when some pattern of ``patterns`` fullmatches ``text``.
 
     Patterns with an ASCII key (:func:`_ascii_key`: those that need a phrase such as "we use
     cookies" somewhere, usually after ``.{0,200}``, the costliest to try) are only tried on ASCII
     text whose lower case contains one of their strings; the others, and all on non-ASCII text,
-    as one alternation (:func:`_joined_fullmatch`). None when ``patterns`` is empty."""
-    keyed = [(key, p.fullmatch) for p in patterns if (key := _ascii_key(p)) is not None]
+    as one alternation (:func:`_joined_fullmatch`). ``keys``: :func:`_ascii_key` of each pattern.
+    None when ``patterns`` is empty."""
+    keyed = [(keys[p], p.fullmatch) for p in patterns if keys[p] is not None]
     every = _joined_fullmatch(patterns)
     if not keyed:
         return every
-    rest = _joined_fullmatch([p for p in patterns if _ascii_key(p) is None])
+    rest = _joined_fullmatch([p for p in patterns if keys[p] is None])
 
     def test(text: str):
         if not text.isascii():
@@ -346,8 +348,9 @@ class RuleScreen:
         # band k holds the lengths in [starts[k-1], starts[k]) (band 0: below starts[0]; the last: from starts[-1] on)
         self._starts = sorted({lo for lo, _ in spans} | {hi + 1 for _, hi in spans if hi < sys.maxsize})
         self._bands = []
+        keys = {r.pattern: _ascii_key(r.pattern) for r in rules}
         for length in [0] + self._starts:  # the first length of each band stands for the band
-            self._bands.append(_band_test([r.pattern for r, (lo, hi) in zip(rules, spans) if lo <= length <= hi]))
+            self._bands.append(_band_test([r.pattern for r, (lo, hi) in zip(rules, spans) if lo <= length <= hi], keys))
 
     def hits(self, paragraphs) -> list[int]:
         """Positions (ascending) of the paragraphs that some rule pattern fullmatches."""
