@@ -245,6 +245,63 @@ def _required_strings(items, sre_parse) -> set[str] | None:
     return best
 
 
+def _ascii_chars(item, state, sre_parse) -> set[str]:
+    """The lower case of the ASCII characters one parsed literal or class ``item`` matches, case
+    ignored, as the regex engine decides (``"K"`` and KELVIN SIGN -> ``{"k"}``, ``\\d`` -> the ten
+    digits, ``"é"`` -> none)."""
+    from re import _compiler
+
+    one = _compiler.compile(sre_parse.SubPattern(state, [item]), re.IGNORECASE)  # a superset of any flags'
+    return {a.lower() for a in _ASCII if one.fullmatch(a)}
+
+
+def _prefixes(items, state, sre_parse) -> set[str]:
+    """Lower-case ASCII strings one of which an ASCII text's lower case starts with when the
+    parsed regex ``items`` matches it from its start: the leading characters (literals and
+    classes) of each way a match can begin, through groups, alternatives and optional or
+    repeated parts. '' among them: any text may match; an empty set: no ASCII text matches."""
+    c = sre_parse
+    if not items:
+        return {""}
+    op, av = items[0]
+    if op in (c.LITERAL, c.IN):
+        out = {""}
+        for item in items:
+            if item[0] not in (c.LITERAL, c.IN):
+                break
+            chars = _ascii_chars(item, state, sre_parse)
+            if not chars:
+                return set()  # this way cannot match ASCII text
+            if len(out) * len(chars) > 64:
+                break
+            out = {o + ch for o in out for ch in chars}
+        return out
+    if op is c.AT:  # zero width
+        return _prefixes(items[1:], state, sre_parse)
+    if op is c.SUBPATTERN:
+        return _prefixes(list(av[-1]) + list(items[1:]), state, sre_parse)
+    if op is c.BRANCH:
+        return set().union(*(_prefixes(list(b) + list(items[1:]), state, sre_parse) for b in av[1]))
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)):
+        first = _prefixes(list(av[2]), state, sre_parse)  # the repeated part alone: it may follow itself
+        return first if av[0] >= 1 else first | _prefixes(items[1:], state, sre_parse)
+    return {""}
+
+
+def _ascii_prefixes(pattern: re.Pattern) -> tuple[str, ...] | None:
+    """:func:`_prefixes` of ``pattern`` as a tuple for ``str.startswith``; None when any text
+    may match (or the parser fails)."""
+    try:
+        sre_parse = _sre_parse()
+        parsed = sre_parse.parse(pattern.pattern, pattern.flags)
+        found = _prefixes(list(parsed), parsed.state, sre_parse)
+    except Exception:  # noqa: BLE001 - a private module: never let it break cleaning
+        return None
+    if "" in found:
+        return None
+    return tuple(sorted(f for f in found if not any(o != f and f.startswith(o) for o in found)))  # "a" serves "advert"
+
+
 def _starts_with_repeat(items, sre_parse) -> bool:
     """Whether a match of the parsed regex ``items`` may begin inside a repeat of more than one
     (``.{0,200}...``): a fullmatch then backtracks over each length before failing, the costly
@@ -271,49 +328,47 @@ def _ascii_key(pattern: re.Pattern) -> frozenset[str] | None:
     cannot start with a repeat (:func:`_starts_with_repeat`: trying it costs less than the check)."""
     try:
         sre_parse = _sre_parse()
-        parsed = sre_parse.parse(pattern.pattern, pattern.flags).data
-        required = _required_strings(parsed, sre_parse) if _starts_with_repeat(parsed, sre_parse) else None
+        parsed = sre_parse.parse(pattern.pattern, pattern.flags)
+        required = _required_strings(parsed.data, sre_parse) if _starts_with_repeat(parsed.data, sre_parse) else None
+        if required is None:
+            return None
+        keys = set()
+        for string in required:
+            chars = [_ascii_chars((sre_parse.LITERAL, ord(ch)), parsed.state, sre_parse) for ch in string]
+            if any(len(one) > 1 for one in chars):
+                return None  # a character that stands for several: no key
+            if all(chars):  # else a character no ASCII text has: this string cannot occur
+                keys.add("".join(one.pop() for one in chars))
     except Exception:  # noqa: BLE001 - a private module: never let it break cleaning
         return None
-    if required is None:
-        return None
-    keys = set()
-    for string in required:
-        chars = []
-        for ch in string:
-            one = re.compile(re.escape(ch), re.IGNORECASE)  # a superset of what any flags match
-            matched = {a for a in _ASCII if one.fullmatch(a)}
-            lower = {a.lower() for a in matched}
-            if len(lower) > 1 or any(a.upper() not in matched for a in matched):
-                return None  # not one ASCII letter in both cases or one caseless character: no key
-            chars.append(lower.pop() if lower else None)
-        if None not in chars:  # a character no ASCII text has: this string cannot occur
-            keys.add("".join(chars))
     if any(len(k) < _MIN_LITERAL for k in keys):
         return None
     return frozenset(k for k in keys if not any(o != k and o in k for o in keys))  # "advert" serves "advertisement"
 
 
-def _band_test(patterns: list[re.Pattern], keys: dict[re.Pattern, frozenset[str] | None]):
+def _band_test(patterns: list[re.Pattern], keys: dict, prefixes: dict):
     """``text -> truthy`` exactly when some pattern of ``patterns`` fullmatches ``text``.
 
-    Patterns with an ASCII key (:func:`_ascii_key`: those that need a phrase such as "we use
-    cookies" somewhere, usually after ``.{0,200}``, the costliest to try) are only tried on ASCII
-    text whose lower case contains one of their strings; the others, and all on non-ASCII text,
-    as one alternation (:func:`_joined_fullmatch`). ``keys``: :func:`_ascii_key` of each pattern.
-    None when ``patterns`` is empty."""
-    keyed = [(keys[p], p.fullmatch) for p in patterns if keys[p] is not None]
+    On ASCII text (most of it) two checks of its lower case come first: a pattern with a key
+    (:func:`_ascii_key`: one that needs a phrase such as "we use cookies" after ``.{0,200}``, the
+    costliest to try) is tried only when the text contains one of its strings; the others, as one
+    alternation (:func:`_joined_fullmatch`), only when the text starts with one of their prefixes
+    (:func:`_ascii_prefixes`: "share", "read more", ...). Non-ASCII text: every pattern, as one
+    alternation. ``keys``, ``prefixes``: of each pattern. None when ``patterns`` is empty."""
     every = _joined_fullmatch(patterns)
-    if not keyed:
+    keyed = [(keys[p], p.fullmatch) for p in patterns if keys[p] is not None]
+    others = [p for p in patterns if keys[p] is None]
+    rest = _joined_fullmatch(others)
+    starts = None if any(prefixes[p] is None for p in others) else tuple(sorted({s for p in others for s in prefixes[p]}))
+    if every is None or (not keyed and starts is None):
         return every
-    rest = _joined_fullmatch([p for p in patterns if keys[p] is None])
 
     def test(text: str):
         if not text.isascii():
             return every(text)
-        if rest is not None and rest(text):
-            return True
         low = text.lower()
+        if rest is not None and (starts is None or low.startswith(starts)) and rest(text):
+            return True
         for key, fullmatch in keyed:  # loops, not any(): this runs for most paragraphs
             for k in key:
                 if k in low:
@@ -329,8 +384,8 @@ class RuleScreen:
     one regex call a paragraph.
 
     The rules that can fullmatch a text of a given length (their :attr:`CompiledRule.widths`)
-    are tried together (:func:`_band_test`: a phrase check, then one alternation), one test per
-    band of lengths. A
+    are tried together (:func:`_band_test`: phrase and prefix checks, then one alternation), one
+    test per band of lengths. A
     paragraph the screen passes over fullmatches no rule pattern, so :func:`apply_rules` need not
     try the rules on it: the drops are the same (tested against the per-rule logic on real data).
 
@@ -349,8 +404,9 @@ class RuleScreen:
         self._starts = sorted({lo for lo, _ in spans} | {hi + 1 for _, hi in spans if hi < sys.maxsize})
         self._bands = []
         keys = {r.pattern: _ascii_key(r.pattern) for r in rules}
+        prefixes = {r.pattern: _ascii_prefixes(r.pattern) for r in rules}
         for length in [0] + self._starts:  # the first length of each band stands for the band
-            self._bands.append(_band_test([r.pattern for r, (lo, hi) in zip(rules, spans) if lo <= length <= hi], keys))
+            self._bands.append(_band_test([r.pattern for r, (lo, hi) in zip(rules, spans) if lo <= length <= hi], keys, prefixes))
 
     def hits(self, paragraphs) -> list[int]:
         """Positions (ascending) of the paragraphs that some rule pattern fullmatches."""

@@ -233,18 +233,27 @@ def test_rule_screen_keeps_the_semantics_of_unusual_rules(data):
         return core.compile_rules([BoilerplateRule(name=f"r{i}", pattern=p, scope=s, follow=f) for i, (p, s, f) in enumerate(specs)])
 
     articles = [tuple(_reference_clean_paragraph(p) for p in a) for a in _real_articles(data)[:800]]
-    articles = _with_boilerplate(articles) + [("it was 5 kelvin", "the the", "The Reuter", "abc", "like", "more")]
+    odd = ("it was 5 kelvin", "the the", "The Reuter", "abc", "like", "more", "École", "Ecole", "xYmOrEmore", "’the end",
+           "'the end", "12 a b", "ab share this", "Share", "like", "Şhare", "ok")
+    articles = _with_boilerplate(articles) + [odd]
     sets = [
         rules((r"(\w+) \1", "paragraph", None), (r"(?P<w>the) (?P=w)", "paragraph", None), (r".{0,80}\u212aelvin.{0,9}", "paragraph", None)),
         rules((r"(?s).{0,200}we use cookies.*", "paragraph", None), (r"(?P<x>reuters?)", "paragraph", None), (r"(?P<x>more)", "tail", r"like|\d+")),
         rules((r"(?-i:The) Reuter", "paragraph", None), (r"[a-c]+", "paragraph", None), (r".{0,500}(?:cookies|é)", "tail", r"like")),
         rules((r"advert\w*", "inline", None), (r"what's your reaction\??", "tail", r"like|love")),
+        rules((r"[’']?(?:é|e)?\d* ?(the|a)\b.{0,40}", "paragraph", None), (r"(?:é|È)cole.*", "paragraph", None),
+              (r"(?a)(?:\w{2})?[ŞS]hare(?: this)?", "tail", r"\w+"), (r"(?:x|y)*(?:more)+", "paragraph", None)),
     ]
-    assert [s.screen is None for s in sets] == [False, False, False, True]
+    assert [s.screen is None for s in sets] == [False, False, False, True, False]
+    assert [core._ascii_prefixes(r.pattern) for r in sets[4]] == [
+        (" ", "'", *"0123456789", "a", "e", "the"), (), (*"0123456789_abcdefghijklmnopqrstuvwxyz",), ("more", "x", "y")]
     assert core._ascii_key(sets[0][2].pattern) == frozenset({"kelvin"})
     for compiled in sets:
         assert [core.apply_rules(a, compiled) for a in articles] == [core.apply_rules(a, tuple(compiled)) for a in articles]
     assert core.apply_rules(articles[-1], sets[0])[1] == ((0, "r2"), (1, "r0"))
+    assert core.apply_rules(articles[-1], sets[4])[1] == (
+        (1, "r0"), (2, "r0"), (5, "r3"), (6, "r1"), (8, "r3"), (9, "r0"), (10, "r0"), (11, "r0"),
+        (13, "r2"), (14, "r2"), (15, "r2"), (16, "r2"))  # "Şhare" by the tail's follow, not the (?a) pattern
 
 
 def test_compiled_rules_pickle_with_their_screen():
