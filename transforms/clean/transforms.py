@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import apache_beam as beam
 
-from transforms.batch_coder import ArticleBatch
 from transforms.clean import core
 
 NAMESPACE = "newsetl"
@@ -34,14 +33,11 @@ class CleanArticles(beam.PTransform):
     """PCollection[Article] -> PCollection[Article] (cleaned; rule drops recorded, not removed).
 
     A PCollection of lists of Articles (batches, as the batch pipeline reads them) gives lists:
-    Beam's per-element cost is paid per batch; typed ``ArticleBatch``, the output is too."""
+    Beam's per-element cost is paid per batch."""
 
     def __init__(self, clean_cfg):
         super().__init__()
         self._cfg = clean_cfg
 
     def expand(self, articles):
-        clean = beam.ParDo(CleanArticleFn(self._cfg))
-        if articles.element_type is ArticleBatch:  # batches in, batches out: keep their coder
-            clean = clean.with_output_types(ArticleBatch)
-        return articles | "CleanArticle" >> clean
+        return articles | "CleanArticle" >> beam.ParDo(CleanArticleFn(self._cfg))

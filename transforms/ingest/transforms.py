@@ -7,7 +7,6 @@ import apache_beam as beam
 import xxhash
 
 from transforms import spill
-from transforms.batch_coder import ArticleBatch
 from transforms.batching import BundleBatchFn
 from transforms.ingest import core, warc
 from transforms.records import Article, Reject, from_wire, to_wire
@@ -153,8 +152,8 @@ class ReadArticles(beam.PTransform):
         articles = (
             unique.chosen
             | "GroupBySpillFile" >> beam.GroupByKey()
-            | "ReadSpilled" >> beam.FlatMap(_read_spilled).with_output_types(ArticleBatch)
-        )  # -> [Article], each with a unique article_id (ArticleBatch: their coder, transforms/batch_coder.py)
+            | "ReadSpilled" >> beam.FlatMap(_read_spilled)
+        )  # -> [Article], each with a unique article_id
         rejects = (read.rejects, unique.rejects) | "MergeRejects" >> beam.Flatten()
         return {"articles": articles, "rejects": rejects, "tally": read.tally,
                 "published_unparsed": read.published_unparsed}
