@@ -37,5 +37,5 @@ setup(
                   "tokenizers>=0.15,<1", "orjson>=3.9,<4",
                   "spacy>=3.7,<4"],  # datatrove's default English word tokenizer (rule-based blank "en", no model download)
     },
-    entry_points={"console_scripts": ["newsetl=pipelines.cli:main"]},
+    entry_points={"console_scripts": ["newsetl=pipelines.cli:console_main"]},
 )

@@ -1,6 +1,4 @@
 """``python -m pipelines`` is the ``newsetl`` command."""
-import sys
+from pipelines.cli import console_main
 
-from pipelines.cli import main
-
-sys.exit(main())
+console_main()

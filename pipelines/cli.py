@@ -227,6 +227,7 @@ def _run_pipeline(files, config, staging: str, beam_args: list[str], against=())
     from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
     from pipelines.pipeline import build
+    from transforms import gc_tuning
 
     options = PipelineOptions(beam_args)
     runner = None
@@ -235,7 +236,7 @@ def _run_pipeline(files, config, staging: str, beam_args: list[str], against=())
         from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
         runner = FnApiRunner()
-    with beam.Pipeline(runner=runner, options=options) as p:
+    with gc_tuning.tuned_gc(), beam.Pipeline(runner=runner, options=options) as p:
         build(p, files, config, staging, against)
 
 
@@ -272,5 +273,24 @@ def main(argv: list[str] | None = None) -> int:
     return commands[argv[0]](argv[1:])
 
 
+def exit_after(code: int | None) -> None:
+    """Exit with ``code`` once stdout, stderr and logging are flushed, skipping the interpreter's
+    teardown: freeing every module and object of a finished run (Beam, Arrow, the fastText
+    model, the runner's caches) took 0.3-0.7 s of a command's wall and CPU time, about a tenth
+    of a 10 MB run. Every output file is closed by then. Only for a normal return: an exception
+    still unwinds (and prints) as usual.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(code or 0)
+
+
+def console_main() -> None:
+    """Entry point of the ``newsetl`` console script and ``python -m pipelines``: :func:`main`, then
+    :func:`exit_after`."""
+    exit_after(main())
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console_main()

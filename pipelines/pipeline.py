@@ -7,6 +7,7 @@ from collections import Counter
 import apache_beam as beam
 
 from transforms import spill
+from transforms.batching import ArticleBatch
 from transforms.clean.transforms import CleanArticles
 from transforms.dedup import exact
 from transforms.dedup.index_transforms import IndexRows, ReadReleaseIndex
@@ -14,7 +15,7 @@ from transforms.dedup.transforms import AssembleArticles, DedupAcrossArticles, D
 from transforms.ingest.transforms import ReadArticles
 from transforms.language.transforms import IdentifyLanguage
 from transforms.progress.transforms import ReportProgress
-from transforms.write.transforms import WriteDataset, WriteTable
+from transforms.write.transforms import WriteDataset
 
 
 def _input_bytes(files) -> int:
@@ -61,6 +62,8 @@ def build(pipeline: beam.Pipeline, files, config, staging: str, against: tuple[t
     # -> [Article] (cleaned, in the batches they were read in)
     language = cleaned | "IdentifyLanguage" >> IdentifyLanguage(config.language)
     articles = language["articles"]  # -> [Article] (batches; language set; the filter's drops are rejects)
+    for batches in (read["articles"], cleaned, articles):  # sized by characters, not pickled (batching.ArticleBatchCoder)
+        batches.element_type = ArticleBatch
     rejects = (read["rejects"], language["rejects"]) | "MergeRejects" >> beam.Flatten()
     partitions = exact.partition_count(input_bytes)
     within = articles | "DedupWithinArticle" >> DedupWithinArticle(config.clean, config.dedup, partitions, spill_dir)
@@ -97,6 +100,6 @@ def build(pipeline: beam.Pipeline, files, config, staging: str, against: tuple[t
     unparsed = read["published_unparsed"] | "UnparsedDateTally" >> beam.Map(
         lambda kv: {"kind": "published_unparsed", "key": kv[0], "count": kv[1]})
     tally = (records_in, paragraphs_in, across["tally"], unparsed) | "MergeTally" >> beam.Flatten()
-    {"assembled": assembled, "rejects": rejects, "tally": tally} | "WriteDataset" >> WriteDataset(staging, config.output, spill_dir)
-    (assembled | "IndexRows" >> IndexRows(config.dedup)
-     | "WriteIndex" >> WriteTable(staging, "index", config.output, batched=True, spill_dir=spill_dir))
+    index = assembled | "IndexRows" >> IndexRows(config.dedup)  # -> bytes: record batches of index/
+    ({"assembled": assembled, "rejects": rejects, "tally": tally, "index": index}
+     | "WriteDataset" >> WriteDataset(staging, config.output, spill_dir))  # every table's files in one writer step

@@ -15,7 +15,7 @@ import logging
 import sys
 from pathlib import Path
 
-from pipelines.cli import EXIT_USAGE, main as newsetl_main
+from pipelines.cli import EXIT_USAGE, exit_after, main as newsetl_main
 
 log = logging.getLogger("newsetl.schedule")
 
@@ -68,4 +68,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_after(main())

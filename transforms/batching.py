@@ -1,6 +1,8 @@
 """A DoFn base that hands a bundle's elements to ``flush`` in batches (Beam wiring only)."""
 from __future__ import annotations
 
+import pickle
+
 import apache_beam as beam
 from apache_beam.pvalue import TaggedOutput
 from apache_beam.transforms.window import GlobalWindows
@@ -39,3 +41,38 @@ class BundleBatchFn(beam.DoFn):
 
     def flush(self, items: list):
         raise NotImplementedError
+
+
+class ArticleBatch(list):
+    """Element type of the PCollections that carry batches of Articles (or, on the streaming
+    path, single Articles) between fused stages; it selects :class:`ArticleBatchCoder`."""
+
+
+class ArticleBatchCoder(beam.coders.Coder):
+    """Coder of :class:`ArticleBatch` PCollections: pickles, as Beam's fallback coder does, but
+    estimates an element's size without encoding it.
+
+    Beam's output counters estimate the size of a sample of every PCollection's elements (the
+    first 10, then about 10/N: ``opcounters.OutputCounter``). With the fallback coder that pickled
+    each of a sampled batch's 1,024 Articles: about 65,000 pickles (0.6 s) at 50 MB for batches
+    that never leave their fused stage. The estimate here is the batch's characters of text.
+    """
+
+    def encode(self, value) -> bytes:
+        return pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+
+    def decode(self, encoded: bytes):
+        return pickle.loads(encoded)
+
+    def estimate_size(self, value) -> int:
+        articles = value if isinstance(value, list) else (value,)
+        return sum(len(a.title or "") + sum(map(len, a.paragraphs)) for a in articles)
+
+    def is_deterministic(self) -> bool:
+        return False
+
+    def to_type_hint(self):
+        return ArticleBatch
+
+
+beam.coders.registry.register_coder(ArticleBatch, ArticleBatchCoder)

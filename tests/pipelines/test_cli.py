@@ -186,8 +186,6 @@ def test_beam_pipeline_options_are_known_to_the_check():
 @pytest.mark.parametrize("detector", ["fasttext", "lingua"])
 def test_language_codes_are_lower_cased_for_both_detectors(detector):
     """keep: [EN] was accepted but compared case-sensitively, so every article was rejected."""
-    from dataclasses import replace
-
     from pipelines.config import config_from_dict
     from transforms.language.core import filter_reject
     from transforms.records import Article
@@ -196,7 +194,7 @@ def test_language_codes_are_lower_cased_for_both_detectors(detector):
     assert (language.languages, language.keep) == (("en", "de"), ("en",))
     article = Article("a", None, None, "t", None, "en", None, ("x",), "utf-8", "f", 0)
     assert filter_reject(article, language) is None
-    assert filter_reject(replace(article, language="de"), language).reason == "language_filtered"
+    assert filter_reject(article._replace(language="de"), language).reason == "language_filtered"
 
 
 def test_unparsed_published_values_are_counted_in_the_report(data, tmp_path, capsys):

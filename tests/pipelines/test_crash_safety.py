@@ -36,6 +36,8 @@ def previous(tmp_path_factory):
     done = newsetl("--input", SEED, "--output", out)
     assert done.returncode == 0, done.stderr
     assert articles(out) == 1
+    # the command exits without interpreter teardown (cli.exit_after): its piped summary is still whole
+    assert "newsetl: wrote" in done.stdout and done.stdout.rstrip().endswith(f"run: newsetl inspect {out}")
     return out
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import apache_beam as beam
 
+from transforms import gc_tuning
 from transforms.clean import core
 
 NAMESPACE = "newsetl"
@@ -18,6 +19,7 @@ class CleanArticleFn(beam.DoFn):
         self._cleaned = beam.metrics.Metrics.counter(NAMESPACE, "clean/articles")
 
     def setup(self):
+        gc_tuning.tune_gc()  # this worker process's collector (the first DoFn of the main stage)
         self._rules = core.compile_rules(self._cfg.rules)
 
     def process(self, article):

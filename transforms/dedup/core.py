@@ -352,7 +352,7 @@ def assemble(article: Article, within: list[ParagraphDecision], across: list[tup
     # similarity, duplicate_of_release); one ParagraphDecision per paragraph is built at the end.
     decisions = {}
     for d in within:
-        w = d if isinstance(d, tuple) else decisions_to_wire((d,))[0]
+        w = decisions_to_wire((d,))[0] if isinstance(d, ParagraphDecision) else d
         decisions[w[0]] = w
     for index, status, reason, cluster_id, dup_of, sim, *release in across:
         if status == KEPT and exact_copy and index in exact_copy:
@@ -389,5 +389,5 @@ def decisions_to_wire(decisions: list[ParagraphDecision]) -> tuple:
 
 def decisions_from_wire(article: Article, wire) -> list[ParagraphDecision]:
     """The decisions :func:`decisions_to_wire` encoded, with the article's id and texts back."""
-    aid = article.article_id
-    return [ParagraphDecision(aid, w[0], _text(article, w[0]), *w[1:]) for w in wire]
+    aid, title, body, new = article.article_id, article.title or "", article.paragraphs, tuple.__new__
+    return [new(ParagraphDecision, (aid, w[0], body[w[0] - 1] if w[0] else title, *w[1:])) for w in wire]

@@ -33,7 +33,7 @@ class ReadReleaseIndex(beam.PTransform):
 class IndexRowsFn(BundleBatchFn):
     """(Article, [ParagraphDecision], dup_article) -> index rows computed :data:`BATCH` articles at
     a time (:func:`index.index_batch`: vectorised hashing); each batch's rows go out as one Arrow
-    record batch (:func:`transforms.write.core.payload` bytes), which ``WriteTable(batched=True)``
+    record batch (:func:`transforms.write.core.payload` bytes), which ``WriteTables`` (``batched``)
     shards as it is.
     """
 
@@ -48,7 +48,7 @@ class IndexRowsFn(BundleBatchFn):
 class IndexRows(beam.PTransform):
     """PCollection[(Article, [ParagraphDecision], dup_article)] -> PCollection[bytes]: rows of
     ``index/`` as Arrow record batches (:func:`transforms.write.core.payload`) of up to
-    :data:`IndexRowsFn.BATCH` articles' rows (write them with ``WriteTable(..., batched=True)``)."""
+    :data:`IndexRowsFn.BATCH` articles' rows (write them with ``WriteTables(..., batched=["index"])``)."""
 
     def __init__(self, dedup_cfg):
         super().__init__()

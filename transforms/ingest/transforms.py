@@ -6,7 +6,7 @@ from typing import NamedTuple
 import apache_beam as beam
 import xxhash
 
-from transforms import spill
+from transforms import gc_tuning, spill
 from transforms.batching import BundleBatchFn
 from transforms.ingest import core, warc
 from transforms.records import Article, Reject, from_wire, to_wire
@@ -27,6 +27,9 @@ class ReadFileFn(beam.DoFn):
         self._cfg = ingest_cfg
         self._articles = beam.metrics.Metrics.counter(NAMESPACE, "ingest/articles")
         self._rejects = beam.metrics.Metrics.counter(NAMESPACE, "ingest/rejected")
+
+    def setup(self):
+        gc_tuning.tune_gc()  # this worker process's collector (the run's first DoFn)
 
     def process(self, element):
         path, root = element

@@ -21,13 +21,12 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Iterator
-from dataclasses import replace
 
 import xxhash
 
 from transforms.ingest.core import DecompressedSizeExceeded, _reject, open_binary, parse_published
 from transforms.ingest.html import page_to_article
-from transforms.records import Article, Reject
+from transforms.records import Article, Reject, replace_fields
 
 # Reject reasons of records that are read but are no article (counted, never extracted).
 SKIP_REASONS = {
@@ -173,7 +172,7 @@ def _response(record, path, rel_path, number, offset, cfg) -> Iterator[Article |
     if article is None:
         yield _reject(path, number, offset, SKIP_REASONS["no_text"], f"no main text found in {url}", body)
     else:
-        yield replace(article, capture=(captured if captured is not None else -1, hashlib.sha1(body).hexdigest()))
+        yield replace_fields(article, capture=(captured if captured is not None else -1, hashlib.sha1(body).hexdigest()))
     if missing:
         yield _reject(path, number, offset, "truncated_record", f"record block is {missing} bytes shorter than its Content-Length; "
                       f"{'the article was extracted from the bytes present' if article else 'nothing was extracted'}", url or "")

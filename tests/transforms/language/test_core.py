@@ -3,7 +3,6 @@ Chinese, Japanese and Czech news pages) with both detectors (fastText lid.176, t
 lingua), and the language filter's rejects, which keep the report reconciled."""
 from __future__ import annotations
 
-import dataclasses
 import json
 import socket
 import sys
@@ -39,7 +38,7 @@ def _page(data, name: str) -> Article:
     """A Mozilla Readability test page as newsetl reads it, with the language it declares removed."""
     root = data / "mozilla-readability-news-pages"
     article = next(read_file(str(root / name / "source.html.gz"), str(root), load_config().ingest))
-    return dataclasses.replace(article, language=None)
+    return article._replace(language=None)
 
 
 @pytest.mark.parametrize("raw, source", [({}, core.SOURCE_FASTTEXT), (LINGUA, core.SOURCE_LINGUA)])
