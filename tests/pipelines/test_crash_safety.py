@@ -71,3 +71,13 @@ def test_kill_between_fallback_renames_is_repaired(tmp_path):
     again = newsetl("--input", SEED, "--output", out)  # restores the old copy, then refuses
     assert again.returncode == 2 and "not empty" in again.stderr
     assert verify_manifest(str(out)) == [] and articles(out) == 1
+
+
+def test_exit_under_a_profiler_lets_it_write_its_results(tmp_path):
+    """``newsetl`` skips interpreter teardown (cli.exit_after), but not under cProfile, which saves
+    its profile at exit."""
+    prof = tmp_path / "run.prof"
+    done = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "pipelines", "run", "--input", str(SEED),
+                           "--output", str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert articles(tmp_path / "out") == 1 and prof.stat().st_size > 10_000

@@ -7,6 +7,7 @@ Then the boilerplate rules of the config, each removal counted by rule name.
 """
 from __future__ import annotations
 
+import bisect
 import html
 import re
 import sys
@@ -55,14 +56,20 @@ def _widths(pattern: re.Pattern) -> tuple[int, int]:
     length is outside this range cannot fullmatch, so the regex is not run on it (most rules
     match short lines only; news paragraphs are longer)."""
     try:
-        try:
-            from re import _parser as sre_parse  # Python >= 3.11
-        except ImportError:  # pragma: no cover
-            import sre_parse
+        sre_parse = _sre_parse()
         lo, hi = sre_parse.parse(pattern.pattern, pattern.flags).getwidth()
     except Exception:  # noqa: BLE001 - a private module: never let it break cleaning
         return (0, sys.maxsize)
     return (lo, hi if hi < sre_parse.MAXREPEAT else sys.maxsize)
+
+
+def _sre_parse():
+    """The standard library's regex parser (a private module: callers fall back when it fails)."""
+    try:
+        from re import _parser as sre_parse  # Python >= 3.11
+    except ImportError:  # pragma: no cover
+        import sre_parse
+    return sre_parse
 
 
 _FTFY_WITHOUT_ENCODING = _FTFY_CONFIG._replace(fix_encoding=False)
@@ -123,18 +130,25 @@ def clean_paragraph(text: str, fix_mojibake: bool = True, form: str = "NFC") -> 
     Returns:
         The cleaned paragraph; '' if nothing but white space and debris was left.
     """
-    if fix_mojibake and not (text.isascii() and text.isprintable()):  # ftfy leaves printable ASCII as is
+    plain = text.isascii() and text.isprintable()  # printable ASCII: its only white space is " "
+    if fix_mojibake and not plain:  # ftfy leaves printable ASCII as is
         text = _fix_mojibake(text)
     # Each regex runs only when its one required character is present: scanning every
     # paragraph for "(^|\s)#..." cost more than all the other steps together.
     if "#" in text:
         text = _ENTITY_DEBRIS.sub(_entity_char, text)  # the lost "&" became the white space eaten here
+        plain = False  # may bring any character
     if ";" in text:
         text = _NAMED_ENTITY_DEBRIS.sub(lambda m: html.unescape(f"&{m.group(1)};"), text)
+        plain = False
     if "<" in text:
-        text = _TAG_DEBRIS.sub(" ", text)
-    text = html.unescape(text)
-    text = unicodedata.normalize(form, text)
+        text = _TAG_DEBRIS.sub(" ", text)  # printable ASCII stays so
+    if "&" in text:  # html.unescape returns text without "&" as is
+        text = html.unescape(text)
+        plain = False
+    text = unicodedata.normalize(form, text)  # the identity on ASCII
+    if plain and not (text.startswith(" ") or text.endswith(" ") or "  " in text):
+        return text  # collapse_space would return it unchanged (most paragraphs: no new string)
     return collapse_space(text)
 
 
@@ -155,24 +169,300 @@ class CompiledRule:
     widths: tuple[int, int] = (0, sys.maxsize)  # shortest and longest text ``pattern`` can fullmatch
 
 
-def compile_rules(rules) -> tuple[CompiledRule, ...]:
+# A back-reference ("\1", "(?P=name)") or a conditional group ("(?(1)...)") refers to group
+# numbers or names, which change when patterns are joined: such a pattern is screened alone.
+# Written as text, so the test can only err on the safe side (e.g. an octal "\1" in a class).
+_GROUP_REFERENCE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")
+
+
+def _joined_fullmatch(patterns: list[re.Pattern]):
+    """One function ``text -> truthy`` that is truthy exactly when some pattern of ``patterns``
+    fullmatches ``text``: the patterns joined as one alternation, ``(?:p1)|(?:p2)|...`` (a fullmatch
+    of an alternation succeeds iff one alternative fullmatches), so a paragraph costs one regex
+    call instead of one per rule. A pattern that cannot be joined (global inline flags such as
+    ``(?s)``, back-references, a group name used twice) is tried on its own. None when
+    ``patterns`` is empty."""
+    joinable, alone = [], []
+    for pattern in patterns:
+        try:
+            same = (not _GROUP_REFERENCE.search(pattern.pattern)
+                    and re.compile(f"(?:{pattern.pattern})", pattern.flags).flags == pattern.flags)
+        except re.error:  # e.g. "(?s)..." inside a group: global flags not at the start
+            same = False
+        (joinable if same else alone).append(pattern)
+    flags = {p.flags for p in joinable}
+    if len(flags) > 1:  # patterns compiled with other flags: one alternation per flag set
+        alone += joinable
+        joinable = []
+    if len(joinable) > 1:
+        try:
+            joinable = [re.compile("|".join(f"(?:{p.pattern})" for p in joinable), flags.pop())]
+        except re.error:  # a group name used by two patterns
+            pass
+    tests = [p.fullmatch for p in joinable + alone]
+    if not tests:
+        return None
+    if len(tests) == 1:
+        return tests[0]
+    return lambda text: any(test(text) for test in tests)
+
+
+_ASCII = [chr(c) for c in range(128)]
+_MIN_LITERAL = 3  # a rule whose required strings include a shorter one (share_prompt's "x") is not screened by them
+
+
+def _required_strings(items, sre_parse) -> set[str] | None:
+    """Strings one of which every match of the parsed regex ``items`` contains, or None when
+    none is known: a run of literal characters, or what a group, a repeat of at least one or
+    every branch of an alternation requires (the most selective candidate: longest shortest
+    string). Case is as written in the pattern."""
+    c = sre_parse  # opcodes
+    best: set[str] | None = None
+    run: list[str] = []
+
+    def consider(candidate):
+        nonlocal best
+        if candidate and (best is None or min(map(len, candidate)) > min(map(len, best))):
+            best = candidate
+
+    for op, av in items:
+        if op is c.LITERAL:
+            run.append(chr(av))
+            continue
+        consider({"".join(run)} if run else None)
+        run = []
+        if op is c.SUBPATTERN:
+            consider(_required_strings(av[-1], sre_parse))
+        elif op is getattr(c, "ATOMIC_GROUP", None):
+            consider(_required_strings(av, sre_parse))
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)) and av[0] >= 1:
+            consider(_required_strings(av[2], sre_parse))
+        elif op is c.BRANCH:
+            branches = [_required_strings(b, sre_parse) for b in av[1]]
+            if all(branches):
+                consider(set().union(*branches))
+    consider({"".join(run)} if run else None)
+    return best
+
+
+def _ascii_chars(item, state, sre_parse) -> set[str]:
+    """The lower case of the ASCII characters one parsed literal or class ``item`` matches, case
+    ignored, as the regex engine decides (``"K"`` and KELVIN SIGN -> ``{"k"}``, ``\\d`` -> the ten
+    digits, ``"é"`` -> none)."""
+    from re import _compiler
+
+    one = _compiler.compile(sre_parse.SubPattern(state, [item]), re.IGNORECASE)  # a superset of any flags'
+    return {a.lower() for a in _ASCII if one.fullmatch(a)}
+
+
+def _prefixes(items, state, sre_parse) -> set[str]:
+    """Lower-case ASCII strings one of which an ASCII text's lower case starts with when the
+    parsed regex ``items`` matches it from its start: the leading characters (literals and
+    classes) of each way a match can begin, through groups, alternatives and optional or
+    repeated parts. '' among them: any text may match; an empty set: no ASCII text matches."""
+    c = sre_parse
+    if not items:
+        return {""}
+    op, av = items[0]
+    if op in (c.LITERAL, c.IN):
+        out = {""}
+        for item in items:
+            if item[0] not in (c.LITERAL, c.IN):
+                break
+            chars = _ascii_chars(item, state, sre_parse)
+            if not chars:
+                return set()  # this way cannot match ASCII text
+            if len(out) * len(chars) > 64:
+                break
+            out = {o + ch for o in out for ch in chars}
+        return out
+    if op is c.AT:  # zero width
+        return _prefixes(items[1:], state, sre_parse)
+    if op is c.SUBPATTERN:
+        return _prefixes(list(av[-1]) + list(items[1:]), state, sre_parse)
+    if op is c.BRANCH:
+        return set().union(*(_prefixes(list(b) + list(items[1:]), state, sre_parse) for b in av[1]))
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)):
+        first = _prefixes(list(av[2]), state, sre_parse)  # the repeated part alone: it may follow itself
+        return first if av[0] >= 1 else first | _prefixes(items[1:], state, sre_parse)
+    return {""}
+
+
+def _ascii_prefixes(pattern: re.Pattern) -> tuple[str, ...] | None:
+    """:func:`_prefixes` of ``pattern`` as a tuple for ``str.startswith``; None when any text
+    may match (or the parser fails)."""
+    try:
+        sre_parse = _sre_parse()
+        parsed = sre_parse.parse(pattern.pattern, pattern.flags)
+        found = _prefixes(list(parsed), parsed.state, sre_parse)
+    except Exception:  # noqa: BLE001 - a private module: never let it break cleaning
+        return None
+    if "" in found:
+        return None
+    return tuple(sorted(f for f in found if not any(o != f and f.startswith(o) for o in found)))  # "a" serves "advert"
+
+
+def _starts_with_repeat(items, sre_parse) -> bool:
+    """Whether a match of the parsed regex ``items`` may begin inside a repeat of more than one
+    (``.{0,200}...``): a fullmatch then backtracks over each length before failing, the costly
+    kind of rule to try on a paragraph that does not match (one that starts with a word fails on
+    its first letters)."""
+    c = sre_parse
+    for op, av in items:
+        if op is c.AT:  # zero width (\b, ^): look at what follows
+            continue
+        if op is c.SUBPATTERN:
+            return _starts_with_repeat(av[-1], sre_parse)
+        if op is c.BRANCH:
+            return any(_starts_with_repeat(b, sre_parse) for b in av[1])
+        return op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)) and av[1] > 1
+    return False
+
+
+def _ascii_key(pattern: re.Pattern) -> frozenset[str] | None:
+    """Lower-case strings one of which ``text.lower()`` contains whenever ``pattern`` fullmatches an
+    ASCII ``text`` (:func:`_required_strings`, each character replaced by the ASCII characters it
+    matches case-insensitively, as the regex engine itself decides: ``"İ"`` matches ``i``, ``"é"``
+    no ASCII character, so a string with it cannot occur). An empty set: the pattern matches no
+    ASCII text. None: no such strings known, one shorter than ``_MIN_LITERAL``, or the pattern
+    cannot start with a repeat (:func:`_starts_with_repeat`: trying it costs less than the check)."""
+    try:
+        sre_parse = _sre_parse()
+        parsed = sre_parse.parse(pattern.pattern, pattern.flags)
+        required = _required_strings(parsed.data, sre_parse) if _starts_with_repeat(parsed.data, sre_parse) else None
+        if required is None:
+            return None
+        keys = set()
+        for string in required:
+            chars = [_ascii_chars((sre_parse.LITERAL, ord(ch)), parsed.state, sre_parse) for ch in string]
+            if any(len(one) > 1 for one in chars):
+                return None  # a character that stands for several: no key
+            if all(chars):  # else a character no ASCII text has: this string cannot occur
+                keys.add("".join(one.pop() for one in chars))
+    except Exception:  # noqa: BLE001 - a private module: never let it break cleaning
+        return None
+    if any(len(k) < _MIN_LITERAL for k in keys):
+        return None
+    return frozenset(k for k in keys if not any(o != k and o in k for o in keys))  # "advert" serves "advertisement"
+
+
+def _band_test(patterns: list[re.Pattern], keys: dict, prefixes: dict):
+    """``text -> truthy`` exactly when some pattern of ``patterns`` fullmatches ``text``.
+
+    On ASCII text (most of it) two checks of its lower case come first: a pattern with a key
+    (:func:`_ascii_key`: one that needs a phrase such as "we use cookies" after ``.{0,200}``, the
+    costliest to try) is tried only when the text contains one of its strings; the others, as one
+    alternation (:func:`_joined_fullmatch`), only when the text starts with one of their prefixes
+    (:func:`_ascii_prefixes`: "share", "read more", ...). Non-ASCII text: every pattern, as one
+    alternation. ``keys``, ``prefixes``: of each pattern. None when ``patterns`` is empty."""
+    every = _joined_fullmatch(patterns)
+    keyed = [(keys[p], p.fullmatch) for p in patterns if keys[p] is not None]
+    others = [p for p in patterns if keys[p] is None]
+    rest = _joined_fullmatch(others)
+    starts = None if any(prefixes[p] is None for p in others) else tuple(sorted({s for p in others for s in prefixes[p]}))
+    if every is None or (not keyed and starts is None):
+        return every
+
+    def test(text: str):
+        if not text.isascii():
+            return every(text)
+        low = text.lower()
+        if rest is not None and (starts is None or low.startswith(starts)) and rest(text):
+            return True
+        for key, fullmatch in keyed:  # loops, not any(): this runs for most paragraphs
+            for k in key:
+                if k in low:
+                    if fullmatch(text):
+                        return True
+                    break
+        return False
+    return test
+
+
+class RuleScreen:
+    """Which paragraphs some whole-paragraph rule (scope ``paragraph`` or ``tail``) can drop, in
+    one regex call a paragraph.
+
+    The rules that can fullmatch a text of a given length (their :attr:`CompiledRule.widths`)
+    are tried together (:func:`_band_test`: phrase and prefix checks, then one alternation), one
+    test per band of lengths. A
+    paragraph the screen passes over fullmatches no rule pattern, so :func:`apply_rules` need not
+    try the rules on it: the drops are the same (tested against the per-rule logic on real data).
+
+    Args:
+        rules: compiled rules without ``inline`` ones.
+
+    Raises:
+        ValueError: a rule is ``inline`` (it changes the text later rules see: no screen).
+    """
+
+    def __init__(self, rules: tuple[CompiledRule, ...]):
+        if any(r.scope == "inline" for r in rules):
+            raise ValueError("inline rules change the text later rules see: no screen")
+        spans = [(max(r.widths[0], 1), r.widths[1]) for r in rules]  # an empty paragraph is never matched
+        # band k holds the lengths in [starts[k-1], starts[k]) (band 0: below starts[0]; the last: from starts[-1] on)
+        self._starts = sorted({lo for lo, _ in spans} | {hi + 1 for _, hi in spans if hi < sys.maxsize})
+        self._bands = []
+        keys = {r.pattern: _ascii_key(r.pattern) for r in rules}
+        prefixes = {r.pattern: _ascii_prefixes(r.pattern) for r in rules}
+        for length in [0] + self._starts:  # the first length of each band stands for the band
+            self._bands.append(_band_test([r.pattern for r, (lo, hi) in zip(rules, spans) if lo <= length <= hi], keys, prefixes))
+
+    def hits(self, paragraphs) -> list[int]:
+        """Positions (ascending) of the paragraphs that some rule pattern fullmatches."""
+        starts, bands, band = self._starts, self._bands, bisect.bisect_right
+        return [i for i, p in enumerate(paragraphs) if (test := bands[band(starts, len(p))]) is not None and test(p)]
+
+
+class CompiledRules(tuple):
+    """The tuple of :class:`CompiledRule` that :func:`compile_rules` returns, with its
+    :class:`RuleScreen` (``screen``; None when a rule is ``inline``)."""
+
+    screen: RuleScreen | None
+
+    def __new__(cls, rules):
+        self = super().__new__(cls, rules)
+        self.screen = None if any(r.scope == "inline" for r in self) else RuleScreen(self)
+        return self
+
+    def __reduce__(self):  # the screen holds closures: rebuilt from the rules
+        return (CompiledRules, (tuple(self),))
+
+
+def compile_rules(rules) -> CompiledRules:
     """Compile the config's boilerplate rules. Patterns are case-insensitive."""
     out = []
     for r in rules:
         pattern = re.compile(r.pattern, re.IGNORECASE)
         out.append(CompiledRule(r.name, r.scope, pattern, re.compile(r.follow, re.IGNORECASE) if r.follow else None,
                                 _widths(pattern)))
-    return tuple(out)
+    return CompiledRules(out)
 
 
 def apply_rules(paragraphs: tuple[str, ...], rules: tuple[CompiledRule, ...]):
-    """Apply boilerplate rules to cleaned paragraphs.
+    """Apply boilerplate rules to cleaned paragraphs, in rule order.
+
+    A rule of scope ``paragraph`` drops each paragraph its pattern fullmatches and no earlier
+    rule dropped; ``tail`` also drops the paragraphs after a match that fullmatch ``follow``, up to
+    the first that does not (empty ones are passed over and stay; one an earlier rule dropped
+    keeps that rule's name), and does not try its pattern again on them; ``inline`` replaces each match by a space in every paragraph.
+
+    When ``rules`` come from :func:`compile_rules` without inline rules, only the paragraphs its
+    :class:`RuleScreen` passes are tried (a plain tuple of rules tries every paragraph: the
+    reference logic the tests compare with; same result).
 
     Returns:
         ``(paragraphs, drops, inline)``: the paragraphs with inline matches removed (same
         length and order as the input), ``drops`` as ``((position, rule name), ...)`` for
         paragraphs removed whole, and ``inline`` as ``((rule name, count), ...)``.
     """
+    screen = getattr(rules, "screen", None)
+    if screen is not None:
+        tried = screen.hits(paragraphs)
+        if not tried:  # the common case: no rule matches any paragraph
+            return tuple(paragraphs), (), ()
+    else:
+        tried = range(len(paragraphs))
     out = list(paragraphs)
     dropped: dict[int, str] = {}
     inline: dict[str, int] = {}
@@ -187,7 +477,7 @@ def apply_rules(paragraphs: tuple[str, ...], rules: tuple[CompiledRule, ...]):
         lo, hi = rule.widths
         lo = max(lo, 1)  # an empty paragraph is never matched
         skip_to = 0  # paragraphs a tail match consumed are not tried again by the same rule
-        for i in [i for i, p in enumerate(out) if lo <= len(p) <= hi and i not in dropped]:
+        for i in [i for i in tried if lo <= len(out[i]) <= hi and i not in dropped]:
             if i < skip_to or not rule.pattern.fullmatch(out[i]):
                 continue
             dropped[i] = rule.name

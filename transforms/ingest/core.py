@@ -355,10 +355,23 @@ def published_unparsed(value: Any, published_us: int | None) -> bool:
     return published_us is None and value is not None and not (isinstance(value, str) and not value.strip())
 
 
+# "scheme://host[:port]" then "/", "?", "#" or the end, the host of plain ASCII letters, digits,
+# "." "-" "_": urlsplit's hostname is the host lower-cased (no user info, brackets, percent signs,
+# white space or control characters, which urlsplit strips or rejects).
+_PLAIN_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://([A-Za-z0-9._\-]+)(?::[0-9]*)?(?:[/?#]|\Z)")
+
+
 def domain_of(url: str | None) -> str | None:
-    """Host of a URL, lower-cased, without a leading ``www.``; None if there is none."""
+    """Host of a URL, lower-cased, without a leading ``www.``; None if there is none.
+
+    ``urllib.parse.urlsplit(url).hostname``; a plain ``https://host/...`` URL (most of them) is
+    read by one regex instead, the same host (tested on real URLs and odd ones)."""
     if not url:
         return None
+    plain = _PLAIN_URL.match(url)
+    if plain:
+        host = plain.group(1).lower()
+        return host[4:] if host.startswith("www.") else host
     try:
         host = urlsplit(url if "//" in url else "//" + url).hostname
     except ValueError:
@@ -368,10 +381,12 @@ def domain_of(url: str | None) -> str | None:
     return host[4:] if host.startswith("www.") else host
 
 
-def split_paragraphs(text: str, separator: str) -> tuple[str, ...]:
-    """Split a text field into paragraphs on the separator regex; blank pieces are kept as ''."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return tuple(p.strip() for p in re.split(separator, text.strip()))
+def split_paragraphs(text: str, separator: str | re.Pattern) -> tuple[str, ...]:
+    """Split a text field into paragraphs on the separator regex (a pattern or its compiled
+    form); blank pieces are kept as ''."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return tuple(map(str.strip, re.split(separator, text.strip())))
 
 
 class RecordMapper:
@@ -384,6 +399,7 @@ class RecordMapper:
     def __init__(self, ingest_cfg):
         self.cfg = ingest_cfg
         self.fields = {**DEFAULT_FIELDS, **dict(ingest_cfg.fields)}
+        self.separator = re.compile(ingest_cfg.paragraph_separator)
 
     def get(self, record: dict, name: str):
         value = record.get(self.fields[name])
@@ -409,9 +425,9 @@ class RecordMapper:
             return "not_an_object"
         raw_text = record.get(self.fields["text"])
         if isinstance(raw_text, (list, tuple)) and raw_text and all(isinstance(t, str) for t in raw_text):
-            paragraphs = tuple(p for t in raw_text for p in split_paragraphs(t, self.cfg.paragraph_separator))
+            paragraphs = tuple(p for t in raw_text for p in split_paragraphs(t, self.separator))
         elif isinstance(raw_text, str):
-            paragraphs = split_paragraphs(raw_text, self.cfg.paragraph_separator)
+            paragraphs = split_paragraphs(raw_text, self.separator)
         else:
             return "missing_text"
         own_id = self.get(record, "id")

@@ -33,16 +33,17 @@ class ReadFileFn(beam.DoFn):
 
     def process(self, element):
         path, root = element
-        n = unparsed = 0
+        n = rejected = unparsed = 0
         for item in core.read_file(path, root, self._cfg):
             n += 1
             if isinstance(item, Reject):
-                self._rejects.inc()
+                rejected += 1
                 yield beam.pvalue.TaggedOutput(self.REJECTS, item)
             else:
-                self._articles.inc()
                 unparsed += item.published_unparsed
                 yield item
+        self._articles.inc(n - rejected)  # once a file, not once an article
+        self._rejects.inc(rejected)
         if unparsed:
             yield beam.pvalue.TaggedOutput(self.PUBLISHED_UNPARSED, (path, unparsed))
         # -> (source_file, records yielded: articles + rejects) for the reconciliation
@@ -87,6 +88,11 @@ def _first_by_source(kv):
     article; tagged ``rejects``: Reject of the others.
     """
     article_id, values = kv
+    values = list(values)
+    if len(values) == 1:  # the common case: one record has this id
+        only = ArticleRef(*values[0])
+        yield only.spill, only.position
+        return
     refs = [ArticleRef(*v) for v in values]
     if all(r.capture for r in refs):
         first, others = warc.select_capture(refs)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 
 from pipelines.config import load_config
 from transforms.clean import core
@@ -116,3 +117,148 @@ def test_mojibake_repair_equals_ftfy_on_real_pages_and_their_mojibake(data):
     assert (len(lines), len(flagged)) == (2004, 1065)  # both kinds, many of each
     assert [core.looks_like_mojibake(ln) for ln in lines] == [ftfy.badness.is_bad(ln) for ln in lines]
     assert [core._fix_mojibake(ln) for ln in lines] == [ftfy.fix_text(ln, core._FTFY_CONFIG) for ln in lines]
+
+
+# --- fast paths against the reference logic (session 6: same output, less CPU) ---------------
+
+def _reference_clean_paragraph(text: str, fix_mojibake: bool = True, form: str = "NFC") -> str:
+    """clean_paragraph as it was before its fast path: every step, then collapse_space."""
+    import html
+
+    if fix_mojibake and not (text.isascii() and text.isprintable()):
+        text = core._fix_mojibake(text)
+    if "#" in text:
+        text = core._ENTITY_DEBRIS.sub(core._entity_char, text)
+    if ";" in text:
+        text = core._NAMED_ENTITY_DEBRIS.sub(lambda m: html.unescape(f"&{m.group(1)};"), text)
+    if "<" in text:
+        text = core._TAG_DEBRIS.sub(" ", text)
+    return core.collapse_space(unicodedata.normalize(form, html.unescape(text)))
+
+
+def _real_articles(data) -> list[tuple[str, ...]]:
+    """Paragraph lists as split from real inputs: the seed article (ad label, reaction widget), the
+    shipped Reuters sample, 600 BBC stories, the 181 multilingual Scrapinghub bodies and 3,000 AG
+    News descriptions (entity debris, doubled spaces)."""
+    import csv
+    import gzip
+    import json
+
+    from tests.conftest import ROOT
+
+    split = lambda text: tuple(p.strip() for p in text.replace("\r\n", "\n").split("\n\n"))  # noqa: E731
+    articles = [split((ROOT / "samples" / "000_56aaff5fb1689b7e.txt").read_text(encoding="utf-8"))]
+    with gzip.open(ROOT / "samples" / "reuters-sample.jsonl.gz", "rt", encoding="utf-8") as f:
+        articles += [split(json.loads(line)["text"]) for line in f]
+    bbc = sorted((data / "bbc-news-fulltext" / "bbc").glob("*/*.txt"))[::4][:600]
+    articles += [split(p.read_bytes().decode("latin-1")) for p in bbc]
+    truth = json.loads((data / "scrapinghub-article-extraction-benchmark" / "ground-truth.json").read_text(encoding="utf-8"))
+    articles += [split(v["articleBody"]) for _, v in sorted(truth.items())]
+    with open(data / "ag-news-test" / "test.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))[:3000]
+    articles += [tuple(r[1:]) for r in rows]
+    return articles
+
+
+def test_clean_paragraph_equals_the_reference_steps_on_real_text(data):
+    """clean_paragraph returns printable ASCII text without doubled, leading or trailing spaces
+    as is (collapse_space would not change it): the same strings as every step run, on real
+    paragraphs as read and with white space damage added, NFC and NFKC, with and without ftfy."""
+    paras = [p for a in _real_articles(data) for p in a]
+    paras += [f"  {p}\t" for p in paras[::7]] + [p.replace(" ", "  ", 2) for p in paras[1::7]]
+    paras += [p.replace(" ", "\u00a0", 1) + " &amp; #39;" for p in paras[2::7]]
+    assert len(paras) == 22_561
+    assert sum(p.isascii() and p.isprintable() for p in paras) == 15_148  # the fast path ...
+    assert sum(core.collapse_space(p) != p for p in paras) == 8_075  # ... and the slow one
+    for fix, form in ((True, "NFC"), (False, "NFKC")):
+        assert [core.clean_paragraph(p, fix, form) for p in paras] == [_reference_clean_paragraph(p, fix, form) for p in paras]
+
+
+BOILERPLATE = (  # lines each rule drops, in the forms real pages write them, and Unicode look-alikes
+    "TEXEM Advert", "ADVERTISEMENT", "Publicité", "Sponsored", "What's Your Reaction?", "What’s your reaction",
+    "Share this article on: Facebook, Twitter, Email", "x", "Follow us on Instagram for more",
+    "Click here to subscribe to our alerts", "More from Lagos:", "Don’t miss:", "Trending now",
+    "Tags: trafficking, UN, Guterres", "12 comments", "Leave a reply", "Read more: UN report on trafficking",
+    "Related stories", "This website uses cookies to improve your experience. Accept",
+    "By browsing this site you agree: we use cookies.", "WE USE COOKİES to serve ads", "this ſite uses cookies",
+    "Our partners say we use cookies " + "x" * 600,  # longer than cookie_notice can match
+)
+BUTTONS = ("like", "dislike", "love", "funny", "angry", "sad", "wow", "42", "", "LOL")
+
+
+def _with_boilerplate(articles, seed: int = 6):
+    """Real articles with boilerplate lines and reaction buttons inserted at seeded random places."""
+    import random
+
+    rng = random.Random(seed)
+    out = []
+    for paras in articles:
+        paras = list(paras)
+        for _ in range(rng.randrange(4)):
+            at = rng.randrange(len(paras) + 1)
+            line = rng.choice(BOILERPLATE)
+            extra = [rng.choice(BUTTONS) for _ in range(rng.randrange(4))] if rng.random() < 0.5 else []
+            paras[at:at] = [line] + extra
+        out.append(tuple(paras))
+    return out
+
+
+def test_rule_screen_gives_the_per_rule_drops_on_real_articles(data):
+    """apply_rules with compile_rules' screen (only the paragraphs some rule fullmatches are tried)
+    equals the per-rule logic (a plain tuple of the same rules) on real articles, as cleaned and
+    with boilerplate, reaction buttons and Unicode look-alikes inserted."""
+    articles = [tuple(_reference_clean_paragraph(p) for p in a) for a in _real_articles(data)]
+    articles += _with_boilerplate(articles)
+    reference = tuple(RULES)
+    assert RULES.screen is not None and type(reference) is tuple
+    screened = [core.apply_rules(a, RULES) for a in articles]
+    assert screened == [core.apply_rules(a, reference) for a in articles]
+    names = Counter(name for _, drops, _ in screened for _, name in drops)
+    assert set(names) == {r.name for r in RULES}  # every rule drops something here
+    assert (names["cookie_notice"], names["reaction_widget"], names["tag_list"]) == (1107, 874, 266)
+    seed = core.apply_rules(articles[0], RULES)[1]
+    assert [name for _, name in seed] == ["ad_marker", "ad_marker"] + ["reaction_widget"] * 8
+
+
+def test_rule_screen_keeps_the_semantics_of_unusual_rules(data):
+    """Rules the screen cannot join (back-references, global inline flags, one group name twice,
+    different flags) or that need a word spelled with a non-ASCII letter matching ASCII text
+    (KELVIN SIGN matches "k") are screened alone, with the per-rule drops; an inline rule turns the
+    screen off (it changes the text later rules see)."""
+    import re
+
+    from pipelines.config import BoilerplateRule
+
+    def rules(*specs, flags=re.IGNORECASE):
+        return core.compile_rules([BoilerplateRule(name=f"r{i}", pattern=p, scope=s, follow=f) for i, (p, s, f) in enumerate(specs)])
+
+    articles = [tuple(_reference_clean_paragraph(p) for p in a) for a in _real_articles(data)[:800]]
+    odd = ("it was 5 kelvin", "the the", "The Reuter", "abc", "like", "more", "École", "Ecole", "xYmOrEmore", "’the end",
+           "'the end", "12 a b", "ab share this", "Share", "like", "Şhare", "ok")
+    articles = _with_boilerplate(articles) + [odd]
+    sets = [
+        rules((r"(\w+) \1", "paragraph", None), (r"(?P<w>the) (?P=w)", "paragraph", None), (r".{0,80}\u212aelvin.{0,9}", "paragraph", None)),
+        rules((r"(?s).{0,200}we use cookies.*", "paragraph", None), (r"(?P<x>reuters?)", "paragraph", None), (r"(?P<x>more)", "tail", r"like|\d+")),
+        rules((r"(?-i:The) Reuter", "paragraph", None), (r"[a-c]+", "paragraph", None), (r".{0,500}(?:cookies|é)", "tail", r"like")),
+        rules((r"advert\w*", "inline", None), (r"what's your reaction\??", "tail", r"like|love")),
+        rules((r"[’']?(?:é|e)?\d* ?(the|a)\b.{0,40}", "paragraph", None), (r"(?:é|È)cole.*", "paragraph", None),
+              (r"(?a)(?:\w{2})?[ŞS]hare(?: this)?", "tail", r"\w+"), (r"(?:x|y)*(?:more)+", "paragraph", None)),
+    ]
+    assert [s.screen is None for s in sets] == [False, False, False, True, False]
+    assert [core._ascii_prefixes(r.pattern) for r in sets[4]] == [
+        (" ", "'", *"0123456789", "a", "e", "the"), (), (*"0123456789_abcdefghijklmnopqrstuvwxyz",), ("more", "x", "y")]
+    assert core._ascii_key(sets[0][2].pattern) == frozenset({"kelvin"})
+    for compiled in sets:
+        assert [core.apply_rules(a, compiled) for a in articles] == [core.apply_rules(a, tuple(compiled)) for a in articles]
+    assert core.apply_rules(articles[-1], sets[0])[1] == ((0, "r2"), (1, "r0"))
+    assert core.apply_rules(articles[-1], sets[4])[1] == (
+        (1, "r0"), (2, "r0"), (5, "r3"), (6, "r1"), (8, "r3"), (9, "r0"), (10, "r0"), (11, "r0"),
+        (13, "r2"), (14, "r2"), (15, "r2"), (16, "r2"))  # "Şhare" by the tail's follow, not the (?a) pattern
+
+
+def test_compiled_rules_pickle_with_their_screen():
+    import pickle
+
+    again = pickle.loads(pickle.dumps(RULES))
+    assert type(again) is core.CompiledRules and again == RULES and again.screen is not None
+    assert core.apply_rules(("Advertisement", "Real news."), again)[1] == ((0, "ad_marker"),)

@@ -280,3 +280,63 @@ def test_realnews_dates_parse_with_the_shipped_config(data):
     bare = shipped.model_copy(update={"published_formats": ()})
     assert dates("april2019_set_mini.jsonl", bare) == [(None, True)] * 8
     assert dates("realnews_tiny.jsonl", bare) == [(None, True)] * 5
+
+
+def _urlsplit_domain(url):
+    """domain_of as it was before its regex fast path: urllib's hostname, without "www."."""
+    from urllib.parse import urlsplit
+
+    if not url:
+        return None
+    try:
+        host = urlsplit(url if "//" in url else "//" + url).hostname
+    except ValueError:
+        return None
+    return None if not host else host[4:] if host.startswith("www.") else host
+
+
+ODD_URLS = [
+    "https://WWW.Example.COM/x", "HTTP://www.example.com", "http://example.com:8080/a?b#c", "http://example.com:/x",
+    "http://example.com:80abc/x", "https://user:pw@www.example.com/x", "https://www.example.com@evil.org/", "http:///x",
+    "http://[::1]:80/x", "http://[::1/x", "http://ex ample.com/", "http://ex\tample.com/x", "https://example.com\n",
+    " https://example.com/x", "\x00https://example.com/x", "www.example.com/a:b", "example.com/path?u=http://other.com/",
+    "//www.example.com/x", "https://exämple.com/x", "https://xn--exmple-cua.com/x", "https://example.com%2Fevil/x",
+    "https://example.com?q", "https://example.com#f", "ftp://files.example.com/x", "a+b.c-d://host_1.example/x",
+    "1http://example.com/", "https:/example.com/x", "https://www./x", "https://./x", "mailto:someone@example.com", "",
+    "https://example.com:99999999999999999999/x", "HTTPS://EXAMPLE.COM:443", "http://example.com:8080",
+]
+
+
+def test_domain_of_equals_urlsplit_on_real_and_odd_urls(data):
+    """The regex fast path of domain_of gives urllib's host on the URLs of the real pages (news
+    sites, some with upper case, ports, "www.") and on odd ones (user info, IPv6, spaces, control
+    characters, no scheme, non-ASCII hosts), most of which take the slow path."""
+    truth = json.loads((data / "scrapinghub-article-extraction-benchmark" / "ground-truth.json").read_text(encoding="utf-8"))
+    urls = [v["url"] for v in truth.values()]
+    urls += list(json.loads((data / "trafilatura-eval-news-subset" / "evaldata-news-subset.json").read_text(encoding="utf-8")))
+    for name in ("april2019_set_mini.jsonl", "realnews_tiny.jsonl"):
+        with open(data / "realnews-grover-samples" / name, encoding="utf-8") as f:
+            urls += [json.loads(line)["url"] for line in f]
+    assert len(urls) == 290 and sum(bool(core._PLAIN_URL.match(u)) for u in urls) == 278  # 12 are "hard::name" keys
+    urls += [u.upper() for u in urls[:50]] + ODD_URLS
+    assert [core.domain_of(u) for u in urls] == [_urlsplit_domain(u) for u in urls]
+    assert sum(bool(core._PLAIN_URL.match(u)) for u in ODD_URLS) == 14
+    assert core.domain_of("https://WWW.Example.COM:8080/x") == "example.com"
+
+
+def test_split_paragraphs_equals_the_reference_on_real_text(data):
+    """split_paragraphs (no replace without "\\r", a compiled separator) equals the old
+    replace/re.split/strip on real BBC and web-page bodies, with LF, CRLF and CR line ends."""
+    truth = json.loads((data / "scrapinghub-article-extraction-benchmark" / "ground-truth.json").read_text(encoding="utf-8"))
+    texts = [v["articleBody"] for v in truth.values()]
+    texts += [p.read_bytes().decode("latin-1") for p in sorted((data / "bbc-news-fulltext" / "bbc").glob("*/*.txt"))[::10]]
+    texts += [t.replace("\n", "\r\n") for t in texts[::3]] + [t.replace("\n", "\r") for t in texts[1::3]] + [" \n \n a \r\n\t\r\n b \n"]
+    separator = r"\n\s*\n"
+
+    def reference(text):
+        return tuple(p.strip() for p in re.split(separator, text.replace("\r\n", "\n").replace("\r", "\n").strip()))
+
+    assert len(texts) == 675
+    assert [core.split_paragraphs(t, re.compile(separator)) for t in texts] == [reference(t) for t in texts]
+    assert [core.split_paragraphs(t, separator) for t in texts] == [reference(t) for t in texts]
+    assert core.split_paragraphs(texts[-1], separator) == ("a", "b")
