@@ -145,7 +145,8 @@ class ParagraphDecision(NamedTuple):
 
     A NamedTuple, unlike the other records: one is built for every paragraph of the corpus, and a
     frozen dataclass's ``__init__`` (one ``object.__setattr__`` per field) cost 1.9 µs against
-    0.2 µs (0.4 s of a 50 MB run). Immutable as well; ``_replace`` gives a changed copy.
+    0.2 µs (:func:`transforms.dedup.core.decisions_from_wire` at 50 MB: 0.90 -> 0.20 s).
+    Immutable as well; ``_replace`` gives a changed copy.
     """
 
     article_id: str
