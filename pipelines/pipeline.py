@@ -57,7 +57,7 @@ def build(pipeline: beam.Pipeline, files, config, staging: str, against: tuple[t
     spill_dir = spill.spill_dir(staging)  # article texts go to spill files, not through shuffles
     read = pipeline | "ReadArticles" >> ReadArticles(files, config.ingest, spill_dir)
     # -> articles: [Article] (batches); rejects: Reject; tally: (source_file, records)
-    _ = read["tally"] | "ReportProgress" >> ReportProgress(f"{staging}/_progress")  # side branch: progress files
+    _ = read["progress"] | "ReportProgress" >> ReportProgress(f"{staging}/_progress")  # side branch: progress files
     cleaned = read["articles"] | "CleanArticles" >> CleanArticles(config.clean)
     # -> [Article] (cleaned, in the batches they were read in)
     language = cleaned | "IdentifyLanguage" >> IdentifyLanguage(config.language)

@@ -91,6 +91,14 @@ class LimitedReader(io.RawIOBase):
         buffer[: len(data)] = data
         return len(data)
 
+    def source_position(self) -> int:
+        """Bytes of the stored (compressed) file read so far (progress reporting).
+
+        Raises:
+            OSError, ValueError: the position cannot be told (e.g. the file is closed).
+        """
+        return self._raw.source_position() if isinstance(self._raw, _Decompressing) else self._raw.tell()
+
     def close(self) -> None:
         self._raw.close()
         super().close()
@@ -146,6 +154,10 @@ class _Decompressing(io.RawIOBase):
         buffer[:n] = self._pending[self._pos: self._pos + n]
         self._pos += n
         return n
+
+    def source_position(self) -> int:
+        """Bytes of the compressed file read so far."""
+        return self._file.tell()
 
     def close(self) -> None:
         self._file.close()
@@ -468,38 +480,19 @@ def _read_errors():
 
 
 def read_jsonl(path: str, rel_path: str, compression: str | None, cfg) -> Iterator[Article | Reject]:
-    """Yield one Article per JSON line (or a Reject). Handles BOM, CRLF and a cut last line."""
-    mapper = RecordMapper(cfg)
-    offset, number = 0, -1
-    try:
-        with open_binary(path, compression, cfg.max_decompressed_bytes) as stream:
-            for raw in stream:
-                line_offset, offset = offset, offset + len(raw)
-                if number == -1 and raw.startswith(codecs.BOM_UTF8):
-                    raw = raw[3:]
-                line = raw.rstrip(b"\r\n")
-                if not line.strip():
-                    continue
-                number += 1
-                if len(line) > cfg.max_record_bytes:
-                    yield _reject(path, number, line_offset, "record_too_large", f"{len(line)} bytes > max_record_bytes {cfg.max_record_bytes}", line)
-                    continue
-                try:
-                    text, charset = decode(line, cfg.encoding, cfg.fallback_encoding)
-                except UnicodeDecodeError as err:
-                    yield _reject(path, number, line_offset + err.start, "undecodable", f"byte 0x{line[err.start]:02x} is not valid {err.encoding}", line)
-                    continue
-                try:
-                    record = json.loads(text)
-                except (ValueError, RecursionError) as err:  # JSONDecodeError, 4300-digit ints, deep nesting
-                    yield _reject(path, number, line_offset, "invalid_json", f"{type(err).__name__}: {err}", line)
-                    continue
-                result = mapper.to_article(record, path, rel_path, number, charset)
-                yield _reject(path, number, line_offset, result, f"record has no usable {mapper.fields['text']!r} field" if result == "missing_text" else "a JSON line must be an object", line) if isinstance(result, str) else result
-    except DecompressedSizeExceeded as err:
-        yield _reject(path, number + 1, offset, "decompressed_too_large", str(err), b"")
-    except _read_errors() as err:
-        yield _reject(path, number + 1, offset, "truncated_or_corrupt_file", f"{type(err).__name__}: {err}", b"")
+    """Yield one Article per JSON line (or a Reject). Handles BOM, CRLF and a cut last line.
+
+    The file is read in chunks of whole lines (:mod:`transforms.ingest.jsonl`, which a Beam
+    pipeline parses on several workers) and each chunk parsed in turn."""
+    from transforms.ingest import jsonl
+
+    for chunk in jsonl.chunks(path, rel_path, compression, cfg):
+        yield from jsonl.parse(chunk, chunk.data, cfg)
+
+
+def empty_file(path: str) -> Reject:
+    """The Reject of a file that holds no records at all."""
+    return _reject(path, -1, 0, "empty_file", "the file holds no records", b"")
 
 
 def _decode_file(path, compression, cfg, record: int = -1) -> tuple[str, str] | Reject:
@@ -670,6 +663,6 @@ def read_file(path: str, root: str, cfg) -> Iterator[Article | Reject]:
             produced = True
             yield item
         if not produced:  # a file with no records at all is shown, not passed over
-            yield _reject(path, -1, 0, "empty_file", "the file holds no records", b"")
+            yield empty_file(path)
     except OSError as err:
         yield _reject(path, -1, -1, "unreadable_file", f"{type(err).__name__}: {err}", b"")

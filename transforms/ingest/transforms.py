@@ -3,38 +3,38 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import itertools
+
 import apache_beam as beam
 import xxhash
 
 from transforms import gc_tuning, spill
 from transforms.batching import BundleBatchFn
-from transforms.ingest import core, warc
+from transforms.ingest import core, jsonl, warc
 from transforms.records import Article, Reject, from_wire, to_wire
 
 NAMESPACE = "newsetl"
 
 
-class ReadFileFn(beam.DoFn):
-    """Reads one ``(path, root)`` file; main output Article, tagged ``rejects``, ``tally`` and
-    ``published_unparsed`` (``(source_file, articles whose published value did not parse)``, only
-    when not 0)."""
+class _EmitRecordsFn(beam.DoFn):
+    """Emits a file's (or a chunk's) Articles and Rejects with the tallies of :class:`ReadFileFn`."""
 
     REJECTS = "rejects"
     TALLY = "tally"
     PUBLISHED_UNPARSED = "published_unparsed"
+    PROGRESS = "progress"
 
-    def __init__(self, ingest_cfg):
-        self._cfg = ingest_cfg
+    def __init__(self, ingest_cfg, progress: bool = False):
+        self._cfg, self._progress = ingest_cfg, progress
         self._articles = beam.metrics.Metrics.counter(NAMESPACE, "ingest/articles")
         self._rejects = beam.metrics.Metrics.counter(NAMESPACE, "ingest/rejected")
 
-    def setup(self):
-        gc_tuning.tune_gc()  # this worker process's collector (the run's first DoFn)
-
-    def process(self, element):
-        path, root = element
+    def _emit(self, path, items, source_bytes=None, files=1):
+        """Articles (main output), Rejects, then ``(path, records)`` (tally), ``(path, unparsed
+        published values)`` when not 0 and, with progress on, ``(path, records, source_bytes,
+        files)`` (progress: bytes None = the file's size)."""
         n = rejected = unparsed = 0
-        for item in core.read_file(path, root, self._cfg):
+        for item in items:
             n += 1
             if isinstance(item, Reject):
                 rejected += 1
@@ -42,12 +42,66 @@ class ReadFileFn(beam.DoFn):
             else:
                 unparsed += item.published_unparsed
                 yield item
-        self._articles.inc(n - rejected)  # once a file, not once an article
+        self._articles.inc(n - rejected)  # once a file (chunk), not once an article
         self._rejects.inc(rejected)
         if unparsed:
             yield beam.pvalue.TaggedOutput(self.PUBLISHED_UNPARSED, (path, unparsed))
         # -> (source_file, records yielded: articles + rejects) for the reconciliation
         yield beam.pvalue.TaggedOutput(self.TALLY, (path, n))
+        if self._progress:
+            yield beam.pvalue.TaggedOutput(self.PROGRESS, (path, n, source_bytes, files))
+
+
+class ReadFileFn(_EmitRecordsFn):
+    """Reads one ``(path, root)`` file; main output Article, tagged ``rejects``, ``tally`` and
+    ``published_unparsed`` (``(source_file, articles whose published value did not parse)``, only
+    when not 0).
+
+    With a ``spill_dir`` (the batch pipeline), a JSONL file longer than one chunk
+    (:mod:`transforms.ingest.jsonl`) is not parsed here: each chunk's lines go to a spill file
+    and the chunk, its ``data`` the spill path, to the tagged output ``chunks`` for
+    :class:`ParseChunkFn`; ``progress`` then gets ``(path, records, source bytes, files done)``.
+    """
+
+    CHUNKS = "chunks"
+
+    def __init__(self, ingest_cfg, spill_dir: str | None = None):
+        super().__init__(ingest_cfg, progress=spill_dir is not None)
+        self._spill = spill_dir
+
+    def setup(self):
+        gc_tuning.tune_gc()  # this worker process's collector (the run's first DoFn)
+
+    def process(self, element):
+        path, root = element
+        pieces = jsonl.file_chunks(path, root, self._cfg) if self._spill else None
+        if pieces is None:
+            yield from self._emit(path, core.read_file(path, root, self._cfg))
+            return
+        first = next(pieces)
+        if first.last:  # one chunk: parsed here, no spill file
+            yield from self._emit(path, jsonl.parse(first, first.data, self._cfg.for_file(path, first.rel_path)), first.source_bytes)
+            return
+        for chunk in itertools.chain((first,), pieces):
+            name = "chunk-" + xxhash.xxh64_hexdigest(f"{path}\0{chunk.offset}\0{len(chunk.data)}".encode("utf-8"))
+            yield beam.pvalue.TaggedOutput(self.CHUNKS, tuple(chunk._replace(data=spill.write_bytes(self._spill, name, chunk.data))))
+
+
+class ParseChunkFn(_EmitRecordsFn):
+    """A chunk of a JSONL file (a :class:`~transforms.ingest.jsonl.JsonlChunk` as a plain tuple,
+    its ``data`` a spill path) -> its Articles and Rejects, with the outputs of
+    :class:`ReadFileFn`; the chunk's records, source bytes and (last chunk) file go to ``progress``."""
+
+    def __init__(self, ingest_cfg):
+        super().__init__(ingest_cfg, progress=True)
+
+    def setup(self):
+        gc_tuning.tune_gc()
+
+    def process(self, element):
+        chunk = jsonl.JsonlChunk(*element)
+        cfg = self._cfg.for_file(chunk.path, chunk.rel_path)
+        yield from self._emit(chunk.path, jsonl.parse(chunk, spill.read_bytes(chunk.data), cfg), chunk.source_bytes, int(chunk.last))
 
 
 class ArticleRef(NamedTuple):
@@ -121,8 +175,15 @@ class ReadArticles(beam.PTransform):
     Input: PBegin. Output: dict with ``articles`` (PCollection[list[Article]]: batches of at most
     :data:`BundleBatchFn.BATCH` articles, so that later stages pay Beam's per-element cost per
     batch), ``rejects``
-    (PCollection[Reject]), ``tally`` (PCollection[(source_file, records)]) and
-    ``published_unparsed`` (PCollection[(source_file, count)], files with unparsed dates only).
+    (PCollection[Reject]), ``tally`` (PCollection[(source_file, records)], one per file),
+    ``published_unparsed`` (PCollection[(source_file, count)], files with unparsed dates only) and
+    ``progress`` (PCollection[(source_file, records, source bytes or None, files done)], per file
+    or chunk, for :class:`transforms.progress.transforms.ReportProgress`).
+
+    A JSONL file longer than one chunk (:data:`transforms.ingest.jsonl.CHUNK_BYTES` of
+    decompressed text) is cut by one worker into chunks of whole lines written to spill files;
+    a Reshuffle spreads the chunk references and each chunk is parsed where it lands, so one large
+    file's parsing uses every worker. Other files are read whole by the worker that gets them.
 
     Article ids are made unique by a shuffle of small :class:`ArticleRef` values; the articles
     themselves go to spill files (``spill_dir``) and are read back once chosen, so no article
@@ -139,15 +200,22 @@ class ReadArticles(beam.PTransform):
         self._files, self._cfg, self._spill = list(files), ingest_cfg, spill_dir
 
     def expand(self, pbegin):
+        outputs = (ReadFileFn.REJECTS, ReadFileFn.TALLY, ReadFileFn.PUBLISHED_UNPARSED, ReadFileFn.PROGRESS)
         read = (
             pbegin
             | "ListFiles" >> beam.Create(self._files)
             | "SpreadFiles" >> beam.Reshuffle()
-            | "ReadFile" >> beam.ParDo(ReadFileFn(self._cfg)).with_outputs(
-                ReadFileFn.REJECTS, ReadFileFn.TALLY, ReadFileFn.PUBLISHED_UNPARSED, main="articles")
-        )  # -> Article | Reject | (path, n) | (path, unparsed published values)
+            | "ReadFile" >> beam.ParDo(ReadFileFn(self._cfg, self._spill)).with_outputs(
+                *outputs, ReadFileFn.CHUNKS, main="articles")
+        )  # -> Article | Reject | (path, n) | (path, unparsed published values) | progress | chunk of a long JSONL file
+        parsed = (
+            read.chunks
+            | "SpreadChunks" >> beam.Reshuffle()
+            | "ParseChunk" >> beam.ParDo(ParseChunkFn(self._cfg)).with_outputs(*outputs, main="articles")
+        )  # the same outputs, from the chunks of long JSONL files (each parsed where it lands)
         unique = (
-            read.articles
+            (read.articles, parsed.articles)
+            | "AllArticles" >> beam.Flatten()
             | "SpillArticles" >> beam.ParDo(SpillArticlesFn(self._spill))
             | "GroupById" >> beam.GroupByKey()
             | "FirstBySource" >> beam.FlatMap(_first_by_source).with_outputs("rejects", main="chosen")
@@ -157,6 +225,10 @@ class ReadArticles(beam.PTransform):
             | "GroupBySpillFile" >> beam.GroupByKey()
             | "ReadSpilled" >> beam.FlatMap(_read_spilled)
         )  # -> [Article], each with a unique article_id
-        rejects = (read.rejects, unique.rejects) | "MergeRejects" >> beam.Flatten()
-        return {"articles": articles, "rejects": rejects, "tally": read.tally,
-                "published_unparsed": read.published_unparsed}
+        rejects = (read.rejects, parsed.rejects, unique.rejects) | "MergeRejects" >> beam.Flatten()
+        tally = (read.tally, parsed.tally) | "MergeTally" >> beam.Flatten() | "RecordsPerFile" >> beam.CombinePerKey(sum)
+        unparsed = ((read.published_unparsed, parsed.published_unparsed) | "MergeUnparsed" >> beam.Flatten()
+                    | "UnparsedPerFile" >> beam.CombinePerKey(sum))
+        progress = (read.progress, parsed.progress) | "MergeProgress" >> beam.Flatten()
+        return {"articles": articles, "rejects": rejects, "tally": tally, "published_unparsed": unparsed,
+                "progress": progress}

@@ -33,14 +33,18 @@ class ProgressWriter:
         self.files = self.records = self.bytes = 0
         self._last: float | None = None  # never written yet
 
-    def add(self, path: str, records: int) -> None:
-        """Count one finished input file with ``records`` records; flush if due."""
-        self.files += 1
+    def add(self, path: str, records: int, nbytes: int | None = None, files: int = 1) -> None:
+        """Count ``records`` records and ``nbytes`` bytes of ``path`` read (None: the file's
+        size) and ``files`` files finished (a chunk of a file: its share of the file's bytes, and
+        1 only for its last chunk); flush if due."""
+        self.files += files
         self.records += records
-        try:
-            self.bytes += os.path.getsize(path)
-        except OSError:
-            pass  # remote paths: bytes unknown, files and records still count
+        if nbytes is None:
+            try:
+                nbytes = os.path.getsize(path)
+            except OSError:
+                nbytes = 0  # remote paths: bytes unknown, files and records still count
+        self.bytes += nbytes
         self.flush()
 
     def flush(self, force: bool = False) -> None:

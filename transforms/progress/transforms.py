@@ -7,7 +7,8 @@ from transforms.progress import core
 
 
 class ProgressFn(beam.DoFn):
-    """(source_file, records) -> nothing; counts files, records and bytes read by this worker."""
+    """(source_file, records[, bytes or None, files done]) -> nothing; counts files, records and
+    bytes read by this worker (:meth:`transforms.progress.core.ProgressWriter.add`)."""
 
     def __init__(self, directory: str):
         self._dir = directory
@@ -17,8 +18,7 @@ class ProgressFn(beam.DoFn):
         self._writer = core.ProgressWriter(self._dir)
 
     def process(self, tally):
-        path, records = tally
-        self._writer.add(path, records)
+        self._writer.add(*tally)
         return ()
 
     def finish_bundle(self):
@@ -26,8 +26,8 @@ class ProgressFn(beam.DoFn):
 
 
 class ReportProgress(beam.PTransform):
-    """PCollection[(source_file, records)] -> PCollection (empty): a side branch that writes
-    progress counters into ``directory`` while files are read."""
+    """PCollection[(source_file, records[, bytes or None, files done])] -> PCollection (empty): a
+    side branch that writes progress counters into ``directory`` while files are read."""
 
     def __init__(self, directory: str):
         super().__init__()

@@ -1,0 +1,207 @@
+"""JSONL files in chunks of whole lines: the cut (one pass over the decompressed stream) and the
+parse of each chunk (JSON -> Article or Reject), so that one large file's parse can run on many
+workers while reject record numbers and byte offsets stay those of a reading from the start.
+
+No Beam import. :func:`chunks` streams a file (plain, .gz, .bz2, .zst through
+:func:`transforms.ingest.core.open_binary`) and cuts it after the first newline past every
+``chunk_bytes`` of decompressed text; each :class:`JsonlChunk` records the record number and the
+decompressed byte offset it starts at, counted with the same blank-line and byte-order-mark rules
+as :func:`parse`, which turns a chunk's lines into Articles and Rejects. Reading a file is
+``parse`` of each of its chunks in order (:func:`transforms.ingest.core.read_jsonl`).
+"""
+from __future__ import annotations
+
+import codecs
+import io
+import json
+import os
+import re
+from collections.abc import Iterator
+from typing import NamedTuple
+
+from transforms.ingest import core
+from transforms.ingest.core import _read_errors, _reject
+from transforms.records import Article, Reject
+
+CHUNK_BYTES = 4 << 20  # decompressed bytes a chunk holds at least (except a file's last)
+READ_BYTES = 1 << 16  # one raw read, the buffer size of core.open_binary's reader
+
+
+class JsonlChunk(NamedTuple):
+    """A run of whole lines of a JSONL file.
+
+    ``first_record`` is the record number (0-based count of the non-blank lines before it) of the
+    chunk's first record, ``offset`` the decompressed byte offset of ``data[0]``; ``source_bytes``
+    is the share of the file's stored (compressed) size this chunk accounts for (progress: the
+    shares of a file sum to its size); ``last`` marks the file's last chunk and ``tail`` holds the
+    Rejects that follow its lines (a damaged or too large file, or one without records).
+    ``data`` is the lines' bytes (in a Beam pipeline, the path of a spill file holding them).
+    """
+
+    path: str
+    rel_path: str
+    data: bytes | str
+    first_record: int
+    offset: int
+    source_bytes: int
+    last: bool
+    tail: tuple[Reject, ...]
+
+
+def _is_blank(raw: bytes) -> bool:
+    """A line :func:`parse` skips: nothing but ASCII white space once ``\\r\\n`` is removed."""
+    return not raw.rstrip(b"\r\n").strip()
+
+
+_BLANK_LINE = re.compile(rb"^[ \t\r\x0b\x0c]*\n", re.MULTILINE)  # bytes.strip()'s white space, then the newline
+
+
+def count_records(data: bytes, number: int) -> int:
+    """The record number after the lines of ``data`` (whole lines; the last may lack its newline)
+    when ``number`` is the record number before them (-1 at the start of a file).
+
+    Records are the non-blank lines; before the first record a line's leading UTF-8 byte-order
+    mark is removed first (both rules of :func:`parse`). Past the first record it counts newlines
+    and blank lines in C (``bytes.count``, one regex) instead of a Python loop over lines.
+    """
+    if number == -1:  # before the first record: the byte-order-mark rule, line by line
+        stream = io.BytesIO(data)
+        for raw in stream:
+            if raw.startswith(codecs.BOM_UTF8):
+                raw = raw[3:]
+            if not _is_blank(raw):
+                return count_records(stream.read(), 0)
+        return -1
+    lines = data.count(b"\n")
+    tail = data[data.rfind(b"\n") + 1:]  # an unterminated last line
+    return number + lines - len(_BLANK_LINE.findall(data)) + (0 if _is_blank(tail) else 1)
+
+
+def _source_position(stream) -> int:
+    """Bytes of the stored file read so far by a :func:`core.open_binary` stream."""
+    try:
+        return stream.raw.source_position()
+    except (AttributeError, OSError, ValueError):
+        return 0
+
+
+def chunks(path: str, rel_path: str, compression: str | None, cfg, chunk_bytes: int | None = None) -> Iterator[JsonlChunk]:
+    """Cut a JSONL file into chunks of whole lines of at least ``chunk_bytes`` decompressed
+    bytes (default :data:`CHUNK_BYTES`; the last may be smaller; a line is never cut).
+
+    Reads the decompressed stream in raw reads of :data:`READ_BYTES`, the reads the line
+    iterator of the same stream makes, so damage and the ``max_decompressed_bytes`` limit show at
+    the same byte as when reading line by line: every complete line before them is in a chunk and
+    the last chunk's ``tail`` has the ``truncated_or_corrupt_file`` / ``decompressed_too_large``
+    Reject, numbered like the line that was cut. A file without records and without damage has
+    the ``empty_file`` Reject in its tail. Yields at least one chunk (its data may be empty).
+    """
+    chunk_bytes = chunk_bytes or CHUNK_BYTES
+    try:
+        size = os.path.getsize(path)
+    except OSError:
+        size = 0
+    number, offset, accounted = -1, 0, 0  # record number before the pending bytes, their offset, source bytes given out
+    pending: list[bytes] = []
+    pending_len, tail, ready = 0, (), None
+
+    def cut(data: bytes, position: int, last: bool = False):
+        nonlocal number, offset, accounted
+        share = (size if last else min(position, size)) - accounted
+        out = JsonlChunk(path, rel_path, data, number + 1, offset, max(0, share), last, ())
+        number, offset, accounted = count_records(data, number), offset + len(data), accounted + max(0, share)
+        return out
+
+    try:
+        with core.open_binary(path, compression, cfg.max_decompressed_bytes) as stream:
+            while True:
+                block = stream.read1(READ_BYTES)
+                if not block:
+                    break
+                pending.append(block)
+                pending_len += len(block)
+                if pending_len < chunk_bytes:
+                    continue
+                end = block.rfind(b"\n") + 1
+                if not end:  # no line ends in this read: cut at a later one
+                    continue
+                data = b"".join(pending[:-1]) + block[:end]
+                pending, pending_len = ([block[end:]], len(block) - end) if end < len(block) else ([], 0)
+                if ready is not None:
+                    yield ready
+                ready = cut(data, _source_position(stream))
+    except core.DecompressedSizeExceeded as err:
+        pending, tail = _complete_lines(pending), ("decompressed_too_large", err)
+    except _read_errors() as err:
+        pending, tail = _complete_lines(pending), ("truncated_or_corrupt_file", err)
+    data = b"".join(pending)
+    if ready is not None and (data or tail):  # lines follow the last full chunk
+        yield ready
+        ready = None
+    if ready is None:
+        ready = cut(data, size, last=True)
+    else:  # the file ended right after a full chunk
+        ready = ready._replace(source_bytes=ready.source_bytes + max(0, size - accounted), last=True)
+    if tail:
+        reason, err = tail
+        detail = str(err) if reason == "decompressed_too_large" else f"{type(err).__name__}: {err}"
+        rejects = (_reject(path, number + 1, offset, reason, detail, b""),)
+    else:
+        rejects = (core.empty_file(path),) if number == -1 else ()
+    yield ready._replace(tail=rejects)
+
+
+def _complete_lines(pending: list[bytes]) -> list[bytes]:
+    """The bytes of ``pending`` up to its last newline (a line cut by damage is not read)."""
+    data = b"".join(pending)
+    return [data[: data.rfind(b"\n") + 1]]
+
+
+def parse(chunk: JsonlChunk, data: bytes, cfg) -> Iterator[Article | Reject]:
+    """The Articles and Rejects of a chunk's lines (``data``), in order, then its tail Rejects.
+
+    One record per non-blank line: a leading byte-order mark is removed before the file's first
+    record, ``\\r\\n`` endings are accepted; a line over ``max_record_bytes``, undecodable,
+    invalid JSON, not an object or without text is a Reject with the line's record number and
+    byte offset (for undecodable: the offset of the bad byte).
+    """
+    path, mapper = chunk.path, core.RecordMapper(cfg)
+    offset, number = chunk.offset, chunk.first_record - 1
+    for raw in io.BytesIO(data):
+        line_offset, offset = offset, offset + len(raw)
+        if number == -1 and raw.startswith(codecs.BOM_UTF8):
+            raw = raw[3:]
+        line = raw.rstrip(b"\r\n")
+        if not line.strip():
+            continue
+        number += 1
+        if len(line) > cfg.max_record_bytes:
+            yield _reject(path, number, line_offset, "record_too_large", f"{len(line)} bytes > max_record_bytes {cfg.max_record_bytes}", line)
+            continue
+        try:
+            text, charset = core.decode(line, cfg.encoding, cfg.fallback_encoding)
+        except UnicodeDecodeError as err:
+            yield _reject(path, number, line_offset + err.start, "undecodable", f"byte 0x{line[err.start]:02x} is not valid {err.encoding}", line)
+            continue
+        try:
+            record = json.loads(text)
+        except (ValueError, RecursionError) as err:  # JSONDecodeError, 4300-digit ints, deep nesting
+            yield _reject(path, number, line_offset, "invalid_json", f"{type(err).__name__}: {err}", line)
+            continue
+        result = mapper.to_article(record, path, chunk.rel_path, number, charset)
+        yield _reject(path, number, line_offset, result, f"record has no usable {mapper.fields['text']!r} field" if result == "missing_text" else "a JSON line must be an object", line) if isinstance(result, str) else result
+    yield from chunk.tail
+
+
+def file_chunks(path: str, root: str, cfg, chunk_bytes: int | None = None) -> Iterator[JsonlChunk] | None:
+    """:func:`chunks` of an input file found under ``root``, with its ``per_input`` config;
+    None when the file is not JSONL (its format from :func:`transforms.ingest.core.detect_format`
+    and ``ingest.format``), which :func:`transforms.ingest.core.read_file` then reads whole."""
+    try:
+        fmt, compression = core.detect_format(path, cfg.format)
+    except ValueError:
+        return None
+    if fmt != "jsonl":
+        return None
+    rel_path = core.relative_path(path, root)
+    return chunks(path, rel_path, compression, cfg.for_file(path, rel_path), chunk_bytes)
