@@ -53,7 +53,10 @@ def _is_blank(raw: bytes) -> bool:
     return not raw.rstrip(b"\r\n").strip()
 
 
-_BLANK_LINE = re.compile(rb"^[ \t\r\x0b\x0c]*\n", re.MULTILINE)  # bytes.strip()'s white space, then the newline
+# a newline followed by a blank line (bytes.strip()'s white space, then a newline): the regex
+# engine finds the literal newline first, about as fast as bytes.count (a "^" anchor with
+# re.MULTILINE is tried at every byte: 150 times slower)
+_BEFORE_BLANK_LINE = re.compile(rb"\n(?=[ \t\r\x0b\x0c]*\n)")
 
 
 def count_records(data: bytes, number: int) -> int:
@@ -73,8 +76,11 @@ def count_records(data: bytes, number: int) -> int:
                 return count_records(stream.read(), 0)
         return -1
     lines = data.count(b"\n")
+    if not lines:
+        return number + (0 if _is_blank(data) else 1)
+    blank = len(_BEFORE_BLANK_LINE.findall(data)) + _is_blank(data[: data.find(b"\n")])  # the first line has no newline before it
     tail = data[data.rfind(b"\n") + 1:]  # an unterminated last line
-    return number + lines - len(_BLANK_LINE.findall(data)) + (0 if _is_blank(tail) else 1)
+    return number + lines - blank + (0 if _is_blank(tail) else 1)
 
 
 def _source_position(stream) -> int:
@@ -122,8 +128,8 @@ def chunks(path: str, rel_path: str, compression: str | None, cfg, chunk_bytes: 
                 pending_len += len(block)
                 if pending_len < chunk_bytes:
                     continue
-                end = block.rfind(b"\n") + 1
-                if not end:  # no line ends in this read: cut at a later one
+                end = block.find(b"\n", max(0, chunk_bytes - (pending_len - len(block)))) + 1  # the first line end past chunk_bytes
+                if not end:  # none in this read: cut in a later one
                     continue
                 data = b"".join(pending[:-1]) + block[:end]
                 pending, pending_len = ([block[end:]], len(block) - end) if end < len(block) else ([], 0)

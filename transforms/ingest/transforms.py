@@ -213,10 +213,13 @@ class ReadArticles(beam.PTransform):
             | "SpreadChunks" >> beam.Reshuffle()
             | "ParseChunk" >> beam.ParDo(ParseChunkFn(self._cfg)).with_outputs(*outputs, main="articles")
         )  # the same outputs, from the chunks of long JSONL files (each parsed where it lands)
+        refs = (  # spilled where they are parsed: no article text crosses a runner's data channel
+            read.articles | "SpillArticles" >> beam.ParDo(SpillArticlesFn(self._spill)),
+            parsed.articles | "SpillChunkArticles" >> beam.ParDo(SpillArticlesFn(self._spill)),
+        )  # -> KV[article_id, ArticleRef tuple]
         unique = (
-            (read.articles, parsed.articles)
+            refs
             | "AllArticles" >> beam.Flatten()
-            | "SpillArticles" >> beam.ParDo(SpillArticlesFn(self._spill))
             | "GroupById" >> beam.GroupByKey()
             | "FirstBySource" >> beam.FlatMap(_first_by_source).with_outputs("rejects", main="chosen")
         )  # -> KV[spill path, position] of the article kept for each id

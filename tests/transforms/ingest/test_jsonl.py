@@ -1,0 +1,104 @@
+"""JSONL chunks: the cut into whole lines and the parse of each chunk (pure, no Beam)."""
+from __future__ import annotations
+
+import codecs
+import gzip
+import io
+import json
+import random
+
+import pytest
+import zstandard
+
+from pipelines.config import config_from_dict
+from tests.conftest import ROOT
+from transforms.ingest import core, jsonl
+from transforms.records import Article, Reject
+
+SAMPLE = ROOT / "samples" / "reuters-sample.jsonl.gz"
+CFG = config_from_dict({}).ingest
+
+
+def _reference_count(data: bytes, number: int) -> int:
+    """Records after ``data``, counted line by line with the rules of :func:`jsonl.parse`."""
+    for raw in io.BytesIO(data):
+        if number == -1 and raw.startswith(codecs.BOM_UTF8):
+            raw = raw[3:]
+        if raw.rstrip(b"\r\n").strip():
+            number += 1
+    return number
+
+
+def _damaged_lines() -> list[bytes]:
+    """The sample's 320 real records with a BOM, CRLF endings, blank and bad lines mixed in."""
+    lines = gzip.decompress(SAMPLE.read_bytes()).split(b"\n")[:-1]
+    out = [b"", b" \t", codecs.BOM_UTF8 + lines[0]]  # blank lines, then the BOM on the first record
+    bad = [b"{not json", b"[1, 2]", b'{"id": "t", "title": "no text"}', b"\x0c", b"\r", b""]
+    for i, line in enumerate(lines[1:]):
+        if i % 40 == 5:
+            out.append(bad[(i // 40) % len(bad)])
+        out.append(line + b"\r" if i % 3 == 0 else line)
+    return out
+
+
+def test_count_records_equals_the_line_by_line_count_on_real_lines():
+    data = b"\n".join(_damaged_lines()) + b"\n  \n" + b'{"cut'
+    rng = random.Random(6)
+    cuts = sorted(rng.sample(range(1, len(data)), 60))
+    for a, b in zip([0] + cuts, cuts + [len(data)]):
+        number = _reference_count(data[:a], -1)
+        assert jsonl.count_records(data[a:b], number) == _reference_count(data[a:b], number), (a, b)
+    # numbered from 0: the 320 records, the 5 bad lines that are not blank and the cut last line
+    assert jsonl.count_records(data, -1) == _reference_count(data, -1) == 320 + 5 + 1 - 1
+    assert jsonl.count_records(b" \n\xef\xbb\xbf\n\r\n", -1) == -1  # nothing but blank lines and a BOM
+    assert jsonl.count_records(b"\n\n", 4) == 4 and jsonl.count_records(b"x", 4) == 5
+
+
+def _items(path, chunk_bytes=None, **ingest):
+    cfg = config_from_dict({"ingest": ingest}).ingest
+    out = []
+    for chunk in jsonl.chunks(str(path), path.name, core.detect_format(str(path))[1], cfg, chunk_bytes):
+        out.extend(jsonl.parse(chunk, chunk.data, cfg))
+    return out
+
+
+@pytest.mark.parametrize("name", ["d.jsonl", "d.jsonl.gz", "d.jsonl.zst"])
+def test_chunks_parse_like_one_pass_and_account_for_every_byte(tmp_path, name):
+    data = b"\n".join(_damaged_lines())
+    path = tmp_path / name
+    path.write_bytes({"d.jsonl": data, "d.jsonl.gz": gzip.compress(data),
+                      "d.jsonl.zst": zstandard.ZstdCompressor().compress(data)}[name])
+    whole = _items(path, chunk_bytes=1 << 30)  # one chunk: a reading from the start
+    arts, rejects = [i for i in whole if isinstance(i, Article)], [i for i in whole if isinstance(i, Reject)]
+    assert len(arts) == 320 and [a.source_record for a in arts][:7] == [0, 1, 2, 3, 4, 5, 7]  # record 6: a bad line
+    assert [(r.source_record, r.reason) for r in rejects] == [
+        (6, "invalid_json"), (47, "not_an_object"), (88, "missing_text"), (249, "invalid_json"), (290, "not_an_object")]
+    lines = data.split(b"\n")
+    assert rejects[0].byte_offset == sum(len(x) + 1 for x in lines[: lines.index(b"{not json")])
+    for chunk_bytes in (1, 5000, 65536, 100_003):
+        pieces = list(jsonl.chunks(str(path), name, core.detect_format(str(path))[1], CFG, chunk_bytes))
+        assert [c.last for c in pieces] == [False] * (len(pieces) - 1) + [True]
+        assert sum(c.source_bytes for c in pieces) == path.stat().st_size
+        assert all(len(c.data) >= chunk_bytes for c in pieces[:-1]) and all(c.data.endswith(b"\n") for c in pieces[:-1])
+        assert [c.offset for c in pieces] == [sum(len(p.data) for p in pieces[:i]) for i in range(len(pieces))]
+        shuffled = list(reversed(pieces))  # each chunk parses alone, in any order
+        parsed = [item for c in shuffled for item in jsonl.parse(c, c.data, CFG)]
+        assert sorted(parsed, key=lambda i: i.source_record) == whole, chunk_bytes
+
+
+@pytest.mark.parametrize("limit", [None, 150_000])
+def test_damage_and_size_limit_reject_the_cut_line_whatever_the_chunk_size(tmp_path, limit):
+    data = gzip.decompress(SAMPLE.read_bytes())
+    packed = gzip.compress(data, mtime=0)
+    path = tmp_path / "t.jsonl.gz"
+    path.write_bytes(packed[: len(packed) * 2 // 3] if limit is None else packed)
+    ingest = {} if limit is None else {"max_decompressed_bytes": limit}
+    seen = {chunk_bytes: _items(path, chunk_bytes, **ingest) for chunk_bytes in (1, 20_000, 1 << 30)}
+    items = seen[1 << 30]
+    assert all(v == items for v in seen.values())
+    *arts, last = items
+    assert all(isinstance(a, Article) for a in arts) and [a.source_record for a in arts] == list(range(len(arts)))
+    complete = sum(len(line) + 1 for line in data.split(b"\n")[: len(arts)])  # the lines read before the damage
+    reason = "truncated_or_corrupt_file" if limit is None else "decompressed_too_large"
+    assert (last.source_record, last.byte_offset, last.reason) == (len(arts), complete, reason)
+    assert (len(arts), complete) == ((230, 233161) if limit is None else (133, 130323))  # as read line by line before chunks
