@@ -1,9 +1,8 @@
 """ReadArticles: input files -> Article PCollection, with dead letters and a per-file tally."""
 from __future__ import annotations
 
+import os
 from typing import NamedTuple
-
-import itertools
 
 import apache_beam as beam
 import xxhash
@@ -55,42 +54,56 @@ class _EmitRecordsFn(beam.DoFn):
 class ReadFileFn(_EmitRecordsFn):
     """Reads one ``(path, root)`` file; main output Article, tagged ``rejects``, ``tally`` and
     ``published_unparsed`` (``(source_file, articles whose published value did not parse)``, only
-    when not 0).
-
-    With a ``spill_dir`` (the batch pipeline), a JSONL file longer than one chunk
-    (:mod:`transforms.ingest.jsonl`) is not parsed here: each chunk's lines go to a spill file
-    and the chunk, its ``data`` the spill path, to the tagged output ``chunks`` for
-    :class:`ParseChunkFn`; ``progress`` then gets ``(path, records, source bytes, files done)``.
-    """
-
-    CHUNKS = "chunks"
-
-    def __init__(self, ingest_cfg, spill_dir: str | None = None):
-        super().__init__(ingest_cfg, progress=spill_dir is not None)
-        self._spill = spill_dir
+    when not 0). The streaming pipeline's reader; the batch pipeline cuts and parses in
+    :class:`CutFileFn` and :class:`ParseFn`."""
 
     def setup(self):
         gc_tuning.tune_gc()  # this worker process's collector (the run's first DoFn)
 
     def process(self, element):
         path, root = element
-        pieces = jsonl.file_chunks(path, root, self._cfg) if self._spill else None
+        yield from self._emit(path, core.read_file(path, root, self._cfg))
+
+
+CUT_MIN_BYTES = jsonl.CHUNK_BYTES // 8  # smaller files (as stored) are read whole: never more than a few chunks
+
+
+class CutFileFn(beam.DoFn):
+    """``(path, root)`` -> ``(path, root, chunk)`` work items for :class:`ParseFn`.
+
+    A JSONL file of at least :data:`CUT_MIN_BYTES` is cut into chunks of whole lines
+    (:func:`transforms.ingest.jsonl.file_chunks`); each chunk's lines go to a spill file (named by
+    the file and the chunk's offset and length: a retried bundle rewrites the same file) and its
+    item carries the :class:`~transforms.ingest.jsonl.JsonlChunk` as a plain tuple, ``data`` the
+    spill path. Any other file gives one item with chunk None: it is read whole where it lands.
+    """
+
+    def __init__(self, ingest_cfg, spill_dir: str):
+        self._cfg, self._spill = ingest_cfg, spill_dir
+
+    def setup(self):
+        gc_tuning.tune_gc()  # this worker process's collector (the run's first DoFn)
+
+    def process(self, element):
+        path, root = element
+        try:
+            small = os.path.getsize(path) < CUT_MIN_BYTES
+        except OSError:  # not a local file: read whole (core.read_file makes the Reject if need be)
+            small = True
+        pieces = None if small else jsonl.file_chunks(path, root, self._cfg)
         if pieces is None:
-            yield from self._emit(path, core.read_file(path, root, self._cfg))
+            yield path, root, None
             return
-        first = next(pieces)
-        if first.last:  # one chunk: parsed here, no spill file
-            yield from self._emit(path, jsonl.parse(first, first.data, self._cfg.for_file(path, first.rel_path)), first.source_bytes)
-            return
-        for chunk in itertools.chain((first,), pieces):
+        for chunk in pieces:
             name = "chunk-" + xxhash.xxh64_hexdigest(f"{path}\0{chunk.offset}\0{len(chunk.data)}".encode("utf-8"))
-            yield beam.pvalue.TaggedOutput(self.CHUNKS, tuple(chunk._replace(data=spill.write_bytes(self._spill, name, chunk.data))))
+            yield path, root, tuple(chunk._replace(data=spill.write_bytes(self._spill, name, chunk.data)))
 
 
-class ParseChunkFn(_EmitRecordsFn):
-    """A chunk of a JSONL file (a :class:`~transforms.ingest.jsonl.JsonlChunk` as a plain tuple,
-    its ``data`` a spill path) -> its Articles and Rejects, with the outputs of
-    :class:`ReadFileFn`; the chunk's records, source bytes and (last chunk) file go to ``progress``."""
+class ParseFn(_EmitRecordsFn):
+    """A :class:`CutFileFn` work item -> the Articles and Rejects of the chunk (or of the whole
+    file), with the outputs of :class:`ReadFileFn` and ``progress``: ``(path, records, source
+    bytes or None for the file's size, files done)`` (a chunk: its share of the file's bytes, and
+    the file done with its last chunk)."""
 
     def __init__(self, ingest_cfg):
         super().__init__(ingest_cfg, progress=True)
@@ -99,9 +112,13 @@ class ParseChunkFn(_EmitRecordsFn):
         gc_tuning.tune_gc()
 
     def process(self, element):
-        chunk = jsonl.JsonlChunk(*element)
-        cfg = self._cfg.for_file(chunk.path, chunk.rel_path)
-        yield from self._emit(chunk.path, jsonl.parse(chunk, spill.read_bytes(chunk.data), cfg), chunk.source_bytes, int(chunk.last))
+        path, root, chunk = element
+        if chunk is None:
+            yield from self._emit(path, core.read_file(path, root, self._cfg))
+            return
+        chunk = jsonl.JsonlChunk(*chunk)
+        cfg = self._cfg.for_file(path, chunk.rel_path)
+        yield from self._emit(path, jsonl.parse(chunk, spill.read_bytes(chunk.data), cfg), chunk.source_bytes, int(chunk.last))
 
 
 class ArticleRef(NamedTuple):
@@ -180,10 +197,10 @@ class ReadArticles(beam.PTransform):
     ``progress`` (PCollection[(source_file, records, source bytes or None, files done)], per file
     or chunk, for :class:`transforms.progress.transforms.ReportProgress`).
 
-    A JSONL file longer than one chunk (:data:`transforms.ingest.jsonl.CHUNK_BYTES` of
-    decompressed text) is cut by one worker into chunks of whole lines written to spill files;
-    a Reshuffle spreads the chunk references and each chunk is parsed where it lands, so one large
-    file's parsing uses every worker. Other files are read whole by the worker that gets them.
+    A JSONL file of at least :data:`CUT_MIN_BYTES` is cut by one worker into chunks of whole
+    lines (:data:`transforms.ingest.jsonl.CHUNK_BYTES` of decompressed text) written to spill
+    files; a Reshuffle spreads the chunk references with the other files and each chunk is parsed
+    where it lands, so one large file's parsing uses every worker.
 
     Article ids are made unique by a shuffle of small :class:`ArticleRef` values; the articles
     themselves go to spill files (``spill_dir``) and are read back once chosen, so no article
@@ -200,26 +217,18 @@ class ReadArticles(beam.PTransform):
         self._files, self._cfg, self._spill = list(files), ingest_cfg, spill_dir
 
     def expand(self, pbegin):
-        outputs = (ReadFileFn.REJECTS, ReadFileFn.TALLY, ReadFileFn.PUBLISHED_UNPARSED, ReadFileFn.PROGRESS)
         read = (
             pbegin
             | "ListFiles" >> beam.Create(self._files)
             | "SpreadFiles" >> beam.Reshuffle()
-            | "ReadFile" >> beam.ParDo(ReadFileFn(self._cfg, self._spill)).with_outputs(
-                *outputs, ReadFileFn.CHUNKS, main="articles")
-        )  # -> Article | Reject | (path, n) | (path, unparsed published values) | progress | chunk of a long JSONL file
-        parsed = (
-            read.chunks
+            | "CutFiles" >> beam.ParDo(CutFileFn(self._cfg, self._spill))
             | "SpreadChunks" >> beam.Reshuffle()
-            | "ParseChunk" >> beam.ParDo(ParseChunkFn(self._cfg)).with_outputs(*outputs, main="articles")
-        )  # the same outputs, from the chunks of long JSONL files (each parsed where it lands)
-        refs = (  # spilled where they are parsed: no article text crosses a runner's data channel
-            read.articles | "SpillArticles" >> beam.ParDo(SpillArticlesFn(self._spill)),
-            parsed.articles | "SpillChunkArticles" >> beam.ParDo(SpillArticlesFn(self._spill)),
-        )  # -> KV[article_id, ArticleRef tuple]
+            | "ReadFile" >> beam.ParDo(ParseFn(self._cfg)).with_outputs(
+                ParseFn.REJECTS, ParseFn.TALLY, ParseFn.PUBLISHED_UNPARSED, ParseFn.PROGRESS, main="articles")
+        )  # -> Article | Reject | (path, n) | (path, unparsed published values) | (path, n, bytes, files done)
         unique = (
-            refs
-            | "AllArticles" >> beam.Flatten()
+            read.articles
+            | "SpillArticles" >> beam.ParDo(SpillArticlesFn(self._spill))
             | "GroupById" >> beam.GroupByKey()
             | "FirstBySource" >> beam.FlatMap(_first_by_source).with_outputs("rejects", main="chosen")
         )  # -> KV[spill path, position] of the article kept for each id
@@ -228,10 +237,9 @@ class ReadArticles(beam.PTransform):
             | "GroupBySpillFile" >> beam.GroupByKey()
             | "ReadSpilled" >> beam.FlatMap(_read_spilled)
         )  # -> [Article], each with a unique article_id
-        rejects = (read.rejects, parsed.rejects, unique.rejects) | "MergeRejects" >> beam.Flatten()
-        tally = (read.tally, parsed.tally) | "MergeTally" >> beam.Flatten() | "RecordsPerFile" >> beam.CombinePerKey(sum)
-        unparsed = ((read.published_unparsed, parsed.published_unparsed) | "MergeUnparsed" >> beam.Flatten()
-                    | "UnparsedPerFile" >> beam.CombinePerKey(sum))
-        progress = (read.progress, parsed.progress) | "MergeProgress" >> beam.Flatten()
+        rejects = (read.rejects, unique.rejects) | "MergeRejects" >> beam.Flatten()
+        # a file cut into chunks has a count per chunk: one per file, as the report wants them
+        tally = read.tally | "RecordsPerFile" >> beam.CombinePerKey(sum)
+        unparsed = read.published_unparsed | "UnparsedPerFile" >> beam.CombinePerKey(sum)
         return {"articles": articles, "rejects": rejects, "tally": tally, "published_unparsed": unparsed,
-                "progress": progress}
+                "progress": read.progress}

@@ -7,6 +7,7 @@ import json
 from tests.conftest import run_newsetl
 from tests.transforms.ingest.test_jsonl import _damaged_lines
 from transforms.ingest import jsonl
+from transforms.ingest import transforms as ingest_transforms
 
 
 def test_chunked_file_gives_the_tables_of_one_pass(tmp_path, monkeypatch, capsys):
@@ -14,12 +15,14 @@ def test_chunked_file_gives_the_tables_of_one_pass(tmp_path, monkeypatch, capsys
     source = tmp_path / "in" / "d.jsonl.gz"
     source.parent.mkdir()
     source.write_bytes(packed[: len(packed) * 9 // 10])  # truncated: the last records are cut off
-    outs = {}
-    for chunk_bytes in (1 << 30, 20_000):  # one chunk (parsed where it is read); about 13 chunks
-        monkeypatch.setattr(jsonl, "CHUNK_BYTES", chunk_bytes)
-        outs[chunk_bytes] = tmp_path / f"out{chunk_bytes}"
-        assert run_newsetl("run", "--input", source, "--output", outs[chunk_bytes], "--progress-every", "0.1") == 0
-    one, chunked = outs[1 << 30], outs[20_000]
+    one, chunked = tmp_path / "one", tmp_path / "chunked"
+    assert run_newsetl("run", "--input", source, "--output", one, "--progress-every", "0") == 0  # small: read whole
+    monkeypatch.setattr(ingest_transforms, "CUT_MIN_BYTES", 0)
+    monkeypatch.setattr(jsonl, "CHUNK_BYTES", 20_000)
+    parsed = []  # (first record, offset) of each chunk parsed (the in-process runner shares this module)
+    monkeypatch.setattr(jsonl, "parse", lambda c, data, cfg, parse=jsonl.parse: parsed.append((c.first_record, c.offset)) or parse(c, data, cfg))
+    assert run_newsetl("run", "--input", source, "--output", chunked, "--progress-every", "0.1") == 0
+    assert len(parsed) == 7 and sorted(parsed)[:3] == [(0, 0), (21, 20_953), (65, 65_738)]  # cut in 64 KiB reads
     for table in ("articles", "paragraphs", "rejects"):
         files = sorted(p.relative_to(one).as_posix() for p in (one / table).rglob("*.parquet"))
         assert files and files == sorted(p.relative_to(chunked).as_posix() for p in (chunked / table).rglob("*.parquet"))
