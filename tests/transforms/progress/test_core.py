@@ -25,3 +25,13 @@ def test_progress_line():
     assert line == "read 50/200 files (25%), 2.5/10.0 MB, 1,000 records, 100 records/s, reading ETA 30 s"
     done = core.format_progress({"files": 200, "records": 4000, "bytes": 10_000_000}, 200, 10_000_000, 40.0)
     assert done.endswith("reading ETA done, deduplicating and writing")
+
+
+def test_chunks_of_a_file_count_their_bytes_and_the_file_once(tmp_path):
+    w = core.ProgressWriter(str(tmp_path), every_s=3600)
+    sample = ROOT / "samples" / "reuters-sample.jsonl.gz"
+    size = sample.stat().st_size
+    for records, nbytes, files in ((120, 30_000, 0), (150, 40_000, 0), (50, size - 70_000, 1)):  # a file's three chunks
+        w.add(str(sample), records, nbytes, files)
+    w.flush(force=True)
+    assert core.read_progress(str(tmp_path)) == {"files": 1, "records": 320, "bytes": size}
