@@ -134,56 +134,19 @@ class ArticleRef(NamedTuple):
     position: int
 
 
-ID_PARTITION_BYTES = 64 << 20  # input bytes (as stored) per article-id partition
-MAX_ID_PARTITIONS = 256
-
-
-def id_partitions(input_bytes: int) -> int:
-    """Article-id partitions for ``input_bytes`` of input files: one per
-    :data:`ID_PARTITION_BYTES`, 1 ... :data:`MAX_ID_PARTITIONS`. Only the spread of the id
-    check depends on it, never a decision."""
-    return int(min(MAX_ID_PARTITIONS, max(1, -(-input_bytes // ID_PARTITION_BYTES))))
-
-
 class SpillArticlesFn(BundleBatchFn):
-    """Article -> KV[id partition, [(article_id, ArticleRef as a plain tuple)]]: the articles of
-    each batch of up to :data:`BundleBatchFn.BATCH` are written to one spill file, named by the
-    first article's ``(source_file, source_record)`` and the batch size, so a retried bundle
-    rewrites the same file; their refs go to the shuffle as one element per id partition
-    (xxh64 of the id) the batch touches, not one per article (Beam's per-element cost: 29,327
-    elements at 50 MB, about 30 with one partition)."""
+    """Article -> KV[article_id, ArticleRef as a plain tuple]; the articles of each batch of up to
+    :data:`BundleBatchFn.BATCH` are written to one spill file, named by the first article's
+    ``(source_file, source_record)`` and the batch size, so a retried bundle rewrites the same file."""
 
-    def __init__(self, directory: str, partitions: int = 1):
-        self._dir, self._partitions = directory, partitions
+    def __init__(self, directory: str):
+        self._dir = directory
 
     def flush(self, items):
         name = "read-" + xxhash.xxh64_hexdigest(f"{items[0].source_file}\0{items[0].source_record}\0{len(items)}".encode("utf-8"))
         path = spill.write(self._dir, name, [to_wire(a) for a in items])
-        groups: dict[int, list] = {}
-        for i, a in enumerate(items):
-            part = xxhash.xxh64_intdigest(a.article_id.encode("utf-8")) % self._partitions if self._partitions > 1 else 0
-            groups.setdefault(part, []).append(
-                (a.article_id, (a.source_file, a.source_record, a.capture, a.url, (a.title or "")[:200], path, i)))
-        return list(groups.items())
-
-
-def _first_by_source_in_partition(kv):
-    """KV[id partition, [[(article_id, ArticleRef tuple)]]] -> KV[spill path, [position]] of the
-    articles chosen by :func:`_first_by_source` (one element per spill file), tagged ``rejects``
-    the others."""
-    _, groups = kv
-    by_id: dict[str, list] = {}
-    for group in groups:
-        for article_id, ref in group:
-            by_id.setdefault(article_id, []).append(ref)
-    chosen: dict[str, list[int]] = {}
-    for article_id, refs in by_id.items():
-        for out in _first_by_source((article_id, refs)):
-            if isinstance(out, beam.pvalue.TaggedOutput):
-                yield out
-            else:
-                chosen.setdefault(out[0], []).append(out[1])
-    yield from chosen.items()
+        return [(a.article_id, (a.source_file, a.source_record, a.capture, a.url, (a.title or "")[:200], path, i))
+                for i, a in enumerate(items)]
 
 
 def _first_by_source(kv):
@@ -216,11 +179,11 @@ def _first_by_source(kv):
 
 
 def _read_spilled(kv):
-    """KV[spill path, [[position]]] -> [Article]: the articles at those positions of the spill
+    """KV[spill path, [position]] -> [Article]: the articles at those positions of the spill
     file, as one batch (at most :data:`BundleBatchFn.BATCH`)."""
     path, positions = kv
     wires = spill.read(path)
-    return [[from_wire(Article, wires[i]) for i in sorted({p for group in positions for p in group})]]
+    return [[from_wire(Article, wires[i]) for i in sorted(set(positions))]]
 
 
 class ReadArticles(beam.PTransform):
@@ -239,8 +202,7 @@ class ReadArticles(beam.PTransform):
     files; a Reshuffle spreads the chunk references with the other files and each chunk is parsed
     where it lands, so one large file's parsing uses every worker.
 
-    Article ids are made unique by a shuffle of small :class:`ArticleRef` values, batched per
-    article-id partition (:func:`id_partitions` of the input files' size); the articles
+    Article ids are made unique by a shuffle of small :class:`ArticleRef` values; the articles
     themselves go to spill files (``spill_dir``) and are read back once chosen, so no article
     text crosses a shuffle.
 
@@ -253,8 +215,6 @@ class ReadArticles(beam.PTransform):
     def __init__(self, files, ingest_cfg, spill_dir: str):
         super().__init__()
         self._files, self._cfg, self._spill = list(files), ingest_cfg, spill_dir
-        sizes = [os.path.getsize(path) if os.path.isfile(path) else 0 for path, _ in self._files]
-        self._partitions = id_partitions(sum(sizes))
 
     def expand(self, pbegin):
         read = (
@@ -268,10 +228,10 @@ class ReadArticles(beam.PTransform):
         )  # -> Article | Reject | (path, n) | (path, unparsed published values) | (path, n, bytes, files done)
         unique = (
             read.articles
-            | "SpillArticles" >> beam.ParDo(SpillArticlesFn(self._spill, self._partitions))
+            | "SpillArticles" >> beam.ParDo(SpillArticlesFn(self._spill))
             | "GroupById" >> beam.GroupByKey()
-            | "FirstBySource" >> beam.FlatMap(_first_by_source_in_partition).with_outputs("rejects", main="chosen")
-        )  # -> KV[spill path, [position]] of the articles kept (one for each id)
+            | "FirstBySource" >> beam.FlatMap(_first_by_source).with_outputs("rejects", main="chosen")
+        )  # -> KV[spill path, position] of the article kept for each id
         articles = (
             unique.chosen
             | "GroupBySpillFile" >> beam.GroupByKey()
