@@ -65,8 +65,9 @@ class DecideWithinBatchFn(beam.DoFn):
     :func:`core.decisions_to_wire`);
     ``parts``: KV[exact partition, (spill path, row) of a columnar candidate payload] (:func:`exact.pending_rows`;
     one file per batch, :func:`spilled.spill_keyed`);
-    ``paragraphs``: int; ``fingerprints``: KV[article text key, (rank, article_id, batch id, row)]
-    (row: the article's in the batch's forms file, :func:`spilled.write_forms`).
+    ``paragraphs``: int; ``fingerprints``: KV[exact partition of the article text key, [(article
+    text key, (rank, article_id, batch id, row)), ...]] (row: the article's in the batch's forms
+    file, :func:`spilled.write_forms`; one element per batch and partition, not per article).
 
     Each batch crosses the following shuffles as a handful of elements (one per exact partition
     it touches), not one per paragraph; texts and matching forms stay in spill files."""
@@ -89,13 +90,17 @@ class DecideWithinBatchFn(beam.DoFn):
                                     tuple((to_wire(a), decisions) for a, (decisions, _) in zip(articles, results)))
         yield beam.pvalue.TaggedOutput(self.PARAGRAPHS, sum(1 + len(a.paragraphs) for a in articles))
         forms = []  # the fingerprinted articles' matching forms and keys: one spill file per batch (copies, release index)
+        fingerprints: dict[int, list] = {}  # exact partition -> [(article text key, member)]
         for article, (_, pending), rank in zip(articles, results, ranks):
             fingerprint = core.article_fingerprint(pending)
             if fingerprint is not None:
-                yield beam.pvalue.TaggedOutput(self.FINGERPRINTS, (fingerprint[0], (rank, article.article_id, batch_id, len(forms))))
+                fingerprints.setdefault(exact.partition_of(fingerprint[0], self._partitions), []).append(
+                    (fingerprint[0], (rank, article.article_id, batch_id, len(forms))))
                 forms.append(spilled.forms_row(article.article_id, pending))
         if forms:
             spilled.write_forms(self._spill, batch_id, forms)
+        for item in sorted(fingerprints.items()):
+            yield beam.pvalue.TaggedOutput(self.FINGERPRINTS, item)
         # Candidate payloads straight from the pending paragraphs (no Candidate object per paragraph).
         parts = exact.pending_rows(batch_id, articles, [pending for _, pending in results], ranks, self._partitions)
         for part in spilled.spill_keyed(self._spill, f"parts-{batch_id}", parts):
@@ -110,7 +115,7 @@ class DedupWithinArticle(beam.PTransform):
     Articles are decided in the batches they come in (as read: at most 1,024); decisions never
     depend on the batching. ``exact_copies`` lists articles whose text equals an earlier article's (keep
     order) except for paragraph breaks; the articles are grouped by a digest of their text
-    (GroupByKey).
+    (GroupByKey by the digest's exact partition, one element per batch and partition).
 
     Args:
         partitions: exact partitions (:func:`exact.partition_count`).
@@ -130,7 +135,8 @@ class DedupWithinArticle(beam.PTransform):
         copies = (
             out.fingerprints
             | "GroupByArticleText" >> beam.GroupByKey()
-            | "AlignExactCopies" >> beam.FlatMap(lambda kv, cfg, spill_dir: spilled.copy_maps(kv[1], spill_dir, cfg), self._cfg, self._spill)
+            | "AlignExactCopies" >> beam.FlatMap(lambda kv, cfg, spill_dir: spilled.partition_copy_maps(kv[1], spill_dir, cfg),
+                                                 self._cfg, self._spill)
         )
         return {"batches": out.batches, "parts": out.parts, "paragraphs": out.paragraphs, "exact_copies": copies}
 
