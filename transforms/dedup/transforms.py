@@ -229,9 +229,10 @@ class GroupPartitionFn(beam.DoFn):
 
 
 class VerifyPartitionFn(beam.DoFn):
-    """KV[LSH partition, [(spill path, row) of band entries]] -> KV[(locator a, locator b), similarity]
-    (:func:`batch.verify_entries`; node locators point into the node stores); records the
-    partition's band entries (values per key) in a distribution."""
+    """KV[LSH partition, [(spill path, row) of band entries]] -> KV[0, [(locator a, locator b,
+    similarity), ...]]: the partition's verified edges as one element (:func:`batch.verify_entries`;
+    node locators point into the node stores); records the partition's band entries (values per
+    key) in a distribution."""
 
     def __init__(self, cfg, spill_dir: str):
         self._cfg, self._spill = cfg, spill_dir
@@ -246,21 +247,25 @@ class VerifyPartitionFn(beam.DoFn):
         spill_dir = self._spill
         edges = batch.verify_entries(h, loc, lambda locs: read_shingles(spill_dir, locs),
                                      lambda locs: [row[1] for row in read_nodes(spill_dir, locs)], self._cfg)
-        for a, b, sim in edges:
-            yield (a, b), sim
+        if len(edges):
+            yield 0, edges
 
 
 class ResolveFn(beam.DoFn):
-    """The global component step: KV[0, [(locator a, locator b, similarity)]] -> KV[exact_key,
-    (status, cluster_id, duplicate_of, similarity)] (:class:`core.GroupDecision`'s fields);
-    the edges' nodes are read from the node stores."""
+    """The global component step: KV[0, [[(locator a, locator b, similarity)], ...]] (one list
+    per LSH partition) -> KV[exact partition, [(exact_key, (status, cluster_id, duplicate_of,
+    similarity)), ...]] (:class:`core.GroupDecision`'s fields; one element per exact partition);
+    the edges' nodes are read from the node stores.
 
-    def __init__(self, cfg, spill_dir: str):
-        self._cfg, self._spill = cfg, spill_dir
+    A pair verified in several LSH partitions (it shares buckets of several bands) is one edge,
+    with the highest similarity (:func:`core.distinct_edges`)."""
+
+    def __init__(self, cfg, spill_dir: str, partitions: int):
+        self._cfg, self._spill, self._partitions = cfg, spill_dir, partitions
         self._size = _values_per_key("graph_edges")
 
     def process(self, kv, domain_totals):
-        edges = list(kv[1])
+        edges = core.distinct_edges(kv[1])
         self._size.update(len(edges))
         locs = np.unique(np.array([loc for a, b, _ in edges for loc in (a, b)], dtype=np.int64))
         fields = dict(zip(locs.tolist(), read_nodes(self._spill, locs)))
@@ -274,12 +279,15 @@ class ResolveFn(beam.DoFn):
                     nodes[key] = core.GroupNode(key, order, ref, b"", domains)
             pairs.append((a[0], b[0], sim))
         pairs.sort()
+        by_partition: dict[int, list] = {}
         for key, d in core.resolve_components(nodes, pairs, domain_totals, self._cfg).items():
-            yield key, (d.status, d.cluster_id, d.duplicate_of, d.similarity)
+            by_partition.setdefault(exact.partition_of(key, self._partitions), []).append(
+                (key, (d.status, d.cluster_id, d.duplicate_of, d.similarity)))
+        yield from sorted(by_partition.items())
 
 
 class DecideMembersFn(beam.DoFn):
-    """KV[exact partition, {groups: [group payload], decided: [(exact key, decision fields)]}] ->
+    """KV[exact partition, {groups: [group payload], decided: [[(exact key, decision fields)]]}] ->
     main: KV[batch id, (spill path, row)] (the row: ``[(article_id, (index, status, reason,
     cluster_id, duplicate_of, similarity, duplicate_of_release))]``; one file per partition,
     :func:`spilled.spill_decisions`); ``tally``: release_boilerplate rows (``--dedup-against``).
@@ -294,7 +302,7 @@ class DecideMembersFn(beam.DoFn):
 
     def process(self, kv, domain_totals):
         partition, grouped = kv
-        decided = {key: core.GroupDecision(*d) for key, d in grouped["decided"]}
+        decided = {key: core.GroupDecision(*d) for decisions in grouped["decided"] for key, d in decisions}
         lists = []  # (batch id, decisions): one spill row each
         for path in grouped["groups"]:  # one per partition
             part = exact.groups_from_payload(spill.read(path))
@@ -361,15 +369,12 @@ class DedupAcrossArticles(beam.PTransform):
             grouped.entries
             | "GroupByPartition" >> beam.GroupByKey()
             | "VerifyPartitions" >> beam.ParDo(VerifyPartitionFn(cfg, spill_dir))
-            | "DistinctEdges" >> beam.CombinePerKey(max)
-        )  # -> KV[(locator a, locator b), similarity]
+        )  # -> KV[0, [(locator a, locator b, similarity)]]: one element per LSH partition with edges
         decided = (
             edges
-            | "OneGraph" >> beam.Map(lambda kv: (0, (*kv[0], kv[1])))
             | "GatherGraph" >> beam.GroupByKey()
-            | "ResolveComponents" >> beam.ParDo(ResolveFn(cfg, spill_dir), beam.pvalue.AsDict(self._totals))
-            | "ToExactPartition" >> beam.Map(lambda kv, n=partitions: (exact.partition_of(kv[0], n), kv))
-        )  # -> KV[exact partition, (exact_key, decision fields)]
+            | "ResolveComponents" >> beam.ParDo(ResolveFn(cfg, spill_dir, partitions), beam.pvalue.AsDict(self._totals))
+        )  # -> KV[exact partition, [(exact_key, decision fields)]]
         members = (
             {"groups": grouped.groups, "decided": decided}
             | "JoinDecisions" >> beam.CoGroupByKey()
