@@ -10,6 +10,7 @@ import xxhash
 
 from transforms import spill
 from transforms.dedup import batch, core, exact, index, spilled
+from transforms.language import core as language_core
 from transforms.records import DUPLICATE_WITHIN, Article, from_wire, to_wire
 
 NAMESPACE = "newsetl"
@@ -390,13 +391,21 @@ class AssembleBatchFn(beam.DoFn):
     ``index``: per batch, the release index rows that ``index(forms file path, [those main outputs],
     [row in the forms file | None])`` returns (:class:`transforms.dedup.index_transforms.IndexBuilder`:
     Arrow payload bytes; the articles with across-article decisions are those with pending
-    paragraphs, whose forms :class:`DecideWithinBatchFn` wrote in batch order, :func:`spilled.write_forms`)."""
+    paragraphs, whose forms :class:`DecideWithinBatchFn` wrote in batch order, :func:`spilled.write_forms`).
+
+    With ``language_cfg``, the language of each article that will be written is identified here
+    (:func:`transforms.language.core.identify_written`; the detector is built in ``setup``)."""
 
     INDEX = "index"
 
-    def __init__(self, cfg, index=None):
-        self._cfg, self._index = cfg, index
+    def __init__(self, cfg, index=None, language_cfg=None):
+        self._cfg, self._index, self._language = cfg, index, language_cfg
+        self._detector = None
         self._size = _values_per_key("assemble_batch")
+
+    def setup(self):
+        if self._language is not None and self._language.detect:
+            self._detector = language_core.build_detector(self._language)
 
     def process(self, kv):
         batch_id, grouped = kv
@@ -415,6 +424,8 @@ class AssembleBatchFn(beam.DoFn):
                 mine = across.get(article.article_id, ())
                 decisions, dup_article = core.assemble(article, within_wire, sorted(mine), self._cfg,
                                                        copies.get(article.article_id))
+                if self._language is not None:
+                    article = language_core.identify_written(article, decisions, self._language, self._detector)
                 items.append((article, decisions, dup_article))
                 yield items[-1]
                 rows.append(fingerprinted if mine else None)
@@ -436,16 +447,18 @@ class AssembleArticles(beam.PTransform):
 
     Args:
         index: :class:`transforms.dedup.index_transforms.IndexBuilder`, or None: no index rows.
+        language_cfg: the ``language`` config section when languages are identified here (no
+            language filter: only written articles show one), else None.
     """
 
-    def __init__(self, dedup_cfg, index=None):
+    def __init__(self, dedup_cfg, index=None, language_cfg=None):
         super().__init__()
-        self._cfg, self._index = dedup_cfg, index
+        self._cfg, self._index, self._language = dedup_cfg, index, language_cfg
 
     def expand(self, inputs):
         out = (
             {"batch": inputs["batches"], "across": inputs["across"], "copies": inputs["copies"]}
             | "JoinByBatch" >> beam.CoGroupByKey()
-            | "Assemble" >> beam.ParDo(AssembleBatchFn(self._cfg, self._index)).with_outputs(AssembleBatchFn.INDEX, main="assembled")
+            | "Assemble" >> beam.ParDo(AssembleBatchFn(self._cfg, self._index, self._language)).with_outputs(AssembleBatchFn.INDEX, main="assembled")
         )
         return {"assembled": out.assembled, "index": out[AssembleBatchFn.INDEX]}

@@ -1,7 +1,6 @@
 """ReadArticles: input files -> Article PCollection, with dead letters and a per-file tally."""
 from __future__ import annotations
 
-import os
 from itertools import chain
 
 import apache_beam as beam
@@ -101,11 +100,13 @@ class ReadArticles(beam.PTransform):
         files: ``[(path, input root), ...]`` from :func:`transforms.ingest.core.expand_inputs`.
         ingest_cfg: the ``ingest`` config section.
         spill_dir: directory for spill files (:func:`transforms.spill.spill_dir` of the staging directory).
+        input_bytes: size of the input files (the id partition count scales with it, :func:`unique.id_partitions`).
     """
 
-    def __init__(self, files, ingest_cfg, spill_dir: str):
+    def __init__(self, files, ingest_cfg, spill_dir: str, input_bytes: int = 0):
         super().__init__()
         self._files, self._cfg, self._spill = list(files), ingest_cfg, spill_dir
+        self._id_partitions = unique.id_partitions(input_bytes)
 
     def expand(self, pbegin):
         read = (
@@ -117,8 +118,7 @@ class ReadArticles(beam.PTransform):
         )  # -> Article | Reject | (path, n) | (path, unparsed published values)
         kept = (
             read.articles
-            | "SpillArticles" >> beam.ParDo(SpillArticlesFn(self._spill, unique.id_partitions(
-                sum(os.path.getsize(path) for path, _ in self._files))))
+            | "SpillArticles" >> beam.ParDo(SpillArticlesFn(self._spill, self._id_partitions))
             | "GroupByIdPartition" >> beam.GroupByKey()
             | "FirstBySource" >> beam.FlatMap(_first_by_source).with_outputs("rejects", main="chosen")
         )  # -> KV[spill path, [position]] of the articles kept (one per id)

@@ -200,3 +200,23 @@ def test_repeat_memo_answers_repeated_samples_as_the_detector_does(data):
     assert [memo.detect(s) for s in last] == expected[-50:] and memo.hits == hits + 50
     assert memo.detect(samples[0]) == expected[0] and memo.hits == hits + 50  # forgotten: detected again
     assert len(memo._answers) == 50
+
+
+def test_identify_written_detects_only_articles_that_keep_a_body_paragraph(data):
+    """The assembly-time form: an article whose body paragraphs are all dropped is not written,
+    so it is returned untouched (no detection); one kept body paragraph is enough."""
+    from transforms.records import DUPLICATE_ACROSS, KEPT, TITLE, ParagraphDecision
+
+    cfg = load_config().language
+    detector = core.build_detector(cfg)
+    article = _page(data, "bbc-1")
+
+    def decisions(*statuses):
+        return [ParagraphDecision(article.article_id, i, "", s, None) for i, s in enumerate(statuses)]
+
+    dropped = core.identify_written(article, decisions(TITLE, DUPLICATE_ACROSS, DUPLICATE_ACROSS), cfg, detector)
+    assert dropped is article and dropped.language is None
+    assert core.identify_written(article, decisions(KEPT, DUPLICATE_ACROSS), cfg, detector).language is None  # the title alone
+    kept = core.identify_written(article, decisions(TITLE, DUPLICATE_ACROSS, KEPT), cfg, detector)
+    assert (kept.language, kept.language_source) == ("en", "fasttext")
+    assert kept == core.identify(article, cfg, detector)
