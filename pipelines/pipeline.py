@@ -96,7 +96,7 @@ def build(pipeline: beam.Pipeline, files, config, staging: str, against: tuple[t
         {"batches": within["batches"], "across": across["decisions"], "copies": within["exact_copies"]}
         | "AssembleArticles" >> AssembleArticles(config.dedup, IndexBuilder(config.dedup, spill_dir, partitions), late_language)
     )
-    assembled = joined["assembled"]  # -> (Article, [ParagraphDecision], duplicate_of_article); index: Arrow batches of index/ rows
+    assembled = joined["assembled"]  # -> [(Article, [ParagraphDecision], duplicate_of_article)] a batch; index: Arrow batches of index/ rows
     paragraphs_in = (
         within["paragraphs"]
         | "SumParagraphs" >> beam.CombineGlobally(sum)

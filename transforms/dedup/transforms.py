@@ -387,7 +387,8 @@ class DedupAcrossArticles(beam.PTransform):
 
 class AssembleBatchFn(beam.DoFn):
     """KV[batch id, {batch: [spill path of ((Article wire, within decisions wire), ...)], across: [(spill path, row of
-    [(article_id, decision)])], copies: [(article_id, copy map)]}] -> main: (Article, [ParagraphDecision], duplicate_of_article);
+    [(article_id, decision)])], copies: [(article_id, copy map)]}] -> main: [(Article, [ParagraphDecision], duplicate_of_article)]
+    (the articles of one spilled batch, at most :data:`transforms.batching.BundleBatchFn.BATCH`);
     ``index``: per batch, the release index rows that ``index(forms file path, [those main outputs],
     [row in the forms file | None])`` returns (:class:`transforms.dedup.index_transforms.IndexBuilder`:
     Arrow payload bytes; the articles with across-article decisions are those with pending
@@ -427,9 +428,9 @@ class AssembleBatchFn(beam.DoFn):
                 if self._language is not None:
                     article = language_core.identify_written(article, decisions, self._language, self._detector)
                 items.append((article, decisions, dup_article))
-                yield items[-1]
                 rows.append(fingerprinted if mine else None)
                 fingerprinted += bool(mine)
+            yield items  # one element per spilled batch, not one per article
             if self._index is not None:
                 payload = self._index(spill.rows_path(os.path.dirname(path), spilled.forms_name(batch_id)), items, rows)
                 if payload is not None:
@@ -441,7 +442,7 @@ class AssembleArticles(beam.PTransform):
 
     Input: dict(batches=..., across=..., copies=...) as :class:`DedupWithinArticle` and
     :class:`DedupAcrossArticles` return them.
-    Output: dict(assembled=PCollection[(Article, [ParagraphDecision], duplicate_of_article | None)],
+    Output: dict(assembled=PCollection[list[(Article, [ParagraphDecision], duplicate_of_article | None)]] (a list per batch),
     index=PCollection[bytes]: the release index rows of each batch as an Arrow record batch
     (``WriteDataset``'s ``index`` input); empty without ``index``).
 
