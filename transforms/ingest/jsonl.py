@@ -131,7 +131,8 @@ def chunks(path: str, rel_path: str, compression: str | None, cfg, chunk_bytes: 
                 end = block.find(b"\n", max(0, chunk_bytes - (pending_len - len(block)))) + 1  # the first line end past chunk_bytes
                 if not end:  # none in this read: cut in a later one
                     continue
-                data = b"".join(pending[:-1]) + block[:end]
+                pending[-1] = block[:end]
+                data = b"".join(pending)  # one copy of the chunk's bytes
                 pending, pending_len = ([block[end:]], len(block) - end) if end < len(block) else ([], 0)
                 if ready is not None:
                     yield ready
