@@ -396,22 +396,25 @@ def assemble(article: Article, within: list[ParagraphDecision], across: list[tup
     """
     # Merged as core.decisions_to_wire tuples: (index, status, reason, cluster_id, duplicate_of,
     # similarity, duplicate_of_release); one ParagraphDecision per paragraph is built at the end.
-    decisions = {}
-    for d in within:
-        w = decisions_to_wire((d,))[0] if isinstance(d, ParagraphDecision) else d
-        decisions[w[0]] = w
-    for index, status, reason, cluster_id, dup_of, sim, *release in across:
+    decisions = {w[0]: w for w in (decisions_to_wire((d,))[0] if isinstance(d, ParagraphDecision) else d for d in within)}
+    for w in across:
+        if len(w) == 7 and not (exact_copy and w[0] in exact_copy and w[1] == KEPT):
+            decisions[w[0]] = w  # a wire tuple already (the pipeline's)
+            continue
+        index, status, reason, cluster_id, dup_of, sim, *release = w
         if status == KEPT and exact_copy and index in exact_copy:
             status, reason, (dup_of, sim), release = DUPLICATE_ACROSS, "exact_article", exact_copy[index], ()
         decisions[index] = (index, status, reason, cluster_id, dup_of, sim, release[0] if release else None)
     ordered = [decisions[i] for i in sorted(decisions)]
-    content = [w for w in ordered if w[1] in (KEPT, DUPLICATE_WITHIN, DUPLICATE_ACROSS, BOILERPLATE)]
-    kept = sum(w[1] == KEPT for w in content)
-    across_dups = [w for w in content if w[1] == DUPLICATE_ACROSS]
+    statuses = [w[1] for w in ordered]
+    kept, across_dups = statuses.count(KEPT), statuses.count(DUPLICATE_ACROSS)
+    content = kept + across_dups + statuses.count(DUPLICATE_WITHIN) + statuses.count(BOILERPLATE)
     dup_article = None
-    if content and across_dups and kept < cfg.whole_article_min_kept_share * len(content):
+    if across_dups and kept < cfg.whole_article_min_kept_share * content:
         weight = Counter()
-        for w in across_dups:
+        for w in ordered:
+            if w[1] != DUPLICATE_ACROSS:
+                continue
             weight[w[4].rsplit("/", 1)[0]] += len(_text(article, w[0]))
         dup_article = min(weight.items(), key=lambda kv: (-kv[1], kv[0]))[0]
         if cfg.whole_article_action == "drop":
