@@ -55,16 +55,22 @@ def build(pipeline: beam.Pipeline, files, config, staging: str, against: tuple[t
     config = config.model_copy(update={"output": config.output.model_copy(
         update={"shards": output_shards(config.output.shards, input_bytes)})})
     spill_dir = spill.spill_dir(staging)  # article texts go to spill files, not through shuffles
-    read = pipeline | "ReadArticles" >> ReadArticles(files, config.ingest, spill_dir)
+    read = pipeline | "ReadArticles" >> ReadArticles(files, config.ingest, spill_dir, input_bytes)
     # -> articles: [Article] (batches); rejects: Reject; tally: (source_file, records)
     _ = read["tally"] | "ReportProgress" >> ReportProgress(f"{staging}/_progress")  # side branch: progress files
     cleaned = read["articles"] | "CleanArticles" >> CleanArticles(config.clean)
     # -> [Article] (cleaned, in the batches they were read in)
-    language = cleaned | "IdentifyLanguage" >> IdentifyLanguage(config.language)
-    articles = language["articles"]  # -> [Article] (batches; language set; the filter's drops are rejects)
+    rejects = [read["rejects"]]
+    if config.language.keep:  # a language filter: identified before dedup, so filtered articles take no part
+        language = cleaned | "IdentifyLanguage" >> IdentifyLanguage(config.language)
+        articles = language["articles"]  # -> [Article] (batches; language set; the filter's drops are rejects)
+        rejects.append(language["rejects"])
+        late_language = None
+    else:  # no filter: only written articles show a language, so it is identified at assembly, for those only
+        articles, late_language = cleaned, config.language
     for batches in (read["articles"], cleaned, articles):  # sized by characters, not pickled (batching.ArticleBatchCoder)
         batches.element_type = ArticleBatch
-    rejects = (read["rejects"], language["rejects"]) | "MergeRejects" >> beam.Flatten()
+    rejects = tuple(rejects) | "MergeRejects" >> beam.Flatten()
     partitions = exact.partition_count(input_bytes)
     within = articles | "DedupWithinArticle" >> DedupWithinArticle(config.clean, config.dedup, partitions, spill_dir)
     # -> batches: KV[batch id, spill path of ((Article wire, within decisions wire), ...)]; parts: KV[exact partition,
@@ -88,9 +94,9 @@ def build(pipeline: beam.Pipeline, files, config, staging: str, against: tuple[t
     # -> decisions: KV[batch id, (spill path, row of [(article_id, decision)])]; tally: earlier-release boilerplate hits
     joined = (
         {"batches": within["batches"], "across": across["decisions"], "copies": within["exact_copies"]}
-        | "AssembleArticles" >> AssembleArticles(config.dedup, IndexBuilder(config.dedup, spill_dir, partitions))
+        | "AssembleArticles" >> AssembleArticles(config.dedup, IndexBuilder(config.dedup, spill_dir, partitions), late_language)
     )
-    assembled = joined["assembled"]  # -> (Article, [ParagraphDecision], duplicate_of_article); index: Arrow batches of index/ rows
+    assembled = joined["assembled"]  # -> [(Article, [ParagraphDecision], duplicate_of_article)] a batch; index: Arrow batches of index/ rows
     paragraphs_in = (
         within["paragraphs"]
         | "SumParagraphs" >> beam.CombineGlobally(sum)

@@ -287,6 +287,24 @@ def is_boilerplate(domains, domain_totals: dict, cfg) -> bool:
     return False
 
 
+def distinct_edges(edge_lists) -> list[tuple[int, int, float]]:
+    """The distinct edges of several LSH partitions' verified edges, each with its highest similarity.
+
+    Args:
+        edge_lists: lists of ``(locator a, locator b, similarity)`` (any order; a pair sharing
+            buckets of several bands is verified in each of their partitions).
+
+    Returns:
+        ``[(a, b, similarity)]`` sorted by ``(a, b)``.
+    """
+    best: dict[tuple[int, int], float] = {}
+    for edges in edge_lists:
+        for a, b, sim in edges:
+            if sim > best.get((a, b), -1.0):
+                best[a, b] = sim
+    return [(a, b, sim) for (a, b), sim in sorted(best.items())]
+
+
 def resolve_components(nodes: dict[bytes, GroupNode], edges: list[tuple[bytes, bytes, float]],
                        domain_totals: dict, cfg) -> dict[bytes, GroupDecision]:
     """Cluster the verified graph and apply the keep rule in each connected component.

@@ -110,6 +110,20 @@ def copy_maps(members, spill_dir: str, cfg) -> list[tuple[str, tuple[str, dict]]
             for (_, article_id, batch_id, _), f in zip(members[1:], forms[1:])]
 
 
+def partition_copy_maps(member_lists, spill_dir: str, cfg) -> list[tuple[str, tuple[str, dict]]]:
+    """:func:`copy_maps` of every article text key of one exact partition with two members or more.
+
+    Args:
+        member_lists: ``[[(article text key, (rank, article_id, batch id, row)), ...], ...]``, one
+            list per batch (any order).
+    """
+    by_key: dict[bytes, list] = {}
+    for members in member_lists:
+        for key, member in members:
+            by_key.setdefault(key, []).append(member)
+    return [copy for members in by_key.values() if len(members) > 1 for copy in copy_maps(members, spill_dir, cfg)]
+
+
 def spill_keyed(spill_dir: str, name: str, items: list[tuple]) -> list[tuple]:
     """Write the values of keyed shuffle elements, one row each, to ``<name>.rows`` and return
     the elements that point to them: ``[(key, (path, row))]`` in the order of ``items``

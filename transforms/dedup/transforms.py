@@ -10,6 +10,7 @@ import xxhash
 
 from transforms import spill
 from transforms.dedup import batch, core, exact, index, spilled
+from transforms.language import core as language_core
 from transforms.records import DUPLICATE_WITHIN, Article, from_wire, to_wire
 
 NAMESPACE = "newsetl"
@@ -65,8 +66,9 @@ class DecideWithinBatchFn(beam.DoFn):
     :func:`core.decisions_to_wire`);
     ``parts``: KV[exact partition, (spill path, row) of a columnar candidate payload] (:func:`exact.pending_rows`;
     one file per batch, :func:`spilled.spill_keyed`);
-    ``paragraphs``: int; ``fingerprints``: KV[article text key, (rank, article_id, batch id, row)]
-    (row: the article's in the batch's forms file, :func:`spilled.write_forms`).
+    ``paragraphs``: int; ``fingerprints``: KV[exact partition of the article text key, [(article
+    text key, (rank, article_id, batch id, row)), ...]] (row: the article's in the batch's forms
+    file, :func:`spilled.write_forms`; one element per batch and partition, not per article).
 
     Each batch crosses the following shuffles as a handful of elements (one per exact partition
     it touches), not one per paragraph; texts and matching forms stay in spill files."""
@@ -89,13 +91,17 @@ class DecideWithinBatchFn(beam.DoFn):
                                     tuple((to_wire(a), decisions) for a, (decisions, _) in zip(articles, results)))
         yield beam.pvalue.TaggedOutput(self.PARAGRAPHS, sum(1 + len(a.paragraphs) for a in articles))
         forms = []  # the fingerprinted articles' matching forms and keys: one spill file per batch (copies, release index)
+        fingerprints: dict[int, list] = {}  # exact partition -> [(article text key, member)]
         for article, (_, pending), rank in zip(articles, results, ranks):
             fingerprint = core.article_fingerprint(pending)
             if fingerprint is not None:
-                yield beam.pvalue.TaggedOutput(self.FINGERPRINTS, (fingerprint[0], (rank, article.article_id, batch_id, len(forms))))
+                fingerprints.setdefault(exact.partition_of(fingerprint[0], self._partitions), []).append(
+                    (fingerprint[0], (rank, article.article_id, batch_id, len(forms))))
                 forms.append(spilled.forms_row(article.article_id, pending))
         if forms:
             spilled.write_forms(self._spill, batch_id, forms)
+        for item in sorted(fingerprints.items()):
+            yield beam.pvalue.TaggedOutput(self.FINGERPRINTS, item)
         # Candidate payloads straight from the pending paragraphs (no Candidate object per paragraph).
         parts = exact.pending_rows(batch_id, articles, [pending for _, pending in results], ranks, self._partitions)
         for part in spilled.spill_keyed(self._spill, f"parts-{batch_id}", parts):
@@ -110,7 +116,7 @@ class DedupWithinArticle(beam.PTransform):
     Articles are decided in the batches they come in (as read: at most 1,024); decisions never
     depend on the batching. ``exact_copies`` lists articles whose text equals an earlier article's (keep
     order) except for paragraph breaks; the articles are grouped by a digest of their text
-    (GroupByKey).
+    (GroupByKey by the digest's exact partition, one element per batch and partition).
 
     Args:
         partitions: exact partitions (:func:`exact.partition_count`).
@@ -130,7 +136,8 @@ class DedupWithinArticle(beam.PTransform):
         copies = (
             out.fingerprints
             | "GroupByArticleText" >> beam.GroupByKey()
-            | "AlignExactCopies" >> beam.FlatMap(lambda kv, cfg, spill_dir: spilled.copy_maps(kv[1], spill_dir, cfg), self._cfg, self._spill)
+            | "AlignExactCopies" >> beam.FlatMap(lambda kv, cfg, spill_dir: spilled.partition_copy_maps(kv[1], spill_dir, cfg),
+                                                 self._cfg, self._spill)
         )
         return {"batches": out.batches, "parts": out.parts, "paragraphs": out.paragraphs, "exact_copies": copies}
 
@@ -223,9 +230,10 @@ class GroupPartitionFn(beam.DoFn):
 
 
 class VerifyPartitionFn(beam.DoFn):
-    """KV[LSH partition, [(spill path, row) of band entries]] -> KV[(locator a, locator b), similarity]
-    (:func:`batch.verify_entries`; node locators point into the node stores); records the
-    partition's band entries (values per key) in a distribution."""
+    """KV[LSH partition, [(spill path, row) of band entries]] -> KV[0, [(locator a, locator b,
+    similarity), ...]]: the partition's verified edges as one element (:func:`batch.verify_entries`;
+    node locators point into the node stores); records the partition's band entries (values per
+    key) in a distribution."""
 
     def __init__(self, cfg, spill_dir: str):
         self._cfg, self._spill = cfg, spill_dir
@@ -240,21 +248,25 @@ class VerifyPartitionFn(beam.DoFn):
         spill_dir = self._spill
         edges = batch.verify_entries(h, loc, lambda locs: read_shingles(spill_dir, locs),
                                      lambda locs: [row[1] for row in read_nodes(spill_dir, locs)], self._cfg)
-        for a, b, sim in edges:
-            yield (a, b), sim
+        if len(edges):
+            yield 0, edges
 
 
 class ResolveFn(beam.DoFn):
-    """The global component step: KV[0, [(locator a, locator b, similarity)]] -> KV[exact_key,
-    (status, cluster_id, duplicate_of, similarity)] (:class:`core.GroupDecision`'s fields);
-    the edges' nodes are read from the node stores."""
+    """The global component step: KV[0, [[(locator a, locator b, similarity)], ...]] (one list
+    per LSH partition) -> KV[exact partition, [(exact_key, (status, cluster_id, duplicate_of,
+    similarity)), ...]] (:class:`core.GroupDecision`'s fields; one element per exact partition);
+    the edges' nodes are read from the node stores.
 
-    def __init__(self, cfg, spill_dir: str):
-        self._cfg, self._spill = cfg, spill_dir
+    A pair verified in several LSH partitions (it shares buckets of several bands) is one edge,
+    with the highest similarity (:func:`core.distinct_edges`)."""
+
+    def __init__(self, cfg, spill_dir: str, partitions: int):
+        self._cfg, self._spill, self._partitions = cfg, spill_dir, partitions
         self._size = _values_per_key("graph_edges")
 
     def process(self, kv, domain_totals):
-        edges = list(kv[1])
+        edges = core.distinct_edges(kv[1])
         self._size.update(len(edges))
         locs = np.unique(np.array([loc for a, b, _ in edges for loc in (a, b)], dtype=np.int64))
         fields = dict(zip(locs.tolist(), read_nodes(self._spill, locs)))
@@ -268,12 +280,15 @@ class ResolveFn(beam.DoFn):
                     nodes[key] = core.GroupNode(key, order, ref, b"", domains)
             pairs.append((a[0], b[0], sim))
         pairs.sort()
+        by_partition: dict[int, list] = {}
         for key, d in core.resolve_components(nodes, pairs, domain_totals, self._cfg).items():
-            yield key, (d.status, d.cluster_id, d.duplicate_of, d.similarity)
+            by_partition.setdefault(exact.partition_of(key, self._partitions), []).append(
+                (key, (d.status, d.cluster_id, d.duplicate_of, d.similarity)))
+        yield from sorted(by_partition.items())
 
 
 class DecideMembersFn(beam.DoFn):
-    """KV[exact partition, {groups: [group payload], decided: [(exact key, decision fields)]}] ->
+    """KV[exact partition, {groups: [group payload], decided: [[(exact key, decision fields)]]}] ->
     main: KV[batch id, (spill path, row)] (the row: ``[(article_id, (index, status, reason,
     cluster_id, duplicate_of, similarity, duplicate_of_release))]``; one file per partition,
     :func:`spilled.spill_decisions`); ``tally``: release_boilerplate rows (``--dedup-against``).
@@ -288,7 +303,7 @@ class DecideMembersFn(beam.DoFn):
 
     def process(self, kv, domain_totals):
         partition, grouped = kv
-        decided = {key: core.GroupDecision(*d) for key, d in grouped["decided"]}
+        decided = {key: core.GroupDecision(*d) for decisions in grouped["decided"] for key, d in decisions}
         lists = []  # (batch id, decisions): one spill row each
         for path in grouped["groups"]:  # one per partition
             part = exact.groups_from_payload(spill.read(path))
@@ -355,15 +370,12 @@ class DedupAcrossArticles(beam.PTransform):
             grouped.entries
             | "GroupByPartition" >> beam.GroupByKey()
             | "VerifyPartitions" >> beam.ParDo(VerifyPartitionFn(cfg, spill_dir))
-            | "DistinctEdges" >> beam.CombinePerKey(max)
-        )  # -> KV[(locator a, locator b), similarity]
+        )  # -> KV[0, [(locator a, locator b, similarity)]]: one element per LSH partition with edges
         decided = (
             edges
-            | "OneGraph" >> beam.Map(lambda kv: (0, (*kv[0], kv[1])))
             | "GatherGraph" >> beam.GroupByKey()
-            | "ResolveComponents" >> beam.ParDo(ResolveFn(cfg, spill_dir), beam.pvalue.AsDict(self._totals))
-            | "ToExactPartition" >> beam.Map(lambda kv, n=partitions: (exact.partition_of(kv[0], n), kv))
-        )  # -> KV[exact partition, (exact_key, decision fields)]
+            | "ResolveComponents" >> beam.ParDo(ResolveFn(cfg, spill_dir, partitions), beam.pvalue.AsDict(self._totals))
+        )  # -> KV[exact partition, [(exact_key, decision fields)]]
         members = (
             {"groups": grouped.groups, "decided": decided}
             | "JoinDecisions" >> beam.CoGroupByKey()
@@ -375,17 +387,26 @@ class DedupAcrossArticles(beam.PTransform):
 
 class AssembleBatchFn(beam.DoFn):
     """KV[batch id, {batch: [spill path of ((Article wire, within decisions wire), ...)], across: [(spill path, row of
-    [(article_id, decision)])], copies: [(article_id, copy map)]}] -> main: (Article, [ParagraphDecision], duplicate_of_article);
+    [(article_id, decision)])], copies: [(article_id, copy map)]}] -> main: [(Article, [ParagraphDecision], duplicate_of_article)]
+    (the articles of one spilled batch, at most :data:`transforms.batching.BundleBatchFn.BATCH`);
     ``index``: per batch, the release index rows that ``index(forms file path, [those main outputs],
     [row in the forms file | None])`` returns (:class:`transforms.dedup.index_transforms.IndexBuilder`:
     Arrow payload bytes; the articles with across-article decisions are those with pending
-    paragraphs, whose forms :class:`DecideWithinBatchFn` wrote in batch order, :func:`spilled.write_forms`)."""
+    paragraphs, whose forms :class:`DecideWithinBatchFn` wrote in batch order, :func:`spilled.write_forms`).
+
+    With ``language_cfg``, the language of each article that will be written is identified here
+    (:func:`transforms.language.core.identify_written`; the detector is built in ``setup``)."""
 
     INDEX = "index"
 
-    def __init__(self, cfg, index=None):
-        self._cfg, self._index = cfg, index
+    def __init__(self, cfg, index=None, language_cfg=None):
+        self._cfg, self._index, self._language = cfg, index, language_cfg
+        self._detector = None
         self._size = _values_per_key("assemble_batch")
+
+    def setup(self):
+        if self._language is not None and self._language.detect:
+            self._detector = language_core.build_detector(self._language)
 
     def process(self, kv):
         batch_id, grouped = kv
@@ -404,10 +425,12 @@ class AssembleBatchFn(beam.DoFn):
                 mine = across.get(article.article_id, ())
                 decisions, dup_article = core.assemble(article, within_wire, sorted(mine), self._cfg,
                                                        copies.get(article.article_id))
+                if self._language is not None:
+                    article = language_core.identify_written(article, decisions, self._language, self._detector)
                 items.append((article, decisions, dup_article))
-                yield items[-1]
                 rows.append(fingerprinted if mine else None)
                 fingerprinted += bool(mine)
+            yield items  # one element per spilled batch, not one per article
             if self._index is not None:
                 payload = self._index(spill.rows_path(os.path.dirname(path), spilled.forms_name(batch_id)), items, rows)
                 if payload is not None:
@@ -419,22 +442,24 @@ class AssembleArticles(beam.PTransform):
 
     Input: dict(batches=..., across=..., copies=...) as :class:`DedupWithinArticle` and
     :class:`DedupAcrossArticles` return them.
-    Output: dict(assembled=PCollection[(Article, [ParagraphDecision], duplicate_of_article | None)],
+    Output: dict(assembled=PCollection[list[(Article, [ParagraphDecision], duplicate_of_article | None)]] (a list per batch),
     index=PCollection[bytes]: the release index rows of each batch as an Arrow record batch
     (``WriteDataset``'s ``index`` input); empty without ``index``).
 
     Args:
         index: :class:`transforms.dedup.index_transforms.IndexBuilder`, or None: no index rows.
+        language_cfg: the ``language`` config section when languages are identified here (no
+            language filter: only written articles show one), else None.
     """
 
-    def __init__(self, dedup_cfg, index=None):
+    def __init__(self, dedup_cfg, index=None, language_cfg=None):
         super().__init__()
-        self._cfg, self._index = dedup_cfg, index
+        self._cfg, self._index, self._language = dedup_cfg, index, language_cfg
 
     def expand(self, inputs):
         out = (
             {"batch": inputs["batches"], "across": inputs["across"], "copies": inputs["copies"]}
             | "JoinByBatch" >> beam.CoGroupByKey()
-            | "Assemble" >> beam.ParDo(AssembleBatchFn(self._cfg, self._index)).with_outputs(AssembleBatchFn.INDEX, main="assembled")
+            | "Assemble" >> beam.ParDo(AssembleBatchFn(self._cfg, self._index, self._language)).with_outputs(AssembleBatchFn.INDEX, main="assembled")
         )
         return {"assembled": out.assembled, "index": out[AssembleBatchFn.INDEX]}

@@ -1,14 +1,14 @@
 """ReadArticles: input files -> Article PCollection, with dead letters and a per-file tally."""
 from __future__ import annotations
 
-from typing import NamedTuple
+from itertools import chain
 
 import apache_beam as beam
 import xxhash
 
 from transforms import gc_tuning, spill
 from transforms.batching import BundleBatchFn
-from transforms.ingest import core, warc
+from transforms.ingest import core, unique
 from transforms.records import Article, Reject, from_wire, to_wire
 
 NAMESPACE = "newsetl"
@@ -50,69 +50,37 @@ class ReadFileFn(beam.DoFn):
         yield beam.pvalue.TaggedOutput(self.TALLY, (path, n))
 
 
-class ArticleRef(NamedTuple):
-    """What the article-id shuffle carries of an article: its identity and where its spill file
-    holds it (the text stays on disk, :mod:`transforms.spill`)."""
-
-    source_file: str
-    source_record: int
-    capture: tuple
-    url: str | None
-    title: str  # at most 200 characters (the reject excerpt)
-    spill: str
-    position: int
-
-
 class SpillArticlesFn(BundleBatchFn):
-    """Article -> KV[article_id, ArticleRef as a plain tuple]; the articles of each batch of up to
-    :data:`BundleBatchFn.BATCH` are written to one spill file, named by the first article's
-    ``(source_file, source_record)`` and the batch size, so a retried bundle rewrites the same file."""
+    """Article -> KV[id partition, (spill path, refs)] (:func:`unique.partition_refs`); the
+    articles of each batch of up to :data:`BundleBatchFn.BATCH` are written to one spill file,
+    named by the first article's ``(source_file, source_record)`` and the batch size, so a retried
+    bundle rewrites the same file."""
 
-    def __init__(self, directory: str):
-        self._dir = directory
+    def __init__(self, directory: str, partitions: int):
+        self._dir, self._partitions = directory, partitions
 
     def flush(self, items):
         name = "read-" + xxhash.xxh64_hexdigest(f"{items[0].source_file}\0{items[0].source_record}\0{len(items)}".encode("utf-8"))
         path = spill.write(self._dir, name, [to_wire(a) for a in items])
-        return [(a.article_id, (a.source_file, a.source_record, a.capture, a.url, (a.title or "")[:200], path, i))
-                for i, a in enumerate(items)]
+        return unique.partition_refs(items, path, self._partitions)
 
 
 def _first_by_source(kv):
-    """Same article id in several records: keep the first by (source_file, source_record).
-
-    Web captures share the id of their canonical URL: the capture rule of
-    :func:`transforms.ingest.warc.select_capture` chooses one, the others are ``superseded_capture``.
-
-    Input: KV[article_id, [ArticleRef tuple]]. Output: KV[spill path, position] of the chosen
-    article; tagged ``rejects``: Reject of the others.
-    """
-    article_id, values = kv
-    values = list(values)
-    if len(values) == 1:  # the common case: one record has this id
-        only = ArticleRef(*values[0])
-        yield only.spill, only.position
-        return
-    refs = [ArticleRef(*v) for v in values]
-    if all(r.capture for r in refs):
-        first, others = warc.select_capture(refs)
-        reason, detail = "superseded_capture", f"superseded by the capture of {first.url} chosen (latest WARC-Date) from"
-    else:
-        first, *others = sorted(refs, key=lambda r: (r.source_file, r.source_record))
-        reason, detail = "duplicate_article_id", f"article_id {article_id!r} already read from"
-    yield first.spill, first.position
-    for dup in others:
+    """KV[id partition, [(spill path, refs)]] -> KV[spill path, [position]] of the articles kept
+    (one per id, :func:`unique.choose_firsts`); tagged ``rejects``: Reject of the others."""
+    kept, superseded = unique.choose_firsts(kv[1])
+    yield from kept.items()
+    for s in superseded:
         yield beam.pvalue.TaggedOutput("rejects", Reject(
-            dup.source_file, dup.source_record, -1, "ingest", reason,
-            f"{detail} {first.source_file} record {first.source_record}", dup.title))
+            s.ref.source_file, s.ref.source_record, -1, "ingest", s.reason, s.detail, s.ref.title))
 
 
 def _read_spilled(kv):
-    """KV[spill path, [position]] -> [Article]: the articles at those positions of the spill
+    """KV[spill path, [[position]]] -> [Article]: the articles at those positions of the spill
     file, as one batch (at most :data:`BundleBatchFn.BATCH`)."""
-    path, positions = kv
+    path, position_lists = kv
     wires = spill.read(path)
-    return [[from_wire(Article, wires[i]) for i in sorted(set(positions))]]
+    return [[from_wire(Article, wires[i]) for i in sorted(set(chain.from_iterable(position_lists)))]]
 
 
 class ReadArticles(beam.PTransform):
@@ -124,19 +92,21 @@ class ReadArticles(beam.PTransform):
     (PCollection[Reject]), ``tally`` (PCollection[(source_file, records)]) and
     ``published_unparsed`` (PCollection[(source_file, count)], files with unparsed dates only).
 
-    Article ids are made unique by a shuffle of small :class:`ArticleRef` values; the articles
-    themselves go to spill files (``spill_dir``) and are read back once chosen, so no article
-    text crosses a shuffle.
+    Article ids are made unique by a shuffle of small references (:mod:`transforms.ingest.unique`:
+    one element per spilled batch and id partition); the articles themselves go to spill files
+    (``spill_dir``) and are read back once chosen, so no article text crosses a shuffle.
 
     Args:
         files: ``[(path, input root), ...]`` from :func:`transforms.ingest.core.expand_inputs`.
         ingest_cfg: the ``ingest`` config section.
         spill_dir: directory for spill files (:func:`transforms.spill.spill_dir` of the staging directory).
+        input_bytes: size of the input files (the id partition count scales with it, :func:`unique.id_partitions`).
     """
 
-    def __init__(self, files, ingest_cfg, spill_dir: str):
+    def __init__(self, files, ingest_cfg, spill_dir: str, input_bytes: int = 0):
         super().__init__()
         self._files, self._cfg, self._spill = list(files), ingest_cfg, spill_dir
+        self._id_partitions = unique.id_partitions(input_bytes)
 
     def expand(self, pbegin):
         read = (
@@ -146,17 +116,17 @@ class ReadArticles(beam.PTransform):
             | "ReadFile" >> beam.ParDo(ReadFileFn(self._cfg)).with_outputs(
                 ReadFileFn.REJECTS, ReadFileFn.TALLY, ReadFileFn.PUBLISHED_UNPARSED, main="articles")
         )  # -> Article | Reject | (path, n) | (path, unparsed published values)
-        unique = (
+        kept = (
             read.articles
-            | "SpillArticles" >> beam.ParDo(SpillArticlesFn(self._spill))
-            | "GroupById" >> beam.GroupByKey()
+            | "SpillArticles" >> beam.ParDo(SpillArticlesFn(self._spill, self._id_partitions))
+            | "GroupByIdPartition" >> beam.GroupByKey()
             | "FirstBySource" >> beam.FlatMap(_first_by_source).with_outputs("rejects", main="chosen")
-        )  # -> KV[spill path, position] of the article kept for each id
+        )  # -> KV[spill path, [position]] of the articles kept (one per id)
         articles = (
-            unique.chosen
+            kept.chosen
             | "GroupBySpillFile" >> beam.GroupByKey()
             | "ReadSpilled" >> beam.FlatMap(_read_spilled)
         )  # -> [Article], each with a unique article_id
-        rejects = (read.rejects, unique.rejects) | "MergeRejects" >> beam.Flatten()
+        rejects = (read.rejects, kept.rejects) | "MergeRejects" >> beam.Flatten()
         return {"articles": articles, "rejects": rejects, "tally": read.tally,
                 "published_unparsed": read.published_unparsed}

@@ -5,7 +5,6 @@ import apache_beam as beam
 from apache_beam.pvalue import TaggedOutput
 
 from transforms import spill
-from transforms.batching import BundleBatchFn
 from transforms.write import core
 
 
@@ -72,26 +71,26 @@ class WriteTables(beam.PTransform):
         )  # -> (path, rows)
 
 
-class ToRowsFn(BundleBatchFn):
-    """(Article, [ParagraphDecision], dup_article) -> per batch of up to :data:`BATCH` articles,
-    :func:`core.payload` bytes of its article rows (output ``articles``, when there are any) and of
-    its paragraph rows (output ``paragraphs``) (:func:`core.article_batches`)."""
+class ToRowsFn(beam.DoFn):
+    """[(Article, [ParagraphDecision], dup_article)] (a batch) -> :func:`core.payload` bytes of
+    its article rows (output ``articles``, when there are any) and of its paragraph rows (output
+    ``paragraphs``) (:func:`core.article_batches`)."""
 
     ARTICLES, PARAGRAPHS = "articles", "paragraphs"
 
-    def flush(self, items):
+    def process(self, items):
         articles, paragraphs = core.article_batches(items)
-        out = [TaggedOutput(self.PARAGRAPHS, core.payload(paragraphs))] if paragraphs.num_rows else []
+        if paragraphs.num_rows:
+            yield TaggedOutput(self.PARAGRAPHS, core.payload(paragraphs))
         if articles.num_rows:
-            out.append(TaggedOutput(self.ARTICLES, core.payload(articles)))
-        return out
+            yield TaggedOutput(self.ARTICLES, core.payload(articles))
 
 
 class WriteDataset(beam.PTransform):
     """Write articles/, paragraphs/, rejects/, the tally and (when given) index/ into a staging
     directory, all through one :class:`WriteTables`.
 
-    Input: dict(assembled=PCollection[(Article, [ParagraphDecision], dup_article)],
+    Input: dict(assembled=PCollection[list[(Article, [ParagraphDecision], dup_article)]] (batches),
     rejects=PCollection[Reject], tally=PCollection[dict(kind, key, count)], and optionally
     index=PCollection[bytes] of ``index`` record batches (``IndexBuilder``)). With ``spill_dir`` the
     article, paragraph and index rows reach their writers through spill files (:mod:`transforms.spill`).

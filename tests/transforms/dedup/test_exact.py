@@ -207,3 +207,14 @@ def test_verify_entries_reads_keep_order_only_for_oversized_buckets():
     assert sorted(asked) == sorted(locs[:10].tolist())  # the one oversized bucket's members
 
 
+
+
+def test_distinct_edges_keep_each_pair_once_with_its_highest_similarity():
+    """Edges of three LSH partitions: a pair sharing buckets of two bands comes twice."""
+    p1 = [(5 << 32 | 1, 7 << 32 | 2, 0.8), (1, 2, 0.75)]
+    p2 = [(1, 2, 0.75), (3, 9, 0.9)]
+    p3 = [(5 << 32 | 1, 7 << 32 | 2, 0.8125)]
+    expected = [(1, 2, 0.75), (3, 9, 0.9), (5 << 32 | 1, 7 << 32 | 2, 0.8125)]
+    for lists in ([p1, p2, p3], [p3, p2, p1], [p2, p3, p1]):
+        assert core.distinct_edges(lists) == expected
+    assert core.distinct_edges([]) == []

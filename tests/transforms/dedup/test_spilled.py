@@ -49,6 +49,13 @@ def test_copy_maps_read_the_forms_of_exact_copies_only(tmp_path):
     assert expected == {1: ("orig/2", 0.479167), 2: ("orig/3", 1.0), 3: ("orig/4", 0.24), 4: ("orig/4", 0.6), 5: ("orig/5", 1.0)}
     # a single member reads nothing (the forms file of a missing directory would raise)
     assert spilled.copy_maps([(rank_x, "other", "b9", 0)], str(tmp_path / "absent"), CFG.dedup) == []
+    # one exact partition's batches, each a list of (text key, member): only keys met twice are aligned,
+    # whatever the order of the batches
+    b1 = [(key_c, (rank_c, "copy", "b1", 0)), (key_x, (rank_x, "other", "b1", 1))]
+    b2 = [(key_o, (rank_o, "orig", "b2", 1))]
+    for lists in ([b1, b2], [b2, b1]):
+        assert spilled.partition_copy_maps(lists, str(tmp_path), CFG.dedup) == [("b1", ("copy", expected))]
+    assert spilled.partition_copy_maps([b1[1:], [(key_x, (rank_x, "x2", "b9", 0))][:0]], str(tmp_path / "absent"), CFG.dedup) == []
 
 
 def test_spill_decisions_round_trip_one_file_per_partition(tmp_path):

@@ -67,7 +67,7 @@ def test_fasttext_answers_only_among_the_candidates(data):
     probability of 0.001, so the language stays unknown instead of a wrong guess (lingua says tr)."""
     article, cfg = _page(data, "aktualne"), load_config().language
     sample = core.sample_text(article, cfg.sample_chars)
-    scores = dict(core.build_detector(cfg).scores(sample))
+    scores = dict(core.build_detector(cfg).detector.scores(sample))
     assert scores["cs"] > 0.9 and scores["de"] < 0.01
     assert core.identify(article, cfg, core.build_detector(cfg)).language is None
     for update, code in [({"min_confidence": 0.0}, "de"), ({"languages": ("cs", "de", "en")}, "cs"),
@@ -171,7 +171,7 @@ def test_fasttext_below_min_confidence_stays_unknown():
     """The same table: fastText's best label is en at 0.49, under the default floor of 0.5."""
     cfg = config_from_dict({"language": {"min_letters": 0}}).language
     detector = core.build_detector(cfg)
-    assert detector.scores(core.sample_text(TABLE, cfg.sample_chars))[0][0] == "en"
+    assert detector.detector.scores(core.sample_text(TABLE, cfg.sample_chars))[0][0] == "en"
     assert (core.identify(TABLE, cfg, detector).language, core.identify(TABLE, cfg, detector).language_source) == (None, None)
     looser = cfg.model_copy(update={"min_confidence": 0.45})
     assert core.identify(TABLE, looser, core.build_detector(looser)).language == "en"
@@ -182,3 +182,41 @@ def test_undetermined_language_given_by_the_dump_is_detected():
     a = core.identify(_article("Die Digitalisierung als Wachstumstreiber zieht sich durch alle Branchen der deutschen "
                                "Wirtschaft, vom Mittelstand bis zu den großen Konzernen.", "und"), cfg, core.build_detector(cfg))
     assert (a.language, a.language_source) == ("de", "fasttext")
+
+
+def test_repeat_memo_answers_repeated_samples_as_the_detector_does(data):
+    """Real article bodies, each given twice: every answer equals the bare detector's, the second
+    sight of a sample is a hit, and the memo keeps at most ``max_entries`` samples."""
+    cfg = load_config().language
+    bare = lid176.FastTextDetector(cfg.languages, cfg.min_confidence)
+    samples = [item["articleBody"][:400] for item in _bodies(data).values()]
+    memo = core.RepeatMemo(bare, max_entries=50)
+    assert memo.source == core.SOURCE_FASTTEXT
+    expected = [bare.detect(s) for s in samples]
+    assert [memo.detect(s) for s in samples] == expected
+    assert memo.hits == len(samples) - len(set(samples))
+    hits = memo.hits
+    last = samples[-50:]  # still remembered (least recently used go first)
+    assert [memo.detect(s) for s in last] == expected[-50:] and memo.hits == hits + 50
+    assert memo.detect(samples[0]) == expected[0] and memo.hits == hits + 50  # forgotten: detected again
+    assert len(memo._answers) == 50
+
+
+def test_identify_written_detects_only_articles_that_keep_a_body_paragraph(data):
+    """The assembly-time form: an article whose body paragraphs are all dropped is not written,
+    so it is returned untouched (no detection); one kept body paragraph is enough."""
+    from transforms.records import DUPLICATE_ACROSS, KEPT, TITLE, ParagraphDecision
+
+    cfg = load_config().language
+    detector = core.build_detector(cfg)
+    article = _page(data, "bbc-1")
+
+    def decisions(*statuses):
+        return [ParagraphDecision(article.article_id, i, "", s, None) for i, s in enumerate(statuses)]
+
+    dropped = core.identify_written(article, decisions(TITLE, DUPLICATE_ACROSS, DUPLICATE_ACROSS), cfg, detector)
+    assert dropped is article and dropped.language is None
+    assert core.identify_written(article, decisions(KEPT, DUPLICATE_ACROSS), cfg, detector).language is None  # the title alone
+    kept = core.identify_written(article, decisions(TITLE, DUPLICATE_ACROSS, KEPT), cfg, detector)
+    assert (kept.language, kept.language_source) == ("en", "fasttext")
+    assert kept == core.identify(article, cfg, detector)

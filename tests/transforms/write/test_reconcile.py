@@ -14,10 +14,9 @@ SAMPLE = ROOT / "samples" / "reuters-sample.jsonl.gz"
 def test_lost_record_fails_the_run(tmp_path, monkeypatch, capsys):
     real = dedup_transforms.AssembleBatchFn.process
 
-    def lossy(self, kv):  # fault injection: the assembly stage loses one article
-        for item in real(self, kv):
-            if isinstance(item, TaggedOutput) or item[0].article_id != "NEWID4":
-                yield item
+    def lossy(self, kv):  # fault injection: the assembly stage loses one article of its batch
+        for out in real(self, kv):
+            yield out if isinstance(out, TaggedOutput) else [item for item in out if item[0].article_id != "NEWID4"]
 
     monkeypatch.setattr(dedup_transforms.AssembleBatchFn, "process", lossy)
     out = tmp_path / "out"
