@@ -97,6 +97,7 @@ def build(pipeline: beam.Pipeline, files, config, staging: str, against: tuple[t
         | "AssembleArticles" >> AssembleArticles(config.dedup, IndexBuilder(config.dedup, spill_dir, partitions), late_language)
     )
     assembled = joined["assembled"]  # -> [(Article, [ParagraphDecision], duplicate_of_article)] a batch; index: Arrow batches of index/ rows
+    assembled.element_type = ArticleBatch  # sized by characters, not pickled
     paragraphs_in = (
         within["paragraphs"]
         | "SumParagraphs" >> beam.CombineGlobally(sum)

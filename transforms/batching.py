@@ -7,6 +7,8 @@ import apache_beam as beam
 from apache_beam.pvalue import TaggedOutput
 from apache_beam.transforms.window import GlobalWindows
 
+from transforms.records import Article
+
 
 class BundleBatchFn(beam.DoFn):
     """Buffers up to :data:`BATCH` elements of a bundle and emits ``flush(items)``'s outputs.
@@ -45,7 +47,8 @@ class BundleBatchFn(beam.DoFn):
 
 class ArticleBatch(list):
     """Element type of the batch pipeline's PCollections of Article batches (read, cleaned,
-    language set), which stay inside their fused stage; it selects :class:`ArticleBatchCoder`."""
+    language set; assembled: ``(Article, decisions, duplicate_of_article)`` items), which stay
+    inside their fused stage; it selects :class:`ArticleBatchCoder`."""
 
 
 class ArticleBatchCoder(beam.coders.Coder):
@@ -56,7 +59,7 @@ class ArticleBatchCoder(beam.coders.Coder):
     first 10, then about 10/N: ``opcounters.OutputCounter``). With the fallback coder that pickled
     each of a sampled batch's 1,024 Articles: about 65,000 pickles (0.57 s under cProfile) at 50 MB for batches
     that never leave their fused stage. The estimate here is the batch's characters of text
-    (a single Article is sized alike).
+    (a single Article is sized alike; an assembled item by its Article).
     """
 
     def encode(self, value) -> bytes:
@@ -66,7 +69,8 @@ class ArticleBatchCoder(beam.coders.Coder):
         return pickle.loads(encoded)
 
     def estimate_size(self, value) -> int:
-        articles = value if isinstance(value, list) else (value,)
+        items = value if isinstance(value, list) else (value,)
+        articles = (a if isinstance(a, Article) else a[0] for a in items)  # assembled: (Article, decisions, dup)
         return sum(len(a.title or "") + sum(map(len, a.paragraphs)) for a in articles)
 
     def is_deterministic(self) -> bool:

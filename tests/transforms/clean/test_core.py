@@ -174,6 +174,28 @@ def test_clean_paragraph_equals_the_reference_steps_on_real_text(data):
         assert [core.clean_paragraph(p, fix, form) for p in paras] == [_reference_clean_paragraph(p, fix, form) for p in paras]
 
 
+
+def test_clean_paragraphs_equal_clean_paragraph_one_by_one(data):
+    """clean_paragraphs (the plain texts found for the whole list in numpy) gives clean_paragraph's
+    strings on the real paragraphs above with white space damage and debris added, and on texts
+    at the edges of its byte test (DEL, NUL, a lone surrogate, spaces at either end, empty);
+    clean_articles gives clean_article's Articles."""
+    from transforms.records import Article
+
+    paras = [p for a in _real_articles(data) for p in a]
+    paras += [f"  {p}\t" for p in paras[::7]] + [p.replace(" ", "  ", 2) for p in paras[1::7]]
+    paras += [p.replace(" ", "\u00a0", 1) + " &amp; #39;" for p in paras[2::7]]
+    edges = ["", " ", "x ", " x", "a  b", "a\x7fb", "a\tb", "~ok~", "AT&T", "a;b", "#1", "<p>x", "caf\u00e9", "bad \udcff byte"]
+    for fix, form in ((True, "NFC"), (False, "NFKC")):
+        assert core.clean_paragraphs(paras + edges, fix, form) == [core.clean_paragraph(p, fix, form) for p in paras + edges]
+    with_nul = ["a\x00b", "x  y", "plain text"]  # a NUL in a text: one by one
+    assert core.clean_paragraphs(with_nul) == ["ab", "x y", "plain text"] and core.clean_paragraphs([]) == []  # ftfy drops the NUL
+    cfg = load_config().clean
+    articles = [Article(f"a{k}", None, None, a[0] if k % 5 else None, None, None, None, a[1:], "utf-8", "f", k)
+                for k, a in enumerate(_real_articles(data)[:400])]
+    assert core.clean_articles(articles, cfg, RULES) == [core.clean_article(a, cfg, RULES) for a in articles]
+
+
 BOILERPLATE = (  # lines each rule drops, in the forms real pages write them, and Unicode look-alikes
     "TEXEM Advert", "ADVERTISEMENT", "Publicité", "Sponsored", "What's Your Reaction?", "What’s your reaction",
     "Share this article on: Facebook, Twitter, Email", "x", "Follow us on Instagram for more",

@@ -32,3 +32,24 @@ def test_assemble_takes_within_decisions_as_records_or_wire_tuples_alike():
     assert [(d.index, d.status, d.reason) for d in decisions] == [
         (0, "title", None), (1, "duplicate_across", "near"), (2, "duplicate_across", "exact"),
         (3, "duplicate_article", "whole_article_duplicate")]
+
+
+def test_assemble_takes_across_decisions_with_or_without_the_release_field():
+    """Across-article decisions come as 7-tuples from the pipeline (duplicate_of_release last)
+    or as 6-tuples; both give the same records, and an exact article copy turns kept paragraphs
+    (only those) into exact_article duplicates."""
+    cfg = config_from_dict({}).dedup
+    within = ((0, "title", None, None, None, None, None),)
+    six = [(1, "kept", None, None, None, None), (2, "boilerplate", "site_template", "c2", None, None),
+           (3, "kept", None, "c3", None, None)]
+    seven = [d + (None,) for d in six]
+    copy = {1: ("b9/1", 1.0), 2: ("b9/2", 1.0)}
+    for exact_copy in (None, copy):
+        assert core.assemble(ARTICLE, within, six, cfg, exact_copy) == core.assemble(ARTICLE, within, seven, cfg, exact_copy)
+    decisions, dup_article = core.assemble(ARTICLE, within, seven, cfg, copy)
+    assert [(d.index, d.status, d.reason, d.duplicate_of) for d in decisions] == [
+        (0, "title", None, None), (1, "duplicate_across", "exact_article", "b9/1"), (2, "boilerplate", "site_template", None),
+        (3, "kept", None, None)]
+    assert dup_article is None  # 1 of 3 content paragraphs kept: not below the default share (0.2)
+    released = core.assemble(ARTICLE, within, [(1, "duplicate_across", "near", "c1", "r/1", 0.9, "rel1")], cfg)[0]
+    assert released[1].duplicate_of_release == "rel1" and released[1].similarity == 0.9
