@@ -78,8 +78,8 @@ class CutFileFn(beam.DoFn):
     spill path. Any other file gives one item with chunk None: it is read whole where it lands.
     """
 
-    def __init__(self, ingest_cfg, spill_dir: str, cut: bool = True):
-        self._cfg, self._spill, self._cut = ingest_cfg, spill_dir, cut
+    def __init__(self, ingest_cfg, spill_dir: str):
+        self._cfg, self._spill = ingest_cfg, spill_dir
 
     def setup(self):
         gc_tuning.tune_gc()  # this worker process's collector (the run's first DoFn)
@@ -87,7 +87,7 @@ class CutFileFn(beam.DoFn):
     def process(self, element):
         path, root = element
         try:
-            small = not self._cut or os.path.getsize(path) < CUT_MIN_BYTES
+            small = os.path.getsize(path) < CUT_MIN_BYTES
         except OSError:  # not a local file: read whole (core.read_file makes the Reject if need be)
             small = True
         pieces = None if small else jsonl.file_chunks(path, root, self._cfg)
@@ -101,16 +101,16 @@ class CutFileFn(beam.DoFn):
 
 def spreads_work(options) -> bool:
     """False for the one in-process worker of the local runner (no ``--runner``,
-    ``--direct_num_workers`` 1, the default): cutting a file into chunks there only costs (about
-    0.2 s of CPU at 50 MB: the chunks' spill files and one more pass); True for any other runner
-    or worker count."""
+    ``--direct_num_workers`` 1, the default): there :class:`ReadArticles` reads every file whole,
+    without ``CutFiles``, ``SpreadChunks`` and the per-file sums (they only cost: about 0.2 s of
+    CPU at 50 MB); True for any other runner or worker count."""
     from apache_beam.options.pipeline_options import DirectOptions, StandardOptions
 
     return options.view_as(StandardOptions).runner is not None or options.view_as(DirectOptions).direct_num_workers != 1
 
 
 class ParseFn(_EmitRecordsFn):
-    """A :class:`CutFileFn` work item -> the Articles and Rejects of the chunk (or of the whole
+    """A :class:`CutFileFn` work item (or a ``(path, root)`` file) -> the Articles and Rejects of the chunk (or of the whole
     file), with the outputs of :class:`ReadFileFn` and ``progress``: ``(path, records, source
     bytes or None for the file's size, files done)`` (a chunk: its share of the file's bytes, and
     the file done with its last chunk)."""
@@ -122,7 +122,7 @@ class ParseFn(_EmitRecordsFn):
         gc_tuning.tune_gc()
 
     def process(self, element):
-        path, root, chunk = element
+        path, root, chunk = element if len(element) == 3 else (*element, None)  # (path, root): a whole file
         if chunk is None:
             yield from self._emit(path, core.read_file(path, root, self._cfg))
             return
@@ -198,15 +198,15 @@ class ReadArticles(beam.PTransform):
         self._id_partitions = unique.id_partitions(input_bytes)
 
     def expand(self, pbegin):
-        read = (
-            pbegin
-            | "ListFiles" >> beam.Create(self._files)
-            | "SpreadFiles" >> beam.Reshuffle()
-            | "CutFiles" >> beam.ParDo(CutFileFn(self._cfg, self._spill, spreads_work(pbegin.pipeline.options)))
-            | "SpreadChunks" >> beam.Reshuffle()
-            | "ReadFile" >> beam.ParDo(ParseFn(self._cfg)).with_outputs(
-                ParseFn.REJECTS, ParseFn.TALLY, ParseFn.PUBLISHED_UNPARSED, ParseFn.PROGRESS, main="articles")
-        )  # -> Article | Reject | (path, n) | (path, unparsed published values) | (path, n, bytes, files done)
+        spread = spreads_work(pbegin.pipeline.options)
+        files = pbegin | "ListFiles" >> beam.Create(self._files) | "SpreadFiles" >> beam.Reshuffle()
+        if spread:
+            files = (files
+                     | "CutFiles" >> beam.ParDo(CutFileFn(self._cfg, self._spill))
+                     | "SpreadChunks" >> beam.Reshuffle())  # -> (path, root, chunk or None)
+        read = files | "ReadFile" >> beam.ParDo(ParseFn(self._cfg)).with_outputs(
+            ParseFn.REJECTS, ParseFn.TALLY, ParseFn.PUBLISHED_UNPARSED, ParseFn.PROGRESS, main="articles")
+        # -> Article | Reject | (path, n) | (path, unparsed published values) | (path, n, bytes, files done)
         kept = (
             read.articles
             | "SpillArticles" >> beam.ParDo(SpillArticlesFn(self._spill, self._id_partitions))
@@ -219,8 +219,9 @@ class ReadArticles(beam.PTransform):
             | "ReadSpilled" >> beam.FlatMap(_read_spilled)
         )  # -> [Article], each with a unique article_id
         rejects = (read.rejects, kept.rejects) | "MergeRejects" >> beam.Flatten()
-        # a file cut into chunks has a count per chunk: one per file, as the report wants them
-        tally = read.tally | "RecordsPerFile" >> beam.CombinePerKey(sum)
-        unparsed = read.published_unparsed | "UnparsedPerFile" >> beam.CombinePerKey(sum)
+        tally, unparsed = read.tally, read.published_unparsed
+        if spread:  # a file cut into chunks has a count per chunk: one per file, as the report wants them
+            tally = tally | "RecordsPerFile" >> beam.CombinePerKey(sum)
+            unparsed = unparsed | "UnparsedPerFile" >> beam.CombinePerKey(sum)
         return {"articles": articles, "rejects": rejects, "tally": tally, "published_unparsed": unparsed,
                 "progress": read.progress}
