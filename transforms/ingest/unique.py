@@ -22,8 +22,10 @@ ID_PARTITION_BYTES = 64 << 20  # input file bytes (as stored, compressed or not)
 
 
 class ArticleRef(NamedTuple):
-    """What the article-id shuffle carries of an article: its identity and where its spill file
-    holds it (the text stays on disk, :mod:`transforms.spill`)."""
+    """One record of an article id: its identity and where its spill file holds it (the text
+    stays on disk, :mod:`transforms.spill`). The id shuffle carries these fields as plain tuples
+    (:func:`partition_refs`); :func:`choose_firsts` builds an ArticleRef only for an id read more
+    than once."""
 
     source_file: str
     source_record: int
