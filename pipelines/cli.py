@@ -188,6 +188,10 @@ def run(argv: list[str]) -> int:
         write_core.ensure_tables(str(staging), config.output)
         report = write_core.build_report(str(staging), config, [f for f, _ in files], _versions())
         report.update(index_core.release_report(str(staging), config.dedup, out.resolve().name, against))
+        if against:  # the takedowns of those releases (README "Takedowns")
+            from transforms.takedown.core import report_section
+
+            report["dedup_against"]["taken_down"] = report_section(taken_down, report["records"])
         report = documents.add_figures(str(staging), report, [f for f, _ in files])
         shutil.rmtree(staging / "_tally")
         success = documents.write_documents(str(staging), report, out.resolve().name)  # report.json/.html, README.md, _SUCCESS

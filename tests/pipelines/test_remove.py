@@ -91,6 +91,8 @@ def test_remove_publishes_a_new_release_without_the_articles(data, tmp_path, cap
     assert details[line[by_url["url"]]] == f"url {by_url['url']} was taken down in release rel-takedown (reason: court order 42)"
     assert details[line[by_id["url"]]] == f"url {by_id['url']} was taken down in release rel-takedown (reason: none given)"
     assert {x["excerpt"] for x in rejects} == {urls[a["url"]]["title"] for a in (by_url, by_id)}
+    assert json.loads((again / "report.json").read_text())["dedup_against"]["taken_down"] == {
+        "listed": {"rel-takedown": 2}, "rejected": 2}
     r = json.loads((again / "report.json").read_text())["records"]
     assert (r["in"], r["articles_deduplicated"], r["rejected"], r["rejected_by_reason"]) == (5, 3, 2, {"dedup:taken_down": 2})
     # A takedown of the takedown release: a request for a removed article says so; removals/

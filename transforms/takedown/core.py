@@ -11,6 +11,7 @@ matches an article published as ``https://example.com/a``.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -121,6 +122,15 @@ def taken_down_in(releases) -> TakenDown:
                 if key:
                     urls.setdefault(key, hit)
     return TakenDown(ids, urls)
+
+
+def report_section(taken: TakenDown, records: dict) -> dict:
+    """``report.json`` → ``dedup_against.taken_down`` of a run: the removed articles each
+    release listed (``listed``: release name -> articles) and the articles of this run rejected
+    as taken down (``rejected``, also in ``records.rejected_by_reason`` as ``dedup:taken_down``)."""
+    listed = Counter(release for release, _ in taken.ids.values())
+    return {"listed": dict(sorted(listed.items())),
+            "rejected": records["rejected_by_reason"].get(f"{STAGE}:{TAKEN_DOWN}", 0)}
 
 
 def taken_down_reject(article: Article, matched_by: str, release: str, reason: str | None) -> Reject:
