@@ -104,11 +104,19 @@ def test_remove_publishes_a_new_release_without_the_articles(data, tmp_path, cap
     report = json.loads((r2 / "report.json").read_text())["removals"]
     assert (report["articles"], report["not_found"], report["already_removed"]) == (1, [], [by_id["article_id"], by_url["url"]])
     assert [r["article_id"] for r in read(r2, "removals")] == sorted(gone | {arts[2]["article_id"]})
-    from transforms.takedown.core import taken_down_in, url_key
-    taken = taken_down_in([(str(r2), "rel-takedown-r2")])
-    assert taken.ids == {a["article_id"]: ("rel-takedown-r2", reason) for a, reason in
-                         ((by_url, "court order 42"), (by_id, None), (arts[2], "second notice"))}
-    assert set(taken.urls) == {url_key(a["url"]) for a in (by_url, by_id, arts[2])}
+    third = tmp_path / "third"  # the original file again: the same article ids
+    assert run_newsetl("run", "--input", src, "--config", ROOT / "configs" / "realnews.yaml", "--output", third,
+                       "--dedup-against", r2) == 0
+    rejects = read(third, "rejects")
+    assert sorted(x["detail"] for x in rejects) == sorted(
+        f"article id {a['article_id']} was taken down in release rel-takedown-r2 (reason: {why})"
+        for a, why in ((by_url, "court order 42"), (by_id, "none given"), (arts[2], "second notice")))
+    assert [x["excerpt"] for x in sorted(rejects, key=lambda x: x["detail"])] == [
+        a["title"] for a in sorted((by_url, by_id, arts[2]), key=lambda a: a["article_id"])]
+    from transforms.takedown.core import url_key
+    taken = json.loads((third / "report.json").read_text())["dedup_against"]["taken_down"]
+    assert taken == {"listed": {"rel-takedown-r2": 3}, "rejected": 3}
+    assert {url_key(r["url"]) for r in read(r2, "removals")} == {url_key(a["url"]) for a in (by_url, by_id, arts[2])}
 
 
 def test_remove_refuses_an_unfinished_release(tmp_path, capsys):
