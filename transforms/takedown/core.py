@@ -11,6 +11,7 @@ matches an article published as ``https://example.com/a``.
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,14 +71,33 @@ def read_removals(release: str) -> list[dict]:
     return sorted(rows, key=lambda r: r["article_id"])
 
 
+_HOST = re.compile(r"\s*[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#@]*@)?([^/?#:\[\]]*)(?=[/?#:]|$)")
+
+
+def _host(url: str) -> str | None:
+    """The lower-cased host of an absolute URL (no user, no port), or None (no scheme, an IPv6
+    literal): a regular expression, as ``urlsplit`` cost 6 us a URL."""
+    m = _HOST.match(url)
+    return m[1].lower() if m else None
+
+
 @dataclass(frozen=True)
 class TakenDown:
     """What earlier releases removed: ``ids`` and ``urls`` (:func:`url_key` form) each map to
     ``(release name, reason or None)``. Small (one entry per removed article), so it travels as
-    a DoFn's constructor argument."""
+    a DoFn's constructor argument.
+
+    ``hosts`` (derived) are the URL keys' hosts: an article URL on another (ASCII) host cannot
+    match and is not normalised (:func:`_host` is a regular expression; :func:`url_key` cost
+    16 us a URL).
+    """
 
     ids: dict = field(default_factory=dict)
     urls: dict = field(default_factory=dict)
+    hosts: frozenset = field(init=False, default=frozenset())
+
+    def __post_init__(self):
+        object.__setattr__(self, "hosts", frozenset(_host(k) for k in self.urls))
 
     def __bool__(self) -> bool:
         return bool(self.ids or self.urls)
@@ -88,6 +108,11 @@ class TakenDown:
         hit = self.ids.get(article_id)
         if hit is not None:
             return ("article_id", *hit)
+        if not url or not self.urls:
+            return None
+        host = _host(url)
+        if host is not None and host.isascii() and host not in self.hosts:
+            return None
         key = url_key(url)
         hit = self.urls.get(key) if key else None
         return ("url", *hit) if hit is not None else None

@@ -54,3 +54,17 @@ def test_drop_taken_down_rejects_by_id_or_url_and_keeps_the_rest():
     assert rejects[1].detail.startswith("url HTTP://WWW.ZDNET.COM/") and rejects[1].excerpt == "A title"
     assert not core.TakenDown() and taken
     assert core.drop_taken_down(batch, core.TakenDown()) == (batch, [])
+
+
+def test_only_urls_on_a_taken_down_host_are_normalised(monkeypatch):
+    taken = core.TakenDown(urls={core.url_key(ZDNET): ("r1", None)})
+    assert taken.hosts == frozenset({"www.zdnet.com"})
+    calls = []
+    real = core.url_key
+    monkeypatch.setattr(core, "url_key", lambda u: calls.append(u) or real(u))
+    assert taken.match("x", "http://www.thelocal.de/20130816/51443") is None
+    assert taken.match("x", "HTTP://WWW.ZDNET.COM:80/article/researchers-eye-vision-correcting-displays-for-devices") == ("url", "r1", None)
+    assert taken.match("x", "http://[broken/x") is None  # urlsplit refuses it: normalised, no match
+    assert calls == ["HTTP://WWW.ZDNET.COM:80/article/researchers-eye-vision-correcting-displays-for-devices", "http://[broken/x"]
+    assert [core._host(u) for u in ("HTTP://user:pw@WWW.ZDNet.com:80/a", " http://x.org#f", "https://x.org?a=1",
+                                     "http://[::1]/a", "www.x.org/a")] == ["www.zdnet.com", "x.org", "x.org", None, None]
