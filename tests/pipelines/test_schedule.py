@@ -1,7 +1,10 @@
 """``pipelines.schedule``: which earlier releases a scheduled day dedups against (takedown revisions)."""
 from __future__ import annotations
 
+import json
+
 from pipelines import schedule
+from tests.conftest import ROOT, read, run_newsetl
 
 
 def _release(root, name, done=True):
@@ -26,3 +29,26 @@ def test_each_earlier_date_counts_once_by_its_latest_published_revision(tmp_path
     assert schedule.run_argv(str(tmp_path), "2026-11-29", ["in/{date}/*.jsonl"], ["--overwrite"]) == [
         "run", "--input", "in/2026-11-29/*.jsonl", "--output", str(tmp_path / "2026-11-29"),
         "--dedup-against", str(tmp_path / "2026-11-27"), "--dedup-against", str(tmp_path / "2026-11-28-r10"), "--overwrite"]
+
+
+def test_a_scheduled_day_after_a_takedown_rejects_the_re_sent_article(data, tmp_path):
+    """RealNews sample: day 1 scheduled, one article taken down as 2026-11-28-r1, day 2 (the same
+    dump re-sent under another name) dedups against the revision and rejects that article."""
+    src = data / "realnews-grover-samples" / "realnews_tiny.jsonl"
+    root, config = tmp_path / "releases", ROOT / "configs" / "realnews.yaml"
+    assert schedule.main(["--releases", str(root), "--date", "2026-11-28", "--input", str(src), "--config", str(config)]) == 0
+    article = min(read(root / "2026-11-28", "articles"), key=lambda a: a["article_id"])
+    ids = tmp_path / "ids.tsv"
+    ids.write_text(f"{article['url']}\tcourt order 42\n", encoding="utf-8")
+    assert run_newsetl("remove", "--ids", ids, root / "2026-11-28", "--output", root / "2026-11-28-r1") == 0
+    day2 = tmp_path / "in" / "2026-11-29" / "dump.jsonl"
+    day2.parent.mkdir(parents=True)
+    day2.write_bytes(src.read_bytes())
+    assert schedule.main(["--releases", str(root), "--date", "2026-11-29", "--input", str(tmp_path / "in" / "{date}" / "*.jsonl"),
+                          "--config", str(config)]) == 0
+    report = json.loads((root / "2026-11-29" / "report.json").read_text())
+    assert [r["release"] for r in report["dedup_against"]["releases"]] == ["2026-11-28-r1"]
+    assert report["dedup_against"]["taken_down"] == {"listed": {"2026-11-28-r1": 1}, "rejected": 1}
+    assert [(r["stage"], r["reason"], r["detail"]) for r in read(root / "2026-11-29", "rejects")] == [
+        ("dedup", "taken_down", f"url {article['url']} was taken down in release 2026-11-28-r1 (reason: court order 42)")]
+    assert read(root / "2026-11-29", "articles") == []  # the other four: copies of day 1's paragraphs
