@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from collections import Counter
 
 import pytest
@@ -117,6 +118,15 @@ def test_remove_publishes_a_new_release_without_the_articles(data, tmp_path, cap
     taken = json.loads((third / "report.json").read_text())["dedup_against"]["taken_down"]
     assert taken == {"listed": {"rel-takedown-r2": 3}, "rejected": 3}
     assert {url_key(r["url"]) for r in read(r2, "removals")} == {url_key(a["url"]) for a in (by_url, by_id, arts[2])}
+    # A removals/ damaged or deleted since it was published stops the run (a silent miss would republish).
+    broken = tmp_path / "broken"
+    shutil.copytree(r2, broken)
+    shutil.rmtree(broken / "removals")
+    capsys.readouterr()
+    assert run_newsetl("run", "--input", src, "--config", ROOT / "configs" / "realnews.yaml", "--output", tmp_path / "x",
+                       "--dedup-against", broken) == 2
+    assert capsys.readouterr().err == (f"newsetl: error: --dedup-against {broken}: damaged since it was published "
+                                       "(removals/part-00000-of-00001.parquet: missing)\n")
 
 
 def test_remove_refuses_an_unfinished_release(tmp_path, capsys):

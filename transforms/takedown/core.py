@@ -129,16 +129,16 @@ def taken_down_in(releases) -> TakenDown:
         a :class:`TakenDown` (empty when no release holds ``removals/``).
 
     Raises:
-        TakedownHistoryError: a ``removals/`` that is damaged (not as ``_SUCCESS`` lists it) or unreadable.
+        TakedownHistoryError: a ``removals/`` that is damaged or missing (not as ``_SUCCESS``
+            lists it) or unreadable.
     """
     from transforms.write.core import damage  # write.core imports the dedup index, which needs no takedown
 
     ids, urls = {}, {}
     for path, name in releases:
-        if Path(path, REMOVALS).is_dir():
-            broken = damage(path, (f"{REMOVALS}/",))
-            if broken:
-                raise TakedownHistoryError(f"--dedup-against {path}: {broken}")
+        broken = damage(path, (f"{REMOVALS}/",))  # also a removals/ deleted since: its files are listed
+        if broken:
+            raise TakedownHistoryError(f"--dedup-against {path}: {broken}")
         for row in read_removals(path):
             hit = (name, row.get("reason"))
             ids.setdefault(row["article_id"], hit)
