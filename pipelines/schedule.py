@@ -61,6 +61,14 @@ def _is_date(name: str) -> bool:
         return False
 
 
+def own_revisions(releases: str | Path, date: str) -> list[str]:
+    """Names of the takedown revisions ``date-rN`` under ``releases`` (finished or not), by N."""
+    root = Path(releases)
+    found = [(rev[1], d.name) for d in (root.iterdir() if root.is_dir() else ())
+             if (rev := release_revision(d.name)) and rev[0] == date and rev[1] > 0]
+    return [name for _, name in sorted(found)]
+
+
 def run_argv(releases: str, date: str, inputs: list[str], rest: list[str]) -> list[str]:
     """The ``newsetl run`` argument list for one scheduled date."""
     argv = ["run", *(a for i in inputs for a in ("--input", i.replace("{date}", date))),
@@ -71,7 +79,8 @@ def run_argv(releases: str, date: str, inputs: list[str], rest: list[str]) -> li
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: returns the ``newsetl run`` exit code (2 for a bad ``--date``)."""
+    """Entry point: returns the ``newsetl run`` exit code (2 for a bad ``--date``, or a date that
+    already has takedown revisions: a re-run would be shadowed by them and republish what they removed)."""
     parser = argparse.ArgumentParser(prog="python -m pipelines.schedule", description=__doc__.splitlines()[0])
     parser.add_argument("--releases", required=True, help="directory holding one release per date")
     parser.add_argument("--date", required=True, help="the release date, YYYY-MM-DD")
@@ -79,6 +88,12 @@ def main(argv: list[str] | None = None) -> int:
     args, rest = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
     if not _is_date(args.date):
         print(f"newsetl: error: --date {args.date!r} is not an ISO date (YYYY-MM-DD)", file=sys.stderr)
+        return EXIT_USAGE
+    revisions = own_revisions(args.releases, args.date)
+    if revisions:
+        print(f"newsetl: error: {args.date} has takedown revision(s) {', '.join(revisions)} under {args.releases}: later dates "
+              f"use the latest revision, so a re-run of {args.date} would be ignored by them and would publish the taken-down "
+              "articles again; move the revisions away first, then repeat their takedowns (newsetl remove)", file=sys.stderr)
         return EXIT_USAGE
     return newsetl_main(run_argv(args.releases, args.date, args.input, rest))
 

@@ -52,3 +52,13 @@ def test_a_scheduled_day_after_a_takedown_rejects_the_re_sent_article(data, tmp_
     assert [(r["stage"], r["reason"], r["detail"]) for r in read(root / "2026-11-29", "rejects")] == [
         ("dedup", "taken_down", f"url {article['url']} was taken down in release 2026-11-28-r1 (reason: court order 42)")]
     assert read(root / "2026-11-29", "articles") == []  # the other four: copies of day 1's paragraphs
+
+
+
+def test_a_date_with_takedown_revisions_is_not_run_again(tmp_path, capsys):
+    for name in ("2026-11-28", "2026-11-28-r2", "2026-11-28-r1", "2026-11-27-r1"):
+        _release(tmp_path, name)
+    assert schedule.own_revisions(tmp_path, "2026-11-28") == ["2026-11-28-r1", "2026-11-28-r2"]
+    assert schedule.main(["--releases", str(tmp_path), "--date", "2026-11-28", "--input", "in/*.jsonl", "--overwrite"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"newsetl: error: 2026-11-28 has takedown revision(s) 2026-11-28-r1, 2026-11-28-r2 under {tmp_path}: ")
