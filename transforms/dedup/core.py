@@ -133,6 +133,17 @@ def symbol_form(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
+_ASCII_ALNUM = re.compile(r"[A-Za-z0-9]")
+
+
+def is_symbol_line(text: str) -> bool:
+    """``bool(symbol_form(text))``, cheaply for ASCII text (one search that stops at the first
+    letter or digit, mostly the first character)."""
+    if text.isascii():
+        return _ASCII_ALNUM.search(text) is None and not text.isspace() and bool(text)
+    return bool(symbol_form(text))
+
+
 def exact_key(form: str) -> bytes:
     """16-byte content digest (md5) of a matching form: the exact-match key (never ``hash()``)."""
     return hashlib.md5(form.encode("utf-8")).digest()
@@ -464,7 +475,8 @@ def assemble(article: Article, within: list[ParagraphDecision], across: list[tup
     if across_dups and kept < cfg.whole_article_min_kept_share * content:
         # Symbol lines count as kept whatever their own decision (as before they were compared):
         # they weigh no text. Looked for only here, where the rule may apply (few articles).
-        symbols = {w[0] for w in ordered if w[1] in _DROPPED_CONTENT and symbol_form(_text(article, w[0]))}
+        symbols = {w[0] for w in ordered if w[1] in _DROPPED_CONTENT and w[2] in _EXACT_REASONS
+                   and is_symbol_line(_text(article, w[0]))}
         kept += len(symbols)
         across_dups -= sum(1 for w in ordered if w[0] in symbols and w[1] == DUPLICATE_ACROSS)
     if across_dups and kept < cfg.whole_article_min_kept_share * content:
@@ -481,6 +493,7 @@ def assemble(article: Article, within: list[ParagraphDecision], across: list[tup
 
 
 _DROPPED_CONTENT = (DUPLICATE_ACROSS, DUPLICATE_WITHIN, BOILERPLATE)
+_EXACT_REASONS = ("exact", "site_template")  # the only reasons a symbol line can be dropped for
 
 
 def _text(article: Article, index: int) -> str:

@@ -184,3 +184,12 @@ def test_index_rows_of_kept_symbol_lines_are_decided_by_the_article_rules():
 
     rows = index.index_batch([(article, decisions, "o")], CFG).to_pylist()
     assert [(r["paragraph_id"], r["form"], r["exact_key"]) for r in rows] == [("d/2", "", core.exact_key("* * *"))]
+
+
+def test_is_symbol_line_is_symbol_form_non_empty(data):
+    from tests.transforms.dedup.test_batch import EDGE_TEXTS, SYMBOL_TEXTS, _bbc_articles
+
+    texts = [t for a in _bbc_articles(data, 50) for t in (a.title, *a.paragraphs)] + EDGE_TEXTS + SYMBOL_TEXTS
+    texts += ["* * *", "＊＊＊", "™", "\u200b", "👍 👎", "\t", "", "..."]
+    assert [core.is_symbol_line(t) for t in texts] == [bool(core.symbol_form(t)) for t in texts]
+    assert sum(map(core.is_symbol_line, texts)) == 15  # 4 edge texts, 6 symbol texts, 5 above
