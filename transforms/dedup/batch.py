@@ -113,7 +113,9 @@ def dedup_within_batch(articles: list[Article], clean_cfg, cfg, wire: bool = Fal
     (:func:`shingle_arrays`) are computed for the whole batch at once; within-article
     similarities come from one sort of ``(article, shingle hash)`` pairs (only pairs sharing a
     shingle are compared); the keep rule then visits each paragraph once, and one with no
-    earlier equal form nor near-duplicate in its article (most) takes the short way.
+    earlier equal form nor near-duplicate in its article (most) takes the short way. The rare
+    paragraphs of empty matching form are set aside first: symbol lines are decided by exact
+    key among themselves (:func:`_decide_symbols`), bare datelines are not compared.
 
     Args:
         wire: give each article's decisions as :func:`core.decisions_to_wire` tuples (what the

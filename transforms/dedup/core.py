@@ -190,7 +190,9 @@ def dedup_within(article: Article, clean_cfg, cfg) -> tuple[list[ParagraphDecisi
     Returns:
         ``(decisions, pending)``: final decisions for title, empty, rule-dropped, over-long and
         within-article duplicate paragraphs; ``pending`` lists ``(index, exact key, shingle
-        hashes, matching form)`` of the paragraphs that go on to across-article dedup.
+        hashes, matching form)`` of the paragraphs that go on to across-article dedup (a
+        paragraph without letters or digits: the key of its :func:`symbol_form`, no shingles,
+        form ''; it is a duplicate only of an equal symbol line, the title included).
     """
     from transforms.dedup.batch import dedup_within_batch
 
