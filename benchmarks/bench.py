@@ -9,7 +9,9 @@ For each corpus size (benchmarks/make_corpus.py, seeded, ground truth by constru
     better of two timed runs after an untimed warm-up run);
 (b) newsetl end to end (``newsetl run``, JSONL.gz in, Parquet out) with 1 and 2 workers: wall
     seconds, MB/s of uncompressed JSONL, paragraphs/s, per-stage milliseconds, peak RSS of the
-    process tree (psutil, sampled every 0.1 s);
+    process tree (psutil, sampled every 0.1 s); at the sizes datatrove runs, once more with one
+    worker and no language identification (``language.detect: false``: the work datatrove's
+    MinHash dedup does, which identifies no language);
 (c) datatrove's MinHash dedup (signature, buckets, cluster, filter; one task) over the same
     paragraphs, one document per paragraph, at sizes up to ``--datatrove-max``: as shipped
     (its default English word tokenizer, spaCy's rule-based ``blank("en")``, which needs no
@@ -53,6 +55,10 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 THRESHOLD = 0.8
 DROPPED = {"duplicate_within", "duplicate_across", "boilerplate", "duplicate_article"}
+# The extra one-worker run at the sizes datatrove runs: newsetl doing the work datatrove's MinHash
+# dedup does (no language identification, ``language.detect: false``); every dedup stage, the
+# cleaning and the Parquet writing stay.
+NO_LANGUAGE = "no-language-id"
 
 
 # ------------------------------------------------------------------ (a) signatures
@@ -185,10 +191,10 @@ def run_measured(cmd: list[str], env=None, rss_limit: int | None = None) -> tupl
     return wall, peak[0], proc.returncode
 
 
-def newsetl_run(corpus: Path, out: Path, workers: int, info: dict) -> dict:
+def newsetl_run(corpus: Path, out: Path, workers: int, info: dict, config: Path | None = None) -> dict:
     stages = out.with_suffix(".stages.json")
     cmd = [sys.executable, "-m", "benchmarks.timed_run", str(stages), "run", "--input", str(corpus),
-           "--output", str(out), "--overwrite"]
+           "--output", str(out), "--overwrite"] + (["--config", str(config)] if config else [])
     if workers > 1:
         cmd += [f"--direct_num_workers={workers}", "--direct_running_mode=multi_processing"]
     load = os.getloadavg()[0]
@@ -345,14 +351,22 @@ def bench_size(size: int, data: Path, work: Path, datatrove_max: int, signatures
         result["signatures"] = signature_rates(corpus_forms(corpus, 20000))
     truth = load_truth(corpus, info)
     result["newsetl"] = []
-    for w in workers:
-        out = work / f"out-{label}-{w}"
-        run = newsetl_run(corpus, out, w, info)
+    with_datatrove = 0 < size <= datatrove_max
+    runs = [(w, None) for w in workers] + ([(1, NO_LANGUAGE)] if with_datatrove and 1 in workers else [])
+    for w, variant in runs:
+        out = work / f"out-{label}-{w}" if variant is None else work / f"out-{label}-{w}-{variant}"
+        config = None
+        if variant == NO_LANGUAGE:
+            config = work / f"{NO_LANGUAGE}.yaml"
+            config.write_text("language:\n  detect: false\n")
+        run = newsetl_run(corpus, out, w, info, config)
+        if variant:
+            run["variant"] = variant
         if "stopped" not in run:
             run["quality"] = score(truth, newsetl_dropped(out))
         result["newsetl"].append(run)
         shutil.rmtree(out, ignore_errors=True)
-    if 0 < size <= datatrove_max:
+    if with_datatrove:
         for key, tokenizer in (("datatrove", "default"), ("datatrove_whitespace", "whitespace")):
             dt = datatrove_run(corpus, work / f"dt-{label}", tokenizer)
             if "kept_ids" in dt:
@@ -379,15 +393,16 @@ def table(results: list[dict]) -> str:
         if r.get("skipped"):
             lines.append(f"| {r['size']} | {r['corpus']['paragraphs']:,} | – | skipped: {r['skipped']} |" + " |" * 13)
         for run in r["newsetl"]:
+            workers = f"{run['workers']}, {run['variant']}" if run.get("variant") else run["workers"]
             if "stopped" in run:
-                lines.append(f"| {r['size']} | {r['corpus']['paragraphs']:,} | {run['workers']} | {run['stopped']} |" + " |" * 13)
+                lines.append(f"| {r['size']} | {r['corpus']['paragraphs']:,} | {workers} | {run['stopped']} |" + " |" * 13)
                 continue
             speed = speed_vs(dt, run)
             dq = f"{dt['paragraphs_per_s']:,}, {dt['quality']['recall']} / {dt['quality']['precision']}" if "quality" in dt else "–"
             wq = f"{speed_vs(ws, run)} | {ws['paragraphs_per_s']:,}" if ws.get("seconds") else "– | –"
             vpk = ((run.get("stage_ms") or {}).get("_values_per_key_max") or {}).get("exact_partition_payloads", "–")
             cpu = f"{run['cpu_seconds']} | {run['paragraphs_per_cpu_s']:,}" if "cpu_seconds" in run else "– | –"
-            lines.append(f"| {r['size']} | {r['corpus']['paragraphs']:,} | {run['workers']} | {run['seconds']} | {run['mb_per_s']} | "
+            lines.append(f"| {r['size']} | {r['corpus']['paragraphs']:,} | {workers} | {run['seconds']} | {run['mb_per_s']} | "
                          f"{run['paragraphs_per_s']:,} | {cpu} | {run['peak_rss_mb']:,} | {run['rss_bytes_per_paragraph']:,} | {vpk} | "
                          f"{run['quality']['recall']} | {run['quality']['precision']} | {speed} | {dq} | {wq} |")
     for r in results:
@@ -398,7 +413,7 @@ def table(results: list[dict]) -> str:
                       f"datasketch bulk {s['datasketch_bulk']:,}/s ({s['newsetl'] / s['datasketch_bulk']:.1f}×); "
                       + (f"rensa {s['rensa']:,}/s ({s['newsetl'] / s['rensa']:.2f}×)." if s.get("rensa") else f"rensa: {s.get('rensa_error')}.")]
     for r in results:
-        runs = {run["workers"]: run for run in r["newsetl"] if "stopped" not in run}
+        runs = {run["workers"]: run for run in r["newsetl"] if "stopped" not in run and not run.get("variant")}
         if 1 in runs and 2 in runs:
             lines.append(f"\n{r['size']}: 2 workers / 1 worker = {runs[1]['seconds'] / runs[2]['seconds']:.2f}×.")
     return "\n".join(lines) + "\n"

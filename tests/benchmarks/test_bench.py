@@ -66,3 +66,18 @@ def test_run_past_its_memory_limit_is_stopped(tmp_path):
     cmd = [sys.executable, "-c", "import time; x = bytearray(400 * 2**20); time.sleep(60)"]
     wall, peak, rc = bench.run_measured(cmd, rss_limit=200 * 2**20)
     assert rc == bench.STOPPED and peak > 200 * 2**20 and wall < 30
+
+
+def test_table_labels_the_no_language_run_and_keeps_it_out_of_the_worker_ratio():
+    """The extra one-worker run without language identification is its own row; the 2 / 1 worker
+    ratio compares the default runs only."""
+    def run(workers, seconds, variant=None):
+        r = {"workers": workers, "seconds": seconds, "mb_per_s": 1.0, "paragraphs_per_s": 10, "peak_rss_mb": 1,
+             "rss_bytes_per_paragraph": 1, "quality": {"recall": 1.0, "precision": 1.0}}
+        return dict(r, variant=variant) if variant else r
+    r = {"size": "10MB", "corpus": {"paragraphs": 100}, "datatrove": {"seconds": 80.0},
+         "newsetl": [run(1, 8.0), run(2, 4.0), run(1, 5.0, bench.NO_LANGUAGE)]}
+    md = bench.table([r])
+    assert "| 10MB | 100 | 1, no-language-id | 5.0 | " in md and "| 16.00× |" in md  # 80 / 5
+    assert "| 10MB | 100 | 1 | 8.0 | " in md and "| 10.00× |" in md
+    assert "10MB: 2 workers / 1 worker = 2.00×." in md

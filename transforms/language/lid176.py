@@ -63,7 +63,8 @@ class FastTextDetector:
             gets a low score and stays unknown instead of taking the nearest candidate.
         path: the ``.ftz``/``.bin`` model; default :func:`model_path`.
 
-    Loading takes ~25 ms and ~1 MB; :meth:`detect` ~35-50 µs on 400 characters (2-core VM).
+    Loading takes ~25 ms and ~1 MB; :meth:`detect` 65-85 µs on a 400-character sample of the
+    benchmark corpus (2-core VM, measured in sessions 7 and 8; the C++ ``predict`` is nearly all of it).
 
     Raises:
         FileNotFoundError: no model file (see :func:`model_path`).

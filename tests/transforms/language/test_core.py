@@ -243,3 +243,13 @@ def test_identify_written_detects_only_articles_that_keep_a_body_paragraph(data)
     kept = core.identify_written(article, decisions(TITLE, DUPLICATE_ACROSS, KEPT), cfg, detector)
     assert (kept.language, kept.language_source) == ("en", "fasttext")
     assert kept == core.identify(article, cfg, detector)
+
+
+def test_letter_count_equals_isalpha_on_real_text(data):
+    """The ASCII path (bytes.translate) counts what str.isalpha counts, on real bodies in several
+    scripts and on the edge cases of ASCII (digits, underscore, punctuation, control characters)."""
+    texts = [b["articleBody"][:400] for b in _bodies(data).values()] + ["", "_1a2B\x00 \t-Z", "".join(map(chr, range(128))), "naïve café", "日本語 abc"]
+    assert any(t.isascii() for t in texts) and any(not t.isascii() for t in texts)
+    for text in texts:
+        assert core.letter_count(text) == sum(map(str.isalpha, text))
+    assert core.letter_count("".join(map(chr, range(128)))) == 52
