@@ -188,11 +188,11 @@ def identify(article: Article, language_cfg, detector) -> Article:
 
     A language given by the dump wins (normalised, source ``input``, or the source the dump gives
     with it when that is one of ``input``, ``fasttext``, ``lingua``: newsetl's own ``articles/``
-    read back keep their ``language_source``); else the detector's
-    answer on :func:`sample_text` (source ``detector.source``: ``fasttext`` or ``lingua``) when
-    the sample has at least ``min_letters`` letters; with fewer, or when the detector declines
-    (lingua: no reliable answer; fasttext: best allowed label under ``min_confidence``),
-    language and source stay None.
+    read back keep their ``language_source``); else the detector's answer on
+    :func:`sample_text` (source ``detector.source``: ``fasttext`` or ``lingua``) when the sample
+    has at least ``min_letters`` letters; with fewer, or when the detector declines (lingua: no
+    reliable answer; fasttext: best allowed label under ``min_confidence``), language and source
+    stay None.
     """
     given = normalize_code(article.language)
     if given is not None:
