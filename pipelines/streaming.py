@@ -70,7 +70,7 @@ def message_article(payload: bytes, source: str, number: int, ingest_cfg):
         return Reject(source, number, -1, "ingest", "invalid_json", str(err).splitlines()[0][:200], excerpt)
     result = RecordMapper(ingest_cfg).to_article(record, source, source, number, "utf-8")
     if isinstance(result, str):
-        return Reject(source, number, -1, "ingest", result, reject_detail(result, f"record is unusable: {result}"), excerpt)
+        return Reject(source, number, -1, "ingest", str(result), reject_detail(result, f"record is unusable: {result}"), excerpt)
     return result
 
 

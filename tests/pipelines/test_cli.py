@@ -260,3 +260,21 @@ def test_directory_input_skips_notices_and_own_output_keeps_language_source(data
     reread = {a["article_id"]: (a["language"], a["language_source"]) for a in read(again, "articles")}
     assert reread == written
     assert json.loads((again / "report.json").read_text())["inputs_skipped"] == []
+
+
+def test_json_ids_of_every_type_reconcile(data, tmp_path):
+    """RealNews articles with the ids "1", 1, 1.0, true, [1], {"n": 1}: one article, the integer 1 a
+    duplicate of "1", four dead letters bad_id; the counts reconcile (a run once failed here)."""
+    folder = data / "realnews-grover-samples"
+    records = [json.loads(line) for line in (folder / "april2019_set_mini.jsonl").read_text(encoding="utf-8").splitlines()]
+    src = tmp_path / "ids.jsonl"
+    src.write_text("".join(json.dumps({**r, "id": i}) + "\n" for r, i in zip(records, ["1", 1, 1.0, True, [1], {"n": 1}])),
+                   encoding="utf-8")
+    assert run_newsetl("run", "--input", src, "--output", tmp_path / "out", "--config", ROOT / "configs" / "realnews.yaml",
+                       "--progress-every", "0") == 0
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["records"]["in"] == 6 and report["records"]["articles_written"] == 1
+    assert report["records"]["rejected_by_reason"] == {"ingest:bad_id": 4, "ingest:duplicate_article_id": 1}
+    assert [a["article_id"] for a in read(tmp_path / "out", "articles")] == ["1"]
+    assert sorted((r["source_record"], r["reason"]) for r in read(tmp_path / "out", "rejects")) == [
+        (1, "duplicate_article_id"), (2, "bad_id"), (3, "bad_id"), (4, "bad_id"), (5, "bad_id")]

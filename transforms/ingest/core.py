@@ -438,12 +438,16 @@ def split_paragraphs(text: str, separator: str | re.Pattern) -> tuple[str, ...]:
 
 class Unusable(str):
     """The reject reason of a record :meth:`RecordMapper.to_article` cannot use (equal to the
-    plain reason, e.g. ``"bad_id"``), carrying the one-line ``detail`` its dead letter gets."""
+    plain reason, e.g. ``"bad_id"``), carrying the one-line ``detail`` its dead letter gets.
+    Only between the mapper and the reader: a :class:`~transforms.records.Reject` holds ``str(reason)``."""
 
     def __new__(cls, reason: str, detail: str):
         out = super().__new__(cls, reason)
         out.detail = detail
         return out
+
+    def __reduce__(self):
+        return (Unusable, (str(self), self.detail))
 
 
 def reject_detail(reason: str, fallback: str) -> str:
@@ -550,6 +554,7 @@ class RecordMapper:
 def _reject(path, record, offset, reason, detail, excerpt) -> Reject:
     if isinstance(excerpt, bytes):
         excerpt = excerpt[:EXCERPT_CHARS].decode("utf-8", errors="replace")
+    reason = str(reason)  # a plain str: an Unusable (str subclass) would be pickled through every shuffle
     return Reject(path, record, offset, "ingest", reason, detail.splitlines()[0][:300] if detail else reason, (excerpt or "")[:EXCERPT_CHARS])
 
 

@@ -364,8 +364,16 @@ def test_ids_strings_as_given_integers_as_decimal_other_types_are_bad_id(data, t
         (3, "bad_id", "id true is a boolean; an id must be a string or an integer"),
         (4, "bad_id", "id [1] is a list; an id must be a string or an integer"),
         (5, "bad_id", 'id {"n": 1} is an object; an id must be a string or an integer')]
+    assert {type(r.reason) for r in rejects} == {str}  # a plain str through Beam's coders
     lines = (tmp_path / "ids.jsonl").read_bytes().splitlines(keepends=True)
     assert rejects[0].excerpt.startswith('{"title": "\'American Idol\' Recap') and rejects[0].byte_offset == len(lines[0] + lines[1])
+
+
+def test_unusable_reason_pickles_with_its_detail():
+    import pickle
+
+    reason = pickle.loads(pickle.dumps(core.Unusable("bad_id", "id true is a boolean")))
+    assert (reason, core.reject_detail(reason, "x"), core.reject_detail("missing_text", "x")) == ("bad_id", "id true is a boolean", "x")
 
 
 def test_parquet_integer_id_column_gives_decimal_ids_a_float_column_bad_id(data, tmp_path):
