@@ -146,6 +146,7 @@ def run(argv: list[str]) -> int:
         _check_beam_args(beam_args, parser)
         config = load_config(args.config)
         against = _check_releases(args.dedup_against, args.output, config)
+        taken_down = _taken_down(against)
         if args.stop_after is not None and not args.streaming:
             raise UsageError("--stop-after is a --streaming option")
         if args.streaming:
@@ -179,7 +180,7 @@ def run(argv: list[str]) -> int:
     try:
         with progress.ProgressPrinter(str(staging / "_progress"), len(files), sum(os.path.getsize(f) for f, _ in files),
                                       args.progress_every or 1e9, lambda line: print(f"newsetl: {line}", file=sys.stderr, flush=True)) as printer:
-            _run_pipeline(files, config, str(staging), beam_args, against)
+            _run_pipeline(files, config, str(staging), beam_args, against, taken_down)
         if args.progress_every:
             printer.poll()  # the final reading line
         shutil.rmtree(staging / "_progress", ignore_errors=True)
@@ -188,6 +189,10 @@ def run(argv: list[str]) -> int:
         report = write_core.build_report(str(staging), config, [f for f, _ in files], _versions())
         report["inputs_skipped"] = skipped
         report.update(index_core.release_report(str(staging), config.dedup, out.resolve().name, against))
+        if against:  # the takedowns of those releases (README "Takedowns")
+            from transforms.takedown.core import report_section
+
+            report["dedup_against"]["taken_down"] = report_section(taken_down, report["records"])
         report = documents.add_figures(str(staging), report, [f for f, _ in files])
         shutil.rmtree(staging / "_tally")
         success = documents.write_documents(str(staging), report, out.resolve().name)  # report.json/.html, README.md, _SUCCESS
@@ -223,7 +228,18 @@ def _check_releases(releases: list[str], output: str, config) -> tuple[tuple[str
     return tuple(out)
 
 
-def _run_pipeline(files, config, staging: str, beam_args: list[str], against=()) -> None:
+def _taken_down(against):
+    """The articles the ``--dedup-against`` releases took down (their ``removals/``), read once
+    here and handed to the pipeline; raises UsageError for a damaged ``removals/``."""
+    from transforms.takedown import core as takedown_core
+
+    try:
+        return takedown_core.taken_down_in(against)
+    except takedown_core.TakedownHistoryError as err:
+        raise UsageError(str(err)) from None
+
+
+def _run_pipeline(files, config, staging: str, beam_args: list[str], against=(), taken_down=None) -> None:
     import apache_beam as beam
     from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
@@ -238,7 +254,7 @@ def _run_pipeline(files, config, staging: str, beam_args: list[str], against=())
 
         runner = FnApiRunner()
     with gc_tuning.tuned_gc(), beam.Pipeline(runner=runner, options=options) as p:
-        build(p, files, config, staging, against)
+        build(p, files, config, staging, against, taken_down)
 
 
 def _print_summary(report: dict, success: dict, out: Path, elapsed_s: float) -> None:

@@ -339,7 +339,8 @@ def load_config(path: str | Path | None = None) -> NewsetlConfig:
     """Load and validate a YAML config.
 
     Args:
-        path: YAML file; ``None`` loads ``configs/default.yaml``.
+        path: YAML file, laid over ``configs/default.yaml`` (:func:`merge_config`: it names only
+            what it changes); ``None`` loads ``configs/default.yaml`` alone.
 
     Returns:
         The validated, frozen config.
@@ -348,7 +349,13 @@ def load_config(path: str | Path | None = None) -> NewsetlConfig:
         ConfigError: missing or unreadable file, bad YAML, unknown key, wrong type or
             out-of-range value. The message is one line and names the key.
     """
-    path = Path(path) if path is not None else DEFAULT_CONFIG_PATH
+    defaults = _read_yaml(DEFAULT_CONFIG_PATH)
+    if path is None:
+        return config_from_dict(defaults, source=str(DEFAULT_CONFIG_PATH))
+    return config_from_dict(merge_config(defaults, _read_yaml(Path(path))), source=str(path))
+
+
+def _read_yaml(path: Path) -> dict:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as err:
@@ -359,7 +366,21 @@ def load_config(path: str | Path | None = None) -> NewsetlConfig:
         raw = {}
     if not isinstance(raw, dict):
         raise ConfigError(f"invalid config {path}: top level must be a mapping")
-    return config_from_dict(raw, source=str(path))
+    return raw
+
+
+def merge_config(base: dict, override: dict) -> dict:
+    """``override`` laid over ``base``, key by key: mappings merge recursively, any other value
+    (a list included, e.g. ``clean.rules``) replaces the base's. A config file only names what it
+    changes; everything else keeps ``configs/default.yaml``'s value (its boilerplate rules too).
+    """
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge_config(out[key], value)
+        else:
+            out[key] = value
+    return out
 
 
 def config_from_dict(raw: dict, source: str = "<dict>") -> NewsetlConfig:

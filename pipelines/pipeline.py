@@ -40,7 +40,8 @@ def output_shards(shards, input_bytes: int) -> int:
     return int(min(10_000, max(1, -(-input_bytes // SHARD_INPUT_BYTES))))
 
 
-def build(pipeline: beam.Pipeline, files, config, staging: str, against: tuple[tuple[str, str], ...] = ()) -> None:
+def build(pipeline: beam.Pipeline, files, config, staging: str, against: tuple[tuple[str, str], ...] = (),
+          taken_down=None) -> None:
     """Add every newsetl stage to ``pipeline``.
 
     Args:
@@ -50,6 +51,8 @@ def build(pipeline: beam.Pipeline, files, config, staging: str, against: tuple[t
         staging: directory the Parquet tables are written to (published later by the launcher).
         against: ``((release directory, release name), ...)`` to deduplicate against
             (``--dedup-against``, checked by the launcher); earlier in the tuple sorts first.
+        taken_down: the articles those releases took down (:class:`transforms.takedown.core.TakenDown`,
+            read by the launcher) or None; a re-sent one becomes a reject (``dedup``/``taken_down``).
     """
     input_bytes = _input_bytes(files)
     config = config.model_copy(update={"output": config.output.model_copy(
@@ -58,9 +61,16 @@ def build(pipeline: beam.Pipeline, files, config, staging: str, against: tuple[t
     read = pipeline | "ReadArticles" >> ReadArticles(files, config.ingest, spill_dir, input_bytes)
     # -> articles: [Article] (batches); rejects: Reject; tally: (source_file, records)
     _ = read["progress"] | "ReportProgress" >> ReportProgress(f"{staging}/_progress")  # side branch: progress files
-    cleaned = read["articles"] | "CleanArticles" >> CleanArticles(config.clean)
+    read_articles, rejects = read["articles"], [read["rejects"]]
+    if taken_down:  # articles an earlier release took down stay out (README "Takedowns")
+        from transforms.takedown.transforms import DropTakenDown
+
+        kept = read_articles | "DropTakenDown" >> DropTakenDown(taken_down)
+        read_articles = kept["articles"]  # -> [Article] (batches, without the taken-down articles)
+        read_articles.element_type = ArticleBatch
+        rejects.append(kept["rejects"])
+    cleaned = read_articles | "CleanArticles" >> CleanArticles(config.clean)
     # -> [Article] (cleaned, in the batches they were read in)
-    rejects = [read["rejects"]]
     if config.language.keep:  # a language filter: identified before dedup, so filtered articles take no part
         language = cleaned | "IdentifyLanguage" >> IdentifyLanguage(config.language)
         articles = language["articles"]  # -> [Article] (batches; language set; the filter's drops are rejects)

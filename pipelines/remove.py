@@ -16,12 +16,12 @@ import sys
 import time
 from pathlib import Path
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines.cli import EXIT_USAGE, UsageError, _check_output
 from pipelines.config import ConfigError, config_from_dict
 from transforms.dedup import index as index_core
+from transforms.takedown.core import TakedownHistoryError
 from transforms.write import core as write_core
 from transforms.write import documents
 from transforms.write import takedown
@@ -58,19 +58,20 @@ def remove(argv: list[str]) -> int:
         config = config_from_dict(old["config"], source=f"{args.release}/report.json")
         requests = takedown.read_requests(args.ids)
         out = _check_output(args.output, args.overwrite, [args.release])
-    except (UsageError, ConfigError, takedown.TakedownError) as err:
+        before = takedown.read_removals(str(release))  # RELEASE's own takedown history (a takedown release)
+    except (UsageError, ConfigError, takedown.TakedownError, TakedownHistoryError) as err:
         print(f"newsetl: error: {err}", file=sys.stderr)
         return EXIT_USAGE
-    found, missing = takedown.match_articles(str(release), requests)
+    found, missing, already = takedown.match_articles(str(release), requests, before)
     staging = out.with_name(f".{out.name}.staging-{int(time.time())}-{os.getpid()}")
     staging.mkdir(parents=True)
     try:
         dropped = takedown.copy_without(str(release), str(staging), set(found), config.output)
         rows = takedown.removal_rows(found, dropped)
         (staging / "removals").mkdir()
-        pq.write_table(pa.Table.from_pylist(rows, schema=takedown.REMOVALS_SCHEMA),
-                       staging / "removals" / "part-00000-of-00001.parquet", store_schema=True)
-        report = takedown.takedown_report(old, str(staging), str(release), rows, missing)
+        pq.write_table(takedown.removals_table(before, rows), staging / "removals" / "part-00000-of-00001.parquet",
+                       store_schema=True)
+        report = takedown.takedown_report(old, str(staging), str(release), rows, missing, already, before)
         report["index"] = index_core.index_report(str(staging), config.dedup, out.resolve().name)
         documents.write_documents(str(staging), report, out.resolve().name)  # report.json/.html, README.md, _SUCCESS
         write_core.publish(str(staging), str(out))
@@ -78,5 +79,6 @@ def remove(argv: list[str]) -> int:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     print(f"newsetl: wrote {out}: removed {len(rows)} article(s), {report['removals']['paragraphs']} paragraph(s)"
-          + (f"; not found: {len(missing)}" if missing else ""))
+          + (f"; not found: {len(missing)}" if missing else "")
+          + (f"; already removed by an earlier takedown: {len(already)}" if already else ""))
     return 0

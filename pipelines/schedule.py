@@ -2,8 +2,10 @@
 
 ``python -m pipelines.schedule --releases DIR --date YYYY-MM-DD --input GLOB [--input ...]
 [any other ``newsetl run`` or Beam option]`` runs ``newsetl run --output DIR/<date>
---dedup-against DIR/<earlier date> ...`` for every earlier release under ``DIR`` (named by an
-ISO date, with ``_SUCCESS``), oldest first. ``{date}`` in an ``--input`` is replaced by the date.
+--dedup-against DIR/<earlier date> ...`` for every earlier date under ``DIR``, oldest first:
+its latest published revision (``<date>``, or the takedown releases ``<date>-r1``,
+``<date>-r2`` ... of ``newsetl remove``: the highest ``rN`` with ``_SUCCESS`` replaces the
+others, never both, as both would double-count). ``{date}`` in an ``--input`` is replaced by the date.
 Runs under cron as it is and under Airflow's ``BeamRunPythonPipelineOperator`` as ``py_file``
 (README.md shows both). Exit codes as ``newsetl run``.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
+import re
 import sys
 from pathlib import Path
 
@@ -20,22 +23,35 @@ from pipelines.cli import EXIT_USAGE, exit_after, main as newsetl_main
 log = logging.getLogger("newsetl.schedule")
 
 
-def earlier_releases(releases: str | Path, date: str) -> list[str]:
-    """Published releases under ``releases`` whose name is an ISO date before ``date``, oldest first.
+REVISION = re.compile(r"(\d{4}-\d{2}-\d{2})(?:-r([1-9]\d*))?")  # DATE or DATE-rN (a takedown release)
 
-    A date-named directory without ``_SUCCESS`` (a run that failed or is still running) is
-    skipped with a warning. Other names are ignored.
+
+def release_revision(name: str) -> tuple[str, int] | None:
+    """``(date, revision)`` of a release directory name: ``2026-11-29`` -> ``("2026-11-29", 0)``,
+    ``2026-11-29-r2`` -> ``("2026-11-29", 2)``; None for any other name."""
+    m = REVISION.fullmatch(name)
+    return (m[1], int(m[2] or 0)) if m and _is_date(m[1]) else None
+
+
+def earlier_releases(releases: str | Path, date: str) -> list[str]:
+    """For every date before ``date`` with a published release under ``releases``, its latest
+    revision (``DATE-rN`` with the highest N, else ``DATE``), oldest date first.
+
+    A directory without ``_SUCCESS`` (a run or takedown that failed or is still running) is
+    skipped with a warning, so an unfinished ``DATE-r2`` leaves ``DATE-r1`` in use. Other names
+    are ignored.
     """
-    out = []
+    latest: dict[str, tuple[int, str]] = {}
     root = Path(releases)
     for d in sorted(root.iterdir()) if root.is_dir() else ():
-        if not d.is_dir() or not _is_date(d.name) or d.name >= date:
+        rev = release_revision(d.name)
+        if not d.is_dir() or rev is None or rev[0] >= date:
             continue
-        if (d / "_SUCCESS").is_file():
-            out.append(str(d))
-        else:
+        if not (d / "_SUCCESS").is_file():
             log.warning("skipping %s: no _SUCCESS (unfinished release)", d)
-    return out
+        elif rev[1] >= latest.get(rev[0], (-1, ""))[0]:
+            latest[rev[0]] = (rev[1], str(d))
+    return [latest[day][1] for day in sorted(latest)]
 
 
 def _is_date(name: str) -> bool:
@@ -43,6 +59,14 @@ def _is_date(name: str) -> bool:
         return dt.date.fromisoformat(name).isoformat() == name
     except ValueError:
         return False
+
+
+def own_revisions(releases: str | Path, date: str) -> list[str]:
+    """Names of the takedown revisions ``date-rN`` under ``releases`` (finished or not), by N."""
+    root = Path(releases)
+    found = [(rev[1], d.name) for d in (root.iterdir() if root.is_dir() else ())
+             if (rev := release_revision(d.name)) and rev[0] == date and rev[1] > 0]
+    return [name for _, name in sorted(found)]
 
 
 def run_argv(releases: str, date: str, inputs: list[str], rest: list[str]) -> list[str]:
@@ -55,7 +79,8 @@ def run_argv(releases: str, date: str, inputs: list[str], rest: list[str]) -> li
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: returns the ``newsetl run`` exit code (2 for a bad ``--date``)."""
+    """Entry point: returns the ``newsetl run`` exit code (2 for a bad ``--date``, or a date that
+    already has takedown revisions: a re-run would be shadowed by them and republish what they removed)."""
     parser = argparse.ArgumentParser(prog="python -m pipelines.schedule", description=__doc__.splitlines()[0])
     parser.add_argument("--releases", required=True, help="directory holding one release per date")
     parser.add_argument("--date", required=True, help="the release date, YYYY-MM-DD")
@@ -63,6 +88,12 @@ def main(argv: list[str] | None = None) -> int:
     args, rest = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
     if not _is_date(args.date):
         print(f"newsetl: error: --date {args.date!r} is not an ISO date (YYYY-MM-DD)", file=sys.stderr)
+        return EXIT_USAGE
+    revisions = own_revisions(args.releases, args.date)
+    if revisions:
+        print(f"newsetl: error: {args.date} has takedown revision(s) {', '.join(revisions)} under {args.releases}: later dates "
+              f"use the latest revision, so a re-run of {args.date} would be ignored by them and would publish the taken-down "
+              "articles again; move the revisions away first, then repeat their takedowns (newsetl remove)", file=sys.stderr)
         return EXIT_USAGE
     return newsetl_main(run_argv(args.releases, args.date, args.input, rest))
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+from collections import Counter
 
 import pytest
 
@@ -25,6 +27,15 @@ def test_read_requests_takes_ids_urls_reasons_and_skips_comments(tmp_path):
         takedown.read_requests(str(f))
 
 
+def _variant(url: str) -> str:
+    """The same page as a takedown notice may list it: scheme and host in capitals, the default
+    port, the trailing slash toggled, tracking parameters and a fragment."""
+    scheme, rest = url.split("://", 1)
+    host, path = rest.split("/", 1)
+    path = path[:-1] if path.endswith("/") else path + "/"
+    return f"{scheme.upper()}://{host.upper()}:{80 if scheme == 'http' else 443}/{path}?utm_source=tw&utm_medium=social#comments"
+
+
 def test_remove_publishes_a_new_release_without_the_articles(data, tmp_path, capsys):
     rel = tmp_path / "rel"
     src = data / "realnews-grover-samples" / "realnews_tiny.jsonl"
@@ -34,7 +45,9 @@ def test_remove_publishes_a_new_release_without_the_articles(data, tmp_path, cap
     assert len(arts) == 5 and all(a["url"] for a in arts)
     by_url, by_id = arts[0], arts[1]
     ids = tmp_path / "ids.tsv"
-    ids.write_text(f"{by_url['url']}\tcourt order 42\n{by_id['article_id']}\n https://nowhere.example/x \n", encoding="utf-8")
+    listed = _variant(by_url["url"])
+    assert listed != by_url["url"]
+    ids.write_text(f"{listed}\tcourt order 42\n{by_id['article_id']}\n https://nowhere.example/x \n", encoding="utf-8")
     new = tmp_path / "rel-takedown"
     assert run_newsetl("remove", "--ids", ids, rel, "--output", new) == 0
     assert "removed 2 article(s)" in capsys.readouterr().out
@@ -45,26 +58,75 @@ def test_remove_publishes_a_new_release_without_the_articles(data, tmp_path, cap
     assert not gone & {r["article_id"] for r in read(new, "index")}
     old_paras = [p for p in read(rel, "paragraphs") if p["article_id"] in gone]
     removals = read(new, "removals")
-    assert [(r["article_id"], r["requested"], r["reason"]) for r in removals] == sorted(
-        [(by_url["article_id"], by_url["url"], "court order 42"), (by_id["article_id"], by_id["article_id"], None)])
+    assert [(r["article_id"], r["requested"], r["reason"], r["matched_by"]) for r in removals] == sorted(
+        [(by_url["article_id"], listed, "court order 42", "url_normalised"), (by_id["article_id"], by_id["article_id"], None, "article_id")])
     assert sum(r["paragraphs_removed"] for r in removals) == len(old_paras)
     report = json.loads((new / "report.json").read_text())
     r, p = report["records"], report["paragraphs"]
     assert r["removed"] == 2 and r["in"] == r["articles_deduplicated"] + r["rejected"] + r["removed"]
     assert p["in"] == sum(p["by_status"].values()) + p["removed"] == len(read(new, "paragraphs")) + len(old_paras)
-    assert report["removals"]["not_found"] == ["https://nowhere.example/x"]
+    assert report["removals"]["not_found"] == ["https://nowhere.example/x"] and report["removals"]["already_removed"] == []
     assert report["removals"]["by_reason"] == {"(none)": 1, "court order 42": 1}
+    assert report["removals"]["matched_by"] == {"article_id": 1, "url_normalised": 1}
     assert report["index"]["release"] == "rel-takedown" and report["index"]["paragraphs"] == len(read(new, "index"))
     success = json.loads((new / "_SUCCESS").read_text())
     for f in success["files"]:
         assert hashlib.sha256((new / f["path"]).read_bytes()).hexdigest() == f["sha256"]
     assert {f["path"].split("/")[0] for f in success["files"]} == {"articles", "paragraphs", "rejects", "index", "removals"}
-    # A re-sent copy of a removed article is admitted again by a run against the new release.
+    # A takedown sticks: re-sent copies of the removed articles (another file: other article
+    # ids, so they are matched by URL) are dead letters of a run against the new release.
+    resent = tmp_path / "day2" / "resent.jsonl"
+    resent.parent.mkdir()
+    resent.write_bytes(src.read_bytes())
     again = tmp_path / "again"
-    assert run_newsetl("run", "--input", src, "--config", ROOT / "configs" / "realnews.yaml", "--output", again,
+    assert run_newsetl("run", "--input", resent, "--config", ROOT / "configs" / "realnews.yaml", "--output", again,
                        "--dedup-against", new) == 0
-    kept = {x["article_id"] for x in read(again, "articles")}
-    assert kept == gone
+    assert "rejected by reason: dedup:taken_down 2" in capsys.readouterr().out
+    assert read(again, "articles") == []  # the other three are copies of the release's paragraphs
+    rejects = sorted(read(again, "rejects"), key=lambda x: x["source_record"])
+    urls = {a["url"]: a for a in arts}
+    line = {json.loads(x)["url"]: i for i, x in enumerate(src.read_text(encoding="utf-8").splitlines())}
+    assert [(x["source_file"], x["source_record"], x["stage"], x["reason"]) for x in rejects] == sorted(
+        [(str(resent), line[a["url"]], "dedup", "taken_down") for a in (by_url, by_id)], key=lambda t: t[1])
+    details = {x["source_record"]: x["detail"] for x in rejects}
+    assert details[line[by_url["url"]]] == f"url {by_url['url']} was taken down in release rel-takedown (reason: court order 42)"
+    assert details[line[by_id["url"]]] == f"url {by_id['url']} was taken down in release rel-takedown (reason: none given)"
+    assert {x["excerpt"] for x in rejects} == {urls[a["url"]]["title"] for a in (by_url, by_id)}
+    assert json.loads((again / "report.json").read_text())["dedup_against"]["taken_down"] == {
+        "listed": {"rel-takedown": 2}, "rejected": 2}
+    r = json.loads((again / "report.json").read_text())["records"]
+    assert (r["in"], r["articles_deduplicated"], r["rejected"], r["rejected_by_reason"]) == (5, 3, 2, {"dedup:taken_down": 2})
+    # A takedown of the takedown release: a request for a removed article says so; removals/
+    # carries the whole history, which a later run against it reads.
+    ids.write_text(f"{by_id['article_id']}\n{by_url['url']}\n{arts[2]['article_id']}\tsecond notice\n", encoding="utf-8")
+    r2 = tmp_path / "rel-takedown-r2"
+    assert run_newsetl("remove", "--ids", ids, new, "--output", r2) == 0
+    assert "removed 1 article(s)" in capsys.readouterr().out
+    report = json.loads((r2 / "report.json").read_text())["removals"]
+    assert (report["articles"], report["not_found"], report["already_removed"]) == (1, [], [by_id["article_id"], by_url["url"]])
+    assert [r["article_id"] for r in read(r2, "removals")] == sorted(gone | {arts[2]["article_id"]})
+    third = tmp_path / "third"  # the original file again: the same article ids
+    assert run_newsetl("run", "--input", src, "--config", ROOT / "configs" / "realnews.yaml", "--output", third,
+                       "--dedup-against", r2) == 0
+    rejects = read(third, "rejects")
+    assert sorted(x["detail"] for x in rejects) == sorted(
+        f"article id {a['article_id']} was taken down in release rel-takedown-r2 (reason: {why})"
+        for a, why in ((by_url, "court order 42"), (by_id, "none given"), (arts[2], "second notice")))
+    assert [x["excerpt"] for x in sorted(rejects, key=lambda x: x["detail"])] == [
+        a["title"] for a in sorted((by_url, by_id, arts[2]), key=lambda a: a["article_id"])]
+    from transforms.takedown.core import url_key
+    taken = json.loads((third / "report.json").read_text())["dedup_against"]["taken_down"]
+    assert taken == {"listed": {"rel-takedown-r2": 3}, "rejected": 3}
+    assert {url_key(r["url"]) for r in read(r2, "removals")} == {url_key(a["url"]) for a in (by_url, by_id, arts[2])}
+    # A removals/ damaged or deleted since it was published stops the run (a silent miss would republish).
+    broken = tmp_path / "broken"
+    shutil.copytree(r2, broken)
+    shutil.rmtree(broken / "removals")
+    capsys.readouterr()
+    assert run_newsetl("run", "--input", src, "--config", ROOT / "configs" / "realnews.yaml", "--output", tmp_path / "x",
+                       "--dedup-against", broken) == 2
+    assert capsys.readouterr().err == (f"newsetl: error: --dedup-against {broken}: damaged since it was published "
+                                       "(removals/part-00000-of-00001.parquet: missing)\n")
 
 
 def test_remove_refuses_an_unfinished_release(tmp_path, capsys):
@@ -91,7 +153,7 @@ def test_takedown_release_reports_what_it_holds(bbc_dataset, tmp_path, capsys):
         "  paragraphs in 12,772: title 2,221, kept 9,741, duplicate_within 2, duplicate_across 785, taken down 23",
         "  removed by reason: duplicate_across:exact 761, duplicate_across:exact_article 4, duplicate_across:near 20, duplicate_within:exact 2",
         "  rejected by reason: none",
-        "  clusters 766, largest 7 paragraphs",
+        "  clusters 756, largest 7 paragraphs",
         "  languages: en 2,073 (source: fasttext 2,073)",
         "  charsets (articles written): utf-8 2,073",
         "  release index: 9,744 paragraphs, 4.0 MB, 409.5 bytes per paragraph",
@@ -101,8 +163,22 @@ def test_takedown_release_reports_what_it_holds(bbc_dataset, tmp_path, capsys):
     assert r["in"] == r["articles_written"] + r["articles_without_kept_paragraphs"] + r["rejected"] + r["removed"]
     assert p["in"] == sum(p["by_status"].values()) + p["removed"] and p["kept_body"] == p["by_status"]["kept"] == 9741
     assert report["removals"]["dangling_duplicate_of"] == 7 and report["index"]["paragraphs"] == len(read(new, "index")) == 9744
+    # clusters: the release's 766 less the largest (8 paragraphs), whose representative
+    # 2af336e9acbb594d/7 went (7 rows keep its cluster_id), and 9 representatives all of whose
+    # copies went (a paragraph without copies is no cluster); counted here from the old rows.
+    gone = {"8007cfe19cba80fd", "2af336e9acbb594d", "0f2e0d6a7096406c", "a30d483474b786b2"}
+    old = [(p["paragraph_id"], p["cluster_id"]) for p in read(bbc_dataset, "paragraphs") if p["article_id"] not in gone]
+    sizes = Counter(c for _, c in old if c)
+    headless = {c for c in sizes if c.split("/")[0] in gone}
+    alone = {c for c, n in sizes.items() if n == 1 and c in {pid for pid, _ in old}}
+    assert (len(sizes), sorted((c, sizes[c]) for c in headless), len(alone)) == (766, [("2af336e9acbb594d/7", 7)], 9)
+    assert report["clusters"]["count"] == 766 - 1 - 9 and report["clusters"]["largest"] == 7
+    assert report["clusters"]["size_histogram"] == {str(k): v for k, v in sorted(
+        Counter(n for c, n in sizes.items() if c not in headless | alone).items())}
     from transforms.write.figures import compute_figures
-    assert report["figures"] == compute_figures(str(new))
+    assert report["figures"] == compute_figures(str(new), frozenset(headless | alone))
+    assert "2af336e9acbb594d/7" not in {c["cluster_id"] for c in report["figures"]["largest_clusters"]}
+    assert "2af336e9acbb594d/7" in {c["cluster_id"] for c in compute_figures(str(new))["largest_clusters"]}  # not skipped
     assert 'id="card-taken-down">4<' in (new / "report.html").read_text()
     card = (new / "README.md").read_text()
     assert "| articles written | 2,073 |" in card and "| articles taken down | 4 |" in card and "| paragraphs taken down | 23 |" in card
@@ -112,3 +188,4 @@ def test_takedown_release_reports_what_it_holds(bbc_dataset, tmp_path, capsys):
     assert run_newsetl("remove", "--ids", ids, new, "--output", tmp_path / "again") == 0
     again = json.loads((tmp_path / "again" / "report.json").read_text())
     assert (again["records"]["removed"], again["removals"]["articles"], again["records"]["articles_deduplicated"]) == (5, 1, 2220)
+    assert [r["article_id"] for r in read(tmp_path / "again", "removals")] == sorted(gone | {"00317dc8d5c96f5c"})

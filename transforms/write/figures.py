@@ -84,11 +84,12 @@ class BodyCounts:
         return [r for r in ranked if sum(r[s] for s in DUPLICATE_STATUSES)][:top]
 
 
-def largest_clusters(directory: str, top: int = 8) -> list[dict]:
+def largest_clusters(directory: str, top: int = 8, skip: frozenset = frozenset()) -> list[dict]:
     """The ``top`` largest near-duplicate clusters of ``paragraphs/`` with their text.
 
     Reads the cluster and article ids of clustered rows, then the text of the chosen clusters
-    only.
+    only. Cluster ids in ``skip`` are not clusters any more (a takedown release: their
+    representative was removed, :func:`transforms.write.takedown.recount_clusters`).
 
     Returns:
         ``[{"cluster_id", "size", "articles", "by_status", "text", "example_id", "example"}]``
@@ -101,6 +102,8 @@ def largest_clusters(directory: str, top: int = 8) -> list[dict]:
         valid = batch.filter(pc.is_valid(batch["cluster_id"]))
         if valid.num_rows:
             sizes.update(dict(zip(*(c.to_pylist() for c in pc.value_counts(valid["cluster_id"]).flatten()))))
+    for cluster in skip:
+        sizes.pop(cluster, None)
     if not sizes:
         return []
     ranked = sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
@@ -123,8 +126,9 @@ def largest_clusters(directory: str, top: int = 8) -> list[dict]:
     return out
 
 
-def compute_figures(directory: str) -> dict:
-    """All figures of the dataset written under ``directory`` (staging or published).
+def compute_figures(directory: str, skip_clusters: frozenset = frozenset()) -> dict:
+    """All figures of the dataset written under ``directory`` (staging or published);
+    ``skip_clusters`` as :func:`largest_clusters`'s ``skip``.
 
     ``paragraphs/`` is scanned in record batches (text never held whole); language counts are
     over written articles.
@@ -140,7 +144,7 @@ def compute_figures(directory: str) -> dict:
     return {
         "paragraph_chars": body.length_histogram(),
         "duplicates_by_domain": body.duplicates_by_domain(),
-        "largest_clusters": largest_clusters(directory),
+        "largest_clusters": largest_clusters(directory, skip=skip_clusters),
         "languages": _counts(articles["language"]),
         "language_sources": _counts(articles["language_source"]),
     }

@@ -3,7 +3,8 @@
 ``newsetl remove --ids FILE RELEASE --output NEW_RELEASE`` (``pipelines/remove.py``) reads the
 request list, copies every table of RELEASE without the rows of the removed articles
 (``articles/``, ``paragraphs/``, ``index/``; ``rejects/`` unchanged) into a staging directory,
-adds ``removals/`` and a report, and publishes it like ``newsetl run``. RELEASE is only read.
+adds ``removals/`` (RELEASE's own removal rows, if it is a takedown release, and this takedown's)
+and a report, and publishes it like ``newsetl run``. RELEASE is only read.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from transforms.takedown.core import read_removals, url_key
 from transforms.write import core
 from transforms.write.figures import compute_figures
 
@@ -25,6 +27,7 @@ REMOVALS_SCHEMA = pa.schema([
     pa.field("reason", pa.string()),
     pa.field("paragraphs_removed", pa.int32(), nullable=False),
     pa.field("index_rows_removed", pa.int32(), nullable=False),
+    pa.field("matched_by", pa.string()),  # article_id, url or url_normalised (null: written before it existed)
 ])
 FILTERED_TABLES = ("articles", "paragraphs", "index")
 
@@ -63,30 +66,48 @@ def read_requests(path: str) -> list[tuple[str, str | None]]:
     return out
 
 
-def match_articles(release: str, requests: list[tuple[str, str | None]]) -> tuple[dict[str, dict], list[str]]:
+def match_articles(release: str, requests: list[tuple[str, str | None]],
+                   removed_before: list[dict] = ()) -> tuple[dict[str, dict], list[str], list[str]]:
     """Resolve requests against the release's ``paragraphs/`` ids and ``articles/`` URLs.
 
     An id matches any article of the release (also one without kept paragraphs, which has
-    paragraph rows only); a URL matches the articles written with that URL.
+    paragraph rows only); a URL matches the articles written with that URL, else those whose
+    URL has the same :func:`transforms.takedown.core.url_key` (case of scheme and host, default
+    port, fragment, tracking parameters, trailing ``/``). A request that matches nothing here
+    but an article of ``removed_before`` (RELEASE's ``removals/``: an earlier takedown of its
+    history), by id or URL key, is already removed.
 
     Returns:
-        ``({article_id: {"url", "requested", "reason"}}, [requests that matched nothing]})``.
+        ``({article_id: {"url", "requested", "reason", "matched_by"}}, [requests that matched
+        nothing], [requests already removed])``; ``matched_by`` is ``article_id``, ``url`` or
+        ``url_normalised``.
     """
     ids = set(pq.read_table(Path(release, "paragraphs"), columns=["article_id"]).column(0).to_pylist())
     arts = pq.read_table(Path(release, "articles"), columns=["article_id", "url"]).to_pylist()
     url_of = {a["article_id"]: a["url"] for a in arts}
     by_url: dict[str, list[str]] = {}
+    by_key: dict[str, list[str]] = {}
     for a in arts:
         if a["url"]:
             by_url.setdefault(a["url"], []).append(a["article_id"])
-    found, missing = {}, []
+            key = url_key(a["url"])
+            if key:
+                by_key.setdefault(key, []).append(a["article_id"])
+    gone_ids = {r["article_id"] for r in removed_before}
+    gone_keys = {url_key(u) for r in removed_before for u in (r.get("url"), r.get("requested"))} - {None}
+    found, missing, already = {}, [], []
     for key, reason in requests:
-        hits = [key] if key in ids else sorted(by_url.get(key, []))
+        if key in ids:
+            hits, how = [key], "article_id"
+        elif key in by_url:
+            hits, how = sorted(by_url[key]), "url"
+        else:
+            hits, how = sorted(by_key.get(url_key(key) or "", [])), "url_normalised"
         if not hits:
-            missing.append(key)
+            (already if key in gone_ids or url_key(key) in gone_keys else missing).append(key)
         for aid in hits:
-            found.setdefault(aid, {"url": url_of.get(aid), "requested": key, "reason": reason})
-    return found, missing
+            found.setdefault(aid, {"url": url_of.get(aid), "requested": key, "reason": reason, "matched_by": how})
+    return found, missing, already
 
 
 def copy_without(release: str, staging: str, removed: set[str], output_cfg) -> dict[str, Counter]:
@@ -115,12 +136,47 @@ def copy_without(release: str, staging: str, removed: set[str], output_cfg) -> d
 
 
 def removal_rows(found: dict[str, dict], dropped: dict[str, Counter]) -> list[dict]:
-    """Rows of ``removals/``, sorted by article id."""
+    """This takedown's rows of ``removals/``, sorted by article id."""
     return [{"article_id": aid, **info, "paragraphs_removed": dropped["paragraphs"][aid],
              "index_rows_removed": dropped["index"][aid]} for aid, info in sorted(found.items())]
 
 
-def takedown_report(old: dict, staging: str, release: str, rows: list[dict], missing: list[str]) -> dict:
+def removals_table(before: list[dict], rows: list[dict]) -> pa.Table:
+    """``removals/`` of the new release: RELEASE's own rows (``before``, its takedown history)
+    and this takedown's, sorted by article id, so a later ``--dedup-against`` of the new release
+    (:func:`transforms.takedown.core.taken_down_in`) sees every article removed since the run."""
+    names = REMOVALS_SCHEMA.names
+    merged = [{n: r.get(n) for n in names} for r in before] + rows
+    return pa.Table.from_pylist(sorted(merged, key=lambda r: r["article_id"]), schema=REMOVALS_SCHEMA)
+
+
+def recount_clusters(directory: str, removed: set[str]) -> tuple[dict, frozenset]:
+    """``clusters`` of a takedown release, by the run's definition (:func:`core.table_counts`:
+    the rows sharing a ``cluster_id``, the paragraph id of the cluster's first member, its
+    representative), less what is no cluster after the takedown.
+
+    Dropped: a cluster whose representative belongs to a removed article (``removed``: every
+    article id of ``removals/``; its other rows keep that ``cluster_id``, as rows are never
+    rewritten: a rebuild re-clusters them), and a representative left alone (all its copies
+    removed: a run gives a paragraph without copies no cluster). A cluster whose representative
+    is in an earlier release (``--dedup-against``) counts as in the run.
+
+    Returns:
+        ``({"count", "size_histogram", "largest"}, cluster ids dropped)``.
+    """
+    sizes, heads = Counter(), set()
+    for t in core.scan_table(directory, "paragraphs", ["paragraph_id", "cluster_id"]):
+        t = t.filter(pc.fill_null(pc.not_equal(t["cluster_id"], ""), False))
+        sizes.update(core._value_counts(t["cluster_id"]))
+        heads.update(t.filter(pc.equal(t["paragraph_id"], t["cluster_id"])).column("paragraph_id").to_pylist())
+    gone = frozenset(c for c, n in sizes.items() if c.rsplit("/", 1)[0] in removed or (n == 1 and c in heads))
+    kept = [n for c, n in sizes.items() if c not in gone]
+    return {"count": len(kept), "size_histogram": {str(k): v for k, v in sorted(Counter(kept).items())},
+            "largest": max(kept, default=0)}, gone
+
+
+def takedown_report(old: dict, staging: str, release: str, rows: list[dict], missing: list[str],
+                    already: list[str] = (), before: list[dict] = ()) -> dict:
     """The new release's report: the old one with every count and figure recomputed from the
     remaining rows (as ``newsetl run`` computes them), so ``inspect``, ``report.html`` and the
     card describe what the new release holds.
@@ -128,7 +184,8 @@ def takedown_report(old: dict, staging: str, release: str, rows: list[dict], mis
     Reconciles as ``records.in = articles_deduplicated + rejected + removed`` and
     ``paragraphs.in = sum(by_status) + removed`` (``in`` is the original run's; ``removed``
     counts every takedown since that run, ``removals`` this one). ``dangling_duplicate_of``
-    counts remaining paragraphs whose ``duplicate_of`` named a removed paragraph: they stay
+    counts remaining paragraphs whose ``duplicate_of`` named a paragraph removed by this or an
+    earlier takedown of the history: they stay
     dropped (a rebuild re-admits them).
 
     Raises:
@@ -137,7 +194,8 @@ def takedown_report(old: dict, staging: str, release: str, rows: list[dict], mis
     counts = core.table_counts(staging)
     paras = core.read_table(staging, "paragraphs")
     removed = {r["article_id"] for r in rows}
-    dangling = sum(1 for d in paras.column("duplicate_of").to_pylist() if d and d.rsplit("/", 1)[0] in removed)
+    ever_removed = removed | {r["article_id"] for r in before}  # this takedown and RELEASE's history
+    dangling = sum(1 for d in paras.column("duplicate_of").to_pylist() if d and d.rsplit("/", 1)[0] in ever_removed)
     # removed: every takedown since the run (RELEASE may be a takedown release itself)
     records = {"in": old["records"]["in"], **counts["records"], "removed": old["records"].get("removed", 0) + len(removed)}
     paragraphs = {"in": old["paragraphs"]["in"], **counts["paragraphs"],
@@ -152,12 +210,14 @@ def takedown_report(old: dict, staging: str, release: str, rows: list[dict], mis
     if problems:
         raise core.ReconciliationError("counts do not reconcile after the takedown: " + "; ".join(problems))
     report = dict(old)
-    report.update(records=records, paragraphs=paragraphs, charsets=counts["charsets"], clusters=counts["clusters"],
-                  figures=compute_figures(staging), reconciled=True, removals={
+    clusters, not_clusters = recount_clusters(staging, ever_removed)
+    report.update(records=records, paragraphs=paragraphs, charsets=counts["charsets"], clusters=clusters,
+                  figures=compute_figures(staging, not_clusters), reconciled=True, removals={
         "from_release": str(release), "from_report_sha256": core.sha256_file(str(Path(release, "report.json"))),
         "articles": len(rows), "paragraphs": sum(r["paragraphs_removed"] for r in rows), "index_rows": sum(r["index_rows_removed"] for r in rows),
         "by_reason": dict(sorted(Counter(r["reason"] or "(none)" for r in rows).items())),
-        "not_found": missing, "dangling_duplicate_of": dangling,
+        "matched_by": dict(sorted(Counter(r["matched_by"] for r in rows).items())),
+        "not_found": missing, "already_removed": list(already), "dangling_duplicate_of": dangling,
     })
     if old.get("dedup_against"):  # paragraphs of this release dropped as copies of an earlier release
         dropped = Counter(v for v in paras.column("duplicate_of_release").to_pylist() if v is not None)

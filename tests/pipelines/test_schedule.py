@@ -1,0 +1,64 @@
+"""``pipelines.schedule``: which earlier releases a scheduled day dedups against (takedown revisions)."""
+from __future__ import annotations
+
+import json
+
+from pipelines import schedule
+from tests.conftest import ROOT, read, run_newsetl
+
+
+def _release(root, name, done=True):
+    (root / name).mkdir(parents=True)
+    if done:
+        (root / name / "_SUCCESS").write_text("{}")
+
+
+def test_each_earlier_date_counts_once_by_its_latest_published_revision(tmp_path, caplog):
+    for name in ("2026-11-27", "2026-11-28", "2026-11-28-r1", "2026-11-28-r2", "2026-11-28-r10",
+                 "2026-11-29", "2026-11-29-r1", "2026-11-30", "2026-11-30-r1"):
+        _release(tmp_path, name)
+    _release(tmp_path, "2026-11-29-r2", done=False)  # a takedown still publishing: r1 stays in use
+    for other in ("2026-11-28-r0", "2026-11-28-rx", "2026-11-28-r01", "2026-02-30-r1", "notes"):
+        _release(tmp_path, other)
+    (tmp_path / "2026-11-27-r1").write_text("a file, not a release")
+    assert [p.rsplit("/", 1)[1] for p in schedule.earlier_releases(tmp_path, "2026-11-30")] == [
+        "2026-11-27", "2026-11-28-r10", "2026-11-29-r1"]
+    assert "skipping" in caplog.text and "2026-11-29-r2" in caplog.text
+    assert schedule.release_revision("2026-11-28-r10") == ("2026-11-28", 10)
+    assert schedule.release_revision("2026-11-28") == ("2026-11-28", 0)
+    assert schedule.run_argv(str(tmp_path), "2026-11-29", ["in/{date}/*.jsonl"], ["--overwrite"]) == [
+        "run", "--input", "in/2026-11-29/*.jsonl", "--output", str(tmp_path / "2026-11-29"),
+        "--dedup-against", str(tmp_path / "2026-11-27"), "--dedup-against", str(tmp_path / "2026-11-28-r10"), "--overwrite"]
+
+
+def test_a_scheduled_day_after_a_takedown_rejects_the_re_sent_article(data, tmp_path):
+    """RealNews sample: day 1 scheduled, one article taken down as 2026-11-28-r1, day 2 (the same
+    dump re-sent under another name) dedups against the revision and rejects that article."""
+    src = data / "realnews-grover-samples" / "realnews_tiny.jsonl"
+    root, config = tmp_path / "releases", ROOT / "configs" / "realnews.yaml"
+    assert schedule.main(["--releases", str(root), "--date", "2026-11-28", "--input", str(src), "--config", str(config)]) == 0
+    article = min(read(root / "2026-11-28", "articles"), key=lambda a: a["article_id"])
+    ids = tmp_path / "ids.tsv"
+    ids.write_text(f"{article['url']}\tcourt order 42\n", encoding="utf-8")
+    assert run_newsetl("remove", "--ids", ids, root / "2026-11-28", "--output", root / "2026-11-28-r1") == 0
+    day2 = tmp_path / "in" / "2026-11-29" / "dump.jsonl"
+    day2.parent.mkdir(parents=True)
+    day2.write_bytes(src.read_bytes())
+    assert schedule.main(["--releases", str(root), "--date", "2026-11-29", "--input", str(tmp_path / "in" / "{date}" / "*.jsonl"),
+                          "--config", str(config)]) == 0
+    report = json.loads((root / "2026-11-29" / "report.json").read_text())
+    assert [r["release"] for r in report["dedup_against"]["releases"]] == ["2026-11-28-r1"]
+    assert report["dedup_against"]["taken_down"] == {"listed": {"2026-11-28-r1": 1}, "rejected": 1}
+    assert [(r["stage"], r["reason"], r["detail"]) for r in read(root / "2026-11-29", "rejects")] == [
+        ("dedup", "taken_down", f"url {article['url']} was taken down in release 2026-11-28-r1 (reason: court order 42)")]
+    assert read(root / "2026-11-29", "articles") == []  # the other four: copies of day 1's paragraphs
+
+
+
+def test_a_date_with_takedown_revisions_is_not_run_again(tmp_path, capsys):
+    for name in ("2026-11-28", "2026-11-28-r2", "2026-11-28-r1", "2026-11-27-r1"):
+        _release(tmp_path, name)
+    assert schedule.own_revisions(tmp_path, "2026-11-28") == ["2026-11-28-r1", "2026-11-28-r2"]
+    assert schedule.main(["--releases", str(tmp_path), "--date", "2026-11-28", "--input", "in/*.jsonl", "--overwrite"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"newsetl: error: 2026-11-28 has takedown revision(s) 2026-11-28-r1, 2026-11-28-r2 under {tmp_path}: ")

@@ -1,0 +1,179 @@
+"""Takedowns that stick: the articles earlier releases removed, and the matching rule (no Beam).
+
+``newsetl remove`` writes ``removals/`` into a takedown release (every takedown of its history:
+a takedown of a takedown release carries the earlier rows forward). A later ``newsetl run
+--dedup-against RELEASE`` reads those rows once in the launcher (:func:`taken_down_in`) and
+hands the small lookup to the pipeline, where an article with a removed id or URL becomes a
+dead letter (stage ``dedup``, reason ``taken_down``) instead of being published again.
+
+URLs are compared by :func:`url_key`, so a takedown listed as ``HTTPS://Example.com/a/?utm_source=x``
+matches an article published as ``https://example.com/a``.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pyarrow.parquet as pq
+
+from transforms.ingest.warc import canonical_url
+from transforms.records import Article, Reject
+
+STAGE = "dedup"
+TAKEN_DOWN = "taken_down"
+REMOVALS = "removals"
+
+
+class TakedownHistoryError(ValueError):
+    """A release's ``removals/`` cannot be read (one-line message)."""
+
+
+def url_key(url: str | None) -> str | None:
+    """The form two URLs of one article share, or None for a value that is not an absolute URL.
+
+    Rules, in order: courlan's ``normalize_url`` (the one the WARC reader groups captures by,
+    :func:`transforms.ingest.warc.canonical_url`: scheme and host lower-cased, default port
+    (``:80``, ``:443``) removed, tracking parameters (``utm_*``, ``fbclid``, ``gclid`` ...)
+    removed, the remaining query sorted, the fragment removed), then one rule of our own: a
+    trailing ``/`` of the path removed (``/a/`` and ``/a``; the root stays ``/``). ``http`` and
+    ``https``, ``www.`` and no ``www.`` stay different URLs.
+
+    Returns:
+        the key as a string, e.g. ``https://example.com/a?b=1`` for
+        ``HTTPS://Example.COM:443/a/?utm_source=x&b=1#top``.
+    """
+    if not url or "://" not in url:
+        return None
+    canonical = canonical_url(url)
+    if not canonical:
+        return None
+    parts = urlsplit(canonical)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/") or "/", parts.query, ""))
+
+
+def read_removals(release: str) -> list[dict]:
+    """The ``removals/`` rows of a release (none for a release no takedown made), as dicts with
+    at least ``article_id``, ``url``, ``requested`` and ``reason``, sorted by article id.
+
+    Raises:
+        TakedownHistoryError: ``removals/`` exists and cannot be read.
+    """
+    path = Path(release, REMOVALS)
+    if not path.is_dir():
+        return []
+    try:
+        rows = pq.read_table(path).to_pylist()
+    except (OSError, ValueError) as err:
+        raise TakedownHistoryError(f"{release}: removals/ cannot be read ({err})") from None
+    return sorted(rows, key=lambda r: r["article_id"])
+
+
+_HOST = re.compile(r"\s*[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#@]*@)?([^/?#:\[\]]*)(?=[/?#:]|$)")
+
+
+def _host(url: str) -> str | None:
+    """The lower-cased host of an absolute URL (no user, no port), or None (no scheme, an IPv6
+    literal): a regular expression, as ``urlsplit`` cost 6 us a URL."""
+    m = _HOST.match(url)
+    return m[1].lower() if m else None
+
+
+@dataclass(frozen=True)
+class TakenDown:
+    """What earlier releases removed: ``ids`` and ``urls`` (:func:`url_key` form) each map to
+    ``(release name, reason or None)``. Small (one entry per removed article), so it travels as
+    a DoFn's constructor argument.
+
+    ``hosts`` (derived) are the URL keys' hosts: an article URL on another (ASCII) host cannot
+    match and is not normalised (:func:`_host` is a regular expression; :func:`url_key` cost
+    16 us a URL).
+    """
+
+    ids: dict = field(default_factory=dict)
+    urls: dict = field(default_factory=dict)
+    hosts: frozenset = field(init=False, default=frozenset())
+
+    def __post_init__(self):
+        object.__setattr__(self, "hosts", frozenset(_host(k) for k in self.urls))
+
+    def __bool__(self) -> bool:
+        return bool(self.ids or self.urls)
+
+    def match(self, article_id: str, url: str | None) -> tuple[str, str, str | None] | None:
+        """``(matched by: "article_id" or "url", release name, reason)`` when the article was
+        taken down, else None. The id is tried first."""
+        hit = self.ids.get(article_id)
+        if hit is not None:
+            return ("article_id", *hit)
+        if not url or not self.urls:
+            return None
+        host = _host(url)
+        if host is not None and host.isascii() and host not in self.hosts:
+            return None
+        key = url_key(url)
+        hit = self.urls.get(key) if key else None
+        return ("url", *hit) if hit is not None else None
+
+
+def taken_down_in(releases) -> TakenDown:
+    """Read every ``removals/`` row of the ``--dedup-against`` releases once.
+
+    Args:
+        releases: ``((release directory, release name), ...)``, as the launcher checked them; an
+            article removed in several is attributed to the first.
+
+    Returns:
+        a :class:`TakenDown` (empty when no release holds ``removals/``).
+
+    Raises:
+        TakedownHistoryError: a ``removals/`` that is damaged or missing (not as ``_SUCCESS``
+            lists it) or unreadable.
+    """
+    from transforms.write.core import damage  # write.core imports the dedup index, which needs no takedown
+
+    ids, urls = {}, {}
+    for path, name in releases:
+        broken = damage(path, (f"{REMOVALS}/",))  # also a removals/ deleted since: its files are listed
+        if broken:
+            raise TakedownHistoryError(f"--dedup-against {path}: {broken}")
+        for row in read_removals(path):
+            hit = (name, row.get("reason"))
+            ids.setdefault(row["article_id"], hit)
+            for url in (row.get("url"), row.get("requested")):
+                key = url_key(url)
+                if key:
+                    urls.setdefault(key, hit)
+    return TakenDown(ids, urls)
+
+
+def report_section(taken: TakenDown, records: dict) -> dict:
+    """``report.json`` → ``dedup_against.taken_down`` of a run: the removed articles each
+    release listed (``listed``: release name -> articles) and the articles of this run rejected
+    as taken down (``rejected``, also in ``records.rejected_by_reason`` as ``dedup:taken_down``)."""
+    listed = Counter(release for release, _ in taken.ids.values())
+    return {"listed": dict(sorted(listed.items())),
+            "rejected": records["rejected_by_reason"].get(f"{STAGE}:{TAKEN_DOWN}", 0)}
+
+
+def taken_down_reject(article: Article, matched_by: str, release: str, reason: str | None) -> Reject:
+    """The dead letter of an article an earlier release took down (stage ``dedup``, reason
+    ``taken_down``; the detail names the release and the takedown's reason)."""
+    what = f"url {article.url}" if matched_by == "url" else f"article id {article.article_id}"
+    return Reject(article.source_file, article.source_record, -1, STAGE, TAKEN_DOWN,
+                  f"{what} was taken down in release {release} (reason: {reason or 'none given'})",
+                  (article.title or article.url or article.article_id)[:200])
+
+
+def drop_taken_down(articles: list[Article], taken: TakenDown) -> tuple[list[Article], list[Reject]]:
+    """Split a batch of articles into those to keep and the rejects of the taken-down ones (order kept)."""
+    kept, rejects = [], []
+    for a in articles:
+        hit = taken.match(a.article_id, a.url)
+        if hit is None:
+            kept.append(a)
+        else:
+            rejects.append(taken_down_reject(a, *hit))
+    return kept, rejects
