@@ -120,6 +120,10 @@ def test_input_notices_quote_licence_lines(data, tmp_path):
     notices = input_notices([str(data / "realnews-grover-samples" / "realnews_tiny.jsonl")])
     paths = [n["path"].split("/")[-1] for n in notices]
     assert paths == ["LICENSE.upstream.txt", "SOURCE.md"]  # not the parents' README files (about other things)
+    pages = data / "mozilla-readability-news-pages"  # a page is source.html.gz: not a notice, its folder has none
+    moz = input_notices([str(pages / "bbc-1" / "source.html.gz")])
+    assert [n["path"].split("/")[-1] for n in moz] == ["LICENSE.upstream.txt", "SOURCE.md"]
+    assert moz[0]["lines"][0] == "Apache License"
     assert all(len(n["lines"]) <= 3 for n in notices)
     nested = tmp_path / "corpus" / "2026"
     nested.mkdir(parents=True)
