@@ -34,12 +34,15 @@ def days(tmp_path_factory):
         (root / "incoming" / day).mkdir(parents=True)
         (root / "incoming" / day / "wire.jsonl").write_text(
             "".join(json.dumps({**s, "published": f"{day}T00:00:00Z"}) + "\n" for s in part), encoding="utf-8")
+    # every line deduped across, whatever its length (the figures below were measured so); the
+    # release path under the default min_words_across: tests/transforms/dedup/test_short_lines.py
+    off = write_config(root, "dedup: {min_words_across: 0, min_words_near: 0}\n")
     digests = {}
     for day in DAYS:
         assert schedule.main(["--releases", str(root / "releases"), "--date", day,
-                              "--input", str(root / "incoming" / "{date}" / "*.jsonl")]) == 0
+                              "--input", str(root / "incoming" / "{date}" / "*.jsonl"), "--config", str(off)]) == 0
         digests[day] = _tree_digest(root / "releases" / day)
-    assert run_newsetl("run", "--input", root / "incoming", "--output", root / "all") == 0
+    assert run_newsetl("run", "--input", root / "incoming", "--output", root / "all", "--config", off) == 0
     return root, digests
 
 
@@ -127,7 +130,8 @@ def test_earlier_release_paragraphs_are_banded_from_the_index(days, tmp_path, mo
     monkeypatch.setattr(batch, "node_band_hashes", counting)
     out = tmp_path / DAYS[2]
     assert run_newsetl("run", "--input", root / "incoming" / DAYS[2], "--output", out,
-                       "--dedup-against", root / "releases" / DAYS[0], "--dedup-against", root / "releases" / DAYS[1]) == 0
+                       "--dedup-against", root / "releases" / DAYS[0], "--dedup-against", root / "releases" / DAYS[1],
+                       "--config", root / "config.yaml") == 0  # the days' config (fixture)
     earlier = [r for d in DAYS[:2] for r in read(root / "releases" / d, "index") if r["band_hashes"]]
     assert seen == {"stored": 3302, "signed": 1502}  # signed: day 3's own exact groups only
     assert seen["stored"] == len({r["exact_key"] for r in earlier}) == len(earlier)

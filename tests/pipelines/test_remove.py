@@ -150,30 +150,31 @@ def test_takedown_release_reports_what_it_holds(bbc_dataset, tmp_path, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[2:10] == [
         "  records in 2,225: articles written 2,073, without kept paragraphs 148, flagged copies 1, rejected 0, taken down 4",
-        "  paragraphs in 12,772: title 2,221, kept 9,741, duplicate_within 2, duplicate_across 785, taken down 23",
-        "  removed by reason: duplicate_across:exact 761, duplicate_across:exact_article 4, duplicate_across:near 20, duplicate_within:exact 2",
+        "  paragraphs in 12,772: title 2,221, kept 9,752, duplicate_within 2, duplicate_across 774, taken down 23",
+        "  removed by reason: duplicate_across:exact 747, duplicate_across:exact_article 7, duplicate_across:near 20, duplicate_within:exact 2",
         "  rejected by reason: none",
-        "  clusters 756, largest 7 paragraphs",
+        "  clusters 743, largest 7 paragraphs",
         "  languages: en 2,073 (source: fasttext 2,073)",
         "  charsets (articles written): utf-8 2,073",
-        # the 9,741 kept body paragraphs (a "." line among them, indexed since symbol lines are deduplicated) + 4 exact_article
-        "  release index: 9,745 paragraphs, 4.0 MB, 409.5 bytes per paragraph",
+        # the 9,752 kept body paragraphs (a "." line among them, indexed since symbol lines are deduplicated) + 7 exact_article
+        "  release index: 9,759 paragraphs, 4.0 MB, 409.0 bytes per paragraph",
     ]
     report = json.loads((new / "report.json").read_text())
     r, p = report["records"], report["paragraphs"]
     assert r["in"] == r["articles_written"] + r["articles_without_kept_paragraphs"] + r["rejected"] + r["removed"]
-    assert p["in"] == sum(p["by_status"].values()) + p["removed"] and p["kept_body"] == p["by_status"]["kept"] == 9741
-    assert report["removals"]["dangling_duplicate_of"] == 7 and report["index"]["paragraphs"] == len(read(new, "index")) == 9745
+    assert p["in"] == sum(p["by_status"].values()) + p["removed"] and p["kept_body"] == p["by_status"]["kept"] == 9752
+    assert report["removals"]["dangling_duplicate_of"] == 7 and report["index"]["paragraphs"] == len(read(new, "index")) == 9759
     # clusters: the release's 766 less the largest (8 paragraphs), whose representative
-    # 2af336e9acbb594d/7 went (7 rows keep its cluster_id), and 9 representatives all of whose
-    # copies went (a paragraph without copies is no cluster); counted here from the old rows.
+    # 2af336e9acbb594d/7 went (7 rows keep its cluster_id), and 22 representatives all of whose
+    # copies went or were kept as short lines (dedup.min_words_across; a paragraph without
+    # copies is no cluster); counted here from the old rows.
     gone = {"8007cfe19cba80fd", "2af336e9acbb594d", "0f2e0d6a7096406c", "a30d483474b786b2"}
     old = [(p["paragraph_id"], p["cluster_id"]) for p in read(bbc_dataset, "paragraphs") if p["article_id"] not in gone]
     sizes = Counter(c for _, c in old if c)
     headless = {c for c in sizes if c.split("/")[0] in gone}
     alone = {c for c, n in sizes.items() if n == 1 and c in {pid for pid, _ in old}}
-    assert (len(sizes), sorted((c, sizes[c]) for c in headless), len(alone)) == (766, [("2af336e9acbb594d/7", 7)], 9)
-    assert report["clusters"]["count"] == 766 - 1 - 9 and report["clusters"]["largest"] == 7
+    assert (len(sizes), sorted((c, sizes[c]) for c in headless), len(alone)) == (766, [("2af336e9acbb594d/7", 7)], 22)
+    assert report["clusters"]["count"] == 766 - 1 - 22 and report["clusters"]["largest"] == 7
     assert report["clusters"]["size_histogram"] == {str(k): v for k, v in sorted(
         Counter(n for c, n in sizes.items() if c not in headless | alone).items())}
     from transforms.write.figures import compute_figures

@@ -159,6 +159,10 @@ def dedup_within_batch(articles: list[Article], clean_cfg, cfg, wire: bool = Fal
     values, offsets = shingle_arrays(forms, cfg)
     sets = _rows(values, offsets)
     sims = _shared_shingle_similarities(np.array(row_pos, dtype=np.int64), values, offsets, cfg.threshold)
+    short = core.exact_only(forms, cfg)
+    if short is not None:  # too short for near-duplicate matching across articles: goes on without shingles
+        for r in np.flatnonzero(short).tolist():
+            sets[r] = _EMPTY
     neighbours: dict[int, list[tuple[int, float]]] = {}
     for (i, j), s in sims.items():
         neighbours.setdefault(j, []).append((i, s))

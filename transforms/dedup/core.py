@@ -111,6 +111,57 @@ def shingles(form: str, word_n: int, char_n: int) -> list[str]:
     return [" ".join(tokens[i: i + word_n]) for i in range(len(tokens) - word_n + 1)]
 
 
+def form_lengths(forms: list[str]) -> np.ndarray:
+    """Length of each matching form in words (its space-separated tokens), the unit of
+    ``dedup.min_words_across``; a form of a script written without spaces
+    (:func:`is_no_space_script`) counts its characters (spaces excluded) as words, an empty form
+    (a symbol line, :func:`symbol_form`) 0. One Arrow split for the whole list.
+
+    Returns:
+        int64 ``(len(forms),)``.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not forms:
+        return np.zeros(0, dtype=np.int64)
+    out = pc.list_value_length(pc.split_pattern(pa.array(forms, type=pa.large_string()), " ")).to_numpy(zero_copy_only=False)
+    out = out.astype(np.int64)
+    for i, form in enumerate(forms):
+        if not form:
+            out[i] = 0
+        elif not form.isascii() and is_no_space_script(form):  # rare: CJK, Thai ...
+            out[i] = len(form.replace(" ", ""))
+    return out
+
+
+def short_across(forms: list[str], cfg) -> np.ndarray | None:
+    """Which matching forms are too short to be cross-article duplicates: fewer words
+    (:func:`form_lengths`) than ``cfg.min_words_across``; None when the rule is off (0).
+
+    Such a paragraph takes part in within-article dedup, site-template boilerplate and the
+    whole-article rule, but is never ``duplicate_across`` (exact, near or against an earlier
+    release): it goes on with no shingles (:func:`exact_only`) and :func:`keep_short` keeps it
+    where its exact group made it a duplicate. Equal 2-3 word lines of unrelated articles
+    (``Record March 16``) are coincidence, not copying (README "Dedup", docs/ARCHITECTURE.md).
+    """
+    if not cfg.min_words_across:
+        return None
+    return form_lengths(forms) < cfg.min_words_across
+
+
+def exact_only(forms: list[str], cfg) -> np.ndarray | None:
+    """Which matching forms go on to across-article dedup without shingles (no LSH band, no
+    near-duplicate edge, exact key only): fewer words than ``cfg.min_words_near`` or
+    ``cfg.min_words_across``; None when both are 0. A Jaccard >= 0.8 over the 1-5 shingles
+    of a short line is met by one differing word (``Qtly div six cts vs six cts prior`` ~
+    ``... prior qtr``, two companies' payouts): noise, not a copy."""
+    bar = max(cfg.min_words_near, cfg.min_words_across)
+    if not bar:
+        return None
+    return form_lengths(forms) < bar
+
+
 def symbol_form(text: str) -> str:
     """The exact-match form of a paragraph with no letter or digit (``* * *``, ``—``, ``👍 👎``,
     ``| --- |``), else ''.
@@ -452,7 +503,10 @@ def assemble(article: Article, within: list[ParagraphDecision], across: list[tup
         (not title, empty or rule-dropped) survive and at least one was dropped as a duplicate
         (a line without letters or digits, :func:`symbol_form`, counts as surviving and never as
         the dropped one: the rule weighs text, and its outcome is what it was before such lines
-        were deduplicated);
+        were deduplicated; a line with text kept only by ``min_words_across``, :func:`keep_short`,
+        counts as the duplicate it was, so the rule's outcome is what it is without the key, and
+        when the article is a whole-article duplicate, such lines are ``duplicate_across`` after
+        all: in a copied article, equal short lines are copies too);
         it then points to the article holding most of the dropped text (by characters; ties:
         smallest id). With ``whole_article_action: drop`` its survivors become ``duplicate_article``,
         except those that belong to a cluster (``cluster_id`` set): other articles' paragraphs may
@@ -461,6 +515,7 @@ def assemble(article: Article, within: list[ParagraphDecision], across: list[tup
     # Merged as core.decisions_to_wire tuples: (index, status, reason, cluster_id, duplicate_of,
     # similarity, duplicate_of_release); one ParagraphDecision per paragraph is built at the end.
     decisions = {w[0]: w for w in (decisions_to_wire((d,))[0] if isinstance(d, ParagraphDecision) else d for d in within)}
+    across, short = keep_short(article, across, cfg)
     for w in across:
         if len(w) == 7 and not (exact_copy and w[0] in exact_copy and w[1] == KEPT):
             decisions[w[0]] = w  # a wire tuple already (the pipeline's)
@@ -473,6 +528,10 @@ def assemble(article: Article, within: list[ParagraphDecision], across: list[tup
     statuses = [w[1] for w in ordered]
     kept, across_dups = statuses.count(KEPT), statuses.count(DUPLICATE_ACROSS)
     content = kept + across_dups + statuses.count(DUPLICATE_WITHIN) + statuses.count(BOILERPLATE)
+    # Short lines kept by min_words_across weigh as the duplicates they were (the rule's outcome
+    # is what it was without min_words_across); those of the article it copies go with it.
+    short = {i: w for i, w in short.items() if decisions[i][1] == KEPT}
+    kept, across_dups = kept - len(short), across_dups + len(short)
     dup_article, symbols = None, ()
     if across_dups and kept < cfg.whole_article_min_kept_share * content:
         # Symbol lines count as kept whatever their own decision (as before they were compared):
@@ -484,14 +543,51 @@ def assemble(article: Article, within: list[ParagraphDecision], across: list[tup
     if across_dups and kept < cfg.whole_article_min_kept_share * content:
         weight = Counter()
         for w in ordered:
+            w = short.get(w[0], w)
             if w[1] != DUPLICATE_ACROSS or w[0] in symbols:
                 continue
             weight[w[4].rsplit("/", 1)[0]] += len(_text(article, w[0]))
         dup_article = min(weight.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+        if short:  # in a copied article, its short lines equal to other articles' are copies too
+            ordered = [short[w[0]] if w[0] in short and w[1] == KEPT else w for w in ordered]
         if cfg.whole_article_action == "drop":
             ordered = [(w[0], DUPLICATE_ARTICLE, "whole_article_duplicate", w[3], None, None, None)
                        if w[1] == KEPT and w[3] is None else w for w in ordered]
     return decisions_from_wire(article, ordered), dup_article
+
+
+def keep_short(article: Article, across: list[tuple], cfg) -> list[tuple]:
+    """Apply ``dedup.min_words_across`` to an article's across-article decisions.
+
+    A paragraph whose matching form has fewer words (:func:`short_across`) is never a
+    cross-article duplicate: its ``duplicate_across`` decision (an exact group shared with other
+    articles or with an earlier release; it has no shingles, so never a near one) becomes
+    ``kept`` (``cluster_id`` None; the group's kept representative keeps its ``cluster_id``, as
+    the copies :func:`assemble` may put back name it). ``boilerplate``/``site_template`` stands.
+    Only ``duplicate_across`` decisions are looked at (a few per article), so ordinary
+    paragraphs cost nothing; batch and streaming both assemble here.
+
+    Args:
+        across: ``(index, status, reason, cluster_id, duplicate_of, similarity[, duplicate_of_release])``.
+
+    Returns:
+        ``(across with those decisions replaced by (index, kept, None, None, None, None, None),
+        {index: the replaced duplicate_across decision of a line with text, as a 7-tuple})``:
+        :func:`assemble` puts them back when the article is a whole-article duplicate (in a
+        copied article, equal short lines are copies too).
+    """
+    if not cfg.min_words_across:
+        return across, {}
+    todo = [w for w in across if w[1] == DUPLICATE_ACROSS]
+    if not todo:
+        return across, {}
+    forms = matching_forms([_text(article, w[0]) for w in todo], cfg.strip_datelines)
+    short = [(w, form) for w, form, s in zip(todo, forms, short_across(forms, cfg)) if s]
+    if not short:
+        return across, {}
+    restore = {w[0]: (*w, None)[:7] for w, form in short if form}  # lines with text, not symbol lines
+    short = {w[0] for w, _ in short}
+    return [(w[0], KEPT, None, None, None, None, None) if w[0] in short else w for w in across], restore
 
 
 _DROPPED_CONTENT = (DUPLICATE_ACROSS, DUPLICATE_WITHIN, BOILERPLATE)

@@ -19,7 +19,7 @@ def test_decisions_from_wire_puts_the_ids_and_texts_back():
 
 
 def test_assemble_takes_within_decisions_as_records_or_wire_tuples_alike():
-    cfg = config_from_dict({"dedup": {"whole_article_action": "drop", "whole_article_min_kept_share": 0.5}}).dedup
+    cfg = config_from_dict({"dedup": {"whole_article_action": "drop", "whole_article_min_kept_share": 0.5, "min_words_across": 0}}).dedup
     within = core.decisions_from_wire(ARTICLE, ((0, "title", None, None, None, None, None),))
     across = [(1, "duplicate_across", "near", "c1", "b9/1", 0.9), (2, "duplicate_across", "exact", "c2", "b9/2", 1.0),
               (3, "kept", None, None, None, None)]
@@ -38,7 +38,7 @@ def test_assemble_takes_across_decisions_with_or_without_the_release_field():
     """Across-article decisions come as 7-tuples from the pipeline (duplicate_of_release last)
     or as 6-tuples; both give the same records, and an exact article copy turns kept paragraphs
     (only those) into exact_article duplicates."""
-    cfg = config_from_dict({}).dedup
+    cfg = config_from_dict({"dedup": {"min_words_across": 0}}).dedup  # short texts: the rule of short lines off
     within = ((0, "title", None, None, None, None, None),)
     six = [(1, "kept", None, None, None, None), (2, "boilerplate", "site_template", "c2", None, None),
            (3, "kept", None, "c3", None, None)]

@@ -9,7 +9,7 @@ from transforms.clean.core import clean_article, compile_rules
 from transforms.dedup import batch, core, minhash
 from transforms.records import DROPPED_RULE, DUPLICATE_WITHIN, EMPTY, KEPT, TITLE, Article, paragraph_id, replace_fields
 
-CONFIG = config_from_dict({})
+CONFIG = config_from_dict({"dedup": {"min_words_across": 0, "min_words_near": 0}})  # the rule of short lines: test_short_lines.py
 EDGE_TEXTS = ["", "   ", "***", " -- ", "\t x__y\x0b\x1fZ  ", "LONDON (Reuters) - Shares rose.", "Reuters - Oil fell 2%.",
               "Shr 1.22 dlrs vs 1.10 DLRS", "Café au lait, s'il vous plaît", "北京时间今天上午，中国国家主席在人民大会堂会见了来访的外国领导人。",
               "Ｆｕｌｌ ｗｉｄｔｈ ＡＢＣ １２３", "a\xa0b\u2003c", "(", ")(", "AP --", "x" * 40 + " " * 7 + "y"]

@@ -47,7 +47,7 @@ def test_short_punctuation_nfc_and_empty(tmp_path):
     paras, arts, report = run(tmp_path, [
         art("a", "***", "He resigned on Monday.", nfc, "&nbsp;", "---", "<p> </p>"),
         art("b", "***", "She won the vote.", nfd, "More text here that is unique to b."),
-    ])
+    ], "dedup: {min_words_across: 0}\n")  # "***" across articles: the exact-key path (default: test_short_lines.py)
     got = {k: (v["status"], v["duplicate_of"]) for k, v in paras.items()}
     # a punctuation-only line matches its exact copy only (no shingles): "***" twice, "---" once
     assert got[("a", 1)] == ("kept", None) and got[("b", 1)] == ("duplicate_across", "a/1")

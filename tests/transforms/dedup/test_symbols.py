@@ -8,14 +8,14 @@ import json
 import pytest
 
 from pipelines.config import config_from_dict
-from tests.conftest import read, run_newsetl
+from tests.conftest import read, run_newsetl, write_config
 from transforms.dedup import batch, core, exact
 from transforms.dedup import streaming_core as sc
 from transforms.records import (
     BOILERPLATE, DUPLICATE_ACROSS, DUPLICATE_ARTICLE, DUPLICATE_WITHIN, KEPT, TITLE, Article, ParagraphDecision,
 )
 
-CONFIG = config_from_dict({})
+CONFIG = config_from_dict({"dedup": {"min_words_across": 0, "min_words_near": 0}})  # the exact-key mechanism; under the default short-line rule: test_short_lines.py
 CFG = CONFIG.dedup
 TEXT = ("The central bank raised its benchmark interest rate by a quarter point on Tuesday, "
         "citing persistent inflation in services and a tight labour market.")
@@ -123,9 +123,10 @@ def reuters_runs(tmp_path_factory):
     later = [stories[i] for i in sorted(wanted) if i > "NEWID14"]
     for name, records in (("first.jsonl", first), ("later.jsonl", later)):
         (root / name).write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    assert run_newsetl("run", "--input", root / "first.jsonl", "--output", root / "release") == 0
+    off = write_config(root, "dedup: {min_words_across: 0, min_words_near: 0}\n")  # symbol lines deduped across too
+    assert run_newsetl("run", "--input", root / "first.jsonl", "--output", root / "release", "--config", off) == 0
     assert run_newsetl("run", "--input", root / "later.jsonl", "--output", root / "later",
-                       "--dedup-against", root / "release") == 0
+                       "--dedup-against", root / "release", "--config", off) == 0
     paras = {name: {r["paragraph_id"]: r for r in read(root / name, "paragraphs")} for name in ("release", "later")}
     return root, paras
 
