@@ -39,6 +39,7 @@ TAG_CASES = {  # text -> cleaned
     "a<br>b</p><p>c <STRONG>d</STRONG>e": "a b c de",
     # an opening tag with attributes cut off at the end of the text
     'experts say. <br><FONT face="verdana,MS Sans Serif,arial,helvetica" size="-2"': "experts say.",
+    'a fund.<BR> <FONT face="verdana': "a fund.",  # inside a value
     # and the end of a tag cut off before the start (AG News splits its rows at "\\", even inside a tag)
     'color="#666666"><B>-The Washington Post</B></FONT>': "-The Washington Post",
     'color="#666666">-washingtonpost.com': "-washingtonpost.com",
@@ -48,6 +49,11 @@ TAG_CASES = {  # text -> cleaned
     "x = 5 > 3, a=b>c": "x = 5 > 3, a=b>c",
     "<blink>x</blink>": "<blink>x</blink>",
     "a <b and c": "a <b and c",
+    # an opening tag's attributes include a "name=": Reuters writes companies in angle brackets
+    "<Video Industries Inc> said; <div class=x>a</div><br clear=all><IMG SRC=\"a.jpg\"/>b": "<Video Industries Inc> said; a b",
+    # a tag whose quote never closes (the benchmark corpus' word swaps): nothing after it is taken
+    'Microsoft <A HREF="http://x/y?ticker=MSFT.O the software maker, on Thursday said': (
+        'Microsoft <A HREF="http://x/y?ticker=MSFT.O the software maker, on Thursday said'),
 }
 
 
@@ -209,8 +215,9 @@ def _reference_clean_paragraph(text: str, fix_mojibake: bool = True, form: str =
     if fix_mojibake and not (text.isascii() and text.isprintable()):
         text = core._fix_mojibake(text)
     text = core._ENTITY_DEBRIS.sub(lambda m: html.unescape(f"&{m.group(1)};"), text)
+    text = html.unescape(text)
     text = core._TAG_DEBRIS.sub(lambda m: "" if (m["open"] or m["close"] or "").lower() in core._INLINE_TAGS else " ",
-                                html.unescape(text))
+                                text[tail.end():] if (tail := core._TAG_TAIL.match(text)) else text)
     return core.collapse_space(unicodedata.normalize(form, text))
 
 
