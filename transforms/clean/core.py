@@ -180,8 +180,9 @@ def clean_paragraph(text: str, fix_mojibake: bool = True, form: str = "NFC") -> 
 def clean_paragraphs(texts: list[str], fix_mojibake: bool = True, form: str = "NFC") -> list[str]:
     """``[clean_paragraph(t, fix_mojibake, form) for t in texts]``, the same strings, for many texts at once.
 
-    Most news paragraphs are printable ASCII without debris characters (``;``, ``<``, ``>``, ``&``) or
-    spaces to collapse: :func:`clean_paragraph` returns them as they are. Which texts those are is found for the whole list in a few numpy passes over the UTF-8 bytes of the
+    Most news paragraphs are printable ASCII without debris characters (``;``, ``<``, ``>``,
+    ``&``) or spaces to collapse: :func:`clean_paragraph` returns them as they are. Which texts
+    those are is found for the whole list in a few numpy passes over the UTF-8 bytes of the
     texts joined by NUL (offsets from the NULs); only the others go through
     :func:`clean_paragraph`. Texts that hold NUL themselves: every text one by one.
     """
