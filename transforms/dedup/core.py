@@ -115,7 +115,7 @@ def form_lengths(forms: list[str]) -> np.ndarray:
     """Length of each matching form in words (its space-separated tokens), the unit of
     ``dedup.min_words_across``; a form of a script written without spaces
     (:func:`is_no_space_script`) counts its characters (spaces excluded) as words, an empty form
-    (a symbol line, :func:`symbol_form`) 0. One Arrow split for the whole list.
+    (a symbol line, :func:`symbol_form`) 0. Spaces counted by Arrow for the whole list.
 
     Returns:
         int64 ``(len(forms),)``.
@@ -125,13 +125,12 @@ def form_lengths(forms: list[str]) -> np.ndarray:
 
     if not forms:
         return np.zeros(0, dtype=np.int64)
-    out = pc.list_value_length(pc.split_pattern(pa.array(forms, type=pa.large_string()), " ")).to_numpy(zero_copy_only=False)
-    out = out.astype(np.int64)
-    for i, form in enumerate(forms):
-        if not form:
-            out[i] = 0
-        elif not form.isascii() and is_no_space_script(form):  # rare: CJK, Thai ...
-            out[i] = len(form.replace(" ", ""))
+    arr = pa.array(forms, type=pa.large_string())
+    out = pc.count_substring(arr, " ").to_numpy(zero_copy_only=False).astype(np.int64) + 1  # single spaces between words
+    out[pc.equal(pc.binary_length(arr), 0).to_numpy(zero_copy_only=False)] = 0
+    for i in np.flatnonzero(~pc.string_is_ascii(arr).to_numpy(zero_copy_only=False)).tolist():  # few rows
+        if is_no_space_script(forms[i]):  # CJK, Thai ...
+            out[i] = len(forms[i].replace(" ", ""))
     return out
 
 
@@ -153,7 +152,7 @@ def short_across(forms: list[str], cfg) -> np.ndarray | None:
 def exact_only(forms: list[str], cfg) -> np.ndarray | None:
     """Which matching forms go on to across-article dedup without shingles (no LSH band, no
     near-duplicate edge, exact key only): fewer words than ``cfg.min_words_near`` or
-    ``cfg.min_words_across``; None when both are 0. A Jaccard >= 0.8 over the 1-5 shingles
+    ``cfg.min_words_across``; None when both are 0. A Jaccard >= 0.8 over the few shingles
     of a short line is met by one differing word (``Qtly div six cts vs six cts prior`` ~
     ``... prior qtr``, two companies' payouts): noise, not a copy."""
     bar = max(cfg.min_words_near, cfg.min_words_across)
