@@ -197,7 +197,9 @@ def read_candidates(path: str, ordinal: int, cfg, batch_rows: int = 8192):
     """Yield the :class:`Candidate` of every row of one index Parquet file of release ``ordinal``.
 
     Band hashes are used as stored (no signature is computed; a group node whose representative
-    carries them is banded without one). Shingle hashes, needed to verify candidate pairs, are
+    carries them is banded without one), except for a paragraph under the near-matching bar
+    (:func:`core.exact_only`: ``dedup.min_words_near`` / ``min_words_across`` of this run), which
+    takes the exact path only, as this run's own short paragraphs do. Shingle hashes, needed to verify candidate pairs, are
     re-hashed from the stored matching forms a whole record batch at a time
     (:func:`batch.shingle_sets`).
 
@@ -207,7 +209,12 @@ def read_candidates(path: str, ordinal: int, cfg, batch_rows: int = 8192):
     pf = pq.ParquetFile(path)
     columns = ["article_id", "index", "order_key", "exact_key", "form", "band_hashes"]
     for rb in pf.iter_batches(batch_size=batch_rows, columns=columns):
-        sets = batch.shingle_sets(rb.column("form").to_pylist(), cfg)
+        forms = rb.column("form").to_pylist()
+        sets = batch.shingle_sets(forms, cfg)
+        short = core.exact_only(forms, cfg)  # as this run's own short paragraphs: exact match only
+        if short is not None:
+            for i in np.flatnonzero(short).tolist():
+                sets[i] = sets[i][:0]
         bands = rb.column("band_hashes")
         raw = pc.list_flatten(bands).to_numpy(zero_copy_only=False).astype("<u8").tobytes()
         offsets = bands.offsets.to_numpy()
@@ -217,7 +224,8 @@ def read_candidates(path: str, ordinal: int, cfg, batch_rows: int = 8192):
             yield Candidate(
                 order=(float("-inf"), ordinal, *json.loads(order_key)),
                 article_id=release_article_id(ordinal, aid), index=index, domain=None,
-                exact_key=key, shingles=sets[i].astype("<u4").tobytes(), band_keys=raw[offsets[i]: offsets[i + 1]],
+                exact_key=key, shingles=sets[i].astype("<u4").tobytes(),
+                band_keys=raw[offsets[i]: offsets[i + 1]] if len(sets[i]) else b"",
             )
 
 

@@ -169,3 +169,22 @@ def test_bench_scores_at_a_small_size_with_and_without_the_rule(data, tmp_path):
     # with its original's lines): the scores do not move. 10 / 50 MB: README "Short lines".
     assert s_on == s_off == {"should_drop": 263, "dropped": 260, "recall": 0.9886, "precision": 1.0}
     assert on == off
+
+
+def test_against_an_earlier_release_short_lines_match_exactly_only(reuters, tmp_path):
+    """reut2-002 against the reut2-001 release: the release's short paragraphs are read without
+    shingles (index.read_candidates), so nothing under 10 words is a near duplicate of it."""
+    release, _ = reuters
+    out = tmp_path / "later"
+    assert run_newsetl("run", "--input", data_dir() / "reuters-21578" / "reut2-002.sgm.gz", "--output", out,
+                       "--dedup-against", release) == 0
+    paras = {r["paragraph_id"]: r for r in read(out, "paragraphs")}
+    hits = [r for r in paras.values() if r["duplicate_of_release"]]
+    forms = core.matching_forms([r["text"] for r in hits])
+    lengths = core.form_lengths(forms).tolist()
+    assert len(hits) == 44 and not [r for r, n in zip(hits, lengths) if r["reason"] == "near" and n < 10]
+    # Fuqua's payout line equals MDS Health's word for word (8 words): exact, no longer a near
+    # duplicate of First Federal's "... prior qtr"; its pay and record dates equal other
+    # stories' and, the story being all copies by the whole-article rule, go with it
+    assert _d(paras["NEWID2579/1"]) == ("duplicate_across", "exact", "NEWID1326/1")
+    assert [r for r, n in zip(hits, lengths) if n < 6 and not r["duplicate_of_article"]] == []
