@@ -119,8 +119,15 @@ def article_decisions(directory: str, article_id: str) -> tuple[dict | None, lis
     import pyarrow.compute as pc
     import pyarrow.dataset as ds
 
+    for table in ("paragraphs", "articles"):
+        if not Path(directory, table).is_dir():
+            raise DatasetError(f"{directory} has no {table}/ directory: the dataset is damaged "
+                               f"(newsetl inspect {directory} --verify lists what is missing)")
     paras = _dataset(directory, "paragraphs").to_table(filter=ds.field("article_id") == article_id).to_pylist()
     if not paras:
+        removal = taken_down_row(directory, article_id)
+        if removal is not None:
+            raise DatasetError(removal)
         raise DatasetError(f"article {article_id} is not in {directory}/paragraphs (see the article_id column)")
     paras.sort(key=lambda p: p["index"])
     arts = _dataset(directory, "articles").to_table(filter=ds.field("article_id") == article_id).to_pylist()
@@ -132,6 +139,27 @@ def article_decisions(directory: str, article_id: str) -> tuple[dict | None, lis
     return (arts[0] if arts else None), paras, originals
 
 
+def taken_down_row(directory: str, article_id: str) -> str | None:
+    """One line saying that ``article_id`` was taken down, from the dataset's ``removals/``
+    (README "Takedowns"): the release, when it was published (its ``_SUCCESS`` time, UTC; a
+    row carried over from an earlier takedown of the history was removed then or before), the
+    request and its reason. None when the dataset has no ``removals/`` or no row for it."""
+    import datetime as dt
+
+    import pyarrow.dataset as ds
+
+    if not Path(directory, "removals").is_dir():
+        return None
+    rows = _dataset(directory, "removals").to_table(filter=ds.field("article_id") == article_id).to_pylist()
+    if not rows:
+        return None
+    row = rows[0]
+    when = dt.datetime.fromtimestamp(Path(directory, "_SUCCESS").stat().st_mtime, dt.timezone.utc)
+    return (f"article {article_id} was taken down: removals/ of {directory} (release {Path(directory).resolve().name}, "
+            f"published {when:%Y-%m-%d %H:%M} UTC) lists it, requested as {row['requested']!r}, "
+            f"reason: {row['reason'] or 'none given'}, {row['paragraphs_removed']} paragraph(s) removed")
+
+
 def explain_lines(directory: str, article_id: str, width: int = 100) -> list[str]:
     """Human-readable decisions of one article (see :func:`article_decisions`)."""
     article, paras, originals = article_decisions(directory, article_id)
@@ -140,7 +168,8 @@ def explain_lines(directory: str, article_id: str, width: int = 100) -> list[str
     head = f"article {article_id}"
     if article:
         head += (f": written, {article['paragraphs_kept']} of {article['paragraphs_total']} body paragraphs kept; "
-                 f"language {article['language']} ({article['language_source']}); source {article['source_file']} "
+                 f"language {article['language'] or 'unknown'}"
+                 + (f" ({article['language_source']})" if article["language_source"] else "") + f"; source {article['source_file']} "
                  f"record {article['source_record']}")
         if article["duplicate_of_article"]:
             head += f"; flagged as a copy of article {article['duplicate_of_article']}"

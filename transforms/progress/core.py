@@ -72,18 +72,29 @@ def read_progress(directory: str) -> dict:
     return total
 
 
+def format_rate(count: float, elapsed_s: float) -> str:
+    """``count`` per second as a short number: whole numbers from 10 (``1,204``), one decimal
+    from 1 (``2.5``), two below (``0.43``; ``<0.01``), so a run of one record in 2.3 s says
+    ``0.43``, not ``0``; ``0`` for nothing done or no time elapsed."""
+    rate = count / elapsed_s if elapsed_s > 0 else 0.0
+    if rate >= 10 or rate == 0:
+        return f"{rate:,.0f}"
+    if rate >= 1:
+        return f"{rate:.1f}"
+    return f"{rate:.2f}" if rate >= 0.005 else "<0.01"
+
+
 def format_progress(done: dict, total_files: int, total_bytes: int, elapsed_s: float) -> str:
     """One progress line, e.g. ``read 1,000/2,225 files (45%), 2.3/5.1 MB, 1,000 records,
     310 records/s, reading ETA 4 s``. The ETA extrapolates the byte rate (the file rate when
     sizes are unknown) and covers reading only; dedup and writing follow."""
     share = done["bytes"] / total_bytes if total_bytes else (done["files"] / total_files if total_files else 1.0)
-    rate = done["records"] / elapsed_s if elapsed_s > 0 else 0.0
     eta = "?" if share <= 0 else f"{max(0.0, elapsed_s * (1 - share) / share):.0f} s"
     if done["files"] >= total_files:
         eta = "done, deduplicating and writing"
     return (f"read {done['files']:,}/{total_files:,} files ({100 * share:.0f}%), "
             f"{done['bytes'] / 1e6:.1f}/{total_bytes / 1e6:.1f} MB, {done['records']:,} records, "
-            f"{rate:,.0f} records/s, reading ETA {eta}")
+            f"{format_rate(done['records'], elapsed_s)} records/s, reading ETA {eta}")
 
 
 class ProgressPrinter(threading.Thread):
