@@ -47,6 +47,7 @@ class InterruptGuard:
             return
         self.previous = signal.signal(signal.SIGINT, self._stop)
         self.done = threading.Event()
+        self.stopping = threading.Lock()
         # a thread started before the block takes SIGINT itself: Python's C handler then writes
         # to the wakeup fd at once (its Python handler would wait for a busy main thread)
         self.wake_r, wake_w = socket.socketpair()
@@ -67,6 +68,7 @@ class InterruptGuard:
                 self._stop(signal.SIGINT, None)
 
     def _stop(self, signum, frame):
+        self.stopping.acquire()  # never released: a second caller (handler and watcher both) waits for the exit
         shutil.rmtree(self.staging, ignore_errors=True)
         print(MESSAGE, file=sys.stderr, flush=True)
         for pid in _children():  # SDK worker processes: else each logs its lost control channel

@@ -234,3 +234,17 @@ def test_seconds_options_name_the_problem(tmp_path, capsys):
         assert exit_info.value.code == 2
         err = capsys.readouterr().err.strip().splitlines()[-1]
         assert err.startswith("newsetl run: error: argument --stop-after: must be a number") and "_non_negative" not in err
+
+
+@pytest.mark.parametrize("option, expected", [
+    ("--runner=BogusRunner", "--runner BogusRunner is not a Beam runner (valid: DataflowRunner, BundleBasedDirectRunner, "
+     "DirectRunner, SwitchingDirectRunner, InteractiveRunner, FlinkRunner, FnApiRunner, KafkaStreamsRunner, PortableRunner, "
+     "PrismRunner, SparkRunner, TestDirectRunner, TestDataflowRunner or the fully qualified name of a PipelineRunner subclass)"),
+    ("--runner=DataflowRunner", "--runner DataflowRunner needs more options: Missing GCS path option: temp_location; "
+     "Missing GCS path option: staging_location; Missing required option: project; Missing required option: region"),
+    ("--direct_num_workers=abc", "invalid Beam option: argument --direct_num_workers: invalid int value: 'abc'"),
+])
+def test_bad_runner_or_beam_option_value_exits_2_with_one_line(tmp_path, capsys, option, expected):
+    assert run_newsetl("run", "--input", SEED, "--output", tmp_path / "out", option) == 2
+    assert capsys.readouterr().err == f"newsetl: error: {expected}\n"
+    assert not (tmp_path / "out").exists()

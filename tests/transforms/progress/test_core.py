@@ -35,3 +35,9 @@ def test_chunks_of_a_file_count_their_bytes_and_the_file_once(tmp_path):
         w.add(str(sample), records, nbytes, files)
     w.flush(force=True)
     assert core.read_progress(str(tmp_path)) == {"files": 1, "records": 320, "bytes": size}
+
+
+def test_rates_below_ten_keep_their_digits():
+    assert [core.format_rate(n, s) for n, s in ((1, 2.3), (1, 0.4), (25, 10.0), (1204, 4.0), (1, 300.0), (0, 5.0), (3, 0.0))] == [
+        "0.43", "2.5", "2.5", "301", "<0.01", "0", "0"]
+    assert core.format_progress({"files": 1, "records": 1, "bytes": 10}, 1, 10, 2.3).endswith(" 0.43 records/s, reading ETA done, deduplicating and writing")
