@@ -21,7 +21,7 @@ from pipelines import interrupts, output_guard
 from pipelines.config import ConfigError, load_config
 from transforms import spill
 from transforms.dedup import index as index_core
-from transforms.ingest.core import expand_inputs
+from transforms.ingest.core import list_inputs
 from transforms.progress import core as progress
 from transforms.write import core as write_core
 from transforms.write import documents
@@ -166,7 +166,7 @@ def run(argv: list[str]) -> int:
             return run_streaming(args.input, str(_check_output(args.output, args.overwrite, dirs)), config, beam_args,
                                  args.stop_after)
         try:
-            files = expand_inputs(args.input)
+            files, skipped = list_inputs(args.input)  # skipped: notice files of directory inputs
         except FileNotFoundError as err:
             raise UsageError(str(err)) from None
         dirs = [p for p in args.input if os.path.isdir(p)]
@@ -193,6 +193,7 @@ def run(argv: list[str]) -> int:
         shutil.rmtree(spill.spill_dir(str(staging)), ignore_errors=True)  # temporary: never published
         write_core.ensure_tables(str(staging), config.output)
         report = write_core.build_report(str(staging), config, [f for f, _ in files], _versions())
+        report["inputs_skipped"] = skipped
         report.update(index_core.release_report(str(staging), config.dedup, out.resolve().name, against))
         if against:  # the takedowns of those releases (README "Takedowns")
             from transforms.takedown.core import report_section

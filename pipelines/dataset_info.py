@@ -85,6 +85,11 @@ def summary_lines(report: dict, success: dict, directory: str) -> list[str]:
         more = f", +{len(files) - 3} more files" if len(files) > 3 else ""
         lines.append(f"  published dates not parsed (kept as null, see ingest.published_formats): {_n(unparsed['total'])} "
                      f"({', '.join(f'{os.path.basename(f)} {_n(n)}' for f, n in files[:3])}{more})")
+    skipped = report.get("inputs_skipped") or []
+    if skipped:
+        more = f", +{len(skipped) - 3} more" if len(skipped) > 3 else ""
+        lines.append(f"  inputs skipped (notice files of directory inputs; name one by path to read it): {_n(len(skipped))} "
+                     f"({', '.join(s['path'] for s in skipped[:3])}{more})")
     if fig.get("languages"):
         lines.append(f"  languages: {_join(fig['languages'])} (source: {_join(fig.get('language_sources') or {})})")
     if report.get("charsets"):

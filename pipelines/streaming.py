@@ -31,7 +31,7 @@ from apache_beam.transforms import window
 from transforms.clean.transforms import CleanArticles
 from transforms.dedup.streaming import FirstArrivals, StreamingDedup, windowing
 from transforms.dedup.streaming_core import late_reject
-from transforms.ingest.core import RecordMapper, input_root
+from transforms.ingest.core import RecordMapper, input_root, reject_detail
 from transforms.ingest.transforms import ReadFileFn
 from transforms.language.transforms import IdentifyLanguage
 from transforms.records import Reject
@@ -70,7 +70,7 @@ def message_article(payload: bytes, source: str, number: int, ingest_cfg):
         return Reject(source, number, -1, "ingest", "invalid_json", str(err).splitlines()[0][:200], excerpt)
     result = RecordMapper(ingest_cfg).to_article(record, source, source, number, "utf-8")
     if isinstance(result, str):
-        return Reject(source, number, -1, "ingest", result, f"record is unusable: {result}", excerpt)
+        return Reject(source, number, -1, "ingest", str(result), reject_detail(result, f"record is unusable: {result}"), excerpt)
     return result
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, run_newsetl, write_config
+from tests.conftest import ROOT, read, run_newsetl, write_config
 
 SEED = ROOT / "samples" / "000_56aaff5fb1689b7e.txt"
 
@@ -18,6 +18,7 @@ SEED = ROOT / "samples" / "000_56aaff5fb1689b7e.txt"
     ("dedup:\n  bands: 40\n  rows: 4\n", "bands*rows = 40*4 = 160 exceeds num_perm 128"),
     ("ingest:\n  encoding: klingon\n", "unknown encoding 'klingon'"),
     ("ingest: [1, 2\n", "invalid YAML"),
+    ("language:\n  min_confidence: 1\n", "language.min_confidence: Value error, must be below 1"),
 ])
 def test_bad_config_exits_2_with_one_line(tmp_path, capsys, config, expected):
     code = run_newsetl("run", "--input", SEED, "--output", tmp_path / "out", "--config", write_config(tmp_path, config))
@@ -248,3 +249,46 @@ def test_bad_runner_or_beam_option_value_exits_2_with_one_line(tmp_path, capsys,
     assert run_newsetl("run", "--input", SEED, "--output", tmp_path / "out", option) == 2
     assert capsys.readouterr().err == f"newsetl: error: {expected}\n"
     assert not (tmp_path / "out").exists()
+
+
+def test_directory_input_skips_notices_and_own_output_keeps_language_source(data, tmp_path, capsys):
+    """RealNews folder as the input: its LICENSE.upstream.txt is not read but listed (report.json, the
+    summary); the card still quotes it. Then that run's articles/ read back as the input: the
+    languages fastText found stay ``fasttext``, not ``input``."""
+    folder = data / "realnews-grover-samples"
+    first = tmp_path / "first"
+    assert run_newsetl("run", "--input", folder, "--output", first, "--config", ROOT / "configs" / "realnews.yaml",
+                       "--progress-every", "0") == 0
+    report = json.loads((first / "report.json").read_text())
+    assert report["inputs_skipped"] == [{"path": str(folder / "LICENSE.upstream.txt"), "reason": "notice_file"}]
+    assert [Path(i["path"]).name for i in report["inputs"]] == ["april2019_set_mini.jsonl", "realnews_tiny.jsonl"]
+    assert report["records"]["in"] == 13 and report["records"]["rejected"] == 0
+    assert (f"  inputs skipped (notice files of directory inputs; name one by path to read it): 1 "
+            f"({folder / 'LICENSE.upstream.txt'})") in capsys.readouterr().out.splitlines()
+    assert [Path(n["path"]).name for n in report["input_notices"]] == ["LICENSE.upstream.txt", "SOURCE.md"]
+    written = {a["article_id"]: (a["language"], a["language_source"]) for a in read(first, "articles")}
+    assert set(written.values()) == {("en", "fasttext")} and len(written) == 13
+    again = tmp_path / "again"
+    config = write_config(tmp_path, "ingest:\n  fields: {id: article_id}\n")  # the ids of the first run
+    assert run_newsetl("run", "--input", first / "articles", "--output", again, "--config", config, "--progress-every", "0") == 0
+    reread = {a["article_id"]: (a["language"], a["language_source"]) for a in read(again, "articles")}
+    assert reread == written
+    assert json.loads((again / "report.json").read_text())["inputs_skipped"] == []
+
+
+def test_json_ids_of_every_type_reconcile(data, tmp_path):
+    """RealNews articles with the ids "1", 1, 1.0, true, [1], {"n": 1}: one article, the integer 1 a
+    duplicate of "1", four dead letters bad_id; the counts reconcile (a run once failed here)."""
+    folder = data / "realnews-grover-samples"
+    records = [json.loads(line) for line in (folder / "april2019_set_mini.jsonl").read_text(encoding="utf-8").splitlines()]
+    src = tmp_path / "ids.jsonl"
+    src.write_text("".join(json.dumps({**r, "id": i}) + "\n" for r, i in zip(records, ["1", 1, 1.0, True, [1], {"n": 1}])),
+                   encoding="utf-8")
+    assert run_newsetl("run", "--input", src, "--output", tmp_path / "out", "--config", ROOT / "configs" / "realnews.yaml",
+                       "--progress-every", "0") == 0
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["records"]["in"] == 6 and report["records"]["articles_written"] == 1
+    assert report["records"]["rejected_by_reason"] == {"ingest:bad_id": 4, "ingest:duplicate_article_id": 1}
+    assert [a["article_id"] for a in read(tmp_path / "out", "articles")] == ["1"]
+    assert sorted((r["source_record"], r["reason"]) for r in read(tmp_path / "out", "rejects")) == [
+        (1, "duplicate_article_id"), (2, "bad_id"), (3, "bad_id"), (4, "bad_id"), (5, "bad_id")]

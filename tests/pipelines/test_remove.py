@@ -156,13 +156,14 @@ def test_takedown_release_reports_what_it_holds(bbc_dataset, tmp_path, capsys):
         "  clusters 756, largest 7 paragraphs",
         "  languages: en 2,073 (source: fasttext 2,073)",
         "  charsets (articles written): utf-8 2,073",
-        "  release index: 9,744 paragraphs, 4.0 MB, 409.5 bytes per paragraph",
+        # the 9,741 kept body paragraphs (a "." line among them, indexed since symbol lines are deduplicated) + 4 exact_article
+        "  release index: 9,745 paragraphs, 4.0 MB, 409.5 bytes per paragraph",
     ]
     report = json.loads((new / "report.json").read_text())
     r, p = report["records"], report["paragraphs"]
     assert r["in"] == r["articles_written"] + r["articles_without_kept_paragraphs"] + r["rejected"] + r["removed"]
     assert p["in"] == sum(p["by_status"].values()) + p["removed"] and p["kept_body"] == p["by_status"]["kept"] == 9741
-    assert report["removals"]["dangling_duplicate_of"] == 7 and report["index"]["paragraphs"] == len(read(new, "index")) == 9744
+    assert report["removals"]["dangling_duplicate_of"] == 7 and report["index"]["paragraphs"] == len(read(new, "index")) == 9745
     # clusters: the release's 766 less the largest (8 paragraphs), whose representative
     # 2af336e9acbb594d/7 went (7 rows keep its cluster_id), and 9 representatives all of whose
     # copies went (a paragraph without copies is no cluster); counted here from the old rows.

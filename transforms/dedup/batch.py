@@ -113,7 +113,9 @@ def dedup_within_batch(articles: list[Article], clean_cfg, cfg, wire: bool = Fal
     (:func:`shingle_arrays`) are computed for the whole batch at once; within-article
     similarities come from one sort of ``(article, shingle hash)`` pairs (only pairs sharing a
     shingle are compared); the keep rule then visits each paragraph once, and one with no
-    earlier equal form nor near-duplicate in its article (most) takes the short way.
+    earlier equal form nor near-duplicate in its article (most) takes the short way. The rare
+    paragraphs of empty matching form are set aside first: symbol lines are decided by exact
+    key among themselves (:func:`_decide_symbols`), bare datelines are not compared.
 
     Args:
         wire: give each article's decisions as :func:`core.decisions_to_wire` tuples (what the
@@ -147,10 +149,9 @@ def dedup_within_batch(articles: list[Article], clean_cfg, cfg, wire: bool = Fal
             else:
                 early.setdefault(pos, []).append(decision)
     forms = core.matching_forms(texts, cfg.strip_datelines)
-    if not all(forms):  # punctuation only: content, but never compared with anything
-        for pos, index, form in zip(row_pos, row_index, forms):
-            if not form:
-                early.setdefault(pos, []).append((index, TITLE if index == 0 else KEPT, "no_matching_text", None, None, None, None))
+    symbols: list[tuple[int, int, bytes]] = []  # (article position, index, exact key) of symbol lines
+    if not all(forms):  # no letter or digit (rare): exact match on core.symbol_form only, or not compared
+        symbols = _symbol_rows(texts, row_pos, row_index, forms, early)
         compared = [r for r, form in enumerate(forms) if form]
         row_pos, row_index, forms = [row_pos[r] for r in compared], [row_index[r] for r in compared], [forms[r] for r in compared]
     decisions: list[list[tuple]] = [sorted(early[pos]) if pos in early else [] for pos in range(len(articles))]
@@ -192,9 +193,50 @@ def dedup_within_batch(articles: list[Article], clean_cfg, cfg, wire: bool = Fal
             pending[pos].append((index, key, sets[r], form))
         kept[r] = True
         seen.setdefault(key, r)
+    if symbols:
+        _decide_symbols(symbols, articles, early, decisions, pending)
     if not wire:
         decisions = [core.decisions_from_wire(a, d) for a, d in zip(articles, decisions)]
     return list(zip(decisions, pending))
+
+
+def _symbol_rows(texts: list[str], row_pos: list[int], row_index: list[int], forms: list[str],
+                 early: dict[int, list[tuple]]) -> list[tuple[int, int, bytes]]:
+    """The rows of empty matching form: ``[(article position, index, exact key)]`` of those
+    without a letter or digit (:func:`core.symbol_form`: compared by exact key); the others (a
+    bare wire dateline) are decided here, in ``early``: content, never compared (``no_matching_text``)."""
+    out = []
+    for text, pos, index, form in zip(texts, row_pos, row_index, forms):
+        if form:
+            continue
+        symbol = core.symbol_form(text)
+        if symbol:
+            out.append((pos, index, core.exact_key(symbol)))
+        else:
+            early.setdefault(pos, []).append((index, TITLE if index == 0 else KEPT, "no_matching_text", None, None, None, None))
+    return out
+
+
+def _decide_symbols(symbols: list[tuple[int, int, bytes]], articles: list[Article], early: dict,
+                    decisions: list[list[tuple]], pending: list[list]) -> None:
+    """Within-article decisions of symbol lines (:func:`_symbol_rows`, in article and index
+    order), in place: a line equal (same key) to an earlier one of its article, title included,
+    is ``duplicate_within``/``exact`` of the first; the others go on to across-article dedup as
+    pending paragraphs with no shingles (form ''), exact path only. Each touched article's
+    compared decisions and pending paragraphs are put back in index order."""
+    first: dict[tuple[int, bytes], int] = {}  # (article position, key) -> index of the first line
+    for pos, index, key in symbols:
+        earlier = first.setdefault((pos, key), index)
+        if index == 0:
+            decisions[pos].append(_TITLE)
+        elif earlier != index:
+            decisions[pos].append((index, DUPLICATE_WITHIN, "exact", None, paragraph_id(articles[pos].article_id, earlier), 1.0, None))
+        else:
+            pending[pos].append((index, key, _EMPTY, ""))
+    for pos in dict.fromkeys(pos for pos, _, _ in symbols):
+        done = len(early.get(pos, ()))  # the decisions made without comparison come first
+        decisions[pos][done:] = sorted(decisions[pos][done:])
+        pending[pos].sort(key=lambda p: p[0])
 
 
 def candidates(articles: list[Article], pendings: list[list], ranks: list[tuple], cfg) -> list[list[Candidate]]:

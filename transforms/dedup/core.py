@@ -111,9 +111,49 @@ def shingles(form: str, word_n: int, char_n: int) -> list[str]:
     return [" ".join(tokens[i: i + word_n]) for i in range(len(tokens) - word_n + 1)]
 
 
+def symbol_form(text: str) -> str:
+    """The exact-match form of a paragraph with no letter or digit (``* * *``, ``—``, ``👍 👎``,
+    ``| --- |``), else ''.
+
+    Such a paragraph has an empty matching form, so it has no shingles and MinHash can say
+    nothing about it; it is deduplicated by exact key only (:func:`exact_key` of this form):
+    NFKC and case-folded as the matching form is, white space collapsed, every symbol kept
+    (``* * *`` and ``***`` differ). This follows CCNet (Wenzek et al. 2020, section 3.3;
+    ``cc_net/dedup.py`` ``compute_hashes``), which hashes every line, symbol lines included,
+    after a normalisation that keeps ASCII punctuation and symbols (``normalize_for_dedup``).
+    A form of letters and digits never equals one of symbols, so the two kinds of exact key
+    cannot collide. A paragraph whose matching form is empty only because a wire dateline was
+    stripped (``LONDON (Reuters) -``) has letters: '' (it stays unmatched).
+
+    Returns:
+        The form, or '' for a text with a letter or digit (after NFKC) or only white space.
+    """
+    if matching_form(text, strip_datelines=False):
+        return ""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+_ASCII_ALNUM = re.compile(r"[A-Za-z0-9]")
+
+
+def is_symbol_line(text: str) -> bool:
+    """``bool(symbol_form(text))``, cheaply for ASCII text (one search that stops at the first
+    letter or digit, mostly the first character)."""
+    if text.isascii():
+        return _ASCII_ALNUM.search(text) is None and not text.isspace() and bool(text)
+    return bool(symbol_form(text))
+
+
 def exact_key(form: str) -> bytes:
     """16-byte content digest (md5) of a matching form: the exact-match key (never ``hash()``)."""
     return hashlib.md5(form.encode("utf-8")).digest()
+
+
+def paragraph_key(text: str, strip_datelines: bool = True) -> tuple[str, bytes]:
+    """``(matching form, exact key)`` of one paragraph as the dedup stage computes them (one at a
+    time): a symbol line has form '' and the key of its :func:`symbol_form`."""
+    form = matching_form(text, strip_datelines)
+    return form, exact_key(form or symbol_form(text))
 
 
 def exact_keys(forms: list[str]) -> list[bytes]:
@@ -150,7 +190,9 @@ def dedup_within(article: Article, clean_cfg, cfg) -> tuple[list[ParagraphDecisi
     Returns:
         ``(decisions, pending)``: final decisions for title, empty, rule-dropped, over-long and
         within-article duplicate paragraphs; ``pending`` lists ``(index, exact key, shingle
-        hashes, matching form)`` of the paragraphs that go on to across-article dedup.
+        hashes, matching form)`` of the paragraphs that go on to across-article dedup (a
+        paragraph without letters or digits: the key of its :func:`symbol_form`, no shingles,
+        form ''; it is a duplicate only of an equal symbol line, the title included).
     """
     from transforms.dedup.batch import dedup_within_batch
 
@@ -183,12 +225,13 @@ def make_candidates(article: Article, pending, rank: tuple, cfg=None) -> list[Ca
 
 
 def article_fingerprint(pending) -> tuple[bytes, tuple[tuple[int, str], ...]] | None:
-    """Whole-article exact key: md5 of the article's surviving body matching forms joined by a space.
+    """Whole-article exact key: md5 of the article's surviving body matching forms joined by a space
+    (paragraphs without letters or digits, whose pending form is '', are left out).
 
     Two articles with the same words in the same order but other paragraph breaks (the BBC
     corpus has such pairs) get the same key. Returns ``(key, ((index, form), ...))`` or None.
     """
-    forms = tuple((i, f) for i, _, _, f in pending if i > 0)
+    forms = tuple((i, f) for i, _, _, f in pending if i > 0 and f)  # symbol lines (form '') carry no text
     if not forms:
         return None
     return exact_key(" ".join(f for _, f in forms)), forms
@@ -406,7 +449,10 @@ def assemble(article: Article, within: list[ParagraphDecision], across: list[tup
     Returns:
         ``(decisions sorted by index, duplicate_of_article)``. The article is a whole-article
         duplicate when fewer than ``whole_article_min_kept_share`` of its content paragraphs
-        (not title, empty or rule-dropped) survive and at least one was dropped as a duplicate;
+        (not title, empty or rule-dropped) survive and at least one was dropped as a duplicate
+        (a line without letters or digits, :func:`symbol_form`, counts as surviving and never as
+        the dropped one: the rule weighs text, and its outcome is what it was before such lines
+        were deduplicated);
         it then points to the article holding most of the dropped text (by characters; ties:
         smallest id). With ``whole_article_action: drop`` its survivors become ``duplicate_article``,
         except those that belong to a cluster (``cluster_id`` set): other articles' paragraphs may
@@ -427,11 +473,18 @@ def assemble(article: Article, within: list[ParagraphDecision], across: list[tup
     statuses = [w[1] for w in ordered]
     kept, across_dups = statuses.count(KEPT), statuses.count(DUPLICATE_ACROSS)
     content = kept + across_dups + statuses.count(DUPLICATE_WITHIN) + statuses.count(BOILERPLATE)
-    dup_article = None
+    dup_article, symbols = None, ()
+    if across_dups and kept < cfg.whole_article_min_kept_share * content:
+        # Symbol lines count as kept whatever their own decision (as before they were compared):
+        # they weigh no text. Looked for only here, where the rule may apply (few articles).
+        symbols = {w[0] for w in ordered if w[1] in _DROPPED_CONTENT and w[2] in _EXACT_REASONS
+                   and is_symbol_line(_text(article, w[0]))}
+        kept += len(symbols)
+        across_dups -= sum(1 for w in ordered if w[0] in symbols and w[1] == DUPLICATE_ACROSS)
     if across_dups and kept < cfg.whole_article_min_kept_share * content:
         weight = Counter()
         for w in ordered:
-            if w[1] != DUPLICATE_ACROSS:
+            if w[1] != DUPLICATE_ACROSS or w[0] in symbols:
                 continue
             weight[w[4].rsplit("/", 1)[0]] += len(_text(article, w[0]))
         dup_article = min(weight.items(), key=lambda kv: (-kv[1], kv[0]))[0]
@@ -439,6 +492,10 @@ def assemble(article: Article, within: list[ParagraphDecision], across: list[tup
             ordered = [(w[0], DUPLICATE_ARTICLE, "whole_article_duplicate", w[3], None, None, None)
                        if w[1] == KEPT and w[3] is None else w for w in ordered]
     return decisions_from_wire(article, ordered), dup_article
+
+
+_DROPPED_CONTENT = (DUPLICATE_ACROSS, DUPLICATE_WITHIN, BOILERPLATE)
+_EXACT_REASONS = ("exact", "site_template")  # the only reasons a symbol line can be dropped for
 
 
 def _text(article: Article, index: int) -> str:

@@ -2,7 +2,8 @@
 
 Every release carries ``index/``: one row per paragraph that the across-article keep rule kept
 (status ``kept``, plus paragraphs kept by that rule and dropped afterwards by the article-level
-rules: ``duplicate_across``/``exact_article`` and ``duplicate_article``), with its exact key,
+rules: ``duplicate_across``/``exact_article`` and ``duplicate_article``), with its exact key
+(a line without letters or digits is indexed too: form '', the key of :func:`core.symbol_form`),
 its matching form (zstd compresses text far better than shingle hashes; a later run re-hashes
 its shingles for exact-Jaccard verification) and its LSH band hashes (:func:`minhash.band_hashes`,
 the same values the batched LSH computes), so a later run (``--dedup-against``) reads them
@@ -67,7 +68,8 @@ def index_params(dedup_cfg) -> dict:
 
 def in_index(index: pa.Array, status: pa.Array, reason: pa.Array) -> pa.BooleanArray:
     """Which paragraphs (given their ``index``, ``status`` and ``reason`` columns) go to the index:
-    the body paragraphs that the across-article keep rule kept (see module docstring)."""
+    the body paragraphs that the across-article keep rule kept (see module docstring), symbol
+    lines included; not a line left uncompared (``no_matching_text``: a bare wire dateline)."""
     def equal(column, value):
         return pc.fill_null(pc.equal(column, value), False)
 
@@ -83,7 +85,7 @@ def index_batch(items: list[tuple], cfg, pending: tuple | None = None, stored_ba
     Which paragraphs: :func:`in_index`, on the batch's columns. Matching forms, exact keys and
     band hashes are what the dedup stage computed, taken from it when given (the pipeline), else
     recomputed from the paragraph text exactly as the dedup stage computes them (deterministic
-    functions of the text and the config): :func:`core.matching_form`, :func:`core.exact_key`,
+    functions of the text and the config): :func:`core.paragraph_key` (matching form and exact key),
     shingle hashes with :func:`batch.shingle_sets` for the whole batch at once, one signature
     matrix (:func:`minhash.signatures`) and one :func:`minhash.band_hashes` call. Paragraphs
     shorter than one shingle get an empty ``band_hashes`` list (exact-match path only).
@@ -92,7 +94,7 @@ def index_batch(items: list[tuple], cfg, pending: tuple | None = None, stored_ba
         pending: ``(owner: int64, index: int32, forms, keys: uint8 (m, 16))``, the pending
             paragraphs' matching forms and exact keys as the within-article step computed them
             (:func:`spilled.read_forms`; owner = position in ``items``); other chosen
-            paragraphs (an unmatchable line an article-level rule turned into
+            paragraphs (a bare wire dateline, never compared, that an article-level rule turned into
             ``duplicate_article``) are recomputed. None: all are recomputed.
         stored_bands: ``keys (m, 16) uint8 -> (uint64 (m, bands), found bool (m,))``, the band
             hashes the across-article stage computed for exact groups' representatives
@@ -156,8 +158,8 @@ def _forms(decisions: list, chosen: list[int], owners: np.ndarray, indexes: np.n
         for k, r in zip(np.flatnonzero(known).tolist(), rows.tolist()):
             forms[k] = p_forms[r]
     for k in np.flatnonzero(~known).tolist():
-        forms[k] = core.matching_form(decisions[chosen[k]].text, cfg.strip_datelines)
-        keys[k] = np.frombuffer(core.exact_key(forms[k]), dtype=np.uint8)
+        forms[k], key = core.paragraph_key(decisions[chosen[k]].text, cfg.strip_datelines)
+        keys[k] = np.frombuffer(key, dtype=np.uint8)
     return forms, keys, known
 
 

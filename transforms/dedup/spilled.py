@@ -41,7 +41,8 @@ def forms_row(article_id: str, pending) -> tuple[str, bytes, str, bytes]:
     forms joined by a newline, exact keys: 16 bytes each)``, in the order of ``pending``. A row
     is four objects, not one per paragraph (the release index reads every row; containers would
     feed the garbage collector), and a newline never occurs in a matching form (white space is
-    collapsed to spaces). The article id lets a reader check that a row is the one it expects."""
+    collapsed to spaces). The article id lets a reader check that a row is the one it expects.
+    A symbol line (:func:`core.symbol_form`) is a pending paragraph with form '' and its own key."""
     if pending[0][0] == 0:  # the title (never pending today): not in the fingerprint either
         pending = pending[1:]
     indexes, keys, _, forms = zip(*pending)
@@ -49,8 +50,9 @@ def forms_row(article_id: str, pending) -> tuple[str, bytes, str, bytes]:
 
 
 def row_forms(row: tuple[str, bytes, str, bytes]) -> tuple[tuple[int, str], ...]:
-    """``((index, form), ...)`` of a :func:`forms_row` (as :func:`core.article_fingerprint` gives them)."""
-    return tuple(zip(np.frombuffer(row[1], dtype="<i4").tolist(), row[2].split("\n")))
+    """``((index, form), ...)`` of a :func:`forms_row` as :func:`core.article_fingerprint` gives
+    them: without the symbol lines (form '', exact key only), which the fingerprint leaves out."""
+    return tuple((i, f) for i, f in zip(np.frombuffer(row[1], dtype="<i4").tolist(), row[2].split("\n")) if f)
 
 
 def write_forms(spill_dir: str, batch_id: str, forms: list) -> str:

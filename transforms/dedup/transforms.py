@@ -90,14 +90,16 @@ class DecideWithinBatchFn(beam.DoFn):
         yield batch_id, spill.write(self._spill, f"within-{batch_id}",
                                     tuple((to_wire(a), decisions) for a, (decisions, _) in zip(articles, results)))
         yield beam.pvalue.TaggedOutput(self.PARAGRAPHS, sum(1 + len(a.paragraphs) for a in articles))
-        forms = []  # the fingerprinted articles' matching forms and keys: one spill file per batch (copies, release index)
+        forms = []  # matching forms and keys of the articles with pending paragraphs: one spill file per batch (copies, release index)
         fingerprints: dict[int, list] = {}  # exact partition -> [(article text key, member)]
         for article, (_, pending), rank in zip(articles, results, ranks):
-            fingerprint = core.article_fingerprint(pending)
+            if not pending:
+                continue
+            fingerprint = core.article_fingerprint(pending)  # None: symbol lines only (no text to fingerprint)
             if fingerprint is not None:
                 fingerprints.setdefault(exact.partition_of(fingerprint[0], self._partitions), []).append(
                     (fingerprint[0], (rank, article.article_id, batch_id, len(forms))))
-                forms.append(spilled.forms_row(article.article_id, pending))
+            forms.append(spilled.forms_row(article.article_id, pending))  # a row per article with pending paragraphs
         if forms:
             spilled.write_forms(self._spill, batch_id, forms)
         for item in sorted(fingerprints.items()):

@@ -39,6 +39,7 @@ FORMATS = {
 DEFAULT_FIELDS = {
     "id": "id", "url": "url", "domain": "domain", "title": "title", "text": "text",
     "published": "published", "language": "language", "author": "author",
+    "language_source": "language_source",  # the column newsetl writes: its own output read back keeps it
 }
 EXCERPT_CHARS = 200
 
@@ -254,17 +255,47 @@ def _known_format(path: str) -> bool:
         return False
 
 
-def expand_inputs(patterns: list[str]) -> list[tuple[str, str]]:
-    """Expand input globs (or directories) to a sorted list of ``(file, root)``.
+# Names of the texts shipped beside data (licence, read-me, provenance, index), any case, alone or
+# followed by ".", "-" or "_" and more: LICENSE, LICENSE.upstream.txt, README.TXT, readme.txt, SOURCE.md
+NOTICE_NAMES = re.compile(r"^(licen[cs]e|notice|copying|copyright|readme|source|index)([._-].*)?$", re.IGNORECASE)
+NOTICE_SKIPPED = "notice_file"  # the reason of a file a directory input does not read
 
-    A glob takes every file it matches (an unknown format becomes a reject); a directory takes
-    the files below it with a known format extension (so a README beside the dumps is skipped).
+
+def is_notice(path: str) -> bool:
+    """True for a notice file: a name of :data:`NOTICE_NAMES` in no data format newsetl reads
+    but plain text (``LICENSE``, ``README.TXT``, ``LICENSE.upstream.txt``, ``SOURCE.md``,
+    ``notice.txt.gz``), so ``source.html.gz`` (a page in a folder of web pages) or
+    ``index.jsonl`` is not one."""
+    name = os.path.basename(path)
+    if not NOTICE_NAMES.match(name):
+        return False
+    try:
+        return detect_format(name)[0] == "text"
+    except ValueError:
+        return True
+
+
+def expand_inputs(patterns: list[str]) -> list[tuple[str, str]]:
+    """:func:`list_inputs` without the skipped files: a sorted list of ``(file, root)``."""
+    return list_inputs(patterns)[0]
+
+
+def list_inputs(patterns: list[str]) -> tuple[list[tuple[str, str]], list[dict]]:
+    """Expand input globs (or directories) to a sorted list of ``(file, root)`` and the files
+    a directory input passed over on purpose.
+
+    A glob (or a file path) takes every file it matches (an unknown format becomes a reject);
+    a directory takes the files below it with a known format extension (so a ``SOURCE.md``
+    beside the dumps is not read) except notice files (:func:`is_notice`: ``LICENSE.txt``,
+    ``README.TXT`` ...), which are returned as skipped: ``[{"path", "reason": "notice_file"}]``,
+    sorted, for ``report.json`` and the run summary. Name one by a glob or path to read it.
 
     Raises:
         FileNotFoundError: a pattern matches no file, a directory below an input cannot be
             listed, a link below it is dangling, or a file cannot be read; the message names it.
     """
     seen: dict[str, str] = {}
+    skipped: set[str] = set()
 
     def unlistable(err: OSError):
         raise FileNotFoundError(f"input directory {err.filename} cannot be listed: {err.strerror}")
@@ -277,18 +308,22 @@ def expand_inputs(patterns: list[str]) -> list[tuple[str, str]]:
             if dangling:
                 raise FileNotFoundError(f"input {dangling[0]} is a link to a missing file")
             files = [p for p in files if os.path.isfile(p) and _known_format(p)]
+            notices = {p for p in files if is_notice(p)}
+            files = [p for p in files if p not in notices]
         else:
+            notices = set()
             root = input_root(pattern).rstrip(os.sep)
             files = [p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p)]
         files = [f for f in files if not os.path.basename(f).startswith((".", "_"))]
         if not files:
-            raise FileNotFoundError(f"input {pattern!r} matches no file")
+            raise FileNotFoundError(f"input {pattern!r} matches no file" + (" but notice files (LICENSE, README ...)" if notices else ""))
+        skipped |= notices
         unreadable = [f for f in files if not os.access(f, os.R_OK)]
         if unreadable:
             raise FileNotFoundError(f"input {unreadable[0]} is not readable (permission denied)")
         for f in files:
             seen.setdefault(f, root)
-    return sorted(seen.items())
+    return sorted(seen.items()), [{"path": p, "reason": NOTICE_SKIPPED} for p in sorted(skipped - seen.keys())]
 
 
 def relative_path(path: str, root: str) -> str:
@@ -401,6 +436,50 @@ def split_paragraphs(text: str, separator: str | re.Pattern) -> tuple[str, ...]:
     return tuple(map(str.strip, re.split(separator, text.strip())))
 
 
+class Unusable(str):
+    """The reject reason of a record :meth:`RecordMapper.to_article` cannot use (equal to the
+    plain reason, e.g. ``"bad_id"``), carrying the one-line ``detail`` its dead letter gets.
+    Only between the mapper and the reader: a :class:`~transforms.records.Reject` holds ``str(reason)``."""
+
+    def __new__(cls, reason: str, detail: str):
+        out = super().__new__(cls, reason)
+        out.detail = detail
+        return out
+
+    def __reduce__(self):
+        return (Unusable, (str(self), self.detail))
+
+
+def reject_detail(reason: str, fallback: str) -> str:
+    """The detail line of a :meth:`RecordMapper.to_article` reason: its own, else ``fallback``."""
+    return getattr(reason, "detail", fallback)
+
+
+BAD_ID = "bad_id"
+_ID_TYPE_NAMES = {bool: "a boolean", float: "a float", list: "a list", tuple: "a list", dict: "an object"}
+
+
+def own_article_id(value: Any) -> str | None:
+    """The article id an input record's ``id`` value gives.
+
+    A string as it is; an integer (a JSON number without fraction or exponent, an integer
+    column of Parquet) as its decimal string, so ``1`` and ``"1"`` name the same article; None
+    for null or the empty string (the id is then :func:`derived_article_id`).
+
+    Raises:
+        TypeError: any other type (boolean, float such as ``1.0``, list, object, bytes,
+            timestamp ...): the record becomes a dead letter ``bad_id``; the message names the type.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    kind = _ID_TYPE_NAMES.get(type(value)) or f"of type {type(value).__name__}"
+    raise TypeError(f"id {json.dumps(value, default=str)[:80]} is {kind}; an id must be a string or an integer")
+
+
 class RecordMapper:
     """Maps one decoded input record (a dict) to an :class:`Article`.
 
@@ -442,23 +521,28 @@ class RecordMapper:
             paragraphs = split_paragraphs(raw_text, self.separator)
         else:
             return "missing_text"
-        own_id = self.get(record, "id")
+        try:
+            own_id = own_article_id(record.get(self.fields["id"]))
+        except TypeError as err:
+            return Unusable(BAD_ID, str(err))
         url = self.get(record, "url")
         url = str(url) if url is not None else None
         domain = self.get(record, "domain")
         title = self.get(record, "title")
         language = self.get(record, "language")
+        language_source = self.get(record, "language_source") if language is not None else None
         author = self.get(record, "author")
         raw_published = self.get(record, "published")
         published = parse_published(raw_published, self.cfg.published_formats)
         return Article(
-            article_id=str(own_id) if own_id not in (None, "") else derived_article_id(rel_path, number),
+            article_id=own_id if own_id is not None else derived_article_id(rel_path, number),
             url=url,
             domain=str(domain).lower() if domain else domain_of(url),
             title=str(title).strip() if title is not None else None,
             published_us=published,
             language=str(language) if language is not None else None,
             author=str(author) if author is not None else None,
+            language_source=str(language_source) if language_source is not None else None,  # checked by the language stage
             paragraphs=paragraphs,
             charset=charset,
             source_file=source_file,
@@ -470,6 +554,7 @@ class RecordMapper:
 def _reject(path, record, offset, reason, detail, excerpt) -> Reject:
     if isinstance(excerpt, bytes):
         excerpt = excerpt[:EXCERPT_CHARS].decode("utf-8", errors="replace")
+    reason = str(reason)  # a plain str: an Unusable (str subclass) would be pickled through every shuffle
     return Reject(path, record, offset, "ingest", reason, detail.splitlines()[0][:300] if detail else reason, (excerpt or "")[:EXCERPT_CHARS])
 
 
@@ -543,7 +628,7 @@ def read_csv(path: str, rel_path: str, compression: str | None, cfg) -> Iterator
         if cfg.csv.newline_escape:
             row = [v.replace(cfg.csv.newline_escape, "\n") for v in row]
         result = mapper.to_article(dict(zip(columns, row)), path, rel_path, number, charset)
-        yield _reject(path, number, -1, result, "row has no text column", ",".join(row)) if isinstance(result, str) else result
+        yield _reject(path, number, -1, result, reject_detail(result, "row has no text column"), ",".join(row)) if isinstance(result, str) else result
 
 
 def csv_rows(text: str, delimiter: str) -> Iterator[tuple[list[str] | None, int, tuple[str, str] | None]]:
@@ -604,7 +689,7 @@ def read_parquet(path: str, rel_path: str, compression: str | None, cfg) -> Iter
                 for record in batch.to_pylist():
                     number += 1
                     result = mapper.to_article(record, path, rel_path, number, "utf-8")
-                    yield _reject(path, number, -1, result, "row has no text column", json.dumps(record, default=str)[:200]) if isinstance(result, str) else result
+                    yield _reject(path, number, -1, result, reject_detail(result, "row has no text column"), json.dumps(record, default=str)[:200]) if isinstance(result, str) else result
     except Exception as err:  # pyarrow raises ArrowInvalid/OSError variants for damaged files
         yield _reject(path, number + 1, -1, "truncated_or_corrupt_file", f"{type(err).__name__}: {err}", b"")
 
@@ -627,7 +712,7 @@ def read_reuters_sgml(path: str, rel_path: str, compression: str | None, cfg) ->
             yield _reject(path, number, -1, "missing_text", "the story has no <BODY>", excerpt)
             continue
         result = mapper.to_article(record, path, rel_path, number, charset)
-        yield _reject(path, number, -1, result, "unusable story", excerpt) if isinstance(result, str) else result
+        yield _reject(path, number, -1, result, reject_detail(result, "unusable story"), excerpt) if isinstance(result, str) else result
 
 
 READERS = {"jsonl": read_jsonl, "csv": read_csv, "text": read_text, "parquet": read_parquet,

@@ -196,7 +196,11 @@ def parse(chunk: JsonlChunk, data: bytes, cfg) -> Iterator[Article | Reject]:
             yield _reject(path, number, line_offset, "invalid_json", f"{type(err).__name__}: {err}", line)
             continue
         result = mapper.to_article(record, path, chunk.rel_path, number, charset)
-        yield _reject(path, number, line_offset, result, f"record has no usable {mapper.fields['text']!r} field" if result == "missing_text" else "a JSON line must be an object", line) if isinstance(result, str) else result
+        if isinstance(result, str):
+            why = f"record has no usable {mapper.fields['text']!r} field" if result == "missing_text" else "a JSON line must be an object"
+            yield _reject(path, number, line_offset, result, core.reject_detail(result, why), line)
+        else:
+            yield result
     yield from chunk.tail
 
 

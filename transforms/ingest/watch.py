@@ -40,7 +40,7 @@ from apache_beam.testing.test_stream import ElementEvent, WatermarkEvent
 from apache_beam.transforms import window
 from apache_beam.utils.timestamp import Timestamp
 
-from transforms.ingest.core import expand_inputs
+from transforms.ingest.core import list_inputs
 
 log = logging.getLogger(__name__)
 HEARTBEAT_S = 0.2  # longest blocking wait in one event read (the runner evaluates the source in between)
@@ -54,14 +54,16 @@ class PollEvents:
     (a heartbeat, at most every 0.2 s). After the last poll (``stop_after_s``; None: never) the
     last watermark is held for ``max(interval_s, 2)`` seconds before the iteration ends.
 
-    Files are listed with :func:`transforms.ingest.core.expand_inputs` per pattern (so names
+    Files are listed with :func:`transforms.ingest.core.list_inputs` per pattern (so names
     starting with ``.`` or ``_`` are skipped: write a file under such a name and rename it into
-    place); a pattern that matches nothing yet is not an error. Iterating again starts over.
+    place; a notice file a directory holds is not read, and logged once); a pattern that matches
+    nothing yet is not an error. Iterating again starts over.
     """
 
     def __init__(self, patterns: list[str], interval_s: float, stop_after_s: float | None):
         self.patterns, self.interval_s = list(patterns), interval_s
         self.stop_after_s = math.inf if stop_after_s is None else stop_after_s
+        self._skipped: set[str] = set()  # notice files already logged
 
     def __iter__(self):
         start, seen, poll = time.time(), set(), 0
@@ -90,7 +92,13 @@ class PollEvents:
         out = []
         for pattern in self.patterns:
             try:
-                out += expand_inputs([pattern])
+                files, skipped = list_inputs([pattern])
+                out += files
+                for item in skipped:
+                    if item["path"] not in self._skipped:
+                        self._skipped.add(item["path"])
+                        log.warning("watching %s: not reading %s (%s; name it by a glob to read it)", pattern,
+                                    item["path"], item["reason"])
             except FileNotFoundError as err:
                 if "matches no file" not in str(err):
                     log.warning("watching %s: %s", pattern, err)

@@ -22,6 +22,7 @@ from transforms.records import KEPT, Article, Reject, replace_fields
 SOURCE_INPUT = "input"  # the dump gave the language
 SOURCE_LINGUA = "lingua"  # detected by lingua from the title and the first body characters
 SOURCE_FASTTEXT = lid176.SOURCE_FASTTEXT  # detected by fastText lid.176 from the same sample
+SOURCES = frozenset({SOURCE_INPUT, SOURCE_LINGUA, SOURCE_FASTTEXT})  # the values of language_source
 LANGUAGE_FILTERED = "language_filtered"
 UNKNOWN = "unknown"
 
@@ -185,15 +186,20 @@ def letter_count(text: str) -> int:
 def identify(article: Article, language_cfg, detector) -> Article:
     """Fill ``language`` (ISO 639-1, or a lid.176 label such as ``yue``) and ``language_source`` of one article.
 
-    A language given by the dump wins (normalised, source ``input``); else the detector's
-    answer on :func:`sample_text` (source ``detector.source``: ``fasttext`` or ``lingua``) when
-    the sample has at least ``min_letters`` letters; with fewer, or when the detector declines
-    (lingua: no reliable answer; fasttext: best allowed label under ``min_confidence``),
-    language and source stay None.
+    A language given by the dump wins (normalised, source ``input``, or the source the dump gives
+    with it when that is one of ``input``, ``fasttext``, ``lingua``: newsetl's own ``articles/``
+    read back keep their ``language_source``); else the detector's answer on
+    :func:`sample_text` (source ``detector.source``: ``fasttext`` or ``lingua``) when the sample
+    has at least ``min_letters`` letters; with fewer, or when the detector declines (lingua: no
+    reliable answer; fasttext: best allowed label under ``min_confidence``), language and source
+    stay None.
     """
     given = normalize_code(article.language)
     if given is not None:
-        return replace_fields(article, language=given, language_source=SOURCE_INPUT)
+        source = article.language_source if article.language_source in SOURCES else SOURCE_INPUT
+        return replace_fields(article, language=given, language_source=source)
+    if article.language_source is not None:  # given with a language that names none ("und")
+        article = replace_fields(article, language_source=None)
     if detector is None:
         return article
     sample = sample_text(article, language_cfg.sample_chars)

@@ -84,17 +84,40 @@ def format_rate(count: float, elapsed_s: float) -> str:
     return f"{rate:.2f}" if rate >= 0.005 else "<0.01"
 
 
-def format_progress(done: dict, total_files: int, total_bytes: int, elapsed_s: float) -> str:
+_NOTHING = {"files": 0, "records": 0, "bytes": 0}
+
+
+def read_share(done: dict, total_files: int, total_bytes: int) -> float:
+    """The share (0-1) of the input read: of the bytes, or of the files when sizes are unknown."""
+    return done["bytes"] / total_bytes if total_bytes else (done["files"] / total_files if total_files else 1.0)
+
+
+def format_progress(done: dict, total_files: int, total_bytes: int, elapsed_s: float,
+                    since: tuple[float, dict] = (0.0, _NOTHING)) -> str:
     """One progress line, e.g. ``read 1,000/2,225 files (45%), 2.3/5.1 MB, 1,000 records,
-    310 records/s, reading ETA 4 s``. The ETA extrapolates the byte rate (the file rate when
-    sizes are unknown) and covers reading only; dedup and writing follow."""
-    share = done["bytes"] / total_bytes if total_bytes else (done["files"] / total_files if total_files else 1.0)
-    eta = "?" if share <= 0 else f"{max(0.0, elapsed_s * (1 - share) / share):.0f} s"
+    310 records/s, reading ETA 4 s``.
+
+    Rates are measured from ``since`` = ``(elapsed seconds, counts)`` of an earlier poll, the
+    first that saw reading under way (:class:`ProgressPrinter`): the seconds before it (Beam's
+    start-up, building the graph, starting workers, loading models) read nothing, and counting
+    them extrapolated the first file's share over the whole run (first line of a 2,225-file run:
+    ETA 1,974 s for 2 s of reading). The ETA extrapolates the byte rate (the file rate when sizes
+    are unknown) and covers reading only; dedup and writing follow. Until the counts moved past
+    ``since`` there is no rate: ``?`` (on a line that says all is read, the rate over ``elapsed_s``).
+    """
+    share = read_share(done, total_files, total_bytes)
+    then_s, then = since
+    window_s, moved = elapsed_s - then_s, share - read_share(then, total_files, total_bytes)
+    known = window_s > 0 and moved > 0
+    rate = format_rate(done["records"] - then["records"], window_s) if known else "?"
+    eta = f"{max(0.0, window_s * (1 - share) / moved):.0f} s" if known else "?"
     if done["files"] >= total_files:
         eta = "done, deduplicating and writing"
+        if not known and elapsed_s > 0:  # all read by the first poll: the rate over the whole time
+            rate = format_rate(done["records"], elapsed_s)
     return (f"read {done['files']:,}/{total_files:,} files ({100 * share:.0f}%), "
             f"{done['bytes'] / 1e6:.1f}/{total_bytes / 1e6:.1f} MB, {done['records']:,} records, "
-            f"{format_rate(done['records'], elapsed_s)} records/s, reading ETA {eta}")
+            f"{rate} records/s, reading ETA {eta}")
 
 
 class ProgressPrinter(threading.Thread):
@@ -112,6 +135,7 @@ class ProgressPrinter(threading.Thread):
         self._stop_event = threading.Event()
         self._last: dict | None = None
         self._emitted = 0.0
+        self._since: tuple[float, dict] | None = None  # (elapsed s, counts) of the first poll that saw reading
 
     def poll(self) -> str | None:
         """Print and return the current line if the counts changed since the last poll."""
@@ -122,7 +146,9 @@ class ProgressPrinter(threading.Thread):
         elif done == self._last or not done["files"]:
             return None
         else:
-            line = format_progress(done, self.total_files, self.total_bytes, now - self.started)
+            if self._since is None:
+                self._since = (now - self.started, done)
+            line = format_progress(done, self.total_files, self.total_bytes, now - self.started, self._since)
         self._last, self._emitted = done, now
         self.emit(line)
         return line

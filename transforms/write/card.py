@@ -29,6 +29,25 @@ STATUS_MEANING = {
 FASTTEXT_NAME = "fastText lid.176"
 
 
+def _processing_steps(report: dict) -> list[str]:
+    """The run's steps in the order the pipeline ran them: with a language filter
+    (``language.keep``), languages are identified before dedup, so that filtered articles take no
+    part in it; without one, after dedup, for the articles written (pipelines/pipeline.py)."""
+    config = report["config"]
+    dedup, language = config["dedup"], config.get("language") or {}
+    steps = ["read", "clean (mojibake repair, entity and tag debris, boilerplate rules)"]
+    dedup_steps = ["paragraph dedup within each article",
+                   f"MinHash LSH dedup across articles (word {dedup['shingle_size']}-gram shingles, {dedup['num_perm']} "
+                   f"permutations, {dedup['bands']} bands × {dedup['rows']} rows, verified by {dedup['verify']} Jaccard "
+                   f"≥ {dedup['threshold']}, keep order `{dedup['keep_order']}`)"]
+    if not language.get("detect", True):
+        return steps + dedup_steps + ["Parquet (languages as the input gives them)"]
+    identify = f"language identification ({_detector_name(report)})"
+    if language.get("keep"):
+        return steps + [f"{identify} and the language filter (keep {', '.join(language['keep'])})"] + dedup_steps + ["Parquet"]
+    return steps + dedup_steps + [f"{identify} of the articles written", "Parquet"]
+
+
 def _detector_name(report: dict) -> str:
     """The language detector the run's config chose, as named in the card."""
     language = (report.get("config") or {}).get("language") or {}
@@ -178,13 +197,10 @@ def render_card(report: dict, manifest: dict, name: str) -> str:
     if len(report["inputs"]) > 10:
         out.append(f"| … {len(report['inputs']) - 10:,} more | | |")
     dedup = report["config"]["dedup"]
+    steps = _processing_steps(report)
     out += [
         "", "### Processing", "",
-        "newsetl (Apache Beam): read → clean (mojibake repair, entity and tag debris, boilerplate rules) → language "
-        f"identification ({_detector_name(report)}) → paragraph dedup within each article → MinHash LSH dedup across articles "
-        f"(word {dedup['shingle_size']}-gram shingles, {dedup['num_perm']} permutations, {dedup['bands']} bands × "
-        f"{dedup['rows']} rows, verified by {dedup['verify']} Jaccard ≥ {dedup['threshold']}, keep order "
-        f"`{dedup['keep_order']}`) → Parquet.", "",
+        f"newsetl (Apache Beam): {' → '.join(steps)}.", "",
         f"Config digest (sha256 of the canonical JSON config): `{report['config_digest']}`", "",
         "<details><summary>Full configuration</summary>", "", "```json",
         json.dumps(report["config"], indent=2, sort_keys=True), "```", "", "</details>", "",

@@ -5,18 +5,19 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from transforms.ingest.core import is_notice
 from transforms.write import core
 from transforms.write.card import render_card
 from transforms.write.figures import compute_figures
 from transforms.write.report_html import render_html
 
-NOTICE_NAMES = re.compile(r"^(licen[cs]e|notice|copying|readme|source)([.-].*)?$", re.IGNORECASE)
 LICENSE_LINE = re.compile(r"licen[cs]|copyright|terms|research|rights", re.IGNORECASE)
 DOCUMENTS = ("report.json", "report.html", "README.md")  # listed in _SUCCESS under "documents"
 
 
 def input_notices(inputs: list[str], levels: int = 3, max_notices: int = 10, max_lines: int = 3) -> list[dict]:
-    """Licence notices beside the inputs: LICENSE*, NOTICE*, COPYING*, README*, SOURCE* files in
+    """Licence notices beside the inputs: LICENSE*, NOTICE*, COPYING*, README*, SOURCE*, INDEX* files
+    (:func:`transforms.ingest.core.is_notice`, the files a directory input does not read) in
     each input's directory or, when it has none, the nearest of its ``levels`` - 1 parents that
     has some (the nearest notices are the inputs'; a farther README is about something else).
 
@@ -29,7 +30,7 @@ def input_notices(inputs: list[str], levels: int = 3, max_notices: int = 10, max
     for d in dirs:
         here = Path(d)
         for _ in range(levels):
-            found = [f for f in sorted(here.iterdir()) if f.is_file() and NOTICE_NAMES.match(f.name)] if here.is_dir() else []
+            found = [f for f in sorted(here.iterdir()) if f.is_file() and is_notice(f.name)] if here.is_dir() else []
             for f in found:
                 if str(f) not in seen and f.stat().st_size < 1_000_000:
                     text = f.read_text(encoding="utf-8", errors="replace").splitlines()

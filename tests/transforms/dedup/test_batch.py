@@ -14,6 +14,9 @@ EDGE_TEXTS = ["", "   ", "***", " -- ", "\t x__y\x0b\x1fZ  ", "LONDON (Reuters) 
               "Shr 1.22 dlrs vs 1.10 DLRS", "Café au lait, s'il vous plaît", "北京时间今天上午，中国国家主席在人民大会堂会见了来访的外国领导人。",
               "Ｆｕｌｌ ｗｉｄｔｈ ＡＢＣ １２３", "a\xa0b\u2003c", "(", ")(", "AP --", "x" * 40 + " " * 7 + "y"]
 
+# a bare wire dateline (letters, empty matching form), then symbol lines, two of them repeated
+SYMBOL_TEXTS = ["WASHINGTON (Reuters) -", "* * *", "•  •  •", "***", "* * *", "•\xa0• •", "👍 👎"]
+
 
 def _bbc_articles(data, n: int) -> list[Article]:
     """The first ``n`` BBC stories (sorted paths) as cleaned Articles: title, then paragraphs."""
@@ -43,6 +46,8 @@ def _edited(articles: list[Article]) -> list[Article]:
             p.insert(1, a.title or "")  # headline repeated in the body
         if k % 7 == 2:
             p[1:1] = EDGE_TEXTS
+        if k % 7 == 3:
+            p[1:1] = SYMBOL_TEXTS
         drops = ((0, "ad_marker"), (len(p) - 1, "read_more")) if k % 11 == 3 else ()
         title = None if k % 13 == 4 else a.title
         out.append(replace_fields(a, title=title, paragraphs=tuple(p), rule_drops=drops))
@@ -63,13 +68,25 @@ def _reference(article: Article, clean_cfg, cfg) -> tuple[list[tuple], list[tupl
             early.append((index, EMPTY, "empty", None, None, None, None) if index else (0, TITLE, "no_title", None, None, None, None))
         elif len(text) > clean_cfg.max_paragraph_chars:
             early.append((index, DROPPED_RULE, "max_paragraph_chars", None, None, None, None))
-        elif not core.matching_form(text, cfg.strip_datelines):
+        elif not core.matching_form(text, cfg.strip_datelines) and not core.symbol_form(text):  # a bare dateline
             early.append((index, TITLE if index == 0 else KEPT, "no_matching_text", None, None, None, None))
         else:
             compared.append(index)
-    kept, pending = [], []  # kept: (index, form, shingle hashes)
+    kept, pending, symbols = [], [], []  # kept: (index, form, shingle hashes); symbols: (index, symbol form)
     for index in compared:
         form = core.matching_form(_text(article, index), cfg.strip_datelines)
+        if not form:  # no letter or digit: equal symbol forms only
+            symbol = core.symbol_form(_text(article, index))
+            first = next((i for i, other in symbols if other == symbol), None)
+            if index == 0:
+                later.append((0, TITLE, None, None, None, None, None))
+            elif first is not None:
+                later.append((index, DUPLICATE_WITHIN, "exact", None, paragraph_id(article.article_id, first), 1.0, None))
+                continue
+            else:
+                pending.append((index, core.exact_key(symbol), np.zeros(0, np.uint32), ""))
+            symbols.append((index, symbol))
+            continue
         hashes = minhash.hash_shingles(core.shingles(form, cfg.shingle_size, cfg.char_shingle_size))
         best = None
         for other, other_form, other_hashes in kept:  # in index order: strict ">" keeps the earliest on ties
@@ -118,6 +135,14 @@ def test_dedup_within_batch_equals_the_per_paragraph_rule(data):
     assert statuses >= {(TITLE, None), (TITLE, "no_title"), (EMPTY, "empty"), (KEPT, "no_matching_text"),
                         (DROPPED_RULE, "ad_marker"), (DROPPED_RULE, "max_paragraphs_per_article"),
                         (DROPPED_RULE, "max_paragraph_chars"), (DUPLICATE_WITHIN, "exact"), (DUPLICATE_WITHIN, "near")}
+    # symbol lines (bbc10: SYMBOL_TEXTS at body indexes 2-8): equal ones are exact duplicates
+    # within the article (white space collapsed), the others pending with no shingles
+    decisions, pending = got[10]
+    assert [d[:6] for d in decisions if 2 <= d[0] <= 8] == [
+        (2, KEPT, "no_matching_text", None, None, None), (6, DUPLICATE_WITHIN, "exact", None, "bbc10/3", 1.0),
+        (7, DUPLICATE_WITHIN, "exact", None, "bbc10/4", 1.0)]
+    assert [(p[0], p[1], len(p[2]), p[3]) for p in pending if 2 <= p[0] <= 8] == [
+        (i, core.exact_key(f), 0, "") for i, f in ((3, "* * *"), (4, "• • •"), (5, "***"), (8, "👍 👎"))]
     # the batch does not change an article's result; records as core.dedup_within returns them
     one = core.dedup_within(articles[0], clean_cfg, CONFIG.dedup)
     assert one[0] == core.decisions_from_wire(articles[0], got[0][0]) and len(one[1]) == len(got[0][1])

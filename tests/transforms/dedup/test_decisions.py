@@ -49,7 +49,9 @@ def test_short_punctuation_nfc_and_empty(tmp_path):
         art("b", "***", "She won the vote.", nfd, "More text here that is unique to b."),
     ])
     got = {k: (v["status"], v["duplicate_of"]) for k, v in paras.items()}
-    assert got[("a", 1)] == ("kept", None) and got[("b", 1)] == ("kept", None)  # punctuation never matches
+    # a punctuation-only line matches its exact copy only (no shingles): "***" twice, "---" once
+    assert got[("a", 1)] == ("kept", None) and got[("b", 1)] == ("duplicate_across", "a/1")
+    assert (paras[("b", 1)]["reason"], paras[("a", 1)]["cluster_id"]) == ("exact", "a/1") and got[("a", 5)] == ("kept", None)
     assert got[("a", 2)] == ("kept", None) and got[("b", 2)] == ("kept", None)
     assert got[("a", 3)] == ("kept", None)
     assert got[("b", 3)] == ("duplicate_across", "a/3")  # NFD copy is the same paragraph

@@ -30,12 +30,16 @@ def test_index_rows_match_the_candidates_dedup_used(tmp_path):
     article, other = _article(), _article("a2", 7)
     decisions = [ParagraphDecision("a1", 0, "A title", "title"), ParagraphDecision("a1", 1, TEXT, "kept"),
                  ParagraphDecision("a1", 2, "Short one.", "duplicate_across", "exact", None, "b/1", 1.0),
-                 ParagraphDecision("a1", 3, "***", "kept", "no_matching_text")]
-    short = [ParagraphDecision("a2", 2, "Short one.", "kept")]  # shorter than a shingle: exact path, no band hashes
+                 ParagraphDecision("a1", 3, "***", "kept")]
+    short = [ParagraphDecision("a2", 2, "Short one.", "kept"),  # shorter than a shingle: exact path, no band hashes
+             ParagraphDecision("a2", 3, "AP --", "kept", "no_matching_text")]  # a bare dateline: never compared
     rb = index.index_batch([(article, decisions, None), (other, short, None)], CFG)  # one batch of two articles
     assert rb.schema == index.INDEX_SCHEMA
     rows = rb.to_pylist()
-    assert [r["paragraph_id"] for r in rows] == ["a1/1", "a2/2"]  # title, duplicates, unmatchable lines: not indexed
+    assert [r["paragraph_id"] for r in rows] == ["a1/1", "a1/3", "a2/2"]  # title, duplicates, bare datelines: not indexed
+    # a symbol line is indexed by the exact key of its symbol form, as the dedup stage keys it
+    assert (rows[1]["form"], rows[1]["exact_key"], rows[1]["band_hashes"]) == ("", core.exact_key("***"), [])
+    rows = [rows[0], rows[2]]
     _, pending = core.dedup_within(article, config_from_dict({}).clean, CFG)
     (cand,) = [c for c in core.with_band_keys(core.make_candidates(article, pending, core.order_rank(article, "earliest", ()), CFG), CFG) if c.index == 1]
     assert len(rows[0]["band_hashes"]) == 21 and json.loads(rows[0]["order_key"]) == [0, 5, "a1", 1]
@@ -46,7 +50,9 @@ def test_index_rows_match_the_candidates_dedup_used(tmp_path):
     assert rows[0]["band_hashes"] == batch.band_hashes(sig, CFG.bands, CFG.rows)[0].tolist()
     path = tmp_path / "index.parquet"
     pq.write_table(pa.Table.from_batches([rb]), path)
-    back, back_short = index.read_candidates(str(path), 3, CFG, batch_rows=1)  # through Parquet, as a later run reads it
+    back, back_symbol, back_short = index.read_candidates(str(path), 3, CFG, batch_rows=1)  # through Parquet, as a later run reads it
+    (symbol_key,) = [key for i, key, _, _ in pending if i == 3]  # the symbol line's key in the dedup stage
+    assert (back_symbol.exact_key, back_symbol.shingles, back_symbol.band_keys, back_symbol.index) == (symbol_key, b"", b"", 3)
     assert (back.exact_key, back.shingles, back.band_keys) == (cand.exact_key, cand.shingles, cand.band_keys)
     assert back.order == (float("-inf"), 3, 0, 5, "a1", 1) and back.article_id == index.release_article_id(3, "a1")
     assert (back_short.shingles, back_short.band_keys, back_short.order[-3:]) == (b"", b"", (7, "a2", 2))
@@ -84,11 +90,12 @@ def test_exact_article_copies_stay_in_the_index():
     near = ParagraphDecision("a1", 1, TEXT, "duplicate_across", "near", None, "b/1", 0.9)
     plain = ParagraphDecision("a1", 2, TEXT, "kept")
     title = ParagraphDecision("a1", 0, "A title", "kept")
-    unmatchable = ParagraphDecision("a1", 3, "***", "kept", "no_matching_text")
+    unmatchable = ParagraphDecision("a1", 3, "LONDON (Reuters) -", "kept", "no_matching_text")
     gone = ParagraphDecision("a1", 4, TEXT, "duplicate_article", "duplicate_article_id")
-    ds = [kept, near, plain, title, unmatchable, gone]
+    symbol = ParagraphDecision("a1", 5, "* * *", "kept")
+    ds = [kept, near, plain, title, unmatchable, gone, symbol]
     got = index.in_index(*(pa.array([getattr(d, f) for d in ds]) for f in ("index", "status", "reason")))
-    assert got.to_pylist() == [True, False, True, False, False, True]
+    assert got.to_pylist() == [True, False, True, False, False, True, True]
 
 
 def test_release_ids_round_trip_and_decisions_are_routed():
@@ -173,13 +180,12 @@ def test_index_rows_from_the_dedup_stage_equal_the_recomputed_ones(data, tmp_pat
         for aid, decision in exact.member_decisions(part, {}, {}, CFG, tail=(None,))["b1"]:
             across.setdefault(aid, []).append(decision)
     items = [(a, *core.assemble(a, within, sorted(across.get(a.article_id, ())), CFG)) for a, (within, _) in zip(articles, results)]
-    # whole_article_action: drop turns an unmatchable kept line ("***") into duplicate_article: indexed, not pending
+    # whole_article_action: drop turns a kept symbol line ("***": pending, form '', its symbol key) into duplicate_article
     short, decisions, dup = items[-1]
     items[-1] = (short, [d._replace(status="duplicate_article", reason="whole_article_duplicate") if d.index == 2 else d
                          for d in decisions], dup)
-    fingerprints = [core.article_fingerprint(pending) for pending in pendings]
-    path = spilled.write_forms(str(tmp_path), "b1", [spilled.forms_row(a.article_id, p)
-                                                      for a, f, p in zip(articles, fingerprints, pendings) if f is not None])
+    # as DecideWithinBatchFn writes them: a row per article with pending paragraphs
+    path = spilled.write_forms(str(tmp_path), "b1", [spilled.forms_row(a.article_id, p) for a, p in zip(articles, pendings) if p])
     refs, row = [], 0  # as AssembleBatchFn numbers them: the articles with across-article decisions, in order
     for a in articles:
         refs.append((path, row) if a.article_id in across else None)
@@ -187,9 +193,9 @@ def test_index_rows_from_the_dedup_stage_equal_the_recomputed_ones(data, tmp_pat
     forms = spilled.read_forms(refs, [a.article_id for a in articles])
     with pytest.raises(ValueError, match="holds the forms of 'bbc0', not of 'bbc1'"):  # rows numbered wrongly
         spilled.read_forms([refs[0], refs[0]], ["bbc0", "bbc1"])
-    expected_forms = [(k, i, f) for k, fp in enumerate(fingerprints) if fp for i, f in fp[1]]
-    assert list(zip(forms[0].tolist(), forms[1].tolist(), forms[2])) == expected_forms
-    assert [bytes(k) for k in forms[3]] == [core.exact_key(f) for _, _, f in expected_forms]
+    expected_forms = [(k, i, f) for k, p in enumerate(pendings) for i, _, _, f in p]
+    assert list(zip(forms[0].tolist(), forms[1].tolist(), forms[2])) == expected_forms and expected_forms[-1] == (43, 2, "")
+    assert [bytes(k) for k in forms[3]] == [core.exact_key(f or "***") for _, _, f in expected_forms]
 
     expected = index.index_batch(items, CFG)
     signed = []

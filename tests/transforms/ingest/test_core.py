@@ -340,3 +340,97 @@ def test_split_paragraphs_equals_the_reference_on_real_text(data):
     assert [core.split_paragraphs(t, re.compile(separator)) for t in texts] == [reference(t) for t in texts]
     assert [core.split_paragraphs(t, separator) for t in texts] == [reference(t) for t in texts]
     assert core.split_paragraphs(texts[-1], separator) == ("a", "b")
+
+
+def _realnews(data) -> list[dict]:
+    """The 13 RealNews articles (title, text, url ...) without ids of their own."""
+    folder = data / "realnews-grover-samples"
+    return [json.loads(line) for name in ("realnews_tiny.jsonl", "april2019_set_mini.jsonl")
+            for line in (folder / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_ids_strings_as_given_integers_as_decimal_other_types_are_bad_id(data, tmp_path):
+    """Real RealNews articles given every JSON id type: "1" and 1 name the same article, 1.0,
+    true, [1] and {"n": 1} are dead letters ``bad_id`` naming the type; null and "" derive one."""
+    ids = ["1", 1, 1.0, True, [1], {"n": 1}, None, "", " x ", -7, 10**20]
+    (tmp_path / "ids.jsonl").write_text("".join(json.dumps({**r, "id": i}) + "\n" for r, i in zip(_realnews(data), ids)),
+                                        encoding="utf-8")
+    arts, rejects = read_all(tmp_path / "ids.jsonl")
+    assert [(a.source_record, a.article_id) for a in arts] == [
+        (0, "1"), (1, "1"), (6, core.derived_article_id("ids.jsonl", 6)), (7, core.derived_article_id("ids.jsonl", 7)),
+        (8, " x "), (9, "-7"), (10, "100000000000000000000")]
+    assert [(r.source_record, r.reason, r.detail) for r in rejects] == [
+        (2, "bad_id", "id 1.0 is a float; an id must be a string or an integer"),
+        (3, "bad_id", "id true is a boolean; an id must be a string or an integer"),
+        (4, "bad_id", "id [1] is a list; an id must be a string or an integer"),
+        (5, "bad_id", 'id {"n": 1} is an object; an id must be a string or an integer')]
+    assert {type(r.reason) for r in rejects} == {str}  # a plain str through Beam's coders
+    lines = (tmp_path / "ids.jsonl").read_bytes().splitlines(keepends=True)
+    assert rejects[0].excerpt.startswith('{"title": "\'American Idol\' Recap') and rejects[0].byte_offset == len(lines[0] + lines[1])
+
+
+def test_unusable_reason_pickles_with_its_detail():
+    import pickle
+
+    reason = pickle.loads(pickle.dumps(core.Unusable("bad_id", "id true is a boolean")))
+    assert (reason, core.reject_detail(reason, "x"), core.reject_detail("missing_text", "x")) == ("bad_id", "id true is a boolean", "x")
+
+
+def test_parquet_integer_id_column_gives_decimal_ids_a_float_column_bad_id(data, tmp_path):
+    records = _realnews(data)[:3]
+    pq.write_table(pa.Table.from_pylist([{**r, "id": n} for n, r in zip((7, 8, 900), records)],
+                                        schema=None), tmp_path / "int.parquet")
+    assert pa.types.is_int64(pq.read_schema(tmp_path / "int.parquet").field("id").type)
+    arts, rejects = read_all(tmp_path / "int.parquet")
+    assert rejects == [] and [a.article_id for a in arts] == ["7", "8", "900"]
+    pq.write_table(pa.Table.from_pylist([{**r, "id": n} for n, r in zip((7.0, None, 2.5), records)]), tmp_path / "float.parquet")
+    arts, rejects = read_all(tmp_path / "float.parquet")
+    assert [a.article_id for a in arts] == [core.derived_article_id("float.parquet", 1)]
+    assert [(r.source_record, r.reason, r.detail) for r in rejects] == [
+        (0, "bad_id", "id 7.0 is a float; an id must be a string or an integer"),
+        (2, "bad_id", "id 2.5 is a float; an id must be a string or an integer")]
+
+
+def test_csv_ids_are_the_strings_as_written(data, tmp_path):
+    """AG News rows with an id column: "1" and "01" stay two articles (CSV has no types)."""
+    rows = (data / "ag-news-test" / "test.csv").read_text(encoding="utf-8").splitlines()[:3]
+    (tmp_path / "ag.csv").write_text("id,label,title,text\n" + "".join(f"{i},{row}\n" for i, row in zip(("1", "01", ""), rows)),
+                                     encoding="utf-8")
+    arts, rejects = read_all(tmp_path / "ag.csv")
+    assert rejects == [] and [a.article_id for a in arts] == ["1", "01", core.derived_article_id("ag.csv", 2)]
+
+
+def test_directory_input_skips_notice_files_and_lists_them(data, tmp_path):
+    """Real dataset folders: their LICENSE / README texts are not read as articles when the folder
+    is the input, and are returned as skipped; a glob or a path still reads what it names."""
+    realnews = data / "realnews-grover-samples"
+    files, skipped = core.list_inputs([str(realnews)])
+    assert [f for f, _ in files] == [str(realnews / "april2019_set_mini.jsonl"), str(realnews / "realnews_tiny.jsonl")]
+    assert skipped == [{"path": str(realnews / "LICENSE.upstream.txt"), "reason": "notice_file"}]
+    bbc = data / "bbc-news-fulltext" / "bbc"
+    files, skipped = core.list_inputs([str(bbc)])
+    assert len(files) == 2225 and skipped == [{"path": str(bbc / "README.TXT"), "reason": "notice_file"}]
+    ag = data / "ag-news-test"
+    assert [p["path"] for p in core.list_inputs([str(ag)])[1]] == [str(ag / "readme.txt")]
+    pages = data / "mozilla-readability-news-pages"  # source.html.gz: the pages themselves
+    files, skipped = core.list_inputs([str(pages)])
+    assert str(pages / "bbc-1" / "source.html.gz") in dict(files)
+    assert skipped == [{"path": str(pages / "LICENSE.upstream.txt"), "reason": "notice_file"}]
+    # named by a glob or a path: read
+    assert core.list_inputs([str(realnews / "*")]) == (
+        [(str(realnews / n), str(realnews)) for n in ("LICENSE.upstream.txt", "SOURCE.md", "april2019_set_mini.jsonl",
+                                                      "realnews_tiny.jsonl")], [])
+    assert core.list_inputs([str(realnews), str(realnews / "LICENSE.upstream.txt")])[1] == []
+    (tmp_path / "LICENSE.upstream.txt").write_bytes((realnews / "LICENSE.upstream.txt").read_bytes())
+    with pytest.raises(FileNotFoundError, match="matches no file but notice files"):
+        core.list_inputs([str(tmp_path)])
+
+
+@pytest.mark.parametrize("name, notice", [
+    ("LICENSE", True), ("LICENSE.upstream.txt", True), ("README.TXT", True), ("readme.txt.gz", True),
+    ("NOTICE", True), ("COPYING.txt", True), ("SOURCE.md", True), ("INDEX.md", True), ("licence-cc-by.txt", True),
+    ("source.html.gz", False), ("index.jsonl", False), ("readme.csv", False), ("000_56aaff5fb1689b7e.txt", False),
+    ("sources.txt", False), ("licensed-news.txt", False), ("classes.txt", False),
+])
+def test_notice_names(name, notice):
+    assert core.is_notice(f"some/dir/{name}") is notice

@@ -28,3 +28,13 @@ def test_poll_events_emit_each_new_file_once_at_its_poll_time(tmp_path):
     assert round(float(second - first), 1) == 0.1  # found by the next poll, stamped at its time
     assert len(set(polls)) == 4  # polls at 0, 0.1, 0.2 and 0.3 s
     assert abs(float(polls[-1] - first) - 0.3) < 1e-5  # held at the last poll while draining
+
+
+def test_a_watched_directory_does_not_read_its_notice_files_and_says_so_once(data, caplog):
+    folder = data / "realnews-grover-samples"
+    events = PollEvents([str(folder)], 1.0, 0)
+    first, second = events._listing(), events._listing()
+    assert first == second == [(str(folder / "april2019_set_mini.jsonl"), str(folder)),
+                               (str(folder / "realnews_tiny.jsonl"), str(folder))]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"watching {folder}: not reading {folder / 'LICENSE.upstream.txt'} (notice_file; name it by a glob to read it)"]

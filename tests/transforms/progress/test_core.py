@@ -1,6 +1,8 @@
 """Progress counters: per-worker files summed by the launcher, and the progress line."""
 from __future__ import annotations
 
+import re
+
 from tests.conftest import ROOT
 from transforms.progress import core
 
@@ -37,7 +39,39 @@ def test_chunks_of_a_file_count_their_bytes_and_the_file_once(tmp_path):
     assert core.read_progress(str(tmp_path)) == {"files": 1, "records": 320, "bytes": size}
 
 
+def test_first_eta_waits_for_a_measured_rate():
+    """Counts of a measured 2,249-file run (Reuters-21578 .sgm.gz, BBC .txt, RealNews .jsonl; 13.1 MB):
+    the first poll, 3.7 s after launch, saw one 4.7 KB file; reading ended 4.7 s later. Counted from
+    launch (Beam's start-up included) that was "ETA 10385 s"; now no ETA until a rate is measured."""
+    total_files, total_bytes = 2249, 13_100_000
+    first = {"files": 1, "records": 1, "bytes": 4_667}
+    assert core.format_progress(first, total_files, total_bytes, 3.7) == \
+        "read 1/2,249 files (0%), 0.0/13.1 MB, 1 records, 0.27 records/s, reading ETA 10382 s"  # from launch: the old line
+    assert core.format_progress(first, total_files, total_bytes, 3.7, since=(3.7, first)) == \
+        "read 1/2,249 files (0%), 0.0/13.1 MB, 1 records, ? records/s, reading ETA ?"
+    later = {"files": 2236, "records": 11_238, "bytes": 8_500_000}  # one second on: 8.5 MB/s, 4.6 MB left
+    assert core.format_progress(later, total_files, total_bytes, 4.7, since=(3.7, first)) == \
+        "read 2,236/2,249 files (65%), 8.5/13.1 MB, 11,238 records, 11,237 records/s, reading ETA 1 s"
+    done = {"files": 2249, "records": 23_816, "bytes": 13_100_000}
+    assert core.format_progress(done, total_files, total_bytes, 8.0, since=(8.0, done)).endswith(
+        "23,816 records, 2,977 records/s, reading ETA done, deduplicating and writing")  # all read at the first poll
+
+
+def test_printer_measures_from_its_first_line(tmp_path):
+    lines = []
+    printer = core.ProgressPrinter(str(tmp_path), 3, 300, 3600, lines.append)
+    writer = core.ProgressWriter(str(tmp_path), every_s=0)
+    assert printer.poll() is None  # nothing read yet: no line
+    writer.add("a", 10, 100)
+    printer.poll()
+    writer.add("b", 10, 100)
+    printer.poll()
+    assert lines[0] == "read 1/3 files (33%), 0.0/0.0 MB, 10 records, ? records/s, reading ETA ?"
+    assert re.fullmatch(r"read 2/3 files \(67%\), 0\.0/0\.0 MB, 20 records, [\d,]+ records/s, reading ETA \d+ s", lines[1])
+
+
 def test_rates_below_ten_keep_their_digits():
     assert [core.format_rate(n, s) for n, s in ((1, 2.3), (1, 0.4), (25, 10.0), (1204, 4.0), (1, 300.0), (0, 5.0), (3, 0.0))] == [
         "0.43", "2.5", "2.5", "301", "<0.01", "0", "0"]
-    assert core.format_progress({"files": 1, "records": 1, "bytes": 10}, 1, 10, 2.3).endswith(" 0.43 records/s, reading ETA done, deduplicating and writing")
+    assert core.format_progress({"files": 1, "records": 1, "bytes": 10}, 1, 10, 2.3).endswith(
+        " 1 records, 0.43 records/s, reading ETA done, deduplicating and writing")  # one record: not "0 records/s"

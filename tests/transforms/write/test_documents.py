@@ -120,6 +120,10 @@ def test_input_notices_quote_licence_lines(data, tmp_path):
     notices = input_notices([str(data / "realnews-grover-samples" / "realnews_tiny.jsonl")])
     paths = [n["path"].split("/")[-1] for n in notices]
     assert paths == ["LICENSE.upstream.txt", "SOURCE.md"]  # not the parents' README files (about other things)
+    pages = data / "mozilla-readability-news-pages"  # a page is source.html.gz: not a notice, its folder has none
+    moz = input_notices([str(pages / "bbc-1" / "source.html.gz")])
+    assert [n["path"].split("/")[-1] for n in moz] == ["LICENSE.upstream.txt", "SOURCE.md"]
+    assert moz[0]["lines"][0] == "Apache License"
     assert all(len(n["lines"]) <= 3 for n in notices)
     nested = tmp_path / "corpus" / "2026"
     nested.mkdir(parents=True)
@@ -165,3 +169,20 @@ def test_counts_and_figures_read_texts_only_where_they_need_them(bbc_dataset, mo
     assert counts["records"]["articles_written"] == report["records"]["articles_written"] == 2076
     assert figures.compute_figures(str(bbc_dataset)) == report["figures"]
     assert sum("text" in columns for columns in reads) == 2  # the length histogram and the largest clusters' texts
+
+
+def test_card_processing_lists_the_steps_in_the_order_the_run_took_them():
+    """Without a language filter languages are identified after dedup (for the articles written);
+    with one, before dedup; with detection off, not at all."""
+    from pipelines.config import config_from_dict
+    from transforms.write.card import _processing_steps
+
+    def steps(raw):
+        return [s.split(" (")[0] for s in _processing_steps({"config": config_from_dict(raw).model_dump(mode="json")})]
+    dedup = ["paragraph dedup within each article", "MinHash LSH dedup across articles"]
+    assert steps({}) == ["read", "clean"] + dedup + ["language identification", "Parquet"]
+    assert steps({"language": {"keep": ["en"]}}) == ["read", "clean", "language identification"] + dedup + ["Parquet"]
+    assert steps({"language": {"detect": False}}) == ["read", "clean"] + dedup + ["Parquet"]
+    full = _processing_steps({"config": config_from_dict({}).model_dump(mode="json")})
+    assert full[-2] == "language identification (fastText lid.176) of the articles written"
+    assert full[3].startswith("MinHash LSH dedup across articles (word 5-gram shingles, 128 permutations, 21 bands × 6 rows")
