@@ -829,19 +829,20 @@ def read_reuters_sgml(path: str, rel_path: str, compression: str | None, cfg) ->
         yield _reject(path, number, -1, result, reject_detail(result, "unusable story"), excerpt) if isinstance(result, str) else result
 
 
-_TEXT_FORMATS = frozenset({"jsonl", "csv", "text", "reuters-sgml", "html", "warc"})
+_PEEKED_FORMATS = frozenset({"warc"})  # the other text formats' readers tell blank files themselves
 _BLANK_PEEK = 4096
 
 
 def _blank_file(path: str, fmt: str, compression: str | None) -> bool:
-    """True for a file of 0 bytes, or (a text format, stored uncompressed) of at most
+    """True for a file of 0 bytes, or (WARC, stored uncompressed) of at most
     :data:`_BLANK_PEEK` bytes that are only white space and a UTF-8 BOM: its Reject is
-    ``empty_file`` whatever the format (compressed blank text is caught by the readers)."""
+    ``empty_file`` whatever the format. The JSON Lines, CSV, text, SGML and HTML readers give
+    ``empty_file`` for blank (also compressed) files themselves, without a second read."""
     try:
         size = os.path.getsize(path)
         if size == 0:
             return True
-        if compression or fmt not in _TEXT_FORMATS or size > _BLANK_PEEK:
+        if compression or fmt not in _PEEKED_FORMATS or size > _BLANK_PEEK:
             return False
         with open(path, "rb") as f:
             data = f.read(_BLANK_PEEK)

@@ -156,6 +156,7 @@ def test_json_document_over_the_limit_is_rejected(tmp_path, monkeypatch):
     ("e.txt", b""), ("w.txt", b"  \n\n \t\n"), ("e.html", b""), ("w.html", b"\n \n"), ("e.parquet", b""),
     ("e.csv", b""), ("w.csv", b"\r\n\r\n"), ("b.csv", codecs.BOM_UTF8 + b"\n"), ("e.json", b""), ("e.sgm", b" "),
     ("e.warc", b""), ("e.txt.gz", gzip.compress(b" \n ")), ("e.csv.gz", gzip.compress(b"")),
+    ("w.html.gz", gzip.compress(b" \n\t")), ("w.jsonl.gz", gzip.compress(b"\n\n")), ("w.warc", b"\r\n\r\n"),
 ])
 def test_every_empty_file_is_empty_file(tmp_path, name, content):
     (tmp_path / name).write_bytes(content)
