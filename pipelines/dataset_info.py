@@ -79,12 +79,14 @@ def summary_lines(report: dict, success: dict, directory: str) -> list[str]:
         f"  rejected by reason: {_join(r['rejected_by_reason'])}",
         f"  clusters {_n(c['count'])}, largest {_n(c['largest'])} paragraphs",
     ]
-    unparsed = report.get("published_unparsed") or {}
-    if unparsed.get("total"):
-        files = sorted(unparsed["by_file"].items(), key=lambda kv: (-kv[1], kv[0]))
-        more = f", +{len(files) - 3} more files" if len(files) > 3 else ""
-        lines.append(f"  published dates not parsed (kept as null, see ingest.published_formats): {_n(unparsed['total'])} "
-                     f"({', '.join(f'{os.path.basename(f)} {_n(n)}' for f, n in files[:3])}{more})")
+    for key, label in (("published_unparsed", "published dates not parsed (kept as null, see ingest.published_formats)"),
+                       ("language_unrecognised", "input languages not recognised (detected instead)")):
+        counted = report.get(key) or {}
+        if counted.get("total"):
+            files = sorted(counted["by_file"].items(), key=lambda kv: (-kv[1], kv[0]))
+            more = f", +{len(files) - 3} more files" if len(files) > 3 else ""
+            lines.append(f"  {label}: {_n(counted['total'])} "
+                         f"({', '.join(f'{os.path.basename(f)} {_n(n)}' for f, n in files[:3])}{more})")
     skipped = report.get("inputs_skipped") or []
     if skipped:
         more = f", +{len(skipped) - 3} more" if len(skipped) > 3 else ""
