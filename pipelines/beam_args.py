@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import logging
 
 
 class _Parser(Exception):
@@ -46,10 +47,45 @@ def unknown_options(beam_args: list[str]) -> list[str]:
         The unknown arguments in order (an option and, when given apart, its value).
 
     Raises:
-        SystemExit: a known Beam option with an invalid value (argparse prints why).
+        ValueError: a known Beam option with an invalid value (argparse's one-line message).
     """
-    _, unknown = beam_parser().parse_known_args(beam_args)
+    parser = beam_parser()
+
+    def fail(message):  # argparse would print its usage (dozens of lines) and exit
+        raise ValueError(message)
+
+    parser.error = fail
+    _, unknown = parser.parse_known_args(beam_args)
     return unknown
+
+
+def runner_problem(beam_args: list[str]) -> str | None:
+    """Why the ``--runner`` of ``beam_args`` cannot start, in one line (None: no ``--runner``,
+    or it can): a name Beam does not know, or options the runner requires that are missing
+    (Beam's own ``PipelineOptionsValidator``, which ``beam.Pipeline`` runs: e.g. DataflowRunner
+    without ``--project``, ``--region``, ``--temp_location``)."""
+    from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+    from apache_beam.options.pipeline_options_validator import PipelineOptionsValidator
+    from apache_beam.runners.runner import create_runner
+
+    options = PipelineOptions(beam_args)
+    name = options.view_as(StandardOptions).runner
+    if not name:
+        return None
+    try:
+        runner = create_runner(name)
+    except (ValueError, ImportError) as err:
+        known = str(err).split("Valid values are ", 1)[-1].rstrip(".") if "Valid values are" in str(err) else str(err)
+        return f"--runner {name} is not a Beam runner (valid: {known})"
+    quiet = logging.getLogger("apache_beam.options.pipeline_options")  # "Unable to create default GCS bucket": the
+    level, quiet.level = quiet.level, logging.ERROR                      # missing option is named below instead
+    try:
+        errors = [e.strip().rstrip(".") for e in PipelineOptionsValidator(options, runner).validate()]
+    finally:
+        quiet.setLevel(level)
+    if errors:
+        return f"--runner {name} needs more options: " + "; ".join(errors)
+    return None
 
 
 def unknown_options_message(unknown: list[str], own_options: list[str]) -> str:

@@ -17,6 +17,7 @@ import time
 from importlib import metadata
 from pathlib import Path
 
+from pipelines import interrupts, output_guard
 from pipelines.config import ConfigError, load_config
 from transforms import spill
 from transforms.dedup import index as index_core
@@ -64,8 +65,9 @@ def _check_output(output: str, overwrite: bool, inputs: list[str]) -> Path:
         log.warning("removed %s, left by a run that did not finish", stale)
     if out.exists() and not out.is_dir():
         raise UsageError(f"output {output} exists and is not a directory")
-    if out.is_dir() and any(out.iterdir()) and not overwrite:
-        raise UsageError(f"output {output} is not empty; pass --overwrite to replace it")
+    refused = output_guard.refusal(output, overwrite)  # inside a release; --overwrite of someone else's files
+    if refused:
+        raise UsageError(refused)
     parent = out.resolve().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -131,10 +133,13 @@ def _check_beam_args(beam_args: list[str], parser: argparse.ArgumentParser) -> N
     try:
         unknown = beam_check.unknown_options(beam_args)
     except (SystemExit, ValueError) as err:
-        raise UsageError(f"invalid Beam options {beam_args}: {err}") from None
+        raise UsageError(f"invalid Beam option: {err}") from None
     if unknown:
         own = [o for action in parser._actions for o in action.option_strings if o.startswith("--")]
         raise UsageError(beam_check.unknown_options_message(unknown, own))
+    problem = beam_check.runner_problem(beam_args)
+    if problem:
+        raise UsageError(problem)
 
 
 def run(argv: list[str]) -> int:
@@ -177,6 +182,7 @@ def run(argv: list[str]) -> int:
         print(f"newsetl: error: output {args.output} cannot be created: {err.strerror}", file=sys.stderr)
         return EXIT_USAGE
     started = time.monotonic()
+    guard = interrupts.InterruptGuard(staging)  # Ctrl-C: one line, exit 130, staging removed
     try:
         with progress.ProgressPrinter(str(staging / "_progress"), len(files), sum(os.path.getsize(f) for f, _ in files),
                                       args.progress_every or 1e9, lambda line: print(f"newsetl: {line}", file=sys.stderr, flush=True)) as printer:
@@ -196,6 +202,7 @@ def run(argv: list[str]) -> int:
         report = documents.add_figures(str(staging), report, [f for f, _ in files])
         shutil.rmtree(staging / "_tally")
         success = documents.write_documents(str(staging), report, out.resolve().name)  # report.json/.html, README.md, _SUCCESS
+        guard.publishing()
         write_core.publish(str(staging), str(out))
     except write_core.ReconciliationError as err:
         shutil.rmtree(staging, ignore_errors=True)
@@ -204,6 +211,8 @@ def run(argv: list[str]) -> int:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    finally:
+        guard.restore()
     _print_summary(report, success, out, time.monotonic() - started)
     return 0
 
@@ -264,7 +273,7 @@ def _print_summary(report: dict, success: dict, out: Path, elapsed_s: float) -> 
     print(f"newsetl: wrote {out}")
     print("\n".join(summary_lines(report, success, str(out))[2:]))
     in_bytes = sum(i["size"] for i in report["inputs"])
-    print(f"  {elapsed_s:.1f} s, {report['records']['in'] / elapsed_s:,.0f} records/s, {in_bytes / 1e6 / elapsed_s:.2f} MB/s; "
+    print(f"  {elapsed_s:.1f} s, {progress.format_rate(report['records']['in'], elapsed_s)} records/s, {in_bytes / 1e6 / elapsed_s:.2f} MB/s; "
           f"open {out / 'report.html'} or run: newsetl inspect {out}")
 
 
@@ -287,7 +296,12 @@ def main(argv: list[str] | None = None) -> int:
               "       newsetl explain DIR ARTICLE_ID\n"
               "'newsetl COMMAND --help' describes a command's options.", file=sys.stdout if asked else sys.stderr)
         return 0 if asked else EXIT_USAGE
-    return commands[argv[0]](argv[1:])
+    try:
+        code = commands[argv[0]](argv[1:])
+        sys.stdout.flush()
+    except BrokenPipeError:  # newsetl inspect DIR | head -3: stop quietly, as Unix tools do
+        return interrupts.closed_stdout()
+    return code
 
 
 def exit_after(code: int | None) -> None:

@@ -79,12 +79,14 @@ def summary_lines(report: dict, success: dict, directory: str) -> list[str]:
         f"  rejected by reason: {_join(r['rejected_by_reason'])}",
         f"  clusters {_n(c['count'])}, largest {_n(c['largest'])} paragraphs",
     ]
-    unparsed = report.get("published_unparsed") or {}
-    if unparsed.get("total"):
-        files = sorted(unparsed["by_file"].items(), key=lambda kv: (-kv[1], kv[0]))
-        more = f", +{len(files) - 3} more files" if len(files) > 3 else ""
-        lines.append(f"  published dates not parsed (kept as null, see ingest.published_formats): {_n(unparsed['total'])} "
-                     f"({', '.join(f'{os.path.basename(f)} {_n(n)}' for f, n in files[:3])}{more})")
+    for key, label in (("published_unparsed", "published dates not parsed (kept as null, see ingest.published_formats)"),
+                       ("language_unrecognised", "input languages not recognised (detected instead)")):
+        counted = report.get(key) or {}
+        if counted.get("total"):
+            files = sorted(counted["by_file"].items(), key=lambda kv: (-kv[1], kv[0]))
+            more = f", +{len(files) - 3} more files" if len(files) > 3 else ""
+            lines.append(f"  {label}: {_n(counted['total'])} "
+                         f"({', '.join(f'{os.path.basename(f)} {_n(n)}' for f, n in files[:3])}{more})")
     skipped = report.get("inputs_skipped") or []
     if skipped:
         more = f", +{len(skipped) - 3} more" if len(skipped) > 3 else ""
@@ -124,8 +126,15 @@ def article_decisions(directory: str, article_id: str) -> tuple[dict | None, lis
     import pyarrow.compute as pc
     import pyarrow.dataset as ds
 
+    for table in ("paragraphs", "articles"):
+        if not Path(directory, table).is_dir():
+            raise DatasetError(f"{directory} has no {table}/ directory: the dataset is damaged "
+                               f"(newsetl inspect {directory} --verify lists what is missing)")
     paras = _dataset(directory, "paragraphs").to_table(filter=ds.field("article_id") == article_id).to_pylist()
     if not paras:
+        removal = taken_down_row(directory, article_id)
+        if removal is not None:
+            raise DatasetError(removal)
         raise DatasetError(f"article {article_id} is not in {directory}/paragraphs (see the article_id column)")
     paras.sort(key=lambda p: p["index"])
     arts = _dataset(directory, "articles").to_table(filter=ds.field("article_id") == article_id).to_pylist()
@@ -137,6 +146,27 @@ def article_decisions(directory: str, article_id: str) -> tuple[dict | None, lis
     return (arts[0] if arts else None), paras, originals
 
 
+def taken_down_row(directory: str, article_id: str) -> str | None:
+    """One line saying that ``article_id`` was taken down, from the dataset's ``removals/``
+    (README "Takedowns"): the release, when it was published (its ``_SUCCESS`` time, UTC; a
+    row carried over from an earlier takedown of the history was removed then or before), the
+    request and its reason. None when the dataset has no ``removals/`` or no row for it."""
+    import datetime as dt
+
+    import pyarrow.dataset as ds
+
+    if not Path(directory, "removals").is_dir():
+        return None
+    rows = _dataset(directory, "removals").to_table(filter=ds.field("article_id") == article_id).to_pylist()
+    if not rows:
+        return None
+    row = rows[0]
+    when = dt.datetime.fromtimestamp(Path(directory, "_SUCCESS").stat().st_mtime, dt.timezone.utc)
+    return (f"article {article_id} was taken down: removals/ of {directory} (release {Path(directory).resolve().name}, "
+            f"published {when:%Y-%m-%d %H:%M} UTC) lists it, requested as {row['requested']!r}, "
+            f"reason: {row['reason'] or 'none given'}, {row['paragraphs_removed']} paragraph(s) removed")
+
+
 def explain_lines(directory: str, article_id: str, width: int = 100) -> list[str]:
     """Human-readable decisions of one article (see :func:`article_decisions`)."""
     article, paras, originals = article_decisions(directory, article_id)
@@ -145,7 +175,8 @@ def explain_lines(directory: str, article_id: str, width: int = 100) -> list[str
     head = f"article {article_id}"
     if article:
         head += (f": written, {article['paragraphs_kept']} of {article['paragraphs_total']} body paragraphs kept; "
-                 f"language {article['language']} ({article['language_source']}); source {article['source_file']} "
+                 f"language {article['language'] or 'unknown'}"
+                 + (f" ({article['language_source']})" if article["language_source"] else "") + f"; source {article['source_file']} "
                  f"record {article['source_record']}")
         if article["duplicate_of_article"]:
             head += f"; flagged as a copy of article {article['duplicate_of_article']}"

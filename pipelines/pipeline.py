@@ -116,6 +116,8 @@ def build(pipeline: beam.Pipeline, files, config, staging: str, against: tuple[t
     records_in = read["tally"] | "RecordTally" >> beam.Map(lambda kv: {"kind": "records", "key": kv[0], "count": kv[1]})
     unparsed = read["published_unparsed"] | "UnparsedDateTally" >> beam.Map(
         lambda kv: {"kind": "published_unparsed", "key": kv[0], "count": kv[1]})
-    tally = (records_in, paragraphs_in, across["tally"], unparsed) | "MergeTally" >> beam.Flatten()
+    unrecognised = read["language_unrecognised"] | "UnrecognisedLanguageTally" >> beam.Map(
+        lambda kv: {"kind": "language_unrecognised", "key": kv[0], "count": kv[1]})
+    tally = (records_in, paragraphs_in, across["tally"], unparsed, unrecognised) | "MergeTally" >> beam.Flatten()
     ({"assembled": assembled, "rejects": rejects, "tally": tally, "index": joined["index"]}
      | "WriteDataset" >> WriteDataset(staging, config.output, spill_dir))  # every table's files in one writer step

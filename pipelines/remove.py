@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 from pipelines.cli import EXIT_USAGE, UsageError, _check_output
 from pipelines.config import ConfigError, config_from_dict
+from pipelines.interrupts import InterruptGuard
 from transforms.dedup import index as index_core
 from transforms.takedown.core import TakedownHistoryError
 from transforms.write import core as write_core
@@ -65,6 +66,7 @@ def remove(argv: list[str]) -> int:
     found, missing, already = takedown.match_articles(str(release), requests, before)
     staging = out.with_name(f".{out.name}.staging-{int(time.time())}-{os.getpid()}")
     staging.mkdir(parents=True)
+    guard = InterruptGuard(staging)  # Ctrl-C: one line, exit 130, staging removed
     try:
         dropped = takedown.copy_without(str(release), str(staging), set(found), config.output)
         rows = takedown.removal_rows(found, dropped)
@@ -74,10 +76,13 @@ def remove(argv: list[str]) -> int:
         report = takedown.takedown_report(old, str(staging), str(release), rows, missing, already, before)
         report["index"] = index_core.index_report(str(staging), config.dedup, out.resolve().name)
         documents.write_documents(str(staging), report, out.resolve().name)  # report.json/.html, README.md, _SUCCESS
+        guard.publishing()
         write_core.publish(str(staging), str(out))
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    finally:
+        guard.restore()
     print(f"newsetl: wrote {out}: removed {len(rows)} article(s), {report['removals']['paragraphs']} paragraph(s)"
           + (f"; not found: {len(missing)}" if missing else "")
           + (f"; already removed by an earlier takedown: {len(already)}" if already else ""))

@@ -7,12 +7,15 @@ its latest published revision (``<date>``, or the takedown releases ``<date>-r1`
 ``<date>-r2`` ... of ``newsetl remove``: the highest ``rN`` with ``_SUCCESS`` replaces the
 others, never both, as both would double-count). ``{date}`` in an ``--input`` is replaced by the date.
 Runs under cron as it is and under Airflow's ``BeamRunPythonPipelineOperator`` as ``py_file``
-(README.md shows both). Exit codes as ``newsetl run``.
+(README.md shows both). Exit codes as ``newsetl run``; 2 also for an ``--output`` (the
+release goes to ``DIR/<date>``) and for re-running a published date that later dates were
+deduplicated against, unless ``--replace-referenced`` says so.
 """
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import logging
 import re
 import sys
@@ -69,6 +72,26 @@ def own_revisions(releases: str | Path, date: str) -> list[str]:
     return [name for _, name in sorted(found)]
 
 
+def referencing_releases(releases: str | Path, date: str) -> list[str]:
+    """Names of the published releases of dates after ``date`` under ``releases`` that were
+    deduplicated against ``date``'s release (their ``report.json`` → ``dedup_against`` names it;
+    one whose report cannot be read counts too: the scheduler dedups every date against all
+    earlier ones). Their ``duplicate_of`` / ``duplicate_of_release`` rows point into it."""
+    root, found = Path(releases), []
+    for d in sorted(root.iterdir()) if root.is_dir() else ():
+        rev = release_revision(d.name)
+        if rev is None or rev[0] <= date or not (d / "_SUCCESS").is_file():
+            continue
+        try:
+            used = {r["release"] for r in json.loads((d / "report.json").read_text(encoding="utf-8"))
+                    .get("dedup_against", {}).get("releases", [])}
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            used = {date}
+        if date in used:
+            found.append(d.name)
+    return found
+
+
 def run_argv(releases: str, date: str, inputs: list[str], rest: list[str]) -> list[str]:
     """The ``newsetl run`` argument list for one scheduled date."""
     argv = ["run", *(a for i in inputs for a in ("--input", i.replace("{date}", date))),
@@ -80,14 +103,30 @@ def run_argv(releases: str, date: str, inputs: list[str], rest: list[str]) -> li
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: returns the ``newsetl run`` exit code (2 for a bad ``--date``, or a date that
-    already has takedown revisions: a re-run would be shadowed by them and republish what they removed)."""
+    already has takedown revisions: a re-run would be shadowed by them and republish what they removed; an
+    ``--output``; a published date that later dates were deduplicated against, without ``--replace-referenced``)."""
     parser = argparse.ArgumentParser(prog="python -m pipelines.schedule", description=__doc__.splitlines()[0])
     parser.add_argument("--releases", required=True, help="directory holding one release per date")
     parser.add_argument("--date", required=True, help="the release date, YYYY-MM-DD")
     parser.add_argument("--input", action="append", required=True, help="input glob; {date} is replaced (repeatable)")
+    parser.add_argument("--replace-referenced", action="store_true",
+                        help="re-run a published date even though later dates were deduplicated against it "
+                             "(their duplicate_of rows may then name paragraphs it no longer has: re-run them too)")
     args, rest = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
     if not _is_date(args.date):
         print(f"newsetl: error: --date {args.date!r} is not an ISO date (YYYY-MM-DD)", file=sys.stderr)
+        return EXIT_USAGE
+    given = [a for a in rest if a == "--output" or a.startswith("--output=")]
+    if given:
+        print(f"newsetl: error: {given[0]} cannot be given to the scheduler: the release is written to --releases/DATE "
+              f"({Path(args.releases) / args.date}), where later dates find it", file=sys.stderr)
+        return EXIT_USAGE
+    published = (Path(args.releases) / args.date / "_SUCCESS").is_file()
+    users = referencing_releases(args.releases, args.date) if published else []
+    if users and not args.replace_referenced:
+        print(f"newsetl: error: {args.date} is published and later release(s) {', '.join(users)} were deduplicated against "
+              f"it: replacing it would leave their duplicate_of rows pointing at paragraphs it may no longer have; "
+              "pass --replace-referenced to replace it anyway, then re-run those dates (oldest first)", file=sys.stderr)
         return EXIT_USAGE
     revisions = own_revisions(args.releases, args.date)
     if revisions:

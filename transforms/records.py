@@ -112,6 +112,9 @@ class Article(NamedTuple):
         language_source: where ``language`` came from: ``input``, ``fasttext``, ``lingua`` or None.
         published_unparsed: the record gave a ``published`` value that did not parse
             (``published_us`` is None); counted per input file in ``report.json``.
+        language_unrecognised: the record gave a ``language`` value that names no language
+            (``12``, ``"klingon-ish language"``): ``language`` is None (the detector is asked);
+            counted per input file in ``report.json``.
 
     A NamedTuple like :class:`ParagraphDecision`: each article is rebuilt several times on its
     way (read, spill, clean, language, assembly), and a frozen dataclass took 3.1 µs to build and
@@ -134,6 +137,7 @@ class Article(NamedTuple):
     capture: tuple = ()
     language_source: str | None = None  # "input" (the dump's), "fasttext" or "lingua" (detected); None: unknown
     published_unparsed: bool = False
+    language_unrecognised: bool = False
 
 
 class ParagraphDecision(NamedTuple):

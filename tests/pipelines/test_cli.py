@@ -237,6 +237,20 @@ def test_seconds_options_name_the_problem(tmp_path, capsys):
         assert err.startswith("newsetl run: error: argument --stop-after: must be a number") and "_non_negative" not in err
 
 
+@pytest.mark.parametrize("option, expected", [
+    ("--runner=BogusRunner", "--runner BogusRunner is not a Beam runner (valid: DataflowRunner, BundleBasedDirectRunner, "
+     "DirectRunner, SwitchingDirectRunner, InteractiveRunner, FlinkRunner, FnApiRunner, KafkaStreamsRunner, PortableRunner, "
+     "PrismRunner, SparkRunner, TestDirectRunner, TestDataflowRunner or the fully qualified name of a PipelineRunner subclass)"),
+    ("--runner=DataflowRunner", "--runner DataflowRunner needs more options: Missing GCS path option: temp_location; "
+     "Missing GCS path option: staging_location; Missing required option: project; Missing required option: region"),
+    ("--direct_num_workers=abc", "invalid Beam option: argument --direct_num_workers: invalid int value: 'abc'"),
+])
+def test_bad_runner_or_beam_option_value_exits_2_with_one_line(tmp_path, capsys, option, expected):
+    assert run_newsetl("run", "--input", SEED, "--output", tmp_path / "out", option) == 2
+    assert capsys.readouterr().err == f"newsetl: error: {expected}\n"
+    assert not (tmp_path / "out").exists()
+
+
 def test_directory_input_skips_notices_and_own_output_keeps_language_source(data, tmp_path, capsys):
     """RealNews folder as the input: its LICENSE.upstream.txt is not read but listed (report.json, the
     summary); the card still quotes it. Then that run's articles/ read back as the input: the

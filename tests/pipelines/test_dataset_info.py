@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+from pathlib import Path
 
 from tests.conftest import run_newsetl
 from transforms.ingest.core import derived_article_id
@@ -55,3 +57,35 @@ def test_explain_shows_each_decision_and_the_duplicated_text(bbc_dataset, capsys
     assert out.count("] kept") == 6
     assert run_newsetl("explain", bbc_dataset, "no-such-article") == 2
     assert "article no-such-article is not in" in capsys.readouterr().err
+
+
+SEED = Path(__file__).resolve().parents[2] / "samples" / "000_56aaff5fb1689b7e.txt"
+SEED_ID = "528bbee34a0e1482"
+
+
+def test_explain_names_a_takedown_a_damaged_dataset_and_an_unknown_language(tmp_path, capsys, monkeypatch):
+    from pipelines import dataset_info
+
+    out = tmp_path / "2026-11-28"
+    assert run_newsetl("run", "--input", SEED, "--output", out) == 0
+    ids = tmp_path / "ids.tsv"
+    ids.write_text(f"{SEED_ID}\tcourt order 42\n", encoding="utf-8")
+    assert run_newsetl("remove", "--ids", ids, out, "--output", tmp_path / "2026-11-28-r1") == 0
+    capsys.readouterr()
+    os.utime(tmp_path / "2026-11-28-r1" / "_SUCCESS", (1796004000, 1796004000))  # 2026-11-30 02:00 UTC
+    assert run_newsetl("explain", tmp_path / "2026-11-28-r1", SEED_ID) == 2
+    assert capsys.readouterr().err == (
+        f"newsetl: error: article {SEED_ID} was taken down: removals/ of {tmp_path / '2026-11-28-r1'} (release 2026-11-28-r1, "
+        f"published 2026-11-30 02:00 UTC) lists it, requested as '{SEED_ID}', reason: court order 42, 66 paragraph(s) removed\n")
+    assert run_newsetl("explain", tmp_path / "2026-11-28-r1", "nosuchid") == 2
+    assert capsys.readouterr().err == f"newsetl: error: article nosuchid is not in {tmp_path / '2026-11-28-r1'}/paragraphs (see the article_id column)\n"
+
+    real = dataset_info.article_decisions
+    monkeypatch.setattr(dataset_info, "article_decisions", lambda d, a: (lambda r: ({**r[0], "language": None, "language_source": None}, *r[1:]))(real(d, a)))
+    assert run_newsetl("explain", out, SEED_ID) == 0
+    assert capsys.readouterr().out.splitlines()[0] == (
+        f"article {SEED_ID}: written, 27 of 65 body paragraphs kept; language unknown; source {SEED} record 0")
+    shutil.rmtree(out / "paragraphs")
+    assert run_newsetl("explain", out, SEED_ID) == 2
+    assert capsys.readouterr().err == (f"newsetl: error: {out} has no paragraphs/ directory: the dataset is damaged "
+                                       f"(newsetl inspect {out} --verify lists what is missing)\n")

@@ -62,3 +62,30 @@ def test_a_date_with_takedown_revisions_is_not_run_again(tmp_path, capsys):
     assert schedule.main(["--releases", str(tmp_path), "--date", "2026-11-28", "--input", "in/*.jsonl", "--overwrite"]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"newsetl: error: 2026-11-28 has takedown revision(s) 2026-11-28-r1, 2026-11-28-r2 under {tmp_path}: ")
+
+
+def test_the_scheduler_refuses_an_output_elsewhere(tmp_path, capsys):
+    for given in (["--output", str(tmp_path / "elsewhere")], [f"--output={tmp_path / 'elsewhere'}"]):
+        assert schedule.main(["--releases", str(tmp_path / "rel"), "--date", "2026-11-28", "--input", "in/*.jsonl", *given]) == 2
+        assert capsys.readouterr().err == (
+            f"newsetl: error: {given[0]} cannot be given to the scheduler: "
+            f"the release is written to --releases/DATE ({tmp_path / 'rel' / '2026-11-28'}), where later dates find it\n")
+    assert not (tmp_path / "elsewhere").exists()
+
+
+def test_a_published_date_that_later_dates_used_is_not_replaced_silently(tmp_path, capsys):
+    for name, used in (("2026-11-27", []), ("2026-11-28", ["2026-11-27"]), ("2026-11-29", ["2026-11-27", "2026-11-28"]),
+                       ("2026-11-30", ["2026-11-29"])):
+        _release(tmp_path, name)
+        (tmp_path / name / "report.json").write_text(json.dumps({"dedup_against": {"releases": [{"release": u} for u in used]}}))
+    _release(tmp_path, "2026-12-01")  # no report.json: the scheduler dedups every date against all earlier ones
+    assert schedule.referencing_releases(tmp_path, "2026-11-28") == ["2026-11-29", "2026-12-01"]
+    assert schedule.referencing_releases(tmp_path, "2026-12-01") == []
+    args = ["--releases", str(tmp_path), "--date", "2026-11-28", "--input", str(tmp_path / "none" / "*.jsonl"), "--overwrite"]
+    assert schedule.main(args) == 2
+    assert capsys.readouterr().err == (
+        "newsetl: error: 2026-11-28 is published and later release(s) 2026-11-29, 2026-12-01 were deduplicated against it: "
+        "replacing it would leave their duplicate_of rows pointing at paragraphs it may no longer have; pass "
+        "--replace-referenced to replace it anyway, then re-run those dates (oldest first)\n")
+    assert schedule.main([*args, "--replace-referenced"]) == 2  # passes on to newsetl run (here: fake releases)
+    assert "the release has no paragraph index" in capsys.readouterr().err

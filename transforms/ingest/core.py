@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 import xxhash
 
+from transforms.ingest import textfile
 from transforms.records import Article, Reject
 
 COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd", ".zstd": "zstd"}
@@ -208,8 +209,10 @@ def open_binary(path: str, compression: str | None, max_bytes: int) -> IO[bytes]
 def decode(data: bytes, declared: str | None, fallback: str | None) -> tuple[str, str]:
     """Decode one record's bytes.
 
-    Order: the declared encoding if any; else UTF-8 (a leading byte-order mark is removed);
-    else the fallback encoding (windows-1252 by default), recorded as ``"<name> (fallback)"``.
+    Order: the declared encoding if any; else UTF-8; else the fallback encoding (windows-1252
+    by default), recorded as ``"<name> (fallback)"``. A leading UTF-8 byte-order mark is removed
+    in every case (not only when the rest is valid UTF-8); a UTF-16/32 one decodes the bytes in
+    that encoding (:func:`transforms.ingest.textfile.decode_whole`).
 
     Returns:
         ``(text, charset)``.
@@ -218,25 +221,7 @@ def decode(data: bytes, declared: str | None, fallback: str | None) -> tuple[str
         UnicodeDecodeError: the bytes are not valid in the declared encoding, or not valid
             UTF-8 and the fallback is switched off. ``err.start`` is the byte offset in ``data``.
     """
-    if declared:
-        return data.decode(declared), declared.lower()
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        if not fallback:
-            raise
-        # windows-1252 leaves 5 bytes undefined; map them to the C1 controls as browsers do.
-        return data.decode(fallback, errors="strict" if fallback.lower() not in ("windows-1252", "cp1252") else "_newsetl_c1"), f"{fallback.lower()} (fallback)"
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    return text, "utf-8"
-
-
-def _c1_handler(err: UnicodeDecodeError):
-    return chr(err.object[err.start]), err.start + 1
-
-
-codecs.register_error("_newsetl_c1", _c1_handler)
+    return textfile.decode_whole(data, declared, fallback)
 
 
 def input_root(pattern: str) -> str:
@@ -285,6 +270,8 @@ def list_inputs(patterns: list[str]) -> tuple[list[tuple[str, str]], list[dict]]
     a directory input passed over on purpose.
 
     A glob (or a file path) takes every file it matches (an unknown format becomes a reject);
+    a path that names an existing file is read as it is (not taken as a glob); every real file
+    is read once (links and ``**`` through link loops: :func:`_one_path_a_file`);
     a directory takes the files below it with a known format extension (so a ``SOURCE.md``
     beside the dumps is not read) except notice files (:func:`is_notice`: ``LICENSE.txt``,
     ``README.TXT`` ...), which are returned as skipped: ``[{"path", "reason": "notice_file"}]``,
@@ -310,6 +297,10 @@ def list_inputs(patterns: list[str]) -> tuple[list[tuple[str, str]], list[dict]]
             files = [p for p in files if os.path.isfile(p) and _known_format(p)]
             notices = {p for p in files if is_notice(p)}
             files = [p for p in files if p not in notices]
+        elif os.path.isfile(pattern):  # an existing file is read even when its name has glob characters ("a [x].jsonl")
+            notices = set()
+            root = os.path.dirname(pattern).rstrip(os.sep)
+            files = [pattern]
         else:
             notices = set()
             root = input_root(pattern).rstrip(os.sep)
@@ -323,7 +314,17 @@ def list_inputs(patterns: list[str]) -> tuple[list[tuple[str, str]], list[dict]]
             raise FileNotFoundError(f"input {unreadable[0]} is not readable (permission denied)")
         for f in files:
             seen.setdefault(f, root)
-    return sorted(seen.items()), [{"path": p, "reason": NOTICE_SKIPPED} for p in sorted(skipped - seen.keys())]
+    return sorted(_one_path_a_file(seen).items()), [{"path": p, "reason": NOTICE_SKIPPED} for p in sorted(skipped - seen.keys())]
+
+
+def _one_path_a_file(found: dict[str, str]) -> dict[str, str]:
+    """``found`` with one path per real file (:func:`os.path.realpath`): a ``**`` glob follows
+    links to directories, so a link loop (or a second link to the same file) names one file many
+    times; the shortest path (fewest separators, then sorted first) is kept."""
+    by_real: dict[str, str] = {}
+    for path in sorted(found, key=lambda p: (p.count(os.sep), p)):
+        by_real.setdefault(os.path.realpath(path), path)
+    return {path: found[path] for path in by_real.values()}
 
 
 def relative_path(path: str, root: str) -> str:
@@ -337,6 +338,7 @@ def derived_article_id(rel_path: str, record: int) -> str:
     return xxhash.xxh64_hexdigest(f"{rel_path}:{record}".encode("utf-8"))
 
 
+_EPOCH_DIGITS = re.compile(r"[0-9]{9,10}|[0-9]{12,13}")  # a string epoch: seconds or milliseconds
 _MIN_US = -62_135_596_800_000_000  # 0001-01-01T00:00:00Z
 _MAX_US = 253_402_300_799_999_999  # 9999-12-31T23:59:59.999999Z
 
@@ -346,7 +348,9 @@ def parse_published(value: Any, formats: tuple[str, ...] = ()) -> int | None:
 
     Accepts, in this order: ``datetime`` objects; numbers since the epoch: seconds, or
     milliseconds / microseconds / nanoseconds when the magnitude says so (>= 1e11, 1e14, 1e17:
-    no news is dated after the year 5138 in seconds); ISO 8601 strings (``datetime.fromisoformat``,
+    no news is dated after the year 5138 in seconds), also as a string of digits only: 9-10
+    digits (seconds, ``"1709632800"``) or 12-13 (milliseconds, ``"1709632800000"``); an epoch of
+    0 or below is the common "unknown" and gives None (counted as unparsed); ISO 8601 strings (``datetime.fromisoformat``,
     a trailing ``Z`` allowed); RFC 2822 dates as in RSS and e-mail (``Tue, 05 Mar 2024 10:00:00
     GMT``, ``email.utils.parsedate_to_datetime``); then each ``strptime`` format of ``formats``
     (``ingest.published_formats``, e.g. ``%m-%d-%Y``). A time without zone is taken as UTC.
@@ -358,8 +362,10 @@ def parse_published(value: Any, formats: tuple[str, ...] = ()) -> int | None:
     """
     if value is None or value == "":
         return None
+    if isinstance(value, str) and _EPOCH_DIGITS.fullmatch(value.strip()):
+        value = int(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if value != value or value in (float("inf"), float("-inf")):
+        if value != value or value in (float("inf"), float("-inf")) or value <= 0:
             return None
         scale = next((f for bound, f in ((1e11, 1_000_000), (1e14, 1_000), (1e17, 1)) if abs(value) < bound), None)
         us = int(value * scale) if scale is not None else (int(value) // 1_000 if abs(value) < 1e20 else None)
@@ -434,6 +440,29 @@ def split_paragraphs(text: str, separator: str | re.Pattern) -> tuple[str, ...]:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return tuple(map(str.strip, re.split(separator, text.strip())))
+
+
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*")  # BCP 47 shape: "en", "en-GB", "yue", "zh_Hant"
+
+
+def recognisable_language(value: Any) -> bool:
+    """True when an input ``language`` value can name a language: a string (blank counts: it
+    means none given) shaped like a language tag (ISO 639-1/2/3 code and subtags: ``en``,
+    ``EN-us``, ``yue``, ``und``) or a language name lingua knows (``English``). False for
+    anything else (a number, ``"klingon-ish language"``): the article's language is then
+    unknown (the detector runs) and counted as ``language_unrecognised``."""
+    if not isinstance(value, str):
+        return False
+    text = value.strip()
+    if not text or _LANGUAGE_TAG.fullmatch(text):
+        return True
+    from lingua import Language
+
+    try:
+        Language.from_str(text.lower())
+        return True
+    except ValueError:
+        return False
 
 
 class Unusable(str):
@@ -530,6 +559,9 @@ class RecordMapper:
         domain = self.get(record, "domain")
         title = self.get(record, "title")
         language = self.get(record, "language")
+        unrecognised = language is not None and not recognisable_language(language)
+        if unrecognised:
+            language = None
         language_source = self.get(record, "language_source") if language is not None else None
         author = self.get(record, "author")
         raw_published = self.get(record, "published")
@@ -548,6 +580,7 @@ class RecordMapper:
             source_file=source_file,
             source_record=number,
             published_unparsed=published_unparsed(raw_published, published),
+            language_unrecognised=unrecognised,
         )
 
 
@@ -568,11 +601,78 @@ def read_jsonl(path: str, rel_path: str, compression: str | None, cfg) -> Iterat
     """Yield one Article per JSON line (or a Reject). Handles BOM, CRLF and a cut last line.
 
     The file is read in chunks of whole lines (:mod:`transforms.ingest.jsonl`, which a Beam
-    pipeline parses on several workers) and each chunk parsed in turn."""
+    pipeline parses on several workers) and each chunk parsed in turn. A ``.json`` file that
+    holds one JSON array or one (pretty-printed) object is read whole instead
+    (:func:`read_json_document`)."""
     from transforms.ingest import jsonl
+
+    document = read_json_document(path, rel_path, compression, cfg)
+    if document is not None:
+        yield from document
+        return
 
     for chunk in jsonl.chunks(path, rel_path, compression, cfg):
         yield from jsonl.parse(chunk, chunk.data, cfg)
+
+
+def is_json_name(path: str) -> bool:
+    """True for a ``.json`` file name (``x.json``, ``x.json.gz`` ...), which may hold one JSON
+    document instead of JSON Lines."""
+    name = path.lower()
+    for ext in COMPRESSIONS:
+        if name.endswith(ext):
+            name = name[: -len(ext)]
+            break
+    return name.endswith(".json")
+
+
+def json_document_bytes(path: str, compression: str | None, cfg, head_only: bool = False) -> bytes | Reject | None:
+    """The bytes of a ``.json`` file that is one JSON document (an array, or an object spread
+    over lines: :func:`transforms.ingest.textfile.json_document_start` of its first line), any
+    BOM removed; None for JSON Lines (a name other than ``.json``, a first line that is a record,
+    or a file that cannot be read: the JSON Lines reader reports it); a Reject
+    ``json_document_too_large`` for a document over
+    :data:`~transforms.ingest.textfile.JSON_DOCUMENT_MAX_BYTES` (it is parsed in memory).
+    ``head_only``: decide from the first line only; a document gives ``b""``."""
+    if not is_json_name(path):
+        return None
+    limit = textfile.JSON_DOCUMENT_MAX_BYTES
+    try:
+        with open_binary(path, compression, cfg.max_decompressed_bytes) as stream:
+            first = stream.readline(cfg.max_record_bytes + 1)
+            if first.startswith(codecs.BOM_UTF8):
+                first = first[3:]
+            if not textfile.json_document_start(first):
+                return None
+            if head_only:
+                return b""
+            data = first + stream.read(max(0, limit + 1 - len(first)))
+    except _read_errors():
+        return None
+    if len(data) > limit:
+        return _reject(path, -1, 0, textfile.JSON_DOCUMENT_TOO_LARGE, f"a .json file holding one JSON document is parsed whole: over {limit >> 20} MiB; convert it to JSON Lines", data[:EXCERPT_CHARS])
+    return data
+
+
+def read_json_document(path: str, rel_path: str, compression: str | None, cfg) -> list[Article | Reject] | None:
+    """The Articles and Rejects of a ``.json`` file holding one JSON array (one record an item)
+    or one object (one record), parsed with :func:`json.loads`; None when the file is JSON Lines
+    or does not parse as one document (it is then read as JSON Lines: a Reject a bad line)."""
+    data = json_document_bytes(path, compression, cfg)
+    if data is None or isinstance(data, Reject):
+        return None if data is None else [data]
+    records = textfile.json_document(data)
+    if records is None:
+        return None
+    mapper, out = RecordMapper(cfg), []
+    for number, record in enumerate(records):
+        result = mapper.to_article(record, path, rel_path, number, "utf-8")
+        if isinstance(result, str):
+            why = f"record has no usable {mapper.fields['text']!r} field" if result == "missing_text" else "an array item must be an object"
+            out.append(_reject(path, number, -1, result, reject_detail(result, why), json.dumps(record, default=str)[:EXCERPT_CHARS]))
+        else:
+            out.append(result)
+    return out
 
 
 def empty_file(path: str) -> Reject:
@@ -580,8 +680,14 @@ def empty_file(path: str) -> Reject:
     return _reject(path, -1, 0, "empty_file", "the file holds no records", b"")
 
 
-def _decode_file(path, compression, cfg, record: int = -1) -> tuple[str, str] | Reject:
-    """Read and decode a whole file; damage, size limits and bad bytes come back as a Reject."""
+def _decode_file(path, compression, cfg, record: int = -1, mode: str = "whole") -> tuple[str, str] | tuple[str, str, frozenset[int]] | Reject:
+    """Read and decode a whole file; damage, size limits, bad bytes and binary content (NUL and
+    control characters, :func:`transforms.ingest.textfile.is_binary`) come back as a Reject.
+
+    ``mode``: ``"whole"`` (:func:`transforms.ingest.textfile.decode_whole`, ``(text, charset)``),
+    ``"detect"`` (the same with charset detection for non-UTF-8 bytes) or ``"lines"``
+    (:func:`transforms.ingest.textfile.decode_lines`, ``(text, charset, fallback line numbers)``).
+    """
     try:
         with open_binary(path, compression, cfg.max_decompressed_bytes) as stream:
             data = stream.read()
@@ -590,32 +696,42 @@ def _decode_file(path, compression, cfg, record: int = -1) -> tuple[str, str] | 
     except _read_errors() as err:
         return _reject(path, record, -1, "truncated_or_corrupt_file", f"{type(err).__name__}: {err}", b"")
     try:
-        return decode(data, cfg.encoding, cfg.fallback_encoding)
+        if mode == "lines":
+            decoded = textfile.decode_lines(data, cfg.encoding, cfg.fallback_encoding)
+        else:
+            decoded = textfile.decode_whole(data, cfg.encoding, cfg.fallback_encoding, detect_charset=mode == "detect")
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start)
         return _reject(path, line, err.start, "undecodable", f"byte 0x{data[err.start]:02x} at byte offset {err.start} is not valid {err.encoding}", data[max(0, err.start - 60): err.start + 60])
+    if not decoded[0].strip():
+        return empty_file(path)
+    if textfile.is_binary(decoded[0]):
+        share = textfile.binary_share(decoded[0])
+        return _reject(path, record, 0, textfile.BINARY_CONTENT, f"not text: {share:.0%} of the first characters are NUL or control characters ({decoded[1]})", decoded[0][:EXCERPT_CHARS].encode("unicode_escape"))
+    return decoded
 
 
 def read_csv(path: str, rel_path: str, compression: str | None, cfg) -> Iterator[Article | Reject]:
     """Yield one Article per CSV row. The file is decoded as a whole (CSV fields may span lines)."""
     mapper = RecordMapper(cfg)
-    decoded = _decode_file(path, compression, cfg)
+    decoded = _decode_file(path, compression, cfg, mode="lines")
     if isinstance(decoded, Reject):
         yield decoded
         return
-    text, charset = decoded
+    text, charset, fallback_lines = decoded  # rows on a line not valid UTF-8: the fallback's charset
+    row_charset = f"{(cfg.fallback_encoding or '').lower()} (fallback)"
     csv.field_size_limit(max(cfg.max_record_bytes, 131072))  # the module's 128 KiB default is too small
     rows = csv_rows(text, cfg.csv.delimiter)
     columns = list(cfg.csv.columns) if cfg.csv.columns else None
     if cfg.csv.header:
-        header = next((row for row, _, _ in rows if row is not None), None)
+        header = next((row for row, _, _, _ in rows if row is not None), None)
         if columns is None:
             columns = header
     if not columns:
         yield _reject(path, -1, 0, "no_columns", "CSV has no header and ingest.csv.columns is not set", text[:200])
         return
     number = -1
-    for row, line, excerpt in rows:
+    for row, line, excerpt, end in rows:
         number += 1
         if row is None:
             yield _reject(path, number, -1, "invalid_csv", f"line {line}: {excerpt[0]}", excerpt[1])
@@ -627,11 +743,12 @@ def read_csv(path: str, rel_path: str, compression: str | None, cfg) -> Iterator
             continue
         if cfg.csv.newline_escape:
             row = [v.replace(cfg.csv.newline_escape, "\n") for v in row]
-        result = mapper.to_article(dict(zip(columns, row)), path, rel_path, number, charset)
+        mixed = fallback_lines and any(n in fallback_lines for n in range(line, end + 1))
+        result = mapper.to_article(dict(zip(columns, row)), path, rel_path, number, row_charset if mixed else charset)
         yield _reject(path, number, -1, result, reject_detail(result, "row has no text column"), ",".join(row)) if isinstance(result, str) else result
 
 
-def csv_rows(text: str, delimiter: str) -> Iterator[tuple[list[str] | None, int, tuple[str, str] | None]]:
+def csv_rows(text: str, delimiter: str) -> Iterator[tuple[list[str] | None, int, tuple[str, str] | None, int]]:
     """Parse CSV text with the ``csv`` module in strict mode, recovering from broken records.
 
     A quote left open would otherwise swallow every following row into one field. In strict
@@ -639,8 +756,8 @@ def csv_rows(text: str, delimiter: str) -> Iterator[tuple[list[str] | None, int,
     broken and parsing resumes on the next physical line.
 
     Yields:
-        ``(row, 1-based line where the record starts, None)`` or
-        ``(None, line, (error message, first 200 characters of the broken line))``.
+        ``(row, 1-based line where the record starts, None, line where it ends)`` or
+        ``(None, line, (error message, first 200 characters of the broken line), line)``.
     """
     lines = io.StringIO(text, newline="").readlines()  # the lines csv counts (not U+2028, \x0c, ...)
     start = 0
@@ -649,26 +766,23 @@ def csv_rows(text: str, delimiter: str) -> Iterator[tuple[list[str] | None, int,
         consumed = 0
         try:
             for row in reader:
-                yield row, start + consumed + 1, None
+                yield row, start + consumed + 1, None, start + reader.line_num
                 consumed = reader.line_num
             return
         except csv.Error as err:
-            yield None, start + consumed + 1, (str(err), lines[start + consumed][:EXCERPT_CHARS])
+            yield None, start + consumed + 1, (str(err), lines[start + consumed][:EXCERPT_CHARS]), start + consumed + 1
             start += consumed + 1
 
 
 def read_text(path: str, rel_path: str, compression: str | None, cfg) -> Iterator[Article | Reject]:
     """One article a file: the headline on the first line, paragraphs separated by blank lines."""
-    decoded = _decode_file(path, compression, cfg, record=0)
+    decoded = _decode_file(path, compression, cfg, record=0, mode="detect")
     if isinstance(decoded, Reject):
         yield decoded
         return
     text, charset = decoded
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
     title, _, body = text.partition("\n")
-    if not title.strip() and not body.strip():
-        yield _reject(path, 0, 0, "missing_text", "the file is empty", "")
-        return
     yield Article(
         article_id=derived_article_id(rel_path, 0),
         url=None, domain=None, title=title.strip() or None, published_us=None, language=None, author=None,
@@ -715,6 +829,28 @@ def read_reuters_sgml(path: str, rel_path: str, compression: str | None, cfg) ->
         yield _reject(path, number, -1, result, reject_detail(result, "unusable story"), excerpt) if isinstance(result, str) else result
 
 
+_PEEKED_FORMATS = frozenset({"warc"})  # the other text formats' readers tell blank files themselves
+_BLANK_PEEK = 4096
+
+
+def _blank_file(path: str, fmt: str, compression: str | None) -> bool:
+    """True for a file of 0 bytes, or (WARC, stored uncompressed) of at most
+    :data:`_BLANK_PEEK` bytes that are only white space and a UTF-8 BOM: its Reject is
+    ``empty_file`` whatever the format. The JSON Lines, CSV, text, SGML and HTML readers give
+    ``empty_file`` for blank (also compressed) files themselves, without a second read."""
+    try:
+        size = os.path.getsize(path)
+        if size == 0:
+            return True
+        if compression or fmt not in _PEEKED_FORMATS or size > _BLANK_PEEK:
+            return False
+        with open(path, "rb") as f:
+            data = f.read(_BLANK_PEEK)
+    except OSError:
+        return False
+    return not data.removeprefix(codecs.BOM_UTF8).strip()
+
+
 READERS = {"jsonl": read_jsonl, "csv": read_csv, "text": read_text, "parquet": read_parquet,
            "reuters-sgml": read_reuters_sgml}
 
@@ -742,6 +878,9 @@ def read_file(path: str, root: str, cfg) -> Iterator[Article | Reject]:
         reader = warc.read_warc if fmt == "warc" else warc.read_html
     else:
         reader = READERS[fmt]
+    if _blank_file(path, fmt, compression):
+        yield empty_file(path)
+        return
     produced = False
     try:
         for item in reader(path, rel_path, compression, cfg.for_file(path, rel_path)):

@@ -207,7 +207,9 @@ def parse(chunk: JsonlChunk, data: bytes, cfg) -> Iterator[Article | Reject]:
 def file_chunks(path: str, root: str, cfg, chunk_bytes: int | None = None) -> Iterator[JsonlChunk] | None:
     """:func:`chunks` of an input file found under ``root``, with its ``per_input`` config;
     None when the file is not JSONL (its format from :func:`transforms.ingest.core.detect_format`
-    and ``ingest.format``), which :func:`transforms.ingest.core.read_file` then reads whole."""
+    and ``ingest.format``) or a ``.json`` file holding one JSON document
+    (:func:`transforms.ingest.core.json_document_bytes`), which
+    :func:`transforms.ingest.core.read_file` then reads whole."""
     try:
         fmt, compression = core.detect_format(path, cfg.format)
     except ValueError:
@@ -215,4 +217,7 @@ def file_chunks(path: str, root: str, cfg, chunk_bytes: int | None = None) -> It
     if fmt != "jsonl":
         return None
     rel_path = core.relative_path(path, root)
-    return chunks(path, rel_path, compression, cfg.for_file(path, rel_path), chunk_bytes)
+    cfg = cfg.for_file(path, rel_path)
+    if core.json_document_bytes(path, compression, cfg, head_only=True) is not None:  # one JSON document: read whole
+        return None
+    return chunks(path, rel_path, compression, cfg, chunk_bytes)

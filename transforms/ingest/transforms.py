@@ -21,6 +21,7 @@ class _EmitRecordsFn(beam.DoFn):
     REJECTS = "rejects"
     TALLY = "tally"
     PUBLISHED_UNPARSED = "published_unparsed"
+    LANGUAGE_UNRECOGNISED = "language_unrecognised"
     PROGRESS = "progress"
 
     def __init__(self, ingest_cfg, progress: bool = False):
@@ -32,7 +33,7 @@ class _EmitRecordsFn(beam.DoFn):
         """Articles (main output), Rejects, then ``(path, records)`` (tally), ``(path, unparsed
         published values)`` when not 0 and, with progress on, ``(path, records, source_bytes,
         files)`` (progress: bytes None = the file's size)."""
-        n = rejected = unparsed = 0
+        n = rejected = unparsed = unrecognised = 0
         for item in items:
             n += 1
             if isinstance(item, Reject):
@@ -40,11 +41,14 @@ class _EmitRecordsFn(beam.DoFn):
                 yield beam.pvalue.TaggedOutput(self.REJECTS, item)
             else:
                 unparsed += item.published_unparsed
+                unrecognised += item.language_unrecognised
                 yield item
         self._articles.inc(n - rejected)  # once a file (chunk), not once an article
         self._rejects.inc(rejected)
         if unparsed:
             yield beam.pvalue.TaggedOutput(self.PUBLISHED_UNPARSED, (path, unparsed))
+        if unrecognised:
+            yield beam.pvalue.TaggedOutput(self.LANGUAGE_UNRECOGNISED, (path, unrecognised))
         # -> (source_file, records yielded: articles + rejects) for the reconciliation
         yield beam.pvalue.TaggedOutput(self.TALLY, (path, n))
         if self._progress:
@@ -171,7 +175,8 @@ class ReadArticles(beam.PTransform):
     :data:`BundleBatchFn.BATCH` articles, so that later stages pay Beam's per-element cost per
     batch), ``rejects``
     (PCollection[Reject]), ``tally`` (PCollection[(source_file, records)], one per file),
-    ``published_unparsed`` (PCollection[(source_file, count)], files with unparsed dates only) and
+    ``published_unparsed`` (PCollection[(source_file, count)], files with unparsed dates only),
+    ``language_unrecognised`` (the same for input languages that name none) and
     ``progress`` (PCollection[(source_file, records, source bytes or None, files done)], per file
     or chunk, for :class:`transforms.progress.transforms.ReportProgress`).
 
@@ -205,7 +210,7 @@ class ReadArticles(beam.PTransform):
                      | "CutFiles" >> beam.ParDo(CutFileFn(self._cfg, self._spill))
                      | "SpreadChunks" >> beam.Reshuffle())  # -> (path, root, chunk or None)
         read = files | "ReadFile" >> beam.ParDo(ParseFn(self._cfg)).with_outputs(
-            ParseFn.REJECTS, ParseFn.TALLY, ParseFn.PUBLISHED_UNPARSED, ParseFn.PROGRESS, main="articles")
+            ParseFn.REJECTS, ParseFn.TALLY, ParseFn.PUBLISHED_UNPARSED, ParseFn.PROGRESS, ParseFn.LANGUAGE_UNRECOGNISED, main="articles")
         # -> Article | Reject | (path, n) | (path, unparsed published values) | (path, n, bytes, files done)
         kept = (
             read.articles
@@ -219,9 +224,11 @@ class ReadArticles(beam.PTransform):
             | "ReadSpilled" >> beam.FlatMap(_read_spilled)
         )  # -> [Article], each with a unique article_id
         rejects = (read.rejects, kept.rejects) | "MergeRejects" >> beam.Flatten()
-        tally, unparsed = read.tally, read.published_unparsed
+        tally, unparsed, unrecognised = read.tally, read.published_unparsed, read.language_unrecognised
         if spread:  # a file cut into chunks has a count per chunk: one per file, as the report wants them
             tally = tally | "RecordsPerFile" >> beam.CombinePerKey(sum)
             unparsed = unparsed | "UnparsedPerFile" >> beam.CombinePerKey(sum)
+            unrecognised = unrecognised | "UnrecognisedPerFile" >> beam.CombinePerKey(sum)
         return {"articles": articles, "rejects": rejects, "tally": tally, "published_unparsed": unparsed,
+                "language_unrecognised": unrecognised,
                 "progress": read.progress}

@@ -18,13 +18,14 @@ chunked`` and does not parse as chunks is left intact (warcio's fallback). A rec
 """
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
 from collections.abc import Iterator
 
 import xxhash
 
-from transforms.ingest.core import DecompressedSizeExceeded, _reject, open_binary, parse_published
+from transforms.ingest.core import DecompressedSizeExceeded, _reject, empty_file, open_binary, parse_published
 from transforms.ingest.html import page_to_article
 from transforms.records import Article, Reject, replace_fields
 
@@ -304,6 +305,9 @@ def read_html(path: str, rel_path: str, compression: str | None, cfg) -> Iterato
         return
     if len(data) > cfg.max_record_bytes:
         yield _reject(path, 0, 0, "record_too_large", f"page exceeds max_record_bytes {cfg.max_record_bytes}", data)
+        return
+    if not data.removeprefix(codecs.BOM_UTF8).strip():  # blank (also compressed): as every format
+        yield empty_file(path)
         return
     article = page_to_article(data, content_type=None, url=None, source_file=path, rel_path=rel_path, record=0, favor=cfg.html_favor)
     yield article if article is not None else _reject(path, 0, 0, SKIP_REASONS["no_text"], "no main text found in the page", data)

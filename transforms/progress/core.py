@@ -72,6 +72,18 @@ def read_progress(directory: str) -> dict:
     return total
 
 
+def format_rate(count: float, elapsed_s: float) -> str:
+    """``count`` per second as a short number: whole numbers from 10 (``1,204``), one decimal
+    from 1 (``2.5``), two below (``0.43``; ``<0.01``), so a run of one record in 2.3 s says
+    ``0.43``, not ``0``; ``0`` for nothing done or no time elapsed."""
+    rate = count / elapsed_s if elapsed_s > 0 else 0.0
+    if rate >= 10 or rate == 0:
+        return f"{rate:,.0f}"
+    if rate >= 1:
+        return f"{rate:.1f}"
+    return f"{rate:.2f}" if rate >= 0.005 else "<0.01"
+
+
 _NOTHING = {"files": 0, "records": 0, "bytes": 0}
 
 
@@ -97,12 +109,12 @@ def format_progress(done: dict, total_files: int, total_bytes: int, elapsed_s: f
     then_s, then = since
     window_s, moved = elapsed_s - then_s, share - read_share(then, total_files, total_bytes)
     known = window_s > 0 and moved > 0
-    rate = f"{(done['records'] - then['records']) / window_s:,.0f}" if known else "?"
+    rate = format_rate(done["records"] - then["records"], window_s) if known else "?"
     eta = f"{max(0.0, window_s * (1 - share) / moved):.0f} s" if known else "?"
     if done["files"] >= total_files:
         eta = "done, deduplicating and writing"
         if not known and elapsed_s > 0:  # all read by the first poll: the rate over the whole time
-            rate = f"{done['records'] / elapsed_s:,.0f}"
+            rate = format_rate(done["records"], elapsed_s)
     return (f"read {done['files']:,}/{total_files:,} files ({100 * share:.0f}%), "
             f"{done['bytes'] / 1e6:.1f}/{total_bytes / 1e6:.1f} MB, {done['records']:,} records, "
             f"{rate} records/s, reading ETA {eta}")

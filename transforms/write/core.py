@@ -349,13 +349,15 @@ def build_report(directory: str, config, inputs: list[str], versions: dict) -> d
     (distinct ids in ``paragraphs/``) + ``rejects/`` rows. Paragraphs: ``paragraphs_in`` (tally
     from the dedup stage's input) = rows of ``paragraphs/`` = sum over statuses. Also reported,
     outside the equations: ``published_unparsed`` (``total`` and ``by_file``), the articles read
-    whose ``published`` value did not parse (written with published = null).
+    whose ``published`` value did not parse (written with published = null), and
+    ``language_unrecognised`` (the same shape), those whose input ``language`` named no language.
 
     Raises:
         ReconciliationError: any equation fails; the message gives both sides.
     """
     tally = read_table(directory, "_tally").to_pylist()
     unparsed = {r["key"]: r["count"] for r in tally if r["kind"] == "published_unparsed"}
+    unrecognised = {r["key"]: r["count"] for r in tally if r["kind"] == "language_unrecognised"}
     records_in = sum(r["count"] for r in tally if r["kind"] == "records")
     paragraphs_in = sum(r["count"] for r in tally if r["kind"] == "paragraphs")
     counts = table_counts(directory)
@@ -376,6 +378,8 @@ def build_report(directory: str, config, inputs: list[str], versions: dict) -> d
         "clusters": counts["clusters"],
         # articles read whose published value did not parse (kept, with published = null)
         "published_unparsed": {"total": sum(unparsed.values()), "by_file": dict(sorted(unparsed.items()))},
+        # articles read whose input language named no language (kept, the language detected instead)
+        "language_unrecognised": {"total": sum(unrecognised.values()), "by_file": dict(sorted(unrecognised.items()))},
         "reconciled": True,
         "config": config.model_dump(mode="json"),
         "config_digest": config.digest(),

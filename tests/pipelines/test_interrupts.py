@@ -1,0 +1,55 @@
+"""Ctrl-C during a run and a closed stdout pipe (pipelines/interrupts.py): one line or none, no traceback."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.conftest import ROOT, run_newsetl
+
+SEED = ROOT / "samples" / "000_56aaff5fb1689b7e.txt"
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def newsetl_process(*args, **kwargs) -> subprocess.Popen:
+    """``python -m pipelines ARGS`` in its own process group with Ctrl-C's default action (a
+    shell's background job would ignore SIGINT)."""
+    return subprocess.Popen([sys.executable, "-m", "pipelines", *map(str, args)], cwd=ROOT, env=ENV, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL), **kwargs)
+
+
+def test_ctrl_c_during_a_run_prints_one_line_exits_130_and_publishes_nothing(data, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "_SUCCESS").write_text("{}")  # the previous release: must stay as it is
+    run = newsetl_process("run", "--input", data / "bbc-news-fulltext" / "bbc" / "*" / "*.txt", "--output", out, "--overwrite",
+                          "--progress-every", "0", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    for _ in range(600):  # until the workers count files read in the staging directory: the run is under way
+        if list(tmp_path.glob(".out.staging-*/_progress/*")) or run.poll() is not None:
+            break
+        time.sleep(0.1)
+    os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    stdout, stderr = run.communicate(timeout=120)
+    assert (run.returncode, stdout, stderr.decode()) == (130, b"", "newsetl: interrupted; nothing was published\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # the staging directory is gone
+    assert [p.name for p in out.iterdir()] == ["_SUCCESS"] and (out / "_SUCCESS").read_text() == "{}"
+
+
+@pytest.fixture(scope="module")
+def seed_dataset(tmp_path_factory):
+    out = tmp_path_factory.mktemp("seed") / "out"
+    assert run_newsetl("run", "--input", SEED, "--output", out) == 0
+    return out
+
+
+@pytest.mark.parametrize("command", [["inspect"], ["explain", "528bbee34a0e1482"]])
+def test_a_closed_pipe_ends_the_command_quietly(seed_dataset, command):
+    """``newsetl inspect DIR | head -3``: the reader is gone before newsetl writes."""
+    reader = newsetl_process(command[0], seed_dataset, *command[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    reader.stdout.close()  # as head does once it has its lines
+    assert reader.wait(timeout=120) == 141  # 128 + SIGPIPE, what a shell reports for cat in this place
+    assert reader.stderr.read() == b""
