@@ -111,20 +111,27 @@ def shingles(form: str, word_n: int, char_n: int) -> list[str]:
     return [" ".join(tokens[i: i + word_n]) for i in range(len(tokens) - word_n + 1)]
 
 
+_ARROW_MIN_FORMS = 64  # below this many forms, form_lengths counts in Python
+
+
 def form_lengths(forms: list[str]) -> np.ndarray:
     """Length of each matching form in words (its space-separated tokens), the unit of
     ``dedup.min_words_across``; a form of a script written without spaces
     (:func:`is_no_space_script`) counts its characters (spaces excluded) as words, an empty form
-    (a symbol line, :func:`symbol_form`) 0. Spaces counted by Arrow for the whole list.
+    (a symbol line, :func:`symbol_form`) 0. Spaces counted by Arrow for a batch's list; a list
+    of fewer than 64 forms (one article's duplicates, in :func:`keep_short`) is counted in Python,
+    the same numbers: per article, Arrow's array and four kernels cost about 100 µs, 2.5 s of the
+    50 MB benchmark corpus's assembly.
 
     Returns:
         int64 ``(len(forms),)``.
     """
+    if len(forms) < _ARROW_MIN_FORMS:  # one article's few paragraphs (keep_short): Arrow's set-up would cost more
+        return np.array([0 if not f else len(f.replace(" ", "")) if not f.isascii() and is_no_space_script(f)
+                         else f.count(" ") + 1 for f in forms], dtype=np.int64)
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if not forms:
-        return np.zeros(0, dtype=np.int64)
     arr = pa.array(forms, type=pa.large_string())
     out = pc.count_substring(arr, " ").to_numpy(zero_copy_only=False).astype(np.int64) + 1  # single spaces between words
     out[pc.equal(pc.binary_length(arr), 0).to_numpy(zero_copy_only=False)] = 0
@@ -580,7 +587,9 @@ def keep_short(article: Article, across: list[tuple], cfg) -> list[tuple]:
     todo = [w for w in across if w[1] == DUPLICATE_ACROSS]
     if not todo:
         return across, {}
-    forms = matching_forms([_text(article, w[0]) for w in todo], cfg.strip_datelines)
+    texts = [_text(article, w[0]) for w in todo]
+    forms = (matching_forms(texts, cfg.strip_datelines) if len(texts) >= 8  # the batch path's set-up pays from ~8 texts
+             else [matching_form(t, cfg.strip_datelines) for t in texts])
     short = [(w, form) for w, form, s in zip(todo, forms, short_across(forms, cfg)) if s]
     if not short:
         return across, {}

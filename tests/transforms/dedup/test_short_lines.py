@@ -188,3 +188,17 @@ def test_against_an_earlier_release_short_lines_match_exactly_only(reuters, tmp_
     # stories' and, the story being all copies by the whole-article rule, go with it
     assert _d(paras["NEWID2579/1"]) == ("duplicate_across", "exact", "NEWID1326/1")
     assert [r for r, n in zip(hits, lengths) if n < 6 and not r["duplicate_of_article"]] == []
+
+
+def test_form_lengths_counts_the_same_in_python_and_in_arrow(data):
+    """A list under 64 forms (one article's duplicates, in keep_short) is counted in Python; the
+    numbers equal Arrow's batch count, on real Reuters paragraphs and on no-space scripts."""
+    stories = list(read_sgm(data / "reuters-21578" / "reut2-001.sgm.gz"))[:300]
+    texts = [p for s in stories for p in s["text"].split("\n\n")]
+    texts += ["日本語のテキストです", "中文 新闻 报道", "* * *", "", "Ünïcödé wörds here"]
+    forms = core.matching_forms(texts)
+    assert len(forms) > 64
+    whole = core.form_lengths(forms)  # Arrow
+    pieces = [core.form_lengths(forms[i: i + 7]) for i in range(0, len(forms), 7)]  # Python
+    assert [int(n) for p in pieces for n in p] == whole.tolist()
+    assert whole[-5:].tolist() == [10, 6, 0, 0, 3]  # characters of the no-space scripts
