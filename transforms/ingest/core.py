@@ -414,8 +414,14 @@ def published_unparsed(value: Any, published_us: int | None) -> bool:
 _PLAIN_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://([A-Za-z0-9._\-]+)(?::[0-9]*)?(?:[/?#]|\Z)")
 
 
+# A scheme not followed by a port ("example.com:8080/x" is a host and port): a URL without "//"
+# that starts like this names no host.
+_SCHEME_NO_HOST = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:(?![0-9])")
+
+
 def domain_of(url: str | None) -> str | None:
-    """Host of a URL, lower-cased, without a leading ``www.``; None if there is none.
+    """Host of a URL, lower-cased, without a leading ``www.``; None if there is none (also for
+    ``javascript:``, ``mailto:`` and other URLs without ``//`` that start with a scheme).
 
     ``urllib.parse.urlsplit(url).hostname``; a plain ``https://host/...`` URL (most of them) is
     read by one regex instead, the same host (tested on real URLs and odd ones)."""
@@ -425,6 +431,8 @@ def domain_of(url: str | None) -> str | None:
     if plain:
         host = plain.group(1).lower()
         return host[4:] if host.startswith("www.") else host
+    if "//" not in url and _SCHEME_NO_HOST.match(url):  # javascript:..., mailto:..., urn:...: no host
+        return None
     try:
         host = urlsplit(url if "//" in url else "//" + url).hostname
     except ValueError:
@@ -525,8 +533,8 @@ class RecordMapper:
         value = record.get(self.fields[name])
         if value is None:
             return None
-        if isinstance(value, (list, tuple)):
-            value = ", ".join(str(v) for v in value if v is not None)
+        if isinstance(value, (list, tuple)):  # e.g. news-please's authors; empty items left out
+            value = ", ".join(str(v).strip() for v in value if v is not None and str(v).strip()) or None
         return value
 
     def to_article(self, record: dict, source_file: str, rel_path: str, number: int, charset: str) -> Article | str:

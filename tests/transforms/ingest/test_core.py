@@ -319,9 +319,37 @@ def test_domain_of_equals_urlsplit_on_real_and_odd_urls(data):
             urls += [json.loads(line)["url"] for line in f]
     assert len(urls) == 290 and sum(bool(core._PLAIN_URL.match(u)) for u in urls) == 278  # 12 are "hard::name" keys
     urls += [u.upper() for u in urls[:50]] + ODD_URLS
+    no_host = [u for u in urls if "//" not in u and core._SCHEME_NO_HOST.match(u)]
+    # 12 trafilatura eval keys, not URLs ("hard::name" x11, "recall::name"; urllib says "hard",
+    # "recall"), "https:/example.com/x" (urllib: "https") and "mailto:someone@example.com"
+    # (urllib: "example.com", from the user info "mailto:someone")
+    assert sum(u.startswith(("hard::", "recall::")) for u in no_host) == 12
+    assert [u for u in no_host if not u.startswith(("hard::", "recall::"))] == ["https:/example.com/x", "mailto:someone@example.com"]
+    assert [core.domain_of(u) for u in no_host] == [None] * 14
+    urls = [u for u in urls if u not in no_host]
     assert [core.domain_of(u) for u in urls] == [_urlsplit_domain(u) for u in urls]
     assert sum(bool(core._PLAIN_URL.match(u)) for u in ODD_URLS) == 14
     assert core.domain_of("https://WWW.Example.COM:8080/x") == "example.com"
+
+
+def test_domain_of_a_url_with_a_scheme_and_no_host_is_none():
+    """javascript:, mailto: and urn: URLs name no host (the trial found domain "javascript");
+    a host with a port and no scheme still gives its host."""
+    assert [core.domain_of(u) for u in ("javascript:alert(1)", "mailto:desk@example.com", "urn:isbn:0451450523",
+                                        "example.com:8080/x", "www.bbc.co.uk/news", "https://www.X.com/a")] == [
+        None, None, None, "example.com", "bbc.co.uk", "x.com"]
+
+
+def test_list_fields_join_their_items_and_an_empty_list_is_null():
+    """news-please's authors: a list is joined with ", " (blank and null items left out); an
+    empty list or one of blanks is null, not '' (the trial found author '' for TechCrunch)."""
+    from pipelines.config import load_config
+
+    mapper = core.RecordMapper(load_config().ingest)
+    def author(value):
+        return mapper.to_article({"id": "a", "text": "Body text.", "author": value}, "f", "f", 0, "utf-8").author
+    assert [author(v) for v in ([], [None, " "], ["Ann Lee", None, "", "Bo Chan"], "Ann Lee", None)] == [
+        None, None, "Ann Lee, Bo Chan", "Ann Lee", None]
 
 
 def test_split_paragraphs_equals_the_reference_on_real_text(data):
