@@ -60,7 +60,7 @@ class InterruptGuard:
 
     def _watch(self):
         while not self.done.is_set():
-            caught = signal.sigtimedwait({signal.SIGINT}, 0.1) is not None  # pending, blocked everywhere
+            caught = took_sigint(signal.sigtimedwait({signal.SIGINT}, 0.1))  # pending, blocked everywhere
             ready, _, _ = select.select([self.wake_r], [], [], 0.1)
             if ready:
                 caught |= signal.SIGINT in self.wake_r.recv(64)
@@ -96,6 +96,17 @@ class InterruptGuard:
             signal.signal(signal.SIGINT, self.previous)
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
             self.previous = None
+
+
+def took_sigint(info) -> bool:
+    """Whether ``signal.sigtimedwait``'s answer is a SIGINT taken.
+
+    None is a timeout. Under a ptrace-based profiler or debugger (``py-spy record -- newsetl
+    run ...``) the call can come back early with a ``struct_siginfo`` the kernel never filled
+    (random ``si_signo``, seen on Linux 6.18 with CPython 3.11); reading any answer as Ctrl-C had
+    stopped such runs as interrupted. Only ``si_signo == SIGINT`` counts.
+    """
+    return info is not None and info.si_signo == signal.SIGINT
 
 
 def _children() -> list[int]:

@@ -53,3 +53,17 @@ def test_a_closed_pipe_ends_the_command_quietly(seed_dataset, command):
     reader.stdout.close()  # as head does once it has its lines
     assert reader.wait(timeout=120) == 141  # 128 + SIGPIPE, what a shell reports for cat in this place
     assert reader.stderr.read() == b""
+
+
+def test_only_a_siginfo_naming_sigint_is_a_ctrl_c():
+    """Under py-spy (ptrace), ``sigtimedwait`` came back with an unfilled siginfo (si_signo
+    -1571503536) and the run stopped as interrupted although nobody pressed Ctrl-C."""
+    from pipelines.interrupts import took_sigint
+
+    def siginfo(signo):
+        return signal.struct_siginfo((signo, 0, 0, 0, 0, 0, 0))
+
+    assert took_sigint(None) is False
+    assert took_sigint(siginfo(-1571503536)) is False
+    assert took_sigint(siginfo(0)) is False
+    assert took_sigint(siginfo(signal.SIGINT)) is True
