@@ -13,18 +13,21 @@ from tests.conftest import read, run_newsetl, write_config
 from transforms.dedup.core import is_no_space_script, matching_form
 
 
-def test_warc_sample_files_run_and_reconcile(data, tmp_path):
+def test_warc_sample_files_run_and_reconcile(data, tmp_path, capfd):
     samples = data / "warc-samples"
     config = write_config(tmp_path, "ingest: {format: warc}\n")  # also reads example-bad.warc.gz.bad
     out = tmp_path / "out"
     assert run_newsetl("run", "--input", samples / "*" / "*.*arc*", "--output", out, "--config", config) == 0
+    err = capfd.readouterr().err  # warcio's own warnings are rejects, not lines among newsetl's output
+    assert "Replacing spaces" not in err and "not followed by newline" not in err and "Remainder" not in err
     report = json.loads((out / "report.json").read_text())
     r = report["records"]
     assert report["reconciled"] is True and len(report["inputs"]) == 21
     by_reason = r["rejected_by_reason"]
     # 93 articles read; captures of one canonical URL become one article (http://example.com/ x 8, allenai.org x 3)
     assert by_reason["ingest:superseded_capture"] == 9
-    assert r["in"] == 230 and r["articles_deduplicated"] == 93 - 9
+    assert r["in"] == 233 and r["articles_deduplicated"] == 93 - 9
+    assert by_reason["ingest:warc_target_uri_repaired"] == 2 and by_reason["ingest:warc_length_mismatch"] == 1
     assert by_reason["ingest:warc_request_record"] == 73 and by_reason["ingest:warc_revisit"] == 4
     assert by_reason["ingest:warc_non_200"] == 4 and by_reason["ingest:warc_non_html"] == 3
     assert by_reason["ingest:truncated_record"] == 2 and by_reason["ingest:truncated_or_corrupt_file"] == 1

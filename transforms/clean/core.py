@@ -76,6 +76,39 @@ def _tag_space(match: re.Match) -> str:
     return "" if name and name.lower() in _INLINE_TAGS else " "
 
 
+_BEFORE_WORD = frozenset(" \t\n\r\f\v(\"'[")  # what may stand before a bare tag written as a word
+_AFTER_WORD = frozenset(" \t\n\r\f\v.,;:!?)\"'-]")  # and after it
+
+
+def _bare_word(match: re.Match) -> bool:
+    """Whether a match of ``_TAG_DEBRIS`` is a bare opening tag written as a word of plain text:
+    ``<NAME>`` with no attribute, space or slash, set apart from the text before it (start, white
+    space or an opening bracket or quote) and after it (end, white space or punctuation); an upper
+    case name on one side is enough (Reuters: ``DU PONT <DD>GET``, ``PHILLIPS<P> SAYS``). Reuters
+    tickers (``Du Pont Co <DD>``, ``USAIR <U>``) and prose about tags ("the <b> and <i> tags")
+    are written so; markup such as ``a<br>b``, ``<p>Text`` or ``A<BR>B`` is not."""
+    name = match.group("open")
+    if not name or match.end() - match.start() != len(name) + 2:
+        return False
+    text, start, end = match.string, match.start(), match.end()
+    before = not start or text[start - 1] in _BEFORE_WORD
+    after = end == len(text) or text[end] in _AFTER_WORD
+    return (before or after) if name.isupper() else (before and after)
+
+
+def _tag_space_keep_words(match: re.Match) -> str:
+    """:func:`_tag_space`, except that a bare tag written as a word (:func:`_bare_word`) stays as written."""
+    return match.group(0) if _bare_word(match) else _tag_space(match)
+
+
+# An HTML comment with its content, conditional comments ("<!--[if IE]>...<![endif]-->") included,
+# and the markers of a downlevel-revealed conditional comment ("<![if !IE]>", "<![endif]>"), whose
+# content browsers show; an unclosed comment runs to the end of the text, as in an HTML parser.
+# "<!-->" and "<!--->" are (empty) comments too (the HTML standard's abrupt closing; in "<!--[if !IE]><!-->").
+_COMMENT = re.compile(r"<!--(?:-?>|.*?(?:-->|\Z))|<!\[(?:if\b[^\]<>]{0,200}|endif)\]>", re.IGNORECASE | re.DOTALL)
+_CLOSED_COMMENT = re.compile(r"<!--(?:-?>|.*?-->)", re.DOTALL)
+
+
 def _widths(pattern: re.Pattern) -> tuple[int, int]:
     """Shortest and longest string (in characters) that ``pattern`` can match, from the regex
     parser of the standard library; ``(0, sys.maxsize)`` when it cannot tell. A paragraph whose
@@ -144,7 +177,16 @@ def _fix_mojibake(text: str) -> str:
     return ftfy.fix_text(text, _FTFY_CONFIG)
 
 
-def clean_paragraph(text: str, fix_mojibake: bool = True, form: str = "NFC") -> str:
+def _decode_entities(text: str) -> str:
+    """Entity debris (AG News' "&"-less `` #39;``), then HTML entities: the text the tag step sees."""
+    if ";" in text:
+        text = _ENTITY_DEBRIS.sub(_entity, text)  # the lost "&" became the white space eaten here
+    if "&" in text:  # html.unescape returns text without "&" as is
+        text = html.unescape(text)
+    return text
+
+
+def clean_paragraph(text: str, fix_mojibake: bool = True, form: str = "NFC", markup: bool = True) -> str:
     """Repair one paragraph's text.
 
     Args:
@@ -152,6 +194,9 @@ def clean_paragraph(text: str, fix_mojibake: bool = True, form: str = "NFC") -> 
         fix_mojibake: run ftfy's encoding repair (``AntÃ³nio`` -> ``António``); correct text
             is left alone.
         form: Unicode normalisation form, ``NFC`` or ``NFKC``.
+        markup: the text's article holds markup (:func:`has_markup`): every stray tag goes.
+            False: a bare tag written as a word (:func:`_bare_word`: Reuters' ``<DD>``, "the <b>
+            and <i> tags") stays as written. HTML comments go either way.
 
     Returns:
         The cleaned paragraph; '' if nothing but white space and debris was left.
@@ -161,24 +206,23 @@ def clean_paragraph(text: str, fix_mojibake: bool = True, form: str = "NFC") -> 
         text = _fix_mojibake(text)
     # Each regex runs only when its one required character is present: scanning every
     # paragraph for "(^|\s)#..." cost more than all the other steps together.
-    if ";" in text:
-        text = _ENTITY_DEBRIS.sub(_entity, text)  # the lost "&" became the white space eaten here
+    if ";" in text or "&" in text:
+        text = _decode_entities(text)
         plain = False  # may bring any character
-    if "&" in text:  # html.unescape returns text without "&" as is
-        text = html.unescape(text)
-        plain = False
     if ">" in text and (tail := _TAG_TAIL.match(text)):  # after the entities: "&lt;A HREF=...&gt;" is a tag too
         text = text[tail.end():]
     if "<" in text:
-        text = _TAG_DEBRIS.sub(_tag_space, text)  # printable ASCII stays so
+        if "<!" in text:
+            text = _COMMENT.sub("", text)  # a browser shows nothing where a comment was
+        text = _TAG_DEBRIS.sub(_tag_space if markup else _tag_space_keep_words, text)  # printable ASCII stays so
     text = unicodedata.normalize(form, text)  # the identity on ASCII
     if plain and not (text.startswith(" ") or text.endswith(" ") or "  " in text):
         return text  # collapse_space would return it unchanged (most paragraphs: no new string)
     return collapse_space(text)
 
 
-def clean_paragraphs(texts: list[str], fix_mojibake: bool = True, form: str = "NFC") -> list[str]:
-    """``[clean_paragraph(t, fix_mojibake, form) for t in texts]``, the same strings, for many texts at once.
+def clean_paragraphs(texts: list[str], fix_mojibake: bool = True, form: str = "NFC", markup: bool = True) -> list[str]:
+    """``[clean_paragraph(t, fix_mojibake, form, markup) for t in texts]``, the same strings, for many texts at once.
 
     Most news paragraphs are printable ASCII without debris characters (``;``, ``<``, ``>``,
     ``&``) or spaces to collapse: :func:`clean_paragraph` returns them as they are. Which texts
@@ -191,7 +235,7 @@ def clean_paragraphs(texts: list[str], fix_mojibake: bool = True, form: str = "N
     data = np.frombuffer(("\0".join(texts) + "\0").encode("utf-8", "surrogatepass"), dtype=np.uint8)
     ends = np.flatnonzero(data == 0)  # the NUL after each text (multi-byte UTF-8 holds no 0 byte)
     if len(ends) != len(texts):
-        return [clean_paragraph(t, fix_mojibake, form) for t in texts]
+        return [clean_paragraph(t, fix_mojibake, form, markup) for t in texts]
     starts = np.concatenate(([0], ends[:-1] + 1))
     # byte by byte: not printable ASCII (so not plain), or a debris character (;, <, >, &)
     odd = (data < 32) | (data > 126) | (data == 59) | (data == 60) | (data == 62) | (data == 38)
@@ -204,8 +248,86 @@ def clean_paragraphs(texts: list[str], fix_mojibake: bool = True, form: str = "N
     odd[last] |= space[last]  # a trailing space
     out = list(texts)
     for i in np.flatnonzero(np.logical_or.reduceat(odd, starts)).tolist():  # each segment ends with its NUL: never empty
-        out[i] = clean_paragraph(texts[i], fix_mojibake, form)
+        out[i] = clean_paragraph(texts[i], fix_mojibake, form, markup)
     return out
+
+
+def has_markup(texts) -> bool:
+    """Whether an article's texts (title and paragraphs as read) hold HTML markup, after their
+    entities are decoded (AG News writes ``&lt;b&gt;``): a closing tag, a tag with attributes or a
+    slash, a tag glued to text (``a<br>b``, ``<p>Text``), a script or style element, a tag cut off
+    at either end, or a comment; a bare tag written as a word (:func:`_bare_word`) is not markup
+    by itself, nor is a tag named in prose ("the </p> tag").
+
+    The cleaning of an article without markup keeps its bare tags as written (``markup=False`` of
+    :func:`clean_paragraph`): in plain text they are Reuters tickers (``Du Pont Co <DD>``) or
+    prose about tags; once the article holds markup they go like the rest of it.
+    """
+    for text in texts:
+        if "<" not in text and "&" not in text:  # no tag, even as an entity
+            continue
+        text = _decode_entities(text)
+        if "<" in text and ("<!" in text and _COMMENT.search(text)
+                            or any(not _bare_word(m) for m in _TAG_DEBRIS.finditer(text))):
+            return True
+        if ">" in text and _TAG_TAIL.match(text):
+            return True
+    return False
+
+
+def _open_comment(text: str) -> int:
+    """Where an HTML comment opens in ``text`` and does not close in it, else -1."""
+    pos = 0
+    while (start := text.find("<!--", pos)) >= 0:
+        closed = _CLOSED_COMMENT.match(text, start)
+        if closed is None:
+            return start
+        pos = closed.end()
+    return -1
+
+
+def cut_open_comments(texts: list[str]) -> list[str]:
+    """An article's texts with each HTML comment that spans paragraphs removed: from its ``<!--``
+    to the end of that paragraph, the paragraphs after it up to the one holding ``-->`` (left
+    empty), and that one's start up to ``-->`` (an unclosed comment runs to the end of the
+    article, as in an HTML parser). The same number of texts, in order; texts without such a
+    comment unchanged. Comments inside one paragraph are left to :func:`clean_paragraph`.
+    Only literal ``<!--``: a comment written with entities (``&lt;!--``) is removed only inside
+    one paragraph."""
+    if not any("<!--" in t for t in texts):
+        return texts
+    out, inside = [], False
+    for text in texts:
+        if inside:
+            end = text.find("-->")
+            if end < 0:
+                out.append("")
+                continue
+            text, inside = text[end + 3:], False
+        start = _open_comment(text)
+        if start >= 0:
+            text, inside = text[:start], True
+        out.append(text)
+    return out
+
+
+def clean_texts(texts: list[str], fix_mojibake: bool = True, form: str = "NFC") -> list[str]:
+    """Clean the texts of one article (title and paragraphs): :func:`cut_open_comments`, then
+    :func:`clean_paragraphs` with ``markup=`` :func:`has_markup` of the texts."""
+    texts = cut_open_comments(texts)
+    return _settle_markup(texts, clean_paragraphs(texts, fix_mojibake, form, markup=False), 0, len(texts), fix_mojibake, form)
+
+
+def _settle_markup(texts: list[str], cleaned: list[str], lo: int, hi: int, fix_mojibake: bool, form: str) -> list[str]:
+    """``cleaned`` (``clean_paragraph(t, markup=False)`` of each of ``texts``) with the texts of
+    ``lo:hi`` (one article) cleaned again with ``markup=True`` where that can differ: when the
+    article holds markup (:func:`has_markup`) and a cleaned text kept a "<" (a bare tag kept as
+    a word; a text whose "<" all went is the same either way). Changes ``cleaned`` in place."""
+    if any("<" in c for c in cleaned[lo:hi]) and has_markup(texts[lo:hi]):
+        for i in range(lo, hi):
+            if "<" in cleaned[i]:
+                cleaned[i] = clean_paragraph(texts[i], fix_mojibake, form, markup=True)
+    return cleaned
 
 
 def collapse_space(text: str) -> str:
@@ -550,6 +672,9 @@ def apply_rules(paragraphs: tuple[str, ...], rules: tuple[CompiledRule, ...]):
 def clean_article(article: Article, cfg, rules: tuple[CompiledRule, ...]) -> Article:
     """Clean an article's title and paragraphs and record rule drops.
 
+    The texts are cleaned together (:func:`clean_texts`): a comment may span paragraphs, and
+    whether a bare tag such as ``<DD>`` is markup depends on the rest of the article.
+
     Args:
         article: as read by the ingest stage.
         cfg: the ``clean`` config section.
@@ -559,18 +684,22 @@ def clean_article(article: Article, cfg, rules: tuple[CompiledRule, ...]) -> Art
         A new Article with cleaned paragraphs (same count and order: a paragraph is never
         removed here, only marked in ``rule_drops`` or left empty).
     """
-    title = clean_paragraph(article.title, cfg.fix_mojibake, cfg.unicode_form) if article.title else None
-    paragraphs = tuple(clean_paragraph(p, cfg.fix_mojibake, cfg.unicode_form) for p in article.paragraphs)
-    return _with_rules(article, title, paragraphs, rules)
+    return clean_articles([article], cfg, rules)[0]
 
 
 def clean_articles(articles: list[Article], cfg, rules: tuple[CompiledRule, ...]) -> list[Article]:
     """:func:`clean_article` of each article of a batch (the same Articles, in order), the
-    texts of the whole batch cleaned by one :func:`clean_paragraphs` call (the batch pipeline's path)."""
-    cleaned = clean_paragraphs([t for a in articles for t in (a.title or "", *a.paragraphs)], cfg.fix_mojibake, cfg.unicode_form)
+    texts of the whole batch cleaned by one :func:`clean_paragraphs` call (the batch pipeline's
+    path), then those of an article with markup that kept a bare tag cleaned again
+    (:func:`clean_texts` article by article, the same result)."""
+    texts = []
+    for a in articles:
+        texts += cut_open_comments([a.title or "", *a.paragraphs])
+    cleaned = clean_paragraphs(texts, cfg.fix_mojibake, cfg.unicode_form, markup=False)
     out, k = [], 0
     for article in articles:
         n = len(article.paragraphs)
+        _settle_markup(texts, cleaned, k, k + 1 + n, cfg.fix_mojibake, cfg.unicode_form)
         out.append(_with_rules(article, cleaned[k], tuple(cleaned[k + 1: k + 1 + n]), rules))  # title '' -> None
         k += 1 + n
     return out

@@ -21,6 +21,8 @@ from __future__ import annotations
 import codecs
 import hashlib
 import io
+import logging
+import threading
 from collections.abc import Iterator
 
 import xxhash
@@ -72,6 +74,82 @@ class _StopAtDamage(io.RawIOBase):
     def close(self) -> None:
         self._stream.close()
         super().close()
+
+
+class _WarcioNotices(logging.Handler):
+    """What warcio says about damaged records, captured as rejects instead of printed to stderr.
+
+    warcio reports two things itself, in the middle of newsetl's output: a record whose
+    ``Content-Length`` does not end at the blank lines before the next record ("WARNING: Record
+    not followed by newline", written with ``sys.stderr.write`` of its ``INC_RECORD`` template:
+    :meth:`format` stands in for that template and returns '', so nothing is written), and a
+    ``WARC-Target-URI`` with spaces, which it repairs to ``%20`` (``logging.warning`` of the
+    ``warcio`` logger: this handler, installed once on that logger, which then passes nothing on).
+    Both are kept per reading thread in :attr:`found` as ``(reason, offset in the stream given to
+    warcio or -1, excerpt)`` and become Rejects of the file (:func:`read_warc`).
+    """
+
+    LOGGER = "warcio"
+    _installed = threading.Lock()
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self._local = threading.local()
+
+    @classmethod
+    def install(cls) -> _WarcioNotices:
+        """The handler on the ``warcio`` logger (added the first time; the logger stops propagating)."""
+        logger = logging.getLogger(cls.LOGGER)
+        with cls._installed:
+            for handler in logger.handlers:
+                if isinstance(handler, cls):
+                    return handler
+            handler = cls()
+            logger.addHandler(handler)
+            logger.propagate = False
+            return handler
+
+    @property
+    def found(self) -> list:
+        """This thread's notices since :meth:`drain` (a list, appended to by warcio's calls)."""
+        if not hasattr(self._local, "found"):
+            self._local.found = []
+        return self._local.found
+
+    def drain(self) -> list:
+        """This thread's notices, in the order warcio gave them; the list is emptied."""
+        out, self._local.found = self.found, []
+        return out
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        reason = "warc_target_uri_repaired" if message.startswith("Replacing spaces") else "warc_warning"
+        self.found.append((reason, -1, message))
+
+    def format(self, offset, remainder=b"", *_args):  # noqa: A003 - stands in for warcio's INC_RECORD.format
+        """Record a "not followed by newline" notice (``offset`` where unexpected bytes follow a
+        record, ``remainder`` the line found there); '' is what warcio then writes to stderr."""
+        if not isinstance(offset, int):  # logging.Handler.format(record): not warcio's call
+            return super().format(offset)
+        self.found.append(("warc_length_mismatch", offset, remainder))
+        return ""
+
+
+def _notice_rejects(notices: list, path: str, number: int, base: int, record_offset: int = -1) -> list[Reject]:
+    """Rejects for :class:`_WarcioNotices` found on the way to record ``number + 1`` (or past the
+    last record, ``number``): a wrong length belongs to the record before (``number``; its offset
+    is where the unexpected bytes are, ``base`` + warcio's offset), a repaired URI to the record
+    read (``number + 1`` at ``record_offset``). Record numbers are not taken from the records after."""
+    out = []
+    for reason, offset, excerpt in notices:
+        if reason == "warc_length_mismatch":
+            out.append(_reject(path, number, base + offset, reason, "bytes other than blank lines follow the record before "
+                               "this offset: its Content-Length is wrong (it was read up to its Content-Length)", excerpt))
+        else:
+            uri = excerpt.split(": ", 1)[-1]
+            detail = "WARC-Target-URI holds spaces: warcio replaced them with %20" if reason == "warc_target_uri_repaired" else excerpt
+            out.append(_reject(path, number + 1, record_offset, reason, detail, uri))
+    return out
 
 
 def canonical_url(url: str | None) -> str | None:
@@ -249,6 +327,8 @@ def read_warc(path: str, rel_path: str, compression: str | None, cfg) -> Iterato
         gzipped = f.read(2) == b"\x1f\x8b"
     codec = "gzip" if gzipped else (compression if compression != "gzip" else None)
     number, offset, start, resyncs = -1, 0, 0, 0
+    notices = _WarcioNotices.install()
+    notices.drain()  # nothing left from an earlier file of this thread
     while True:
         stream = _StopAtDamage(open_binary(path, codec, cfg.max_decompressed_bytes))
         failed = False
@@ -259,10 +339,13 @@ def read_warc(path: str, rel_path: str, compression: str | None, cfg) -> Iterato
             base, raw = found
             offset = base
             records = ArchiveIterator(io.BufferedReader(raw, 1 << 16), arc2warc=True)
+            records.INC_RECORD = notices  # its "Record not followed by newline" warning: a notice, not stderr
             try:
                 for record in records:
-                    number += 1
                     offset = base + records.offset  # start of this record (get_record_offset() would consume it)
+                    if notices.found:  # said on the way to this record (the length of the one before, its own URI)
+                        yield from _notice_rejects(notices.drain(), path, number, base, offset)
+                    number += 1
                     if record.rec_type == "response":
                         yield from _response(record, path, rel_path, number, offset, cfg)
                     elif record.rec_type == "revisit":
@@ -274,6 +357,8 @@ def read_warc(path: str, rel_path: str, compression: str | None, cfg) -> Iterato
                 yield _reject(path, number, offset, "invalid_warc_record", f"{type(err).__name__}: {err}; reading resumes at the next WARC record",
                               b"" if isinstance(err, ArchiveLoadFailed) else str(err))
                 failed = True
+            if notices.found:  # said after the last record (its length)
+                yield from _notice_rejects(notices.drain(), path, number, base)
             if not failed:
                 end = base + records.offset  # where the next record would start
                 if stream.error is None and stream.count > end + 4:  # more than the closing CRLFs

@@ -32,9 +32,9 @@ EXPECTED = {
     "warcio/example-digest.warc": {REQ: 4},
     "warcio/example-iana.org-chunked.warc": {INFO: 1, A: 1, REQ: 1},
     "warcio/example-resource.warc.gz": {INFO: 2, RES: 1},
-    "warcio/example-space-in-target-uri.warc.gz": {INFO: 1, RES: 1},
-    "warcio/example-space-in-url.arc": {INFO: 1, A: 1, "truncated_record": 1},
-    "warcio/example-trunc.warc": {INFO: 2, A: 1, REQ: 1},
+    "warcio/example-space-in-target-uri.warc.gz": {INFO: 1, RES: 1, "warc_target_uri_repaired": 1},
+    "warcio/example-space-in-url.arc": {INFO: 1, A: 1, "truncated_record": 1, "warc_target_uri_repaired": 1},
+    "warcio/example-trunc.warc": {INFO: 2, A: 1, REQ: 1, "warc_length_mismatch": 1},
     "warcio/example-wget-bad-target-uri.warc.gz": {INFO: 1, REQ: 1, A: 1, META: 1, RES: 2},
     "warcio/example.arc": {INFO: 1, A: 1},
     "warcio/example.arc.gz": {INFO: 1, A: 1},
@@ -54,12 +54,32 @@ def test_every_sample_file_is_listed(data):
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_sample_file_yields_its_records(data, name):
+def test_sample_file_yields_its_records(data, name, capfd):
     path = data / "warc-samples" / name
     items = list(read_file(str(path), str(path.parent), WARC_CFG))
     assert outcomes(items) == EXPECTED[name]
+    assert capfd.readouterr().err == ""  # warcio's own warnings become rejects (below), not stderr lines
     rejects = [i for i in items if isinstance(i, Reject)]
     assert all(r.source_file == str(path) and r.stage == "ingest" for r in rejects)
+
+
+def test_warcio_warnings_are_rejects_of_their_record(data, capfd):
+    """warcio's "Record not followed by newline" (sys.stderr.write) and "Replacing spaces in
+    invalid WARC-Target-URI" (logging, which the CLI sends to stderr) are rejects with the
+    record's number and offset, even with a root logging handler; the records are still read."""
+    import logging
+
+    logging.basicConfig(level=logging.WARNING)  # as the CLI does
+    got = {}
+    for name in ("warcio/example-trunc.warc", "warcio/example-space-in-url.arc"):
+        path = data / "warc-samples" / name
+        got[name] = [(i.reason, i.source_record, i.byte_offset, i.excerpt[:40]) if isinstance(i, Reject) else (A, i.source_record, i.url)
+                     for i in read_file(str(path), str(path.parent), WARC_CFG)]
+    assert got["warcio/example-trunc.warc"][2:4] == [(A, 2, "http://example.com/"), ("warc_length_mismatch", 2, 2560, "\x00\x00\r\n")]
+    assert got["warcio/example-space-in-url.arc"][1:3] == [
+        ("warc_target_uri_repaired", 1, 151, "http://example.com/index.cfm?FuseAction="),
+        (A, 1, "http://example.com/index.cfm?FuseAction=Email&EmailTitle=Examples%20From%20The%20Live%20Web&IsPopUp=False")]
+    assert capfd.readouterr().err == ""
 
 
 def test_misaligned_gzip_gives_the_example_page(data):
