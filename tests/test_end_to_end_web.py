@@ -15,7 +15,7 @@ from transforms.dedup.core import is_no_space_script, matching_form
 
 def test_warc_sample_files_run_and_reconcile(data, tmp_path, capfd):
     samples = data / "warc-samples"
-    config = write_config(tmp_path, "ingest: {format: warc}\n")  # also reads example-bad.warc.gz.bad
+    config = write_config(tmp_path, "ingest: {format: warc}\noutput: {shards: 3}\n")  # also reads example-bad.warc.gz.bad
     out = tmp_path / "out"
     assert run_newsetl("run", "--input", samples / "*" / "*.*arc*", "--output", out, "--config", config) == 0
     err = capfd.readouterr().err  # warcio's own warnings are rejects, not lines among newsetl's output
@@ -37,6 +37,9 @@ def test_warc_sample_files_run_and_reconcile(data, tmp_path, capfd):
     assert example["source_file"].endswith("example-wrong-chunks.warc.gz")  # latest WARC-Date, 2018-11-02
     assert arts["https://allenai.org/"]["source_record"] == 20  # the latest of its three captures
     rejects = read(out, "rejects")
+    # output.shards: 3 files per table, rejects too (they used to share one file per input file)
+    assert {t: sorted(p.name for p in (out / t).glob("*.parquet")) for t in ("articles", "paragraphs", "rejects")} == {
+        t: [f"part-0000{i}-of-00003.parquet" for i in range(3)] for t in ("articles", "paragraphs", "rejects")}
     clipped = [x for x in rejects if x["reason"] == "truncated_record" and x["source_file"].endswith("clipped.warc.gz")]
     assert len(clipped) == 1 and "shorter than its Content-Length" in clipped[0]["detail"]
 

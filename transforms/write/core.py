@@ -136,9 +136,25 @@ def reject_row(r: Reject) -> dict:
 
 
 def shard_of(key, shards: int) -> int:
-    """Shard number of a row whose first sort-key column holds ``key``: xxh64 of ``str(key)``
-    (UTF-8) modulo ``shards`` (stable across runs and machines)."""
+    """Shard number of a row whose shard key (:func:`shard_keys`) is ``key``: xxh64 of
+    ``str(key)`` (UTF-8) modulo ``shards`` (stable across runs and machines)."""
     return xxhash.xxh64_intdigest(str(key).encode("utf-8")) % shards
+
+
+# The columns whose values pick a row's shard: the table's first sort-key column, except for
+# rejects, whose first one (the input file) would put every reject of an input in one file
+# (``output.shards: 3`` gave one rejects file for one input): the file and the record number.
+SHARD_COLUMNS = {"rejects": ("source_file", "source_record")}
+
+
+def shard_keys(batch: pa.RecordBatch, table: str) -> pa.Array:
+    """The shard key of each row of ``batch`` (a record batch of ``table``): the value of its
+    :data:`SHARD_COLUMNS` column, or their values as strings joined by NUL
+    (``"reut2-000.sgm.gz\x0012"``)."""
+    columns = SHARD_COLUMNS.get(table, TABLES[table][1][:1])
+    if len(columns) == 1:
+        return batch.column(columns[0])
+    return pc.binary_join_element_wise(*(pc.cast(batch.column(c), pa.string()) for c in columns), "\x00")
 
 
 PARTITION_COLUMN = "published_month"
@@ -186,7 +202,7 @@ def shard_payloads(data: bytes, table: str, shards: int, output_cfg) -> list[tup
     batch = from_payload(data, table)
     code = np.zeros(batch.num_rows, dtype=np.int64)  # month number * shards + shard
     if shards > 1:
-        keys = pc.dictionary_encode(batch.column(TABLES[table][1][0]))
+        keys = pc.dictionary_encode(shard_keys(batch, table))
         hashed = np.array([shard_of(v, shards) for v in keys.dictionary.to_pylist()], dtype=np.int64)
         code = hashed[keys.indices.to_numpy(zero_copy_only=False)]
     labels = [None]

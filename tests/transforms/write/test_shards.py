@@ -61,6 +61,30 @@ def test_shards_are_byte_identical_for_any_batching_and_sorted_like_python(tmp_p
     assert n == len(rows) and one["/paragraphs/part-00000-of-00001.parquet"] == (n, open(path, "rb").read())
 
 
+def test_rejects_of_one_input_file_spread_over_the_shards(data, tmp_path):
+    """``output.shards`` is the number of files per table, rejects included: the 26 rejects of one
+    real WARC file (request, warcinfo, metadata and resource records) go to shards by (file,
+    record), not by file alone (which put them all in one file); each file is sorted by the
+    rejects key and byte-identical for any batching."""
+    from transforms.ingest.core import read_file
+    from transforms.records import Reject
+
+    path = data / "warc-samples" / "dolma" / "sample-0000.warc.gz"
+    cfg = config_from_dict({"ingest": {"format": "warc"}})
+    rows = [{**core.reject_row(r), "source_file": "dolma/sample-0000.warc.gz"}  # as given, wherever the data is
+            for r in read_file(str(path), str(path.parent), cfg.ingest) if isinstance(r, Reject)]
+    assert len(rows) == 26
+    a = _write_in_batches(rows, "rejects", cfg.output, 3, tmp_path / "a", seed=5)
+    b = _write_in_batches(rows, "rejects", cfg.output, 3, tmp_path / "b", seed=6)
+    assert a == b and {k: n for k, (n, _) in a.items()} == {
+        "/rejects/part-00000-of-00003.parquet": 7, "/rejects/part-00001-of-00003.parquet": 8, "/rejects/part-00002-of-00003.parquet": 11}
+    key = ("source_file", "source_record", "byte_offset", "stage", "reason", "detail")
+    for shard in range(3):
+        got = pq.read_table(tmp_path / "a" / "rejects" / f"part-{shard:05d}-of-00003.parquet").to_pylist()
+        want = [r for r in rows if core.shard_of(f"{r['source_file']}\x00{r['source_record']}", 3) == shard]
+        assert got == sorted(want, key=lambda r: tuple(r[c] for c in key))
+
+
 def test_articles_split_by_month_partition(tmp_path):
     monthly = config_from_dict({"output": {"partition_by": "month"}}).output
     art = Article("x", None, None, "t", None, None, None, ("kept body",), "utf-8", "f.jsonl", 0)
