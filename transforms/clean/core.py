@@ -690,19 +690,19 @@ def clean_article(article: Article, cfg, rules: tuple[CompiledRule, ...]) -> Art
 def clean_articles(articles: list[Article], cfg, rules: tuple[CompiledRule, ...]) -> list[Article]:
     """:func:`clean_article` of each article of a batch (the same Articles, in order), the
     texts of the whole batch cleaned by one :func:`clean_paragraphs` call (the batch pipeline's
-    path), then those of an article with markup that kept a bare tag cleaned again
-    (:func:`clean_texts` article by article, the same result)."""
-    texts = []
+    path) with bare tags kept, then, in the few articles where a cleaned text kept a "<", as
+    :func:`clean_texts` decides (the same result)."""
+    starts, texts = [], []
     for a in articles:
-        texts += cut_open_comments([a.title or "", *a.paragraphs])
+        starts.append(len(texts))
+        texts += (a.title or "", *a.paragraphs)
+    if any("<!--" in t for t in texts):  # rare: cut comments that span paragraphs, article by article
+        texts = [t for k, a in zip(starts, articles) for t in cut_open_comments(texts[k: k + 1 + len(a.paragraphs)])]
     cleaned = clean_paragraphs(texts, cfg.fix_mojibake, cfg.unicode_form, markup=False)
-    out, k = [], 0
-    for article in articles:
-        n = len(article.paragraphs)
-        _settle_markup(texts, cleaned, k, k + 1 + n, cfg.fix_mojibake, cfg.unicode_form)
-        out.append(_with_rules(article, cleaned[k], tuple(cleaned[k + 1: k + 1 + n]), rules))  # title '' -> None
-        k += 1 + n
-    return out
+    for j in sorted({bisect.bisect_right(starts, i) - 1 for i, c in enumerate(cleaned) if "<" in c}):
+        _settle_markup(texts, cleaned, starts[j], starts[j] + 1 + len(articles[j].paragraphs), cfg.fix_mojibake, cfg.unicode_form)
+    return [_with_rules(a, cleaned[k], tuple(cleaned[k + 1: k + 1 + len(a.paragraphs)]), rules)  # title '' -> None
+            for k, a in zip(starts, articles)]
 
 
 def _with_rules(article: Article, title: str | None, paragraphs: tuple[str, ...], rules) -> Article:
