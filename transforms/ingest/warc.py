@@ -82,7 +82,7 @@ class _WarcioNotices(logging.Handler):
     warcio reports two things itself, in the middle of newsetl's output: a record whose
     ``Content-Length`` does not end at the blank lines before the next record ("WARNING: Record
     not followed by newline", written with ``sys.stderr.write`` of its ``INC_RECORD`` template:
-    :meth:`format` stands in for that template and returns '', so nothing is written), and a
+    :class:`_IncRecordTemplate` stands in for it and gives '', so nothing is written), and a
     ``WARC-Target-URI`` with spaces, which it repairs to ``%20`` (``logging.warning`` of the
     ``warcio`` logger: this handler, installed once on that logger, which then passes nothing on).
     Both are kept per reading thread in :attr:`found` as ``(reason, offset in the stream given to
@@ -126,12 +126,23 @@ class _WarcioNotices(logging.Handler):
         reason = "warc_target_uri_repaired" if message.startswith("Replacing spaces") else "warc_warning"
         self.found.append((reason, -1, message))
 
-    def format(self, offset, remainder=b"", *_args):  # noqa: A003 - stands in for warcio's INC_RECORD.format
-        """Record a "not followed by newline" notice (``offset`` where unexpected bytes follow a
-        record, ``remainder`` the line found there); '' is what warcio then writes to stderr."""
-        if not isinstance(offset, int):  # logging.Handler.format(record): not warcio's call
-            return super().format(offset)
-        self.found.append(("warc_length_mismatch", offset, remainder))
+    def inc_record_template(self) -> _IncRecordTemplate:
+        """What to set as an ``ArchiveIterator``'s ``INC_RECORD``: its warning goes to :attr:`found`."""
+        return _IncRecordTemplate(self)
+
+
+class _IncRecordTemplate:
+    """Stands in for warcio's ``ArchiveIterator.INC_RECORD`` template, which warcio formats with
+    (offset, remainder) and writes to stderr: :meth:`format` keeps a ``warc_length_mismatch``
+    notice instead and gives '' to write."""
+
+    def __init__(self, notices: _WarcioNotices):
+        self._notices = notices
+
+    def format(self, offset: int, remainder=b"", *_args) -> str:
+        """Keep the notice (``offset`` where unexpected bytes follow a record, ``remainder`` the
+        line found there); '' is what warcio then writes."""
+        self._notices.found.append(("warc_length_mismatch", offset, remainder))
         return ""
 
 
@@ -339,7 +350,7 @@ def read_warc(path: str, rel_path: str, compression: str | None, cfg) -> Iterato
             base, raw = found
             offset = base
             records = ArchiveIterator(io.BufferedReader(raw, 1 << 16), arc2warc=True)
-            records.INC_RECORD = notices  # its "Record not followed by newline" warning: a notice, not stderr
+            records.INC_RECORD = notices.inc_record_template()  # its "Record not followed by newline": a notice, not stderr
             try:
                 for record in records:
                     offset = base + records.offset  # start of this record (get_record_offset() would consume it)
