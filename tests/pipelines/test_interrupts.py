@@ -46,10 +46,12 @@ def seed_dataset(tmp_path_factory):
     return out
 
 
-@pytest.mark.parametrize("command", [["inspect"], ["explain", "528bbee34a0e1482"]])
+@pytest.mark.parametrize("command", [["inspect", "DATASET"], ["explain", "DATASET", "528bbee34a0e1482"], ["help"]])
 def test_a_closed_pipe_ends_the_command_quietly(seed_dataset, command):
-    """``newsetl inspect DIR | head -3``: the reader is gone before newsetl writes."""
-    reader = newsetl_process(command[0], seed_dataset, *command[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    """``newsetl inspect DIR | head -3``: the reader is gone before newsetl writes. ``newsetl
+    help | head -1`` printed a BrokenPipeError traceback and exited 1 (trial, session 9)."""
+    args = [seed_dataset if a == "DATASET" else a for a in command]
+    reader = newsetl_process(*args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     reader.stdout.close()  # as head does once it has its lines
     assert reader.wait(timeout=120) == 141  # 128 + SIGPIPE, what a shell reports for cat in this place
     assert reader.stderr.read() == b""
