@@ -17,23 +17,21 @@ import argparse
 import datetime as dt
 import json
 import logging
-import re
 import sys
 from pathlib import Path
 
 from pipelines.cli import EXIT_USAGE, exit_after, main as newsetl_main
+from transforms.write.takedown import revision_of
 
 log = logging.getLogger("newsetl.schedule")
 
 
-REVISION = re.compile(r"(\d{4}-\d{2}-\d{2})(?:-r([1-9]\d*))?")  # DATE or DATE-rN (a takedown release)
-
-
 def release_revision(name: str) -> tuple[str, int] | None:
     """``(date, revision)`` of a release directory name: ``2026-11-29`` -> ``("2026-11-29", 0)``,
-    ``2026-11-29-r2`` -> ``("2026-11-29", 2)``; None for any other name."""
-    m = REVISION.fullmatch(name)
-    return (m[1], int(m[2] or 0)) if m and _is_date(m[1]) else None
+    ``2026-11-29-r2`` -> ``("2026-11-29", 2)`` (a takedown release,
+    :func:`transforms.write.takedown.revision_of`); None for any other name."""
+    base, rev = revision_of(name)
+    return (base, rev) if _is_date(base) else None
 
 
 def earlier_releases(releases: str | Path, date: str) -> list[str]:
