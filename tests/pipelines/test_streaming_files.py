@@ -75,7 +75,7 @@ def _last_panes(out: Path, table: str) -> list[dict]:
     return rows
 
 
-def test_streaming_run_watches_a_directory(tmp_path):
+def test_streaming_run_watches_a_directory(tmp_path, capsys):
     inbox, out = tmp_path / "inbox", tmp_path / "out"
     inbox.mkdir()
     s1, s2, s3 = _stories(3)
@@ -115,6 +115,15 @@ def test_streaming_run_watches_a_directory(tmp_path):
         ("c.jsonl", 1, "ingest", "late")]
     # as in batch, an article without a kept paragraph has no row in articles/
     assert sorted(r["article_id"] for r in _last_panes(out, "articles")) == ["a0", "a1", "b1"]
+    # every pane holds the three tables (an empty rejects/ as in batch), and the run ends with one line
+    panes = list(out.glob("window=*/pane=*"))
+    assert panes and all(sorted(p.name for p in pane.iterdir()) == ["articles", "paragraphs", "rejects"] for pane in panes)
+    assert not list(out.glob("window=*/.pane=*"))
+    windows = len(list(out.glob("window=*")))
+    assert any(pq.read_metadata(p / "rejects" / "part-00000-of-00001.parquet").num_rows == 0 for p in panes)
+    line = capsys.readouterr().out
+    assert line.startswith(f"newsetl: wrote {out}: {windows} window(s), their last panes hold 3 articles, "
+                           f"{len(paragraphs)} paragraphs, 1 rejects (by reason: ingest:late 1); ") and line.count("\n") == 1, line
 
 
 def test_streaming_run_rejects_an_article_id_seen_again(tmp_path):
