@@ -237,6 +237,14 @@ def test_takedowns_of_a_date_chain_through_its_latest_revision(bbc_dataset, tmp_
             report["removals"]["history_read_from"], report["removals"]["history_unlisted"]) == (
         3, 1, ["8007cfe19cba80fd"], [str(tmp_path / "2026-11-28-r1")], 0)
     assert core.removal_history(str(r3))[1:] == (0, [])
+    # r1's removals/ damaged since it was published: refused, as a damaged removals/ of r2 itself
+    r1_removals = next((tmp_path / "2026-11-28-r1" / "removals").glob("*.parquet"))
+    saved = r1_removals.read_bytes()
+    r1_removals.write_bytes(saved[:-1] + b"\0")
+    with pytest.raises(core.TakedownHistoryError, match=f"^--dedup-against {r2}: the release it was made from, "
+                       f"{tmp_path / '2026-11-28-r1'}, is damaged since it was published"):
+        core.taken_down_in([(str(r2), "2026-11-28-r2")])
+    r1_removals.write_bytes(saved)
     # once r1 is gone, r2's history cannot be completed: both commands say so and go on
     (tmp_path / "2026-11-28-r1").rename(tmp_path / "moved")
     with caplog.at_level("WARNING"):

@@ -116,8 +116,11 @@ def removal_history(release: str) -> tuple[list[dict], int, list[str]]:
         articles are still unlisted (0 for a complete history); the earlier releases read)``.
 
     Raises:
-        TakedownHistoryError: a ``removals/`` that cannot be read.
+        TakedownHistoryError: a ``removals/`` that cannot be read, or an earlier release's
+            ``removals/`` that is damaged (not as its ``_SUCCESS`` lists it).
     """
+    from transforms.write.core import damage  # write.core imports the dedup index, which needs no takedown
+
     rows = {r["article_id"]: r for r in read_removals(release)}
     report = _report(release)
     expected = (report.get("records") or {}).get("removed") or 0
@@ -127,6 +130,9 @@ def removal_history(release: str) -> tuple[list[dict], int, list[str]]:
         if earlier is None or Path(earlier).resolve() in seen:
             break
         seen.add(Path(earlier).resolve())
+        broken = damage(earlier, (f"{REMOVALS}/",))
+        if broken:
+            raise TakedownHistoryError(f"{release}: the release it was made from, {earlier}, is {broken}")
         used.append(earlier)
         for r in read_removals(earlier):
             rows.setdefault(r["article_id"], r)
@@ -213,11 +219,10 @@ def taken_down_in(releases) -> TakenDown:
         broken = damage(path, (f"{REMOVALS}/",))  # also a removals/ deleted since: its files are listed
         if broken:
             raise TakedownHistoryError(f"--dedup-against {path}: {broken}")
-        rows, unlisted, used = removal_history(path)  # an older takedown release: its history read back
-        for earlier in used:
-            broken = damage(earlier, (f"{REMOVALS}/",))
-            if broken:
-                raise TakedownHistoryError(f"--dedup-against {path}: the release it was made from, {earlier}, is {broken}")
+        try:
+            rows, unlisted, used = removal_history(path)  # an older takedown release: its history read back
+        except TakedownHistoryError as err:
+            raise TakedownHistoryError(f"--dedup-against {err}") from None
         if unlisted:
             log.warning("%s", unlisted_message(f"--dedup-against {path}", unlisted, used))
             missing[name] = unlisted
