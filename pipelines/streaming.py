@@ -272,7 +272,7 @@ def run_streaming(inputs: list[str], output: str, config, beam_args: list[str], 
             p.run(test_runner_api=False).wait_until_finish()
     finally:
         guard.restore()
-    print(summary_line(output, time.monotonic() - started))
+    print(summary_line(output, time.monotonic() - started, local))
     return 0
 
 
@@ -288,11 +288,12 @@ def final_panes(output: str) -> list[str]:
     return panes
 
 
-def summary_line(output: str, elapsed_s: float) -> str:
+def summary_line(output: str, elapsed_s: float, local: bool = True) -> str:
     """The line a streaming run ends with: what the output's windows hold (their final panes:
     articles, paragraphs and rejects rows, rejects by ``stage:reason``), or that nothing was
-    written; an output the launcher cannot list (on the workers' file system) is only named."""
-    if not os.path.isdir(output) and "://" in output:
+    written; the output of a cluster runner (``local`` False) that the launcher cannot list (on
+    the workers' file system) is only named."""
+    if not local and not os.path.isdir(output):
         return f"newsetl: the streaming job finished after {elapsed_s:.1f} s; its windows are under {output}"
     panes = final_panes(output)
     if not panes:
