@@ -5,7 +5,9 @@
 --dedup-against DIR/<earlier date> ...`` for every earlier date under ``DIR``, oldest first:
 its latest published revision (``<date>``, or the takedown releases ``<date>-r1``,
 ``<date>-r2`` ... of ``newsetl remove``: the highest ``rN`` with ``_SUCCESS`` replaces the
-others, never both, as both would double-count). ``{date}`` in an ``--input`` is replaced by the date.
+others, never both, as both would double-count). When a date before published ones is filled in,
+their latest revisions are passed as ``--takedowns-from``, so their takedowns hold there too.
+``{date}`` in an ``--input`` is replaced by the date.
 A user's own ``--dedup-against`` is added after those when it is kept elsewhere, dropped when it
 names one of them, and refused under ``DIR`` otherwise (:func:`own_dedup_against`).
 Runs under cron as it is and under Airflow's ``BeamRunPythonPipelineOperator`` as ``py_file``
@@ -45,11 +47,22 @@ def earlier_releases(releases: str | Path, date: str) -> list[str]:
     skipped with a warning, so an unfinished ``DATE-r2`` leaves ``DATE-r1`` in use. Other names
     are ignored.
     """
+    return _latest_revisions(releases, lambda day: day < date)
+
+
+def later_releases(releases: str | Path, date: str) -> list[str]:
+    """:func:`earlier_releases` for the dates after ``date``: when an earlier date is filled in,
+    their takedowns are applied too (``--takedowns-from``), else an article a later date's
+    takedown removed would be published again in the filled-in date."""
+    return _latest_revisions(releases, lambda day: day > date)
+
+
+def _latest_revisions(releases: str | Path, wanted) -> list[str]:
     latest: dict[str, tuple[int, str]] = {}
     root = Path(releases)
     for d in sorted(root.iterdir()) if root.is_dir() else ():
         rev = release_revision(d.name)
-        if not d.is_dir() or rev is None or rev[0] >= date:
+        if not d.is_dir() or rev is None or not wanted(rev[0]):
             continue
         if not (d / "_SUCCESS").is_file():
             log.warning("skipping %s: no _SUCCESS (unfinished release)", d)
@@ -101,6 +114,8 @@ def run_argv(releases: str, date: str, inputs: list[str], rest: list[str], own: 
             "--output", str(Path(releases) / date)]
     for earlier in (*earlier_releases(releases, date), *own):
         argv += ["--dedup-against", earlier]
+    for later in later_releases(releases, date):  # filling in an earlier date: later takedowns still apply
+        argv += ["--takedowns-from", later]
     return argv + rest
 
 
@@ -181,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     except ScheduleError as err:
         print(f"newsetl: error: {err}", file=sys.stderr)
         return EXIT_USAGE
+    if args.replace_referenced:  # newsetl run refuses to replace a referenced release too
+        rest = [*rest, "--replace-referenced"]
     return newsetl_main(run_argv(args.releases, args.date, args.input, rest, own))
 
 

@@ -173,6 +173,11 @@ def render_card(report: dict, manifest: dict, name: str) -> str:
         f"| paragraphs in | {p['in']:,} |",
         f"| paragraphs kept (body) | {p['kept_body']:,} |",
         *([f"| articles taken down | {r['removed']:,} |", f"| paragraphs taken down | {p['removed']:,} |"] if "removed" in r else []),
+        *[f"| paragraphs dropped as copies of the earlier release `{x['release']}` (`--dedup-against`) | {x.get('paragraphs_dropped', 0):,} |"
+          for x in (report.get("dedup_against") or {}).get("releases", [])],
+        *([f"| re-sent articles rejected as taken down in an earlier release | "
+           f"{report['dedup_against']['taken_down'].get('rejected', 0):,} |"]
+          if (report.get("dedup_against") or {}).get("taken_down") else []),
         f"| near-duplicate clusters | {report['clusters']['count']:,} |", "",
         "## What Was Removed and Why", "",
         "| paragraph status | paragraphs | meaning |", "|---|---:|---|",
