@@ -175,6 +175,14 @@ def test_takedown_release_reports_what_it_holds(bbc_dataset, tmp_path, capsys):
     alone = {c for c, n in sizes.items() if n == 1 and c in {pid for pid, _ in old}}
     assert (len(sizes), sorted((c, sizes[c]) for c in headless), len(alone)) == (766, [("2af336e9acbb594d/7", 7)], 22)
     assert report["clusters"]["count"] == 766 - 1 - 22 and report["clusters"]["largest"] == 7
+    # the run counts alike: of its 766 cluster ids, 13 are representatives alone (their equal short
+    # lines kept by the short-line rule), which no run counts since session 9 (a takedown that
+    # removed nothing had lowered the count from 766 to 753)
+    rows = read(bbc_dataset, "paragraphs")
+    all_sizes = Counter(p["cluster_id"] for p in rows if p["cluster_id"])
+    lone = {c for c, n in all_sizes.items() if n == 1 and c in {p["paragraph_id"] for p in rows}}
+    assert (len(all_sizes), len(lone)) == (766, 13)
+    assert json.loads((bbc_dataset / "report.json").read_text())["clusters"]["count"] == 753
     assert report["clusters"]["size_histogram"] == {str(k): v for k, v in sorted(
         Counter(n for c, n in sizes.items() if c not in headless | alone).items())}
     from transforms.write.figures import compute_figures
