@@ -265,7 +265,36 @@ def expand_inputs(patterns: list[str]) -> list[tuple[str, str]]:
     return list_inputs(patterns)[0]
 
 
-def list_inputs(patterns: list[str]) -> tuple[list[tuple[str, str]], list[dict]]:
+def known_extensions() -> str:
+    """The file name endings newsetl reads a format from, for messages: ``.jsonl, .json, ...
+    (also .gz, .bz2, .zst)``."""
+    return ", ".join(FORMATS) + " (also " + ", ".join(e for e in COMPRESSIONS if e != ".zstd") + ")"
+
+
+def _extension(path: str) -> str:
+    """The extension of a file name, a compression suffix included (``.xyz.gz``); ``"none"``."""
+    name, compression = os.path.basename(path).lower(), ""
+    for ext in COMPRESSIONS:
+        if name.endswith(ext) and name != ext:
+            name, compression = name[: -len(ext)], ext
+            break
+    return (os.path.splitext(name)[1] + compression) or "none"
+
+
+def unreadable_input(pattern: str, unknown: list[str], notices: bool = False) -> str:
+    """The one-line message of an input that names no file newsetl reads: ``unknown`` are the
+    files of unknown format it found (their extensions are named), ``notices`` whether a
+    directory held notice files only."""
+    message = f"input {pattern!r} matches no file"
+    if unknown:
+        extensions = sorted({_extension(f) for f in unknown})
+        shown = ", ".join(extensions[:5]) + (", ..." if len(extensions) > 5 else "")
+        return (f"{message} newsetl reads: {len(unknown)} file(s) of unknown format (extension {shown}); newsetl reads "
+                f"{known_extensions()}; to read other names, give them by a glob or path and set ingest.format")
+    return message + (" but notice files (LICENSE, README ...)" if notices else "")
+
+
+def list_inputs(patterns: list[str], configured_format: str = "auto") -> tuple[list[tuple[str, str]], list[dict]]:
     """Expand input globs (or directories) to a sorted list of ``(file, root)`` and the files
     a directory input passed over on purpose.
 
@@ -276,10 +305,16 @@ def list_inputs(patterns: list[str]) -> tuple[list[tuple[str, str]], list[dict]]
     beside the dumps is not read) except notice files (:func:`is_notice`: ``LICENSE.txt``,
     ``README.TXT`` ...), which are returned as skipped: ``[{"path", "reason": "notice_file"}]``,
     sorted, for ``report.json`` and the run summary. Name one by a glob or path to read it.
+    A glob or path whose every file has an unknown format (``'dumps/*.jsnol'``; not with
+    ``configured_format``, ``ingest.format`` other than ``auto``), or a directory that holds no
+    file of a known format, is an error naming the extensions found and those newsetl reads
+    (:func:`unreadable_input`); an unknown file among known ones is read (an ``unknown_format``
+    Reject) from a glob, and passed over by a directory.
 
     Raises:
-        FileNotFoundError: a pattern matches no file, a directory below an input cannot be
-            listed, a link below it is dangling, or a file cannot be read; the message names it.
+        FileNotFoundError: a pattern matches no file (or none of a known format), a directory
+            below an input cannot be listed, a link below it is dangling, or a file cannot be
+            read; the message names it.
     """
     seen: dict[str, str] = {}
     skipped: set[str] = set()
@@ -294,7 +329,9 @@ def list_inputs(patterns: list[str]) -> tuple[list[tuple[str, str]], list[dict]]
             dangling = [p for p in files if os.path.islink(p) and not os.path.exists(p) and _known_format(p)]
             if dangling:
                 raise FileNotFoundError(f"input {dangling[0]} is a link to a missing file")
-            files = [p for p in files if os.path.isfile(p) and _known_format(p)]
+            files = [p for p in files if os.path.isfile(p) and not os.path.basename(p).startswith((".", "_"))]
+            unknown = [p for p in files if not _known_format(p)]
+            files = [p for p in files if p not in unknown]
             notices = {p for p in files if is_notice(p)}
             files = [p for p in files if p not in notices]
         elif os.path.isfile(pattern):  # an existing file is read even when its name has glob characters ("a [x].jsonl")
@@ -305,9 +342,12 @@ def list_inputs(patterns: list[str]) -> tuple[list[tuple[str, str]], list[dict]]
             notices = set()
             root = input_root(pattern).rstrip(os.sep)
             files = [p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p)]
-        files = [f for f in files if not os.path.basename(f).startswith((".", "_"))]
+        if not os.path.isdir(pattern):
+            files = [f for f in files if not os.path.basename(f).startswith((".", "_"))]
+            unknown = [] if configured_format != "auto" or any(map(_known_format, files)) else files
+            files = [] if unknown else files
         if not files:
-            raise FileNotFoundError(f"input {pattern!r} matches no file" + (" but notice files (LICENSE, README ...)" if notices else ""))
+            raise FileNotFoundError(unreadable_input(pattern, unknown, bool(notices)))
         skipped |= notices
         unreadable = [f for f in files if not os.access(f, os.R_OK)]
         if unreadable:

@@ -217,3 +217,31 @@ def test_run_counts_unrecognised_languages_and_reads_json_documents(data, tmp_pa
     languages = {(a["title"], a["language"], a["language_source"]) for a in read(out, "articles") if a["title"] in {r["title"] for r in realnews}}
     assert languages == {(realnews[0]["title"], "en", "fasttext"), (realnews[1]["title"], "en", "fasttext"), (realnews[2]["title"], "en", "input")}
     assert "  input languages not recognised (detected instead): 2 (a.json 2)" in capsys.readouterr().out.splitlines()
+
+
+def test_inputs_of_unknown_format_only_fail_fast_mixed_inputs_do_not(data, tmp_path, capsys):
+    """A glob, path or directory naming only files newsetl reads no format from is a usage error
+    naming their extensions and the readable ones; mixed with known files they are read as
+    before (a glob: an ``unknown_format`` Reject; a directory: passed over)."""
+    from tests.conftest import run_newsetl
+
+    realnews = data / "realnews-grover-samples"
+    with pytest.raises(FileNotFoundError) as err:
+        core.list_inputs([str(realnews / "*.md")])
+    assert str(err.value).startswith(f"input {str(realnews / '*.md')!r} matches no file newsetl reads: 1 file(s) of unknown format (extension .md); newsetl reads .jsonl, .json, .ndjson, .csv")
+    assert core.list_inputs([str(realnews / "*.md")], "text") == ([(str(realnews / "SOURCE.md"), str(realnews))], [])
+    odd = tmp_path / "odd"
+    odd.mkdir()
+    (odd / "a.xyz").write_bytes((realnews / "realnews_tiny.jsonl").read_bytes())
+    (odd / "b.jsonl.xz").write_bytes(b"x")
+    for pattern in (odd, odd / "*", odd / "a.xyz"):
+        with pytest.raises(FileNotFoundError, match=r"matches no file newsetl reads: \d file\(s\) of unknown format \(extension \.xyz(, \.xz)?\); newsetl reads \.jsonl"):
+            core.list_inputs([str(pattern)])
+    (odd / "c.jsonl").write_bytes(b'{"text": "x"}\n')
+    assert core.list_inputs([str(odd)]) == ([(str(odd / "c.jsonl"), str(odd))], [])
+    assert [f for f, _ in core.list_inputs([str(odd / "*")])[0]] == [str(odd / n) for n in ("a.xyz", "b.jsonl.xz", "c.jsonl")]
+    assert [r.reason for r in core.read_file(str(odd / "a.xyz"), str(odd), cfg())] == ["unknown_format"]
+    assert run_newsetl("run", "--input", realnews / "*.jsonl", "--input", realnews / "*.md", "--output", tmp_path / "out") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("newsetl: error: input ") and "(extension .md)" in err[0]
+    assert not (tmp_path / "out").exists()
