@@ -753,10 +753,16 @@ def _decode_file(path, compression, cfg, record: int = -1, mode: str = "whole") 
         return _reject(path, line, err.start, "undecodable", f"byte 0x{data[err.start]:02x} at byte offset {err.start} is not valid {err.encoding}", data[max(0, err.start - 60): err.start + 60])
     if not decoded[0].strip():
         return empty_file(path)
-    if textfile.is_binary(decoded[0]):
-        share = textfile.binary_share(decoded[0])
-        return _reject(path, record, 0, textfile.BINARY_CONTENT, f"not text: {share:.0%} of the first characters are NUL or control characters ({decoded[1]})", decoded[0][:EXCERPT_CHARS].encode("unicode_escape"))
-    return decoded
+    return binary_content(path, record, decoded[0], decoded[1]) or decoded
+
+
+def binary_content(path: str, record: int, text: str, charset: str) -> Reject | None:
+    """The ``binary_content`` Reject of a file whose decoded start ``text`` is not text
+    (:func:`transforms.ingest.textfile.is_binary`: NUL and control characters), else None."""
+    if not textfile.is_binary(text):
+        return None
+    share = textfile.binary_share(text)
+    return _reject(path, record, 0, textfile.BINARY_CONTENT, f"not text: {share:.0%} of the first characters are NUL or control characters ({charset})", text[:EXCERPT_CHARS].encode("unicode_escape"))
 
 
 def read_csv(path: str, rel_path: str, compression: str | None, cfg) -> Iterator[Article | Reject]:

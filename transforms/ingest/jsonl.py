@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from transforms.ingest import core
+from transforms.ingest import core, textfile
 from transforms.ingest.core import _read_errors, _reject
 from transforms.records import Article, Reject
 
@@ -109,7 +109,7 @@ def chunks(path: str, rel_path: str, compression: str | None, cfg, chunk_bytes: 
         size = 0
     number, offset, accounted = -1, 0, 0  # record number before the pending bytes, their offset, source bytes given out
     pending: list[bytes] = []
-    pending_len, tail, ready = 0, (), None
+    pending_len, tail, ready, checked = 0, (), None, False
 
     def cut(data: bytes, position: int, last: bool = False):
         nonlocal number, offset, accounted
@@ -126,6 +126,12 @@ def chunks(path: str, rel_path: str, compression: str | None, cfg, chunk_bytes: 
                     break
                 pending.append(block)
                 pending_len += len(block)
+                if not checked and pending_len >= min(textfile.SAMPLE_CHARS, chunk_bytes):  # before the first cut
+                    checked = True
+                    binary = _binary_start(path, pending)
+                    if binary is not None:
+                        yield JsonlChunk(path, rel_path, b"", 0, 0, size, True, (binary,))
+                        return
                 if pending_len < chunk_bytes:
                     continue
                 end = block.find(b"\n", max(0, chunk_bytes - (pending_len - len(block)))) + 1  # the first line end past chunk_bytes
@@ -141,6 +147,10 @@ def chunks(path: str, rel_path: str, compression: str | None, cfg, chunk_bytes: 
         pending, tail = _complete_lines(pending), ("decompressed_too_large", err)
     except _read_errors() as err:
         pending, tail = _complete_lines(pending), ("truncated_or_corrupt_file", err)
+    binary = None if checked else _binary_start(path, pending)
+    if binary is not None:
+        yield JsonlChunk(path, rel_path, b"", 0, 0, size, True, (binary,))
+        return
     data = b"".join(pending)
     if ready is not None and (data or tail):  # lines follow the last full chunk
         yield ready
@@ -156,6 +166,16 @@ def chunks(path: str, rel_path: str, compression: str | None, cfg, chunk_bytes: 
     else:
         rejects = (core.empty_file(path),) if number == -1 else ()
     yield ready._replace(tail=rejects)
+
+
+def _binary_start(path: str, pending: list[bytes]) -> Reject | None:
+    """The ``binary_content`` Reject (:func:`transforms.ingest.core.binary_content`) of a file
+    whose first :data:`~transforms.ingest.textfile.SAMPLE_CHARS` bytes (``pending``, any UTF-8
+    BOM removed) are not text: a gzip file or an image named ``.jsonl``/``.json``. Their control
+    characters are counted on the bytes (as latin-1: every ASCII-compatible encoding, UTF-8
+    included, has them as single bytes)."""
+    sample = b"".join(pending)[: textfile.SAMPLE_CHARS].removeprefix(codecs.BOM_UTF8)
+    return core.binary_content(path, -1, sample.decode("latin-1"), "bytes")
 
 
 def _complete_lines(pending: list[bytes]) -> list[bytes]:

@@ -245,3 +245,22 @@ def test_inputs_of_unknown_format_only_fail_fast_mixed_inputs_do_not(data, tmp_p
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("newsetl: error: input ") and "(extension .md)" in err[0]
     assert not (tmp_path / "out").exists()
+
+
+def test_binary_jsonl_and_json_are_binary_content(data, tmp_path):
+    """A gzip file named .jsonl or .json (real RealNews and a real gzipped page) is one
+    ``binary_content`` Reject, as a binary .txt is, on both the whole-file and the chunked path;
+    the real JSONL files are not binary."""
+    realnews = (data / "realnews-grover-samples" / "realnews_tiny.jsonl").read_bytes()
+    (tmp_path / "renamed.jsonl").write_bytes(gzip.compress(realnews, mtime=0))
+    page = data / "scrapinghub-article-extraction-benchmark" / "html"
+    (tmp_path / "page.json").write_bytes(sorted(page.glob("*.html.gz"))[0].read_bytes())
+    for name in ("renamed.jsonl", "page.json"):
+        arts, rejects = read_all(tmp_path / name)
+        assert arts == [] and [(r.reason, r.source_record, r.byte_offset) for r in rejects] == [("binary_content", -1, 0)]
+        assert rejects[0].detail.startswith("not text: ") and rejects[0].detail.endswith("of the first characters are NUL or control characters (bytes)")
+        chunked = [i for chunk in jsonl.file_chunks(str(tmp_path / name), str(tmp_path), cfg(), chunk_bytes=4096)
+                   for i in jsonl.parse(chunk, chunk.data, cfg())]
+        assert chunked == rejects
+    arts, rejects = read_all(data / "realnews-grover-samples" / "realnews_tiny.jsonl")
+    assert len(arts) == 5 and rejects == []
