@@ -676,8 +676,8 @@ def is_json_name(path: str) -> bool:
 
 def json_document_bytes(path: str, compression: str | None, cfg, head_only: bool = False) -> bytes | Reject | None:
     """The bytes of a ``.json`` file that is one JSON document (an array, or an object spread
-    over lines: :func:`transforms.ingest.textfile.json_document_start` of its first line), any
-    BOM removed; None for JSON Lines (a name other than ``.json``, a first line that is a record,
+    over lines: :func:`transforms.ingest.textfile.json_document_start` of its first non-blank
+    line, after any BOM and blank lines), any BOM removed; None for JSON Lines (a name other than ``.json``, a first line that is a record,
     or a file that cannot be read: the JSON Lines reader reports it); a Reject
     ``json_document_too_large`` for a document over
     :data:`~transforms.ingest.textfile.JSON_DOCUMENT_MAX_BYTES` (it is parsed in memory).
@@ -687,14 +687,15 @@ def json_document_bytes(path: str, compression: str | None, cfg, head_only: bool
     limit = textfile.JSON_DOCUMENT_MAX_BYTES
     try:
         with open_binary(path, compression, cfg.max_decompressed_bytes) as stream:
-            first = stream.readline(cfg.max_record_bytes + 1)
-            if first.startswith(codecs.BOM_UTF8):
-                first = first[3:]
+            first = head = stream.readline(cfg.max_record_bytes + 1).removeprefix(codecs.BOM_UTF8)
+            while first and not first.strip() and len(head) <= cfg.max_record_bytes:  # blank lines before the document
+                first = stream.readline(cfg.max_record_bytes + 1)
+                head += first
             if not textfile.json_document_start(first):
                 return None
             if head_only:
                 return b""
-            data = first + stream.read(max(0, limit + 1 - len(first)))
+            data = head + stream.read(max(0, limit + 1 - len(head)))
     except _read_errors():
         return None
     if len(data) > limit:

@@ -264,3 +264,19 @@ def test_binary_jsonl_and_json_are_binary_content(data, tmp_path):
         assert chunked == rejects
     arts, rejects = read_all(data / "realnews-grover-samples" / "realnews_tiny.jsonl")
     assert len(arts) == 5 and rejects == []
+
+
+@pytest.mark.parametrize("lead", [b"\n", b"\n\n  \t\r\n", codecs.BOM_UTF8 + b"\r\n", b"   ", codecs.BOM_UTF8 + b" \n \n"])
+def test_json_document_after_blank_lines_white_space_or_bom(tmp_path, realnews, lead):
+    """A pretty-printed object (or array) after blank lines, white space or a BOM is one document,
+    not JSON Lines; JSON Lines after a blank line stay JSON Lines."""
+    (tmp_path / "one.json").write_bytes(lead + json.dumps(realnews[1], indent=2).encode() + b"\n")
+    arts, rejects = read_all(tmp_path / "one.json")
+    assert rejects == [] and [(a.title, a.url, a.paragraphs, a.source_record) for a in arts] == [
+        (realnews[1]["title"], realnews[1]["url"], core.split_paragraphs(realnews[1]["text"], cfg().paragraph_separator), 0)]
+    assert jsonl.file_chunks(str(tmp_path / "one.json"), str(tmp_path), cfg()) is None  # read whole on the chunked path too
+    (tmp_path / "array.json").write_bytes(lead + json.dumps(realnews, indent=2).encode())
+    assert [a.title for a in read_all(tmp_path / "array.json")[0]] == [r["title"] for r in realnews]
+    (tmp_path / "lines.json").write_bytes(lead + b"".join(json.dumps(r).encode() + b"\n" for r in realnews))
+    arts, rejects = read_all(tmp_path / "lines.json")
+    assert rejects == [] and [(a.title, a.source_record) for a in arts] == [(r["title"], n) for n, r in enumerate(realnews)]
