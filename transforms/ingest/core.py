@@ -557,6 +557,52 @@ def own_article_id(value: Any) -> str | None:
     raise TypeError(f"id {json.dumps(value, default=str)[:80]} is {kind}; an id must be a string or an integer")
 
 
+BAD_FIELD = "bad_field"
+TEXT_FIELDS = ("url", "domain", "title", "author")  # the Article's string fields a record's value must fit
+
+
+def rendered(value: Any) -> Any:
+    """``value["rendered"]`` for an object whose ``rendered`` is a string (the WordPress REST API
+    gives ``title``, ``content`` and ``excerpt`` as ``{"rendered": "<html>", ...}``), else ``value``."""
+    if isinstance(value, dict) and isinstance(value.get("rendered"), str):
+        return value["rendered"]
+    return value
+
+
+def field_text(key: str, value: Any, joined: bool = False) -> str | None:
+    """The string an input record's text field (title, url, domain, author) gives.
+
+    A string as it is; a number as ``str``; WordPress's ``{"rendered": "..."}`` as its string
+    (:func:`rendered`); a list (a scraper's items, news-please's ``authors``) without its null and
+    blank items: none gives None, one its string, several (only when ``joined``: the authors)
+    their strings joined with ``", "``; null gives None.
+
+    Args:
+        key: the input field name, for the message.
+
+    Raises:
+        TypeError: any other object, a list of several values where one belongs, or a list
+            holding an object or a list: the record becomes a dead letter ``bad_field``; the
+            message names the field and the value (never stored as a Python repr).
+    """
+    value = rendered(value)
+    if value is None or isinstance(value, str):
+        return value
+    shown = json.dumps(value, default=str, ensure_ascii=False)[:80]
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        items = [rendered(v) for v in value]
+        if any(not isinstance(v, (str, int, float)) for v in items if v is not None):
+            raise TypeError(f"{key} {shown} holds an object or a list; {key} must be a string or a list of strings")
+        items = [str(v).strip() for v in items if v is not None and str(v).strip()]
+        if len(items) > 1 and not joined:
+            raise TypeError(f"{key} {shown} is a list of {len(items)} values; {key} must be one string")
+        return ", ".join(items) or None
+    raise TypeError(f"{key} {shown} is an object without a \"rendered\" string; {key} must be a string"
+                    + (" or a list of strings" if joined else ""))
+
+
 class RecordMapper:
     """Maps one decoded input record (a dict) to an :class:`Article`.
 
@@ -591,7 +637,7 @@ class RecordMapper:
     def _to_article(self, record: dict, source_file: str, rel_path: str, number: int, charset: str) -> Article | str:
         if not isinstance(record, dict):
             return "not_an_object"
-        raw_text = record.get(self.fields["text"])
+        raw_text = rendered(record.get(self.fields["text"]))
         if isinstance(raw_text, (list, tuple)) and raw_text and all(isinstance(t, str) for t in raw_text):
             paragraphs = tuple(p for t in raw_text for p in split_paragraphs(t, self.separator))
         elif isinstance(raw_text, str):
@@ -602,26 +648,26 @@ class RecordMapper:
             own_id = own_article_id(record.get(self.fields["id"]))
         except TypeError as err:
             return Unusable(BAD_ID, str(err))
-        url = self.get(record, "url")
-        url = str(url) if url is not None else None
-        domain = self.get(record, "domain")
-        title = self.get(record, "title")
+        try:
+            url, domain, title, author = (field_text(self.fields[name], record.get(self.fields[name]), name == "author")
+                                          for name in TEXT_FIELDS)
+        except TypeError as err:
+            return Unusable(BAD_FIELD, str(err))
         language = self.get(record, "language")
         unrecognised = language is not None and not recognisable_language(language)
         if unrecognised:
             language = None
         language_source = self.get(record, "language_source") if language is not None else None
-        author = self.get(record, "author")
         raw_published = self.get(record, "published")
         published = parse_published(raw_published, self.cfg.published_formats)
         return Article(
             article_id=own_id if own_id is not None else derived_article_id(rel_path, number),
             url=url,
-            domain=str(domain).lower() if domain else domain_of(url),
-            title=str(title).strip() if title is not None else None,
+            domain=domain.lower() if domain else domain_of(url),
+            title=title.strip() if title is not None else None,
             published_us=published,
             language=str(language) if language is not None else None,
-            author=str(author) if author is not None else None,
+            author=author,
             language_source=str(language_source) if language_source is not None else None,  # checked by the language stage
             paragraphs=paragraphs,
             charset=charset,

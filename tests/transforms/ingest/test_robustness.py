@@ -280,3 +280,33 @@ def test_json_document_after_blank_lines_white_space_or_bom(tmp_path, realnews, 
     (tmp_path / "lines.json").write_bytes(lead + b"".join(json.dumps(r).encode() + b"\n" for r in realnews))
     arts, rejects = read_all(tmp_path / "lines.json")
     assert rejects == [] and [(a.title, a.source_record) for a in arts] == [(r["title"], n) for n, r in enumerate(realnews)]
+
+
+def test_object_and_list_text_fields_give_a_string_or_bad_field(tmp_path, realnews):
+    """Real RealNews records with WordPress-style ``{"rendered": ...}`` fields, scraper lists and
+    objects where a string belongs: a well-defined string, or a ``bad_field`` dead letter that
+    names the field; never a Python repr."""
+    r = realnews[0]
+    variants = [
+        {**r, "id": "wp", "title": {"rendered": r["title"]}, "url": {"rendered": r["url"]},
+         "text": {"rendered": r["text"], "protected": False}},
+        {**r, "id": "one", "title": [r["title"]], "url": [None, r["url"]], "author": [" Ann Lee ", None, "", "Bo Wu"]},
+        {**r, "id": "obj", "title": {"en": r["title"]}},
+        {**r, "id": "two", "title": [r["title"], "Other headline"]},
+        {**r, "id": "nested", "author": [{"name": "Ann Lee"}]},
+        {**r, "id": "none", "title": [], "author": []},
+        {**r, "id": "textobj", "text": {"body": r["text"]}},
+    ]
+    (tmp_path / "f.jsonl").write_text("".join(json.dumps(v) + "\n" for v in variants))
+    arts, rejects = read_all(tmp_path / "f.jsonl")
+    paragraphs = core.split_paragraphs(r["text"], cfg().paragraph_separator)
+    assert [(a.article_id, a.title, a.url, a.domain, a.author, a.paragraphs == paragraphs) for a in arts] == [
+        ("wp", r["title"], r["url"], core.domain_of(r["url"]), None, True),
+        ("one", r["title"], r["url"], core.domain_of(r["url"]), "Ann Lee, Bo Wu", True),
+        ("none", None, r["url"], core.domain_of(r["url"]), None, True)]
+    assert [(x.source_record, x.reason, x.detail) for x in rejects] == [
+        (2, "bad_field", "title " + json.dumps({"en": r["title"]})[:80] + ' is an object without a "rendered" string; title must be a string'),
+        (3, "bad_field", 'title ' + json.dumps([r["title"], "Other headline"])[:80] + ' is a list of 2 values; title must be one string'),
+        (4, "bad_field", 'author [{"name": "Ann Lee"}] holds an object or a list; author must be a string or a list of strings'),
+        (6, "missing_text", "record has no usable 'text' field")]
+    assert {type(x.reason) for x in rejects} == {str}
