@@ -775,13 +775,14 @@ def empty_file(path: str) -> Reject:
     return _reject(path, -1, 0, "empty_file", "the file holds no records", b"")
 
 
-def _decode_file(path, compression, cfg, record: int = -1, mode: str = "whole") -> tuple[str, str] | tuple[str, str, frozenset[int]] | Reject:
+def _decode_file(path, compression, cfg, record: int = -1, mode: str = "whole") -> tuple[str, str] | tuple[str, str, frozenset[int], str] | Reject:
     """Read and decode a whole file; damage, size limits, bad bytes and binary content (NUL and
     control characters, :func:`transforms.ingest.textfile.is_binary`) come back as a Reject.
 
     ``mode``: ``"whole"`` (:func:`transforms.ingest.textfile.decode_whole`, ``(text, charset)``),
     ``"detect"`` (the same with charset detection for non-UTF-8 bytes) or ``"lines"``
-    (:func:`transforms.ingest.textfile.decode_lines`, ``(text, charset, fallback line numbers)``).
+    (:func:`transforms.ingest.textfile.decode_lines`, ``(text, charset, numbers of the lines not
+    UTF-8, their charset)``).
     """
     try:
         with open_binary(path, compression, cfg.max_decompressed_bytes) as stream:
@@ -819,8 +820,7 @@ def read_csv(path: str, rel_path: str, compression: str | None, cfg) -> Iterator
     if isinstance(decoded, Reject):
         yield decoded
         return
-    text, charset, fallback_lines = decoded  # rows on a line not valid UTF-8: the fallback's charset
-    row_charset = f"{(cfg.fallback_encoding or '').lower()} (fallback)"
+    text, charset, fallback_lines, row_charset = decoded  # rows on a line not valid UTF-8: row_charset (detected or fallback)
     csv.field_size_limit(max(cfg.max_record_bytes, 131072))  # the module's 128 KiB default is too small
     rows = csv_rows(text, cfg.csv.delimiter)
     columns = list(cfg.csv.columns) if cfg.csv.columns else None

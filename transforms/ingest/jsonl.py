@@ -17,6 +17,7 @@ import json
 import os
 import re
 from collections.abc import Iterator
+from itertools import chain
 from typing import NamedTuple
 
 from transforms.ingest import core, textfile
@@ -190,11 +191,16 @@ def parse(chunk: JsonlChunk, data: bytes, cfg) -> Iterator[Article | Reject]:
     One record per non-blank line: a leading byte-order mark is removed before the file's first
     record, ``\\r\\n`` endings are accepted; a line over ``max_record_bytes``, undecodable,
     invalid JSON, not an object or without text is a Reject with the line's record number and
-    byte offset (for undecodable: the offset of the bad byte).
+    byte offset (for undecodable: the offset of the bad byte). A line that is not UTF-8 (no
+    ``encoding`` declared) is decoded with the codec charset-normalizer finds for the chunk's
+    lines that are not UTF-8 (:func:`transforms.ingest.textfile.lines_codec`, asked once a chunk,
+    at the first such line; charset ``"cp1251 (detected)"``), else with the fallback encoding.
     """
     path, mapper = chunk.path, core.RecordMapper(cfg)
     offset, number = chunk.offset, chunk.first_record - 1
-    for raw in io.BytesIO(data):
+    codec, asked = None, False  # the codec of the chunk's lines that are not UTF-8, asked at the first of them
+    stream = io.BytesIO(data)
+    for raw in stream:
         line_offset, offset = offset, offset + len(raw)
         if number == -1 and raw.startswith(codecs.BOM_UTF8):
             raw = raw[3:]
@@ -210,6 +216,14 @@ def parse(chunk: JsonlChunk, data: bytes, cfg) -> Iterator[Article | Reject]:
         except UnicodeDecodeError as err:
             yield _reject(path, number, line_offset + err.start, "undecodable", f"byte 0x{line[err.start]:02x} is not valid {err.encoding}", line)
             continue
+        if charset.endswith(" (fallback)"):  # not UTF-8, no encoding declared
+            if not asked:
+                asked, codec = True, textfile.lines_codec(chain([line], io.BytesIO(data[stream.tell():])), cfg.fallback_encoding)
+            if codec is not None:
+                try:
+                    text, charset = line.removeprefix(codecs.BOM_UTF8).decode(codec), f"{codec} (detected)"
+                except UnicodeDecodeError:
+                    pass
         try:
             record = json.loads(text)
         except (ValueError, RecursionError) as err:  # JSONDecodeError, 4300-digit ints, deep nesting

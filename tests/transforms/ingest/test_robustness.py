@@ -310,3 +310,40 @@ def test_object_and_list_text_fields_give_a_string_or_bad_field(tmp_path, realne
         (4, "bad_field", 'author [{"name": "Ann Lee"}] holds an object or a list; author must be a string or a list of strings'),
         (6, "missing_text", "record has no usable 'text' field")]
     assert {type(x.reason) for x in rejects} == {str}
+
+
+@pytest.fixture
+def russian(data):
+    """Real Russian paragraphs (the Wday.ru article of the Scrapinghub benchmark's ground truth)
+    that cp1251 can encode."""
+    truth = json.loads((data / "scrapinghub-article-extraction-benchmark" / "ground-truth.json").read_text(encoding="utf-8"))
+    body = truth["3c6d3381ef52ca26be2fbde19c1b0fe17d85682b726dfecf5e300c1ca34546b1"]["articleBody"]
+    paragraphs = [p for p in body.split("\n\n") if p.strip()]
+    assert len(paragraphs) > 20
+    return [p.encode("cp1251", errors="replace").decode("cp1251") for p in paragraphs]
+
+
+def test_undeclared_cp1251_csv_and_jsonl_are_detected(tmp_path, russian, realnews):
+    """CSV and JSON Lines in cp1251 (no encoding declared) decode as cp1251, not as windows-1252
+    mojibake, with charset ``cp1251 (detected)``; their UTF-8 rows stay ``utf-8``; Western
+    latin-1 rows keep the fallback; the chunked path gives the same articles."""
+    rows = [("ru%d" % n, russian[n], russian[n + 1]) for n in range(0, 20, 2)]
+    csv_bytes = b"id,title,text\n" + b"".join(f'{i},"{t}","{x}"\n'.encode("cp1251") for i, t, x in rows)
+    csv_bytes += f'en,"{realnews[0]["title"]}",plain \u00e9t\u00e9\n'.encode()  # one UTF-8 row
+    (tmp_path / "ru.csv").write_bytes(csv_bytes)
+    arts, rejects = read_all(tmp_path / "ru.csv")
+    assert rejects == [] and [(a.article_id, a.title, a.paragraphs, a.charset) for a in arts] == [
+        (i, t, (x,), "cp1251 (detected)") for i, t, x in rows] + [("en", realnews[0]["title"], ("plain \u00e9t\u00e9",), "utf-8")]
+    lines = [json.dumps({"id": i, "title": t, "text": x}, ensure_ascii=False).encode("cp1251") + b"\n" for i, t, x in rows]
+    lines.insert(3, json.dumps({"id": "en", "title": "Caf\u00e9", "text": "x"}, ensure_ascii=False).encode() + b"\n")
+    (tmp_path / "ru.jsonl").write_bytes(b"".join(lines))
+    arts, rejects = read_all(tmp_path / "ru.jsonl")
+    expected = [(i, t, (x,), "cp1251 (detected)") for i, t, x in rows]
+    expected.insert(3, ("en", "Caf\u00e9", ("x",), "utf-8"))
+    assert rejects == [] and [(a.article_id, a.title, a.paragraphs, a.charset) for a in arts] == expected
+    chunked = [a for c in jsonl.file_chunks(str(tmp_path / "ru.jsonl"), str(tmp_path), cfg(), chunk_bytes=2048) for a in jsonl.parse(c, c.data, cfg())]
+    assert chunked == arts
+    western = [json.dumps({"id": "w", "text": "Caf\u00e9 cr\u00e8me, na\u00efve fa\u00e7ade \u2013 D\u00e9j\u00e0 vu. \u00dcber Stra\u00dfe."}, ensure_ascii=False).encode("cp1252")]
+    (tmp_path / "w.jsonl").write_bytes(western[0] + b"\n")
+    assert [a.charset for a in read_all(tmp_path / "w.jsonl")[0]] == ["windows-1252 (fallback)"]
+    assert [a.charset for a in read_all(tmp_path / "ru.jsonl", encoding="cp1251")[0]][:3] == ["cp1251"] * 3  # declared: no detection
