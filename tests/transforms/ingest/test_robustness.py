@@ -347,3 +347,27 @@ def test_undeclared_cp1251_csv_and_jsonl_are_detected(tmp_path, russian, realnew
     (tmp_path / "w.jsonl").write_bytes(western[0] + b"\n")
     assert [a.charset for a in read_all(tmp_path / "w.jsonl")[0]] == ["windows-1252 (fallback)"]
     assert [a.charset for a in read_all(tmp_path / "ru.jsonl", encoding="cp1251")[0]][:3] == ["cp1251"] * 3  # declared: no detection
+
+
+def test_run_with_binary_json_documents_bad_fields_and_cp1251_reconciles(data, tmp_path, realnews, russian):
+    """One small run over a renamed .gz (.jsonl), a .json object after a blank line, WordPress
+    and bad fields, and a cp1251 CSV: exit 0, the right rejects, and counts that reconcile."""
+    from tests.conftest import read, run_newsetl
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "gz.jsonl").write_bytes(gzip.compress((data / "realnews-grover-samples" / "realnews_tiny.jsonl").read_bytes(), mtime=0))
+    (inputs / "doc.json").write_bytes(b"\n" + json.dumps(realnews[0], indent=2).encode())
+    (inputs / "wp.jsonl").write_text(json.dumps({**realnews[1], "title": {"rendered": realnews[1]["title"]}}) + "\n"
+                                     + json.dumps({**realnews[2], "title": {"en": "x"}}) + "\n")
+    (inputs / "ru.csv").write_bytes(f'id,title,text\nru,"{russian[0]}","{russian[1]}"\n'.encode("cp1251"))
+    out = tmp_path / "out"
+    assert run_newsetl("run", "--input", inputs, "--output", out, "--progress-every", "0") == 0
+    report = json.loads((out / "report.json").read_text())
+    records = report["records"]
+    assert records["in"] == 5 and records["rejected"] == 2
+    assert records["rejected_by_reason"] == {"ingest:binary_content": 1, "ingest:bad_field": 1}
+    assert records["in"] == records["articles_deduplicated"] + records["rejected"]
+    articles = {a["article_id"]: a for a in read(out, "articles")}
+    assert articles["ru"]["title"] == russian[0] and articles["ru"]["charset"] == "cp1251 (detected)"
+    assert {a["title"] for a in articles.values()} == {realnews[0]["title"], realnews[1]["title"], russian[0]}
