@@ -723,8 +723,9 @@ def is_json_name(path: str) -> bool:
 def json_document_bytes(path: str, compression: str | None, cfg, head_only: bool = False) -> bytes | Reject | None:
     """The bytes of a ``.json`` file that is one JSON document (an array, or an object spread
     over lines: :func:`transforms.ingest.textfile.json_document_start` of its first non-blank
-    line, after any BOM and blank lines), any BOM removed; None for JSON Lines (a name other than ``.json``, a first line that is a record,
-    or a file that cannot be read: the JSON Lines reader reports it); a Reject
+    line, after any BOM and blank lines), any BOM removed; None for JSON Lines (a name other
+    than ``.json``, a first non-blank line that is a record, or a file that cannot be read: the
+    JSON Lines reader reports it); a Reject
     ``json_document_too_large`` for a document over
     :data:`~transforms.ingest.textfile.JSON_DOCUMENT_MAX_BYTES` (it is parsed in memory).
     ``head_only``: decide from the first line only; a document gives ``b""``."""
