@@ -40,6 +40,7 @@ from transforms.records import Article
 
 RESULTS = Path(__file__).resolve().parent / "results" / "eval_language.json"
 THRESHOLDS = (0.0, 0.3, 0.5, 0.7, 0.9)
+SAMPLE_CHARS = (100, 150, 200, 300, 400)  # detector sample lengths compared (``language.sample_chars``)
 
 # corpus name -> (globs under the data directory, reference: "declared" | ISO code, config file)
 CORPORA = {
@@ -53,20 +54,64 @@ CORPORA = {
 }
 
 
-def samples(data: Path, globs: list[str], config_name: str | None) -> list[tuple[Article, str]]:
-    """``[(article as read, detector sample), ...]`` in file order, samples with enough letters only."""
+def cleaned_articles(data: Path, globs: list[str], config_name: str | None) -> list[tuple[Article, Article]]:
+    """``[(article as read, article as cleaned), ...]`` in file order."""
     cfg = load_config(DEFAULT_CONFIG_PATH.parent / config_name if config_name else None)
     rules = compile_rules(cfg.clean.rules)
     out = []
     for pattern in globs:
         for path in sorted(data.glob(pattern)):
             for item in read_file(str(path), str(path.parent), cfg.ingest):
-                if not isinstance(item, Article):
-                    continue
-                text = core.sample_text(clean_article(item, cfg.clean, rules), cfg.language.sample_chars)
-                if sum(ch.isalpha() for ch in text) >= cfg.language.min_letters:
-                    out.append((item, text))
+                if isinstance(item, Article):
+                    out.append((item, clean_article(item, cfg.clean, rules)))
     return out
+
+
+def samples(articles: list[tuple[Article, Article]], sample_chars: int, min_letters: int) -> list[tuple[Article, str]]:
+    """``[(article as read, detector sample), ...]`` in file order, samples with enough letters only."""
+    out = []
+    for item, cleaned in articles:
+        text = core.sample_text(cleaned, sample_chars)
+        if sum(ch.isalpha() for ch in text) >= min_letters:
+            out.append((item, text))
+    return out
+
+
+def sample_length_sweep(articles: list[tuple[Article, Article]], reference: str, detector, language_cfg) -> dict:
+    """fastText as the pipeline runs it (``detector``: candidates, ``min_confidence``) on samples
+    of each length in :data:`SAMPLE_CHARS`: ``{length: {answered, accuracy_of_answered,
+    same_as_configured, fasttext_us}}``. ``answered`` is the share of all articles that get a
+    language (a sample under ``min_letters`` letters stays unknown, as in the pipeline);
+    ``same_as_configured`` the share whose answer (None included) equals the answer at the
+    configured ``sample_chars``; ``fasttext_us`` µs per detection (best of 3 passes)."""
+    def run(chars):
+        out = []
+        for item, cleaned in articles:
+            text = core.sample_text(cleaned, chars)
+            found = detector.detect(text) if core.letter_count(text) >= language_cfg.min_letters else None
+            ref = core.normalize_code(item.language) if reference == "declared" else reference
+            out.append((found, ref, text))
+        return out
+
+    configured = [found for found, _, _ in run(language_cfg.sample_chars)]
+    sweep = {}
+    for chars in SAMPLE_CHARS:
+        rows = run(chars)
+        answered = [(found, ref) for found, ref, _ in rows if found is not None]
+        scored = [(found, ref) for found, ref in answered if ref]
+        texts = [text for found, _, text in rows if core.letter_count(text) >= language_cfg.min_letters]
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            for text in texts:
+                detector.detect(text)
+            best = min(best, time.perf_counter() - start)
+        sweep[str(chars)] = {
+            "answered": _share(len(answered), len(rows)),
+            "accuracy_of_answered": _share(sum(f == r for f, r in scored), len(scored)),
+            "same_as_configured": _share(sum(f == c for (f, _, _), c in zip(rows, configured)), len(rows)),
+            "fasttext_us": round(best / len(texts) * 1e6, 1) if texts else None}
+    return sweep
 
 
 def answers(data: Path, items: list[tuple[Article, str]], reference: str, lingua, fasttext, candidates) -> list[dict]:
@@ -161,8 +206,10 @@ def main(argv=None) -> int:
     configured = lid176.FastTextDetector(cfg.languages, cfg.min_confidence)  # as the pipeline runs it
     results, all_texts = {"corpora": {}}, []
     for name, (globs, reference, config_name) in CORPORA.items():
-        rows = answers(args.data, samples(args.data, globs, config_name), reference, lingua, fasttext, cfg.languages)
+        articles = cleaned_articles(args.data, globs, config_name)
+        rows = answers(args.data, samples(articles, cfg.sample_chars, cfg.min_letters), reference, lingua, fasttext, cfg.languages)
         results["corpora"][name] = evaluate(rows)
+        results["corpora"][name]["by_sample_chars"] = sample_length_sweep(articles, reference, configured, cfg)
         texts = [r["sample"] for r in rows]
         results["corpora"][name]["time_per_article_us"] = timing(lingua, configured, texts)
         all_texts += texts
@@ -180,6 +227,10 @@ def main(argv=None) -> int:
         print(f"{name:44} {r['articles']:>8,} {r['agreement_fasttext_lingua']:>9} {r['lingua_accuracy']!s:>10} "
               f"{r['fasttext_accuracy']!s:>7} {r['fasttext_unrestricted_accuracy']!s:>7}  {at['answered']!s:>9}/{at['accuracy_of_answered']!s:<10} "
               f"{r['time_per_article_us']['lingua_over_fasttext']:>13}x")
+    print(f"fastText as configured by sample length (answered / accuracy of answered / same answer as at {cfg.sample_chars} / µs):")
+    for name, r in results["corpora"].items():
+        print(f"  {name:42} " + "  ".join(f"{chars}: {v['answered']}/{v['accuracy_of_answered']}/{v['same_as_configured']}/{v['fasttext_us']}"
+                                          for chars, v in r["by_sample_chars"].items()))
     t = results["time_per_article_us"]
     print(f"time per article ({len(all_texts):,} samples): lingua {t['lingua']} µs, fasttext {t['fasttext']} µs, "
           f"ratio {t['lingua_over_fasttext']}x; written {RESULTS}")

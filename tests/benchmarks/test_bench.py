@@ -81,3 +81,23 @@ def test_table_labels_the_no_language_run_and_keeps_it_out_of_the_worker_ratio()
     assert "| 10MB | 100 | 1, no-language-id | 5.0 | " in md and "| 16.00× |" in md  # 80 / 5
     assert "| 10MB | 100 | 1 | 8.0 | " in md and "| 10.00× |" in md
     assert "10MB: 2 workers / 1 worker = 2.00×." in md
+
+
+def test_repeated_runs_take_turns_and_report_the_fastest(data, tmp_path, monkeypatch):
+    """``--repeat 2``: the configurations take turns (a slow spell hits them alike); each reports
+    its fastest run, lists every run's seconds, and keeps the quality of its first output."""
+    times = iter([9.0, 5.0, 7.0, 8.0])  # turn 1: 1 worker, 2 workers; turn 2: the same
+    calls = []
+
+    def fake_run(corpus, out, workers, info, config=None):
+        calls.append((workers, config is not None))
+        return {"workers": workers, "seconds": next(times)}
+    monkeypatch.setattr(bench, "newsetl_run", fake_run)
+    monkeypatch.setattr(bench, "newsetl_dropped", lambda out: set())
+    r = bench.bench_size(300_000, data, tmp_path, datatrove_max=0, signatures=False, workers=(1, 2), repeat=2)
+    assert calls == [(1, False), (2, False)] * 2  # datatrove_max=0: no datatrove, so no no-language run either
+    got = [(run["workers"], run.get("variant"), run["seconds"], run["seconds_runs"], run["quality"]["dropped"]) for run in r["newsetl"]]
+    assert got == [(1, None, 7.0, [9.0, 7.0], 0), (2, None, 5.0, [5.0, 8.0], 0)]
+    run_fields = {"mb_per_s": 1.0, "paragraphs_per_s": 10, "peak_rss_mb": 1, "rss_bytes_per_paragraph": 1}
+    r["newsetl"] = [dict(run, **run_fields) for run in r["newsetl"]]
+    assert "300kB, every run (configurations taking turns; the table shows the fastest): 1 worker: 9.0 s / 7.0 s; 2 workers: 5.0 s / 8.0 s." in bench.table([r])

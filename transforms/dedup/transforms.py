@@ -427,11 +427,12 @@ class AssembleBatchFn(beam.DoFn):
                 mine = across.get(article.article_id, ())
                 decisions, dup_article = core.assemble(article, within_wire, sorted(mine), self._cfg,
                                                        copies.get(article.article_id))
-                if self._language is not None:
-                    article = language_core.identify_written(article, decisions, self._language, self._detector)
                 items.append((article, decisions, dup_article))
                 rows.append(fingerprinted if mine else None)
                 fingerprinted += bool(mine)
+            if self._language is not None:  # one pass over the batch: the model stays in the CPU caches
+                items = [(language_core.identify_written(article, decisions, self._language, self._detector), decisions, dup)
+                         for article, decisions, dup in items]
             yield items  # one element per spilled batch, not one per article
             if self._index is not None:
                 payload = self._index(spill.rows_path(os.path.dirname(path), spilled.forms_name(batch_id)), items, rows)
