@@ -287,21 +287,27 @@ def main(argv: list[str] | None = None) -> int:
     from pipelines.remove import remove
 
     commands = {"run": run, "inspect": inspect_main, "explain": explain_main, "remove": remove}
-    if not argv or argv[0] not in commands:
-        asked = bool(argv) and argv[0] in ("-h", "--help", "help")  # asked for help: stdout, exit 0
-        print("usage: newsetl run --input GLOB [--input GLOB ...] --output DIR [--config FILE] [--overwrite] "
-              "[--dedup-against RELEASE ...] [--streaming] [Beam options]\n"
-              "       newsetl remove --ids FILE RELEASE --output NEW_RELEASE [--overwrite]\n"
-              "       newsetl inspect DIR [--verify]\n"
-              "       newsetl explain DIR ARTICLE_ID\n"
-              "'newsetl COMMAND --help' describes a command's options.", file=sys.stdout if asked else sys.stderr)
-        return 0 if asked else EXIT_USAGE
     try:
+        if not argv or argv[0] not in commands:
+            return _usage(bool(argv) and argv[0] in ("-h", "--help", "help"))
         code = commands[argv[0]](argv[1:])
         sys.stdout.flush()
-    except BrokenPipeError:  # newsetl inspect DIR | head -3: stop quietly, as Unix tools do
+    except BrokenPipeError:  # newsetl inspect DIR | head -3, newsetl help | head -1: stop quietly, as Unix tools do
         return interrupts.closed_stdout()
     return code
+
+
+def _usage(asked: bool) -> int:
+    """The commands' one-line usages: on stdout with exit 0 when asked for (``help``, ``-h``,
+    ``--help``), else on stderr with exit 2."""
+    print("usage: newsetl run --input GLOB [--input GLOB ...] --output DIR [--config FILE] [--overwrite] "
+          "[--dedup-against RELEASE ...] [--streaming] [Beam options]\n"
+          "       newsetl remove --ids FILE RELEASE --output NEW_RELEASE [--overwrite]\n"
+          "       newsetl inspect DIR [--verify]\n"
+          "       newsetl explain DIR ARTICLE_ID\n"
+          "'newsetl COMMAND --help' describes a command's options.", file=sys.stdout if asked else sys.stderr)
+    sys.stdout.flush()  # a closed pipe raises here, inside main's BrokenPipeError handler
+    return 0 if asked else EXIT_USAGE
 
 
 def exit_after(code: int | None) -> None:

@@ -89,3 +89,24 @@ def test_a_published_date_that_later_dates_used_is_not_replaced_silently(tmp_pat
         "--replace-referenced to replace it anyway, then re-run those dates (oldest first)\n")
     assert schedule.main([*args, "--replace-referenced"]) == 2  # passes on to newsetl run (here: fake releases)
     assert "the release has no paragraph index" in capsys.readouterr().err
+
+
+def test_a_users_own_dedup_against_is_merged_without_duplicates(tmp_path, capsys):
+    root = tmp_path / "rel"
+    for name in ("2026-11-26", "2026-11-27", "2026-11-27-r1", "2026-11-29"):
+        _release(root, name)
+    _release(tmp_path, "archive-2025")  # a release kept elsewhere
+    rest = ["--dedup-against", str(root / "2026-11-26"), f"--dedup-against={root}/../rel/2026-11-27-r1",
+            "--dedup-against", str(tmp_path / "archive-2025"), "--overwrite"]
+    own, left = schedule.own_dedup_against(str(root), "2026-11-28", rest)
+    assert (own, left) == ([str(tmp_path / "archive-2025")], ["--overwrite"])
+    assert schedule.run_argv(str(root), "2026-11-28", ["in.jsonl"], left, own) == [
+        "run", "--input", "in.jsonl", "--output", str(root / "2026-11-28"), "--dedup-against", str(root / "2026-11-26"),
+        "--dedup-against", str(root / "2026-11-27-r1"), "--dedup-against", str(tmp_path / "archive-2025"), "--overwrite"]
+    for given, why in ((root / "2026-11-27", "2026-11-27 is already in as " + str(root / "2026-11-27-r1")),
+                       (root / "2026-11-29", "it is not an earlier date's latest release")):
+        args = ["--releases", str(root), "--date", "2026-11-28", "--input", "in/*.jsonl", "--dedup-against", str(given)]
+        assert schedule.main(args) == 2
+        assert capsys.readouterr().err == (
+            f"newsetl: error: --dedup-against {given} is under --releases, whose earlier dates the scheduler adds itself "
+            f"(each by its latest published revision): {why}; give only releases kept elsewhere\n")
