@@ -172,7 +172,7 @@ def run(argv: list[str]) -> int:
             return run_streaming(args.input, str(_check_output(args.output, args.overwrite, dirs)), config, beam_args,
                                  args.stop_after)
         try:
-            files, skipped = list_inputs(args.input)  # skipped: notice files of directory inputs
+            files, skipped = list_inputs(args.input, config.ingest.format)  # skipped: notice files of directory inputs
         except FileNotFoundError as err:
             raise UsageError(str(err)) from None
         dirs = [p for p in args.input if os.path.isdir(p)]

@@ -67,7 +67,7 @@ COLUMN_NOTES = {
     "paragraphs_total": "body paragraphs as split",
     "paragraphs_kept": "body paragraphs kept",
     "duplicate_of_article": "set when less than the configured share of the article survived",
-    "charset": "`utf-8`, the declared or BOM-marked encoding (e.g. `utf-16-le`), one detected by charset-normalizer (`cp1251 (detected)`, `.txt` only) or `windows-1252 (fallback)`",
+    "charset": "`utf-8`, the declared or BOM-marked encoding (e.g. `utf-16-le`), one detected by charset-normalizer (`cp1251 (detected)`: `.txt`, CSV and JSON Lines) or `windows-1252 (fallback)`",
     "paragraph_id": "`<article_id>/<index>`",
     "index": "0 is the title, body from 1, before any removal",
     "status": "the decision, see What Was Removed and Why",
