@@ -47,7 +47,7 @@ def _versions() -> dict:
     return out
 
 
-def _check_output(output: str, overwrite: bool, inputs: list[str]) -> Path:
+def _check_output(output: str, overwrite: bool, inputs: list[str], replace_referenced: bool = False) -> Path:
     out = Path(output)
     if not output.strip() or not out.resolve().name or out.resolve() == Path.cwd().resolve():
         raise UsageError(f"output {output!r} must name a dataset directory, not the current or root directory")
@@ -65,7 +65,7 @@ def _check_output(output: str, overwrite: bool, inputs: list[str]) -> Path:
         log.warning("removed %s, left by a run that did not finish", stale)
     if out.exists() and not out.is_dir():
         raise UsageError(f"output {output} exists and is not a directory")
-    refused = output_guard.refusal(output, overwrite)  # inside a release; --overwrite of someone else's files
+    refused = output_guard.refusal(output, overwrite, replace_referenced)  # inside a release; --overwrite of someone else's files
     if refused:
         raise UsageError(refused)
     parent = out.resolve().parent
@@ -87,10 +87,15 @@ def run_parser() -> argparse.ArgumentParser:
     parser.add_argument("--output", required=True, help="output dataset directory")
     parser.add_argument("--config", default=None, help="YAML config (default: configs/default.yaml)")
     parser.add_argument("--overwrite", action="store_true", help="replace a non-empty output directory")
+    parser.add_argument("--replace-referenced", action="store_true",
+                        help="with --overwrite: replace a release that releases next to it were deduplicated against")
     parser.add_argument("--progress-every", type=_non_negative, default=5.0, metavar="SECONDS",
                         help="print reading progress every SECONDS while the job runs (0: never; default 5)")
     parser.add_argument("--dedup-against", action="append", default=[], metavar="RELEASE",
                         help="earlier release whose paragraphs this run must not re-admit (repeatable)")
+    parser.add_argument("--takedowns-from", action="append", default=[], metavar="RELEASE",
+                        help="release whose takedowns (removals/) this run applies without deduplicating against it "
+                             "(the scheduler passes later dates' releases when it fills in an earlier date; repeatable)")
     parser.add_argument("--streaming", action="store_true", help="unbounded source and windowed output (README)")
     parser.add_argument("--stop-after", type=_non_negative, default=None, metavar="SECONDS",
                         help="--streaming: stop watching the inputs after SECONDS, then finish (needed on the local runner)")
@@ -151,12 +156,13 @@ def run(argv: list[str]) -> int:
         _check_beam_args(beam_args, parser)
         config = load_config(args.config)
         against = _check_releases(args.dedup_against, args.output, config)
-        taken_down = _taken_down(against)
+        takedowns_only = _check_takedown_releases(args.takedowns_from, args.output, against)
+        taken_down = _taken_down(against + takedowns_only)
         if args.stop_after is not None and not args.streaming:
             raise UsageError("--stop-after is a --streaming option")
         if args.streaming:
-            if against:
-                raise UsageError("--dedup-against is a batch option; it cannot be combined with --streaming")
+            if against or takedowns_only:
+                raise UsageError("--dedup-against and --takedowns-from are batch options; they cannot be combined with --streaming")
             from pipelines.streaming import run_streaming, watched_dirs
 
             try:  # the output must not be read back: refused inside a watched directory, as in batch
@@ -166,11 +172,12 @@ def run(argv: list[str]) -> int:
             return run_streaming(args.input, str(_check_output(args.output, args.overwrite, dirs)), config, beam_args,
                                  args.stop_after)
         try:
-            files, skipped = list_inputs(args.input)  # skipped: notice files of directory inputs
+            files, skipped = list_inputs(args.input, config.ingest.format)  # skipped: notice files of directory inputs
         except FileNotFoundError as err:
             raise UsageError(str(err)) from None
         dirs = [p for p in args.input if os.path.isdir(p)]
-        out = _check_output(args.output, args.overwrite, [f for f, _ in files] + dirs + [p for p, _ in against])
+        out = _check_output(args.output, args.overwrite, [f for f, _ in files] + dirs + [p for p, _ in against],
+                            args.replace_referenced)
     except (ConfigError, UsageError) as err:
         print(f"newsetl: error: {err}", file=sys.stderr)
         return EXIT_USAGE
@@ -195,10 +202,12 @@ def run(argv: list[str]) -> int:
         report = write_core.build_report(str(staging), config, [f for f, _ in files], _versions())
         report["inputs_skipped"] = skipped
         report.update(index_core.release_report(str(staging), config.dedup, out.resolve().name, against))
-        if against:  # the takedowns of those releases (README "Takedowns")
+        if against or takedowns_only:  # the takedowns of those releases (README "Takedowns")
             from transforms.takedown.core import report_section
 
             report["dedup_against"]["taken_down"] = report_section(taken_down, report["records"])
+            if takedowns_only:
+                report["dedup_against"]["takedowns_from"] = [{"path": str(p), "release": n} for p, n in takedowns_only]
         report = documents.add_figures(str(staging), report, [f for f, _ in files])
         shutil.rmtree(staging / "_tally")
         success = documents.write_documents(str(staging), report, out.resolve().name)  # report.json/.html, README.md, _SUCCESS
@@ -234,6 +243,28 @@ def _check_releases(releases: list[str], output: str, config) -> tuple[tuple[str
         if same:
             raise UsageError(f"--dedup-against {release} and {same[0]} are both release {name!r} (a copy?): give it once")
         out.append((release, name))
+    return tuple(out)
+
+
+def _check_takedown_releases(releases: list[str], output: str, against) -> tuple[tuple[str, str], ...]:
+    """``--takedowns-from`` values -> ``((path, release name), ...)``: published releases (a
+    ``_SUCCESS``), neither the output nor a ``--dedup-against`` release (whose takedowns apply
+    anyway), each once; their dedup settings need not match (only ``removals/`` is read).
+
+    Raises:
+        UsageError: one that is not a published release, is the output, or is given twice.
+    """
+    out, seen = [], {Path(p).resolve(): f"--dedup-against {p}" for p, _ in against}
+    for release in releases:
+        path = Path(release).resolve()
+        if path == Path(output).resolve():
+            raise UsageError(f"--takedowns-from {release} is the output; earlier releases are never modified")
+        if path in seen:
+            raise UsageError(f"--takedowns-from {release} is given twice (also as {seen[path]})")
+        if not (path / "_SUCCESS").is_file():
+            raise UsageError(f"--takedowns-from {release} is not a published newsetl release (no _SUCCESS)")
+        seen[path] = f"--takedowns-from {release}"
+        out.append((release, path.name))
     return tuple(out)
 
 
@@ -287,21 +318,27 @@ def main(argv: list[str] | None = None) -> int:
     from pipelines.remove import remove
 
     commands = {"run": run, "inspect": inspect_main, "explain": explain_main, "remove": remove}
-    if not argv or argv[0] not in commands:
-        asked = bool(argv) and argv[0] in ("-h", "--help", "help")  # asked for help: stdout, exit 0
-        print("usage: newsetl run --input GLOB [--input GLOB ...] --output DIR [--config FILE] [--overwrite] "
-              "[--dedup-against RELEASE ...] [--streaming] [Beam options]\n"
-              "       newsetl remove --ids FILE RELEASE --output NEW_RELEASE [--overwrite]\n"
-              "       newsetl inspect DIR [--verify]\n"
-              "       newsetl explain DIR ARTICLE_ID\n"
-              "'newsetl COMMAND --help' describes a command's options.", file=sys.stdout if asked else sys.stderr)
-        return 0 if asked else EXIT_USAGE
     try:
+        if not argv or argv[0] not in commands:
+            return _usage(bool(argv) and argv[0] in ("-h", "--help", "help"))
         code = commands[argv[0]](argv[1:])
         sys.stdout.flush()
-    except BrokenPipeError:  # newsetl inspect DIR | head -3: stop quietly, as Unix tools do
+    except BrokenPipeError:  # newsetl inspect DIR | head -3, newsetl help | head -1: stop quietly, as Unix tools do
         return interrupts.closed_stdout()
     return code
+
+
+def _usage(asked: bool) -> int:
+    """The commands' one-line usages: on stdout with exit 0 when asked for (``help``, ``-h``,
+    ``--help``), else on stderr with exit 2."""
+    print("usage: newsetl run --input GLOB [--input GLOB ...] --output DIR [--config FILE] [--overwrite] "
+          "[--dedup-against RELEASE ...] [--streaming] [Beam options]\n"
+          "       newsetl remove --ids FILE RELEASE --output NEW_RELEASE [--overwrite]\n"
+          "       newsetl inspect DIR [--verify]\n"
+          "       newsetl explain DIR ARTICLE_ID\n"
+          "'newsetl COMMAND --help' describes a command's options.", file=sys.stdout if asked else sys.stderr)
+    sys.stdout.flush()  # a closed pipe raises here, inside main's BrokenPipeError handler
+    return 0 if asked else EXIT_USAGE
 
 
 def exit_after(code: int | None) -> None:

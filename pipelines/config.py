@@ -333,7 +333,8 @@ def _format_error(err: ValidationError, source: str) -> str:
     msg = first["msg"]
     if first["type"] == "extra_forbidden":
         msg = "unknown key"
-    more = f" (+{err.error_count() - 1} more)" if err.error_count() > 1 else ""
+    rest = [".".join(str(p) for p in e["loc"]) or "(top level)" for e in err.errors()[1:]]
+    more = f" (also: {', '.join(rest[:5])}{', ...' if len(rest) > 5 else ''})" if rest else ""
     return f"invalid config {source}: {loc}: {msg}{more}"
 
 
@@ -363,7 +364,10 @@ def _read_yaml(path: Path) -> dict:
     except OSError as err:
         raise ConfigError(f"cannot read config {path}: {err.strerror or err}") from err
     except yaml.YAMLError as err:
-        raise ConfigError(f"invalid YAML in config {path}: {str(err).splitlines()[0]}") from err
+        mark = getattr(err, "problem_mark", None)  # where the parser stopped (0-based), when it knows
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise ConfigError(f"invalid YAML in config {path}{where}: {problem}") from err
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):

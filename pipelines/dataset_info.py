@@ -87,6 +87,12 @@ def summary_lines(report: dict, success: dict, directory: str) -> list[str]:
             more = f", +{len(files) - 3} more files" if len(files) > 3 else ""
             lines.append(f"  {label}: {_n(counted['total'])} "
                          f"({', '.join(f'{os.path.basename(f)} {_n(n)}' for f, n in files[:3])}{more})")
+    against = report.get("dedup_against") or {}
+    if against.get("releases") or against.get("takedowns_from"):
+        parts = [f"{r['release']} ({_n(r.get('paragraphs_dropped', 0))} paragraphs dropped)" for r in against.get("releases", [])]
+        parts += [f"{r['release']} (takedowns only)" for r in against.get("takedowns_from", [])]
+        down = (against.get("taken_down") or {}).get("rejected")
+        lines.append("  deduplicated against: " + ", ".join(parts) + (f"; taken-down articles rejected {_n(down)}" if down else ""))
     skipped = report.get("inputs_skipped") or []
     if skipped:
         more = f", +{len(skipped) - 3} more" if len(skipped) > 3 else ""

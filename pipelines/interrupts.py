@@ -31,6 +31,9 @@ MESSAGE = "newsetl: interrupted; nothing was published"
 class InterruptGuard:
     """Installs the SIGINT handling described in the module docstring for ``staging``.
 
+    ``message`` replaces the default line (a streaming run publishes as it goes: its line says
+    what stays); ``staging`` None removes nothing; ``cleanup`` (a callable) also runs on Ctrl-C.
+
     SIGINT is blocked in the main thread (``pthread_sigmask``), so every thread and worker
     process the runner starts afterwards inherits the block: Beam's multi-processing SDK workers,
     which share the terminal's process group and get the same Ctrl-C, no longer print their
@@ -40,8 +43,8 @@ class InterruptGuard:
     :meth:`publishing` just before the publish swap and :meth:`restore` afterwards (``finally``).
     """
 
-    def __init__(self, staging: str | os.PathLike):
-        self.staging = staging
+    def __init__(self, staging: str | os.PathLike | None, message: str = MESSAGE, cleanup=None):
+        self.staging, self.message, self.cleanup = staging, message, cleanup  # staging None: nothing to remove
         self.previous = None
         if threading.current_thread() is not threading.main_thread():
             return
@@ -69,15 +72,21 @@ class InterruptGuard:
 
     def _stop(self, signum, frame):
         self.stopping.acquire()  # never released: a second caller (handler and watcher both) waits for the exit
-        shutil.rmtree(self.staging, ignore_errors=True)
-        print(MESSAGE, file=sys.stderr, flush=True)
+        self._remove()
+        print(self.message, file=sys.stderr, flush=True)
         for pid in _children():  # SDK worker processes: else each logs its lost control channel
             try:
                 os.kill(pid, signal.SIGKILL)
             except OSError:
                 pass
-        shutil.rmtree(self.staging, ignore_errors=True)  # anything a worker wrote meanwhile
-        os._exit(EXIT_INTERRUPTED)  # threads and workers of the runner stop with the process, silently
+        self._remove()  # anything a worker wrote meanwhile
+        os._exit(EXIT_INTERRUPTED)
+
+    def _remove(self):
+        if self.staging is not None:
+            shutil.rmtree(self.staging, ignore_errors=True)
+        if self.cleanup is not None:
+            self.cleanup()  # threads and workers of the runner stop with the process, silently
 
     def publishing(self) -> None:
         """From now on SIGINT is ignored: the publish is a rename or two and must complete."""

@@ -57,12 +57,33 @@ def newsetl_kind(directory: str | Path) -> str | None:
     return None
 
 
-def refusal(output: str, overwrite: bool) -> str | None:
+def referencing_releases(release: str | Path) -> list[str]:
+    """Names of the published releases next to ``release`` (same parent directory) that were
+    deduplicated against it: their ``report.json`` → ``dedup_against.releases`` names its path,
+    or its name (a path written relative to another working directory). Their ``duplicate_of``
+    and ``duplicate_of_release`` rows point at its paragraphs."""
+    target = Path(release).resolve()
+    found = []
+    for d in sorted(target.parent.iterdir()) if target.parent.is_dir() else ():
+        if d == target or not d.is_dir() or not (d / "_SUCCESS").is_file():
+            continue
+        try:
+            used = json.loads((d / "report.json").read_text(encoding="utf-8"))["dedup_against"]["releases"]
+            if any(Path(r["path"]).resolve() == target or r["release"] == target.name for r in used):
+                found.append(d.name)
+        except (OSError, ValueError, TypeError, KeyError):
+            continue  # not a newsetl release, or one deduplicated against nothing
+    return found
+
+
+def refusal(output: str, overwrite: bool, replace_referenced: bool = False) -> str | None:
     """Why ``output`` must not be written (one line, for exit code 2), or None when it may.
 
     Args:
         output: the ``--output`` path as given (the message names it so).
         overwrite: ``--overwrite`` was given.
+        replace_referenced: ``--replace-referenced`` was given: a release that releases next to
+            it were deduplicated against (:func:`referencing_releases`) may be replaced.
     """
     release = enclosing_release(output)
     if release is not None:
@@ -78,4 +99,9 @@ def refusal(output: str, overwrite: bool) -> str | None:
         shown = ", ".join(sample[:3]) + (f" +{len(sample) - 3} more" if len(sample) > 3 else "")
         return (f"output {output} holds files newsetl did not write ({shown}); --overwrite replaces only an empty "
                 "directory or a newsetl release: choose another output or empty it yourself")
+    users = referencing_releases(out) if newsetl_kind(out) == "release" and not replace_referenced else []
+    if users:
+        return (f"output {output} is a release that {', '.join(users)} were deduplicated against: replacing it would "
+                "leave their duplicate_of rows pointing at paragraphs it may no longer have; pass --replace-referenced "
+                "to replace it anyway, then re-run those releases (for a takedown, use newsetl remove instead)")
     return None

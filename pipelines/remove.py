@@ -22,7 +22,7 @@ from pipelines.cli import EXIT_USAGE, UsageError, _check_output
 from pipelines.config import ConfigError, config_from_dict
 from pipelines.interrupts import InterruptGuard
 from transforms.dedup import index as index_core
-from transforms.takedown.core import TakedownHistoryError
+from transforms.takedown.core import TakedownHistoryError, removal_history, unlisted_message
 from transforms.write import core as write_core
 from transforms.write import documents
 from transforms.write import takedown
@@ -52,6 +52,12 @@ def remove(argv: list[str]) -> int:
             raise UsageError(f"release {args.release} is {broken}")
         if release.resolve() == Path(args.output).resolve():
             raise UsageError("--output is the release itself; a takedown publishes a new release")
+        later = takedown.later_revisions(args.release, args.output)
+        if later:  # a takedown of an older revision would publish again what the later one removed
+            name = Path(later[-1]).name
+            raise UsageError(f"release {args.release} has a later takedown revision, {name}: a takedown of "
+                             f"{release.absolute().name} would publish again what {name} removed; "
+                             f"remove from the latest revision, {later[-1]}, instead")
         try:
             old = json.loads((release / "report.json").read_text(encoding="utf-8"))
         except (ValueError, OSError) as err:
@@ -59,10 +65,14 @@ def remove(argv: list[str]) -> int:
         config = config_from_dict(old["config"], source=f"{args.release}/report.json")
         requests = takedown.read_requests(args.ids)
         out = _check_output(args.output, args.overwrite, [args.release])
-        before = takedown.read_removals(str(release))  # RELEASE's own takedown history (a takedown release)
+        # RELEASE's takedown history (a takedown release), read back through the releases it was
+        # made from when an older newsetl listed only its last takedown
+        before, unlisted, used = removal_history(str(release))
     except (UsageError, ConfigError, takedown.TakedownError, TakedownHistoryError) as err:
         print(f"newsetl: error: {err}", file=sys.stderr)
         return EXIT_USAGE
+    if unlisted:
+        print(f"newsetl: warning: {unlisted_message(f'release {args.release}', unlisted, used)}", file=sys.stderr)
     found, missing, already = takedown.match_articles(str(release), requests, before)
     staging = out.with_name(f".{out.name}.staging-{int(time.time())}-{os.getpid()}")
     staging.mkdir(parents=True)
@@ -74,6 +84,7 @@ def remove(argv: list[str]) -> int:
         pq.write_table(takedown.removals_table(before, rows), staging / "removals" / "part-00000-of-00001.parquet",
                        store_schema=True)
         report = takedown.takedown_report(old, str(staging), str(release), rows, missing, already, before)
+        report["removals"].update(history_read_from=used, history_unlisted=unlisted)
         report["index"] = index_core.index_report(str(staging), config.dedup, out.resolve().name)
         documents.write_documents(str(staging), report, out.resolve().name)  # report.json/.html, README.md, _SUCCESS
         guard.publishing()

@@ -23,7 +23,11 @@ import fnmatch
 import glob
 import json
 import os
+import shutil
 import sys
+import threading
+import time
+from collections import Counter
 
 import apache_beam as beam
 from apache_beam.transforms import window
@@ -79,15 +83,43 @@ def _window_dir(output: str, w, pane) -> str:
     return f"{output}/window={w.start.to_utc_datetime().strftime(fmt)}--{w.end.to_utc_datetime().strftime(fmt)}/pane={pane.index}"
 
 
+TABLES = ("articles", "paragraphs", "rejects")  # the tables of every pane
+
+
+def write_pane(directory: str, rows: dict, output_cfg) -> list[tuple[str, int]]:
+    """Write one window pane: a Parquet file per table of :data:`TABLES` (an empty one, with
+    the schema, for a table without rows, as a batch run writes), first under a hidden name
+    (``.pane=N.writing-PID-THREAD``, which readers of ``pane=*`` skip) that is then renamed to
+    ``directory``, so a pane is there whole or not at all (a run stopped by Ctrl-C, say). A pane
+    written again (a retried bundle) replaces the earlier copy.
+
+    Args:
+        directory: ``<output>/window=<start>--<end>/pane=<n>``.
+        rows: table -> row dicts (:func:`transforms.write.core.article_rows`, ``reject_row``).
+
+    Returns:
+        ``[(file path, rows), ...]`` in :data:`TABLES` order.
+    """
+    parent, name = os.path.split(directory)
+    tmp = os.path.join(parent, f".{name}.writing-{os.getpid()}-{threading.get_ident()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    counts = [write_core.write_shard(tmp, table, 0, 1, rows.get(table, []), output_cfg)[1] for table in TABLES]
+    shutil.rmtree(directory, ignore_errors=True)
+    os.rename(tmp, directory)
+    return [(os.path.join(directory, table, "part-00000-of-00001.parquet"), n) for table, n in zip(TABLES, counts)]
+
+
 class WriteWindowFn(beam.DoFn):
-    """(table, rows) of one window pane -> one Parquet file under the window's directory."""
+    """(key, [(table, row), ...]) of one window pane -> its directory (:func:`write_pane`)."""
 
     def __init__(self, output: str, output_cfg):
         self._out, self._cfg = output, output_cfg
 
     def process(self, kv, w=beam.DoFn.WindowParam, pane=beam.DoFn.PaneInfoParam):
-        table, rows = kv
-        yield write_core.write_shard(_window_dir(self._out, w, pane), table, 0, 1, list(rows), self._cfg)
+        rows = {}
+        for table, row in kv[1]:
+            rows.setdefault(table, []).append(row)
+        yield from write_pane(_window_dir(self._out, w, pane), rows, self._cfg)
 
 
 def _rows(item):
@@ -111,7 +143,8 @@ def build_streaming(articles, rejects, config, output: str):
     return (
         (rows, reject_rows)
         | "MergeRows" >> beam.Flatten()
-        | "GroupByTable" >> beam.GroupByKey()
+        | "OnePane" >> beam.Map(lambda item: ("pane", item))  # every table of a window in one pane
+        | "GroupByPane" >> beam.GroupByKey()
         | "WriteWindow" >> beam.ParDo(WriteWindowFn(output, config.output))
     )
 
@@ -218,15 +251,65 @@ def run_streaming(inputs: list[str], output: str, config, beam_args: list[str], 
               "(DataflowRunner, FlinkRunner); the local DirectRunner runs the 'files' source", file=sys.stderr)
         return 2
     options.view_as(StandardOptions).streaming = True
-    if not local:
-        with beam.Pipeline(options=options) as p:
-            articles, rejects = read_source(p, inputs, config, stop_after)
-            build_streaming(articles, rejects, config, output)
-        return 0
-    from apache_beam.runners.direct.direct_runner import BundleBasedDirectRunner
+    from pipelines.interrupts import InterruptGuard
 
-    p = beam.Pipeline(runner=BundleBasedDirectRunner(), options=options)
-    articles, rejects = read_source(p, inputs, config, stop_after, local=True)
-    build_streaming(articles, rejects, config, output)
-    p.run(test_runner_api=False).wait_until_finish()
+    started = time.monotonic()
+    stays = f"the windows written so far stay in {output} (the highest pane of each window holds it)"
+    guard = InterruptGuard(None, f"newsetl: interrupted; {stays}" if local else
+                           f"newsetl: interrupted; the {runner} job keeps running until you cancel it there; {stays}",
+                           lambda: remove_unfinished_panes(output))  # Ctrl-C: one line, exit 130
+    try:
+        if not local:
+            with beam.Pipeline(options=options) as p:
+                articles, rejects = read_source(p, inputs, config, stop_after)
+                build_streaming(articles, rejects, config, output)
+        else:
+            from apache_beam.runners.direct.direct_runner import BundleBasedDirectRunner
+
+            p = beam.Pipeline(runner=BundleBasedDirectRunner(), options=options)
+            articles, rejects = read_source(p, inputs, config, stop_after, local=True)
+            build_streaming(articles, rejects, config, output)
+            p.run(test_runner_api=False).wait_until_finish()
+    finally:
+        guard.restore()
+    print(summary_line(output, time.monotonic() - started, local))
     return 0
+
+
+def final_panes(output: str) -> list[str]:
+    """The highest ``pane=<n>`` directory of every ``window=...`` under ``output`` (panes
+    accumulate: it holds the whole window), by window; none when ``output`` does not exist."""
+    panes = []
+    for w in sorted(glob.glob(os.path.join(glob.escape(output), "window=*"))):
+        numbered = [(int(d.rsplit("=", 1)[1]), d) for d in glob.glob(os.path.join(glob.escape(w), "pane=*"))
+                    if d.rsplit("=", 1)[1].isdigit()]
+        if numbered:
+            panes.append(max(numbered)[1])
+    return panes
+
+
+def summary_line(output: str, elapsed_s: float, local: bool = True) -> str:
+    """The line a streaming run ends with: what the output's windows hold (their final panes:
+    articles, paragraphs and rejects rows, rejects by ``stage:reason``), or that nothing was
+    written; the output of a cluster runner (``local`` False) that the launcher cannot list (on
+    the workers' file system) is only named."""
+    if not local and not os.path.isdir(output):
+        return f"newsetl: the streaming job finished after {elapsed_s:.1f} s; its windows are under {output}"
+    panes = final_panes(output)
+    if not panes:
+        return f"newsetl: nothing was written to {output}: no article arrived ({elapsed_s:.1f} s)"
+    import pyarrow.parquet as pq
+
+    rows = {t: [pq.read_table(f) for p in panes for f in sorted(glob.glob(os.path.join(glob.escape(p), t, "*.parquet")))]
+            for t in TABLES}
+    n = {t: sum(tbl.num_rows for tbl in tables) for t, tables in rows.items()}
+    reasons = Counter(f"{s}:{r}" for tbl in rows["rejects"] for s, r in zip(tbl["stage"].to_pylist(), tbl["reason"].to_pylist()))
+    by_reason = ", ".join(f"{k} {v:,}" for k, v in sorted(reasons.items())) or "none"
+    return (f"newsetl: wrote {output}: {len(panes):,} window(s), their last panes hold {n['articles']:,} articles, "
+            f"{n['paragraphs']:,} paragraphs, {n['rejects']:,} rejects (by reason: {by_reason}); {elapsed_s:.1f} s")
+
+
+def remove_unfinished_panes(output: str) -> None:
+    """Remove the hidden directories of panes being written (:func:`write_pane`) under ``output``."""
+    for d in glob.glob(os.path.join(glob.escape(output), "window=*", ".pane=*.writing-*")):
+        shutil.rmtree(d, ignore_errors=True)

@@ -101,7 +101,7 @@ def test_incompatible_or_unfinished_release_is_refused(days, tmp_path, capsys):
     args = ["run", "--input", root / "incoming" / DAYS[2], "--output", tmp_path / "out", "--dedup-against", root / "releases" / DAYS[0]]
     assert run_newsetl(*args, "--config", cfg) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("newsetl: error: --dedup-against") and "built with num_perm 128, this run uses 64 (+2 more)" in err
+    assert err.startswith("newsetl: error: --dedup-against") and "built with num_perm 128 (this run: 64), bands 21 (this run: 16), rows 6 (this run: 4)" in err
     assert "\n" not in err and not (tmp_path / "out").exists()
     assert run_newsetl("run", "--input", root / "incoming" / DAYS[2], "--output", tmp_path / "out", "--dedup-against", root / "incoming") == 2
     assert "no _SUCCESS" in capsys.readouterr().err

@@ -17,14 +17,16 @@ SEED = ROOT / "samples" / "000_56aaff5fb1689b7e.txt"
     ("dedup:\n  threshold: 1.5\n", "dedup.threshold: Input should be less than or equal to 1"),
     ("dedup:\n  bands: 40\n  rows: 4\n", "bands*rows = 40*4 = 160 exceeds num_perm 128"),
     ("ingest:\n  encoding: klingon\n", "unknown encoding 'klingon'"),
-    ("ingest: [1, 2\n", "invalid YAML"),
+    ("ingest: [1, 2\n", "invalid YAML in config CONFIG at line 2, column 1: expected ',' or ']', but got '<stream end>'"),
+    ("dedup:\n  thresold: 0.8\n  bandz: 3\n  num_perm: x\n", "dedup.num_perm: Input should be a valid integer (also: dedup.thresold, dedup.bandz)"),
     ("language:\n  min_confidence: 1\n", "language.min_confidence: Value error, must be below 1"),
 ])
 def test_bad_config_exits_2_with_one_line(tmp_path, capsys, config, expected):
-    code = run_newsetl("run", "--input", SEED, "--output", tmp_path / "out", "--config", write_config(tmp_path, config))
+    path = write_config(tmp_path, config)
+    code = run_newsetl("run", "--input", SEED, "--output", tmp_path / "out", "--config", path)
     err = capsys.readouterr().err.strip()
     assert code == 2
-    assert expected in err
+    assert expected.replace("CONFIG", str(path)) in err
     assert len(err.splitlines()) == 1
     assert not (tmp_path / "out").exists()
 

@@ -71,3 +71,24 @@ def test_overwrite_replaces_a_release(tmp_path):
     out = _release(tmp_path / "out")
     assert run_newsetl("run", "--input", SEED, "--output", out, "--overwrite") == 0
     assert json.loads((out / "report.json").read_text())["records"]["in"] == 1
+
+
+def test_overwrite_refuses_a_release_that_releases_next_to_it_were_deduplicated_against(tmp_path, capsys):
+    """Trial, session 9: ``newsetl run --overwrite`` replaced 2026-11-28 although 2026-11-29 was
+    deduplicated against it (27 duplicate_of rows then pointed at paragraphs that no longer
+    existed); the scheduler refused this, plain ``run`` did not."""
+    earlier, later, other = _release(tmp_path / "2026-11-28"), _release(tmp_path / "2026-11-29"), _release(tmp_path / "x")
+    (later / "report.json").write_text(json.dumps({"dedup_against": {"releases": [{"path": str(earlier), "release": "2026-11-28"}]}}))
+    (other / "report.json").write_text(json.dumps({"dedup_against": {"releases": [{"path": "elsewhere/2026-11-28", "release": "2026-11-28"}]}}))
+    assert output_guard.referencing_releases(earlier) == ["2026-11-29", "x"]  # by path, or by name (a relative path)
+    assert output_guard.referencing_releases(later) == []
+    message = output_guard.refusal(str(earlier), overwrite=True)
+    assert message == (f"output {earlier} is a release that 2026-11-29, x were deduplicated against: replacing it would leave "
+                       "their duplicate_of rows pointing at paragraphs it may no longer have; pass --replace-referenced to "
+                       "replace it anyway, then re-run those releases (for a takedown, use newsetl remove instead)")
+    assert output_guard.refusal(str(earlier), overwrite=True, replace_referenced=True) is None
+    assert output_guard.refusal(str(later), overwrite=True) is None
+    assert run_newsetl("run", "--input", SEED, "--output", earlier, "--overwrite") == 2
+    assert capsys.readouterr().err == f"newsetl: error: {message}\n"
+    assert (earlier / "_SUCCESS").read_text() == "{}"  # untouched
+    assert run_newsetl("run", "--input", SEED, "--output", earlier, "--overwrite", "--replace-referenced") == 0

@@ -175,6 +175,14 @@ def test_takedown_release_reports_what_it_holds(bbc_dataset, tmp_path, capsys):
     alone = {c for c, n in sizes.items() if n == 1 and c in {pid for pid, _ in old}}
     assert (len(sizes), sorted((c, sizes[c]) for c in headless), len(alone)) == (766, [("2af336e9acbb594d/7", 7)], 22)
     assert report["clusters"]["count"] == 766 - 1 - 22 and report["clusters"]["largest"] == 7
+    # the run counts alike: of its 766 cluster ids, 13 are representatives alone (their equal short
+    # lines kept by the short-line rule), which no run counts since session 9 (a takedown that
+    # removed nothing had lowered the count from 766 to 753)
+    rows = read(bbc_dataset, "paragraphs")
+    all_sizes = Counter(p["cluster_id"] for p in rows if p["cluster_id"])
+    lone = {c for c, n in all_sizes.items() if n == 1 and c in {p["paragraph_id"] for p in rows}}
+    assert (len(all_sizes), len(lone)) == (766, 13)
+    assert json.loads((bbc_dataset / "report.json").read_text())["clusters"]["count"] == 753
     assert report["clusters"]["size_histogram"] == {str(k): v for k, v in sorted(
         Counter(n for c, n in sizes.items() if c not in headless | alone).items())}
     from transforms.write.figures import compute_figures
@@ -191,3 +199,74 @@ def test_takedown_release_reports_what_it_holds(bbc_dataset, tmp_path, capsys):
     again = json.loads((tmp_path / "again" / "report.json").read_text())
     assert (again["records"]["removed"], again["removals"]["articles"], again["records"]["articles_deduplicated"]) == (5, 1, 2220)
     assert [r["article_id"] for r in read(tmp_path / "again", "removals")] == sorted(gone | {"00317dc8d5c96f5c"})
+
+
+def test_takedowns_of_a_date_chain_through_its_latest_revision(bbc_dataset, tmp_path, capsys, monkeypatch, caplog):
+    """A takedown of DATE when DATE-r1 exists is refused (it would publish r1's removal again);
+    a takedown release an older newsetl made (removals/ listing its own takedown only) gets its
+    history back from the release it was made from, for ``remove`` and ``--dedup-against``."""
+    from pipelines import remove as remove_cmd
+    from transforms.takedown import core
+
+    day = tmp_path / "2026-11-28"
+    day.symlink_to(bbc_dataset)
+    ids = tmp_path / "ids.tsv"
+    ids.write_text("8007cfe19cba80fd\tfirst notice\n", encoding="utf-8")
+    assert run_newsetl("remove", "--ids", ids, day, "--output", tmp_path / "2026-11-28-r1") == 0
+    ids.write_text("2af336e9acbb594d\tsecond notice\n", encoding="utf-8")
+    capsys.readouterr()
+    assert run_newsetl("remove", "--ids", ids, day, "--output", tmp_path / "2026-11-28-r2") == 2
+    assert capsys.readouterr().err == (
+        f"newsetl: error: release {day} has a later takedown revision, 2026-11-28-r1: a takedown of 2026-11-28 would "
+        f"publish again what 2026-11-28-r1 removed; remove from the latest revision, {tmp_path / '2026-11-28-r1'}, instead\n")
+    assert not (tmp_path / "2026-11-28-r2").exists()
+    # r2 made from r1 as a newsetl before 2026-11-30 made it: removals/ lists the second takedown only
+    monkeypatch.setattr(remove_cmd, "removal_history", lambda release: ([], 0, []))
+    assert run_newsetl("remove", "--ids", ids, tmp_path / "2026-11-28-r1", "--output", tmp_path / "2026-11-28-r2") == 0
+    monkeypatch.undo()
+    r2 = tmp_path / "2026-11-28-r2"
+    assert [r["article_id"] for r in read(r2, "removals")] == ["2af336e9acbb594d"]
+    assert json.loads((r2 / "report.json").read_text())["records"]["removed"] == 2
+    assert core.removal_history(str(r2)) == (
+        read(r2, "removals") + read(tmp_path / "2026-11-28-r1", "removals"), 0, [str(tmp_path / "2026-11-28-r1")])
+    taken = core.taken_down_in([(str(r2), "2026-11-28-r2")])
+    assert taken.ids == {"2af336e9acbb594d": ("2026-11-28-r2", "second notice"),
+                                                    "8007cfe19cba80fd": ("2026-11-28-r2", "first notice")}
+    # a takedown of it carries the whole history; the first article is already removed
+    ids.write_text("0f2e0d6a7096406c\n8007cfe19cba80fd\n", encoding="utf-8")
+    capsys.readouterr()
+    assert run_newsetl("remove", "--ids", ids, r2, "--output", tmp_path / "2026-11-28-r3") == 0
+    assert capsys.readouterr().err == ""
+    r3 = tmp_path / "2026-11-28-r3"
+    assert [(r["article_id"], r["reason"]) for r in read(r3, "removals")] == [
+        ("0f2e0d6a7096406c", None), ("2af336e9acbb594d", "second notice"), ("8007cfe19cba80fd", "first notice")]
+    report = json.loads((r3 / "report.json").read_text())
+    assert (report["records"]["removed"], report["removals"]["articles"], report["removals"]["already_removed"],
+            report["removals"]["history_read_from"], report["removals"]["history_unlisted"]) == (
+        3, 1, ["8007cfe19cba80fd"], [str(tmp_path / "2026-11-28-r1")], 0)
+    assert core.removal_history(str(r3))[1:] == (0, [])
+    # r1's removals/ damaged since it was published: refused, as a damaged removals/ of r2 itself
+    r1_removals = next((tmp_path / "2026-11-28-r1" / "removals").glob("*.parquet"))
+    saved = r1_removals.read_bytes()
+    r1_removals.write_bytes(saved[:-1] + b"\0")
+    with pytest.raises(core.TakedownHistoryError, match=f"^--dedup-against {r2}: the release it was made from, "
+                       f"{tmp_path / '2026-11-28-r1'}, is damaged since it was published"):
+        core.taken_down_in([(str(r2), "2026-11-28-r2")])
+    r1_removals.write_bytes(saved)
+    # once r1 is gone, r2's history cannot be completed: both commands say so and go on
+    (tmp_path / "2026-11-28-r1").rename(tmp_path / "moved")
+    with caplog.at_level("WARNING"):
+        taken = core.taken_down_in([(str(r2), "2026-11-28-r2")])
+    assert (set(taken.ids), taken.unlisted) == ({"2af336e9acbb594d"}, {"2026-11-28-r2": 1})
+    assert core.report_section(taken, {"rejected_by_reason": {}}) == {
+        "listed": {"2026-11-28-r2": 1}, "rejected": 0, "unlisted": {"2026-11-28-r2": 1}}
+    assert f"--dedup-against {r2}: 1 article(s) taken down in its history are listed nowhere" in caplog.text
+    ids.write_text("0f2e0d6a7096406c\n", encoding="utf-8")
+    capsys.readouterr()
+    assert run_newsetl("remove", "--ids", ids, r2, "--output", tmp_path / "other") == 2  # r3 is the latest
+    assert "has a later takedown revision, 2026-11-28-r3" in capsys.readouterr().err
+    r3.rename(tmp_path / "moved-r3")
+    assert run_newsetl("remove", "--ids", ids, r2, "--output", tmp_path / "other") == 0
+    err = capsys.readouterr().err
+    assert err.startswith(f"newsetl: warning: release {r2}: 1 article(s) taken down in its history are listed nowhere") and err.count("\n") == 1
+    assert json.loads((tmp_path / "other" / "report.json").read_text())["removals"]["history_unlisted"] == 1

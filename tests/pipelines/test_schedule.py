@@ -28,7 +28,9 @@ def test_each_earlier_date_counts_once_by_its_latest_published_revision(tmp_path
     assert schedule.release_revision("2026-11-28") == ("2026-11-28", 0)
     assert schedule.run_argv(str(tmp_path), "2026-11-29", ["in/{date}/*.jsonl"], ["--overwrite"]) == [
         "run", "--input", "in/2026-11-29/*.jsonl", "--output", str(tmp_path / "2026-11-29"),
-        "--dedup-against", str(tmp_path / "2026-11-27"), "--dedup-against", str(tmp_path / "2026-11-28-r10"), "--overwrite"]
+        "--dedup-against", str(tmp_path / "2026-11-27"), "--dedup-against", str(tmp_path / "2026-11-28-r10"),
+        "--takedowns-from", str(tmp_path / "2026-11-30-r1"), "--overwrite"]  # a later date: only its takedowns
+    assert [p.rsplit("/", 1)[1] for p in schedule.later_releases(tmp_path, "2026-11-28")] == ["2026-11-29-r1", "2026-11-30-r1"]
 
 
 def test_a_scheduled_day_after_a_takedown_rejects_the_re_sent_article(data, tmp_path):
@@ -52,6 +54,26 @@ def test_a_scheduled_day_after_a_takedown_rejects_the_re_sent_article(data, tmp_
     assert [(r["stage"], r["reason"], r["detail"]) for r in read(root / "2026-11-29", "rejects")] == [
         ("dedup", "taken_down", f"url {article['url']} was taken down in release 2026-11-28-r1 (reason: court order 42)")]
     assert read(root / "2026-11-29", "articles") == []  # the other four: copies of day 1's paragraphs
+    dropped = report["dedup_against"]["releases"][0]["paragraphs_dropped"]
+    assert dropped == sum(r["duplicate_of_release"] == "2026-11-28-r1" for r in read(root / "2026-11-29", "paragraphs")) > 0
+    from pipelines.dataset_info import summary_lines
+    lines = summary_lines(report, json.loads((root / "2026-11-29" / "_SUCCESS").read_text()), "x")
+    assert f"  deduplicated against: 2026-11-28-r1 ({dropped} paragraphs dropped); taken-down articles rejected 1" in lines
+    card = (root / "2026-11-29" / "README.md").read_text()
+    assert f"| paragraphs dropped as copies of the earlier release `2026-11-28-r1` (`--dedup-against`) | {dropped:,} |" in card
+    assert "| re-sent articles rejected as taken down in an earlier release | 1 |" in card
+    # filling in an earlier date: the later takedown holds there too (trial, session 9: it was published again)
+    assert schedule.main(["--releases", str(root), "--date", "2026-11-27", "--input", str(src), "--config", str(config)]) == 0
+    report = json.loads((root / "2026-11-27" / "report.json").read_text())
+    assert report["dedup_against"]["releases"] == []
+    assert [r["release"] for r in report["dedup_against"]["takedowns_from"]] == ["2026-11-28-r1", "2026-11-29"]
+    assert report["dedup_against"]["taken_down"] == {"listed": {"2026-11-28-r1": 1}, "rejected": 1}
+    assert [r["reason"] for r in read(root / "2026-11-27", "rejects")] == ["taken_down"]
+    lines = summary_lines(report, json.loads((root / "2026-11-27" / "_SUCCESS").read_text()), "x")
+    assert ("  deduplicated against: 2026-11-28-r1 (takedowns only), 2026-11-29 (takedowns only); "
+            "taken-down articles rejected 1") in lines
+    assert sorted(a["article_id"] for a in read(root / "2026-11-27", "articles")) == sorted(
+        a["article_id"] for a in read(root / "2026-11-28", "articles") if a["article_id"] != article["article_id"])
 
 
 
@@ -89,3 +111,46 @@ def test_a_published_date_that_later_dates_used_is_not_replaced_silently(tmp_pat
         "--replace-referenced to replace it anyway, then re-run those dates (oldest first)\n")
     assert schedule.main([*args, "--replace-referenced"]) == 2  # passes on to newsetl run (here: fake releases)
     assert "the release has no paragraph index" in capsys.readouterr().err
+
+
+def test_a_users_own_dedup_against_is_merged_without_duplicates(tmp_path, capsys):
+    root = tmp_path / "rel"
+    for name in ("2026-11-26", "2026-11-27", "2026-11-27-r1", "2026-11-29"):
+        _release(root, name)
+    _release(tmp_path, "archive-2025")  # a release kept elsewhere
+    rest = ["--dedup-against", str(root / "2026-11-26"), f"--dedup-against={root}/../rel/2026-11-27-r1",
+            "--dedup-against", str(tmp_path / "archive-2025"), "--overwrite"]
+    own, left = schedule.own_dedup_against(str(root), "2026-11-28", rest)
+    assert (own, left) == ([str(tmp_path / "archive-2025")], ["--overwrite"])
+    assert schedule.run_argv(str(root), "2026-11-28", ["in.jsonl"], left, own) == [
+        "run", "--input", "in.jsonl", "--output", str(root / "2026-11-28"), "--dedup-against", str(root / "2026-11-26"),
+        "--dedup-against", str(root / "2026-11-27-r1"), "--dedup-against", str(tmp_path / "archive-2025"),
+        "--takedowns-from", str(root / "2026-11-29"), "--overwrite"]
+    for given, why in ((root / "2026-11-27", "2026-11-27 is already in as " + str(root / "2026-11-27-r1")),
+                       (root / "2026-11-29", "it is not an earlier date's latest release")):
+        args = ["--releases", str(root), "--date", "2026-11-28", "--input", "in/*.jsonl", "--dedup-against", str(given)]
+        assert schedule.main(args) == 2
+        assert capsys.readouterr().err == (
+            f"newsetl: error: --dedup-against {given} is under --releases, whose earlier dates the scheduler adds itself "
+            f"(each by its latest published revision): {why}; give only releases kept elsewhere\n")
+
+
+def test_takedowns_from_takes_published_releases_once(tmp_path):
+    """``newsetl run --takedowns-from``: what the scheduler passes for later dates, checked as
+    ``--dedup-against`` is (one-line errors)."""
+    import pytest
+
+    from pipelines.cli import UsageError, _check_takedown_releases
+
+    _release(tmp_path, "2026-11-29")
+    _release(tmp_path, "2026-11-30", done=False)
+    later, out = str(tmp_path / "2026-11-29"), str(tmp_path / "2026-11-27")
+    assert _check_takedown_releases([later], out, ()) == ((later, "2026-11-29"),)
+    for given, against, message in (
+            ([str(tmp_path / "2026-11-30")], (), f"--takedowns-from {tmp_path / '2026-11-30'} is not a published newsetl release (no _SUCCESS)"),
+            ([out], (), f"--takedowns-from {out} is the output; earlier releases are never modified"),
+            ([later, later + "/"], (), f"--takedowns-from {later}/ is given twice (also as --takedowns-from {later})"),
+            ([later], ((later, "2026-11-29"),), f"--takedowns-from {later} is given twice (also as --dedup-against {later})")):
+        with pytest.raises(UsageError) as err:
+            _check_takedown_releases(given, out, against)
+        assert str(err.value) == message

@@ -75,7 +75,7 @@ def _last_panes(out: Path, table: str) -> list[dict]:
     return rows
 
 
-def test_streaming_run_watches_a_directory(tmp_path):
+def test_streaming_run_watches_a_directory(tmp_path, capsys):
     inbox, out = tmp_path / "inbox", tmp_path / "out"
     inbox.mkdir()
     s1, s2, s3 = _stories(3)
@@ -115,6 +115,15 @@ def test_streaming_run_watches_a_directory(tmp_path):
         ("c.jsonl", 1, "ingest", "late")]
     # as in batch, an article without a kept paragraph has no row in articles/
     assert sorted(r["article_id"] for r in _last_panes(out, "articles")) == ["a0", "a1", "b1"]
+    # every pane holds the three tables (an empty rejects/ as in batch), and the run ends with one line
+    panes = list(out.glob("window=*/pane=*"))
+    assert panes and all(sorted(p.name for p in pane.iterdir()) == ["articles", "paragraphs", "rejects"] for pane in panes)
+    assert not list(out.glob("window=*/.pane=*"))
+    windows = len(list(out.glob("window=*")))
+    assert any(pq.read_metadata(p / "rejects" / "part-00000-of-00001.parquet").num_rows == 0 for p in panes)
+    line = capsys.readouterr().out
+    assert line.startswith(f"newsetl: wrote {out}: {windows} window(s), their last panes hold 3 articles, "
+                           f"{len(paragraphs)} paragraphs, 1 rejects (by reason: ingest:late 1); ") and line.count("\n") == 1, line
 
 
 def test_streaming_run_rejects_an_article_id_seen_again(tmp_path):
@@ -172,3 +181,27 @@ def test_streaming_cli_refuses_a_missing_watched_directory_and_an_output_it_woul
     # match the output's window files does not read them back
     assert watched_dirs([str(inbox / "*.jsonl")], str(inbox / "out")) == []
     assert watched_dirs([str(inbox)], str(tmp_path / "out")) == [str(inbox)]
+
+
+def test_panes_are_written_whole_and_the_summary_reads_the_last_ones(tmp_path):
+    from pipelines.config import config_from_dict
+    from pipelines.streaming import final_panes, summary_line, write_pane
+    from transforms.records import Reject
+    from transforms.write.core import reject_row
+
+    cfg, out = config_from_dict({}).output, tmp_path / "out"
+    late = reject_row(Reject("c.jsonl", 1, -1, "ingest", "late", "window closed", "x"))
+    again = reject_row(Reject("g2.jsonl", 0, -1, "ingest", "duplicate_article_id", "g1.jsonl record 0", "y"))
+    w1, w2 = out / "window=20261130T000000Z--20261130T000100Z", out / "window=20261130T000100Z--20261130T000200Z"
+    write_pane(str(w1 / "pane=0"), {"rejects": [late]}, cfg)
+    write_pane(str(w1 / "pane=1"), {"rejects": [late, again]}, cfg)  # accumulating: pane 1 holds pane 0's rows
+    write_pane(str(w1 / "pane=10"), {"rejects": [late, again]}, cfg)  # 10 > 1, not by name
+    assert write_pane(str(w2 / "pane=0"), {}, cfg) == [(str(w2 / "pane=0" / t / "part-00000-of-00001.parquet"), 0)
+                                                       for t in ("articles", "paragraphs", "rejects")]
+    assert final_panes(str(out)) == [str(w1 / "pane=10"), str(w2 / "pane=0")]
+    assert sorted(p.name for p in w1.iterdir()) == ["pane=0", "pane=1", "pane=10"]  # no hidden leftovers
+    assert summary_line(str(out), 2.5) == (f"newsetl: wrote {out}: 2 window(s), their last panes hold 0 articles, 0 paragraphs, "
+                                           "2 rejects (by reason: ingest:duplicate_article_id 1, ingest:late 1); 2.5 s")
+    assert summary_line(str(tmp_path / "none"), 1) == f"newsetl: nothing was written to {tmp_path / 'none'}: no article arrived (1.0 s)"
+    assert summary_line(str(tmp_path / "none"), 1, local=False) == (
+        f"newsetl: the streaming job finished after 1.0 s; its windows are under {tmp_path / 'none'}")

@@ -300,9 +300,8 @@ def check_release(release: str, dedup_cfg) -> str:
                             f"{info['params'].get('hash_scheme')!r}, this newsetl uses {HASH_SCHEME!r}; "
                             "rebuild that release with this newsetl")
     if differs:
-        k = differs[0]
-        raise IndexMismatch(f"--dedup-against {release}: built with {k} {info['params'].get(k)!r}, "
-                            f"this run uses {mine[k]!r}" + (f" (+{len(differs) - 1} more)" if len(differs) > 1 else ""))
+        raise IndexMismatch(f"--dedup-against {release}: built with " + ", ".join(
+            f"{k} {info['params'].get(k)!r} (this run: {mine[k]!r})" for k in differs))
     return info["release"]
 
 

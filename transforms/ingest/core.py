@@ -265,7 +265,36 @@ def expand_inputs(patterns: list[str]) -> list[tuple[str, str]]:
     return list_inputs(patterns)[0]
 
 
-def list_inputs(patterns: list[str]) -> tuple[list[tuple[str, str]], list[dict]]:
+def known_extensions() -> str:
+    """The file name endings newsetl reads a format from, for messages: ``.jsonl, .json, ...
+    (also .gz, .bz2, .zst)``."""
+    return ", ".join(FORMATS) + " (also " + ", ".join(e for e in COMPRESSIONS if e != ".zstd") + ")"
+
+
+def _extension(path: str) -> str:
+    """The extension of a file name, a compression suffix included (``.xyz.gz``); ``"none"``."""
+    name, compression = os.path.basename(path).lower(), ""
+    for ext in COMPRESSIONS:
+        if name.endswith(ext) and name != ext:
+            name, compression = name[: -len(ext)], ext
+            break
+    return (os.path.splitext(name)[1] + compression) or "none"
+
+
+def unreadable_input(pattern: str, unknown: list[str], notices: bool = False) -> str:
+    """The one-line message of an input that names no file newsetl reads: ``unknown`` are the
+    files of unknown format it found (their extensions are named), ``notices`` whether a
+    directory held notice files only."""
+    message = f"input {pattern!r} matches no file"
+    if unknown:
+        extensions = sorted({_extension(f) for f in unknown})
+        shown = ", ".join(extensions[:5]) + (", ..." if len(extensions) > 5 else "")
+        return (f"{message} newsetl reads: {len(unknown)} file(s) of unknown format (extension {shown}); newsetl reads "
+                f"{known_extensions()}; to read other names, give them by a glob or path and set ingest.format")
+    return message + (" but notice files (LICENSE, README ...)" if notices else "")
+
+
+def list_inputs(patterns: list[str], configured_format: str = "auto") -> tuple[list[tuple[str, str]], list[dict]]:
     """Expand input globs (or directories) to a sorted list of ``(file, root)`` and the files
     a directory input passed over on purpose.
 
@@ -276,10 +305,16 @@ def list_inputs(patterns: list[str]) -> tuple[list[tuple[str, str]], list[dict]]
     beside the dumps is not read) except notice files (:func:`is_notice`: ``LICENSE.txt``,
     ``README.TXT`` ...), which are returned as skipped: ``[{"path", "reason": "notice_file"}]``,
     sorted, for ``report.json`` and the run summary. Name one by a glob or path to read it.
+    A glob or path whose every file has an unknown format (``'dumps/*.jsnol'``; not with
+    ``configured_format``, ``ingest.format`` other than ``auto``), or a directory that holds no
+    file of a known format, is an error naming the extensions found and those newsetl reads
+    (:func:`unreadable_input`); an unknown file among known ones is read (an ``unknown_format``
+    Reject) from a glob, and passed over by a directory.
 
     Raises:
-        FileNotFoundError: a pattern matches no file, a directory below an input cannot be
-            listed, a link below it is dangling, or a file cannot be read; the message names it.
+        FileNotFoundError: a pattern matches no file (or none of a known format), a directory
+            below an input cannot be listed, a link below it is dangling, or a file cannot be
+            read; the message names it.
     """
     seen: dict[str, str] = {}
     skipped: set[str] = set()
@@ -294,7 +329,9 @@ def list_inputs(patterns: list[str]) -> tuple[list[tuple[str, str]], list[dict]]
             dangling = [p for p in files if os.path.islink(p) and not os.path.exists(p) and _known_format(p)]
             if dangling:
                 raise FileNotFoundError(f"input {dangling[0]} is a link to a missing file")
-            files = [p for p in files if os.path.isfile(p) and _known_format(p)]
+            files = [p for p in files if os.path.isfile(p) and not os.path.basename(p).startswith((".", "_"))]
+            unknown = [p for p in files if not _known_format(p)]
+            files = [p for p in files if p not in unknown]
             notices = {p for p in files if is_notice(p)}
             files = [p for p in files if p not in notices]
         elif os.path.isfile(pattern):  # an existing file is read even when its name has glob characters ("a [x].jsonl")
@@ -305,9 +342,12 @@ def list_inputs(patterns: list[str]) -> tuple[list[tuple[str, str]], list[dict]]
             notices = set()
             root = input_root(pattern).rstrip(os.sep)
             files = [p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p)]
-        files = [f for f in files if not os.path.basename(f).startswith((".", "_"))]
+        if not os.path.isdir(pattern):
+            files = [f for f in files if not os.path.basename(f).startswith((".", "_"))]
+            unknown = [] if configured_format != "auto" or any(map(_known_format, files)) else files
+            files = [] if unknown else files
         if not files:
-            raise FileNotFoundError(f"input {pattern!r} matches no file" + (" but notice files (LICENSE, README ...)" if notices else ""))
+            raise FileNotFoundError(unreadable_input(pattern, unknown, bool(notices)))
         skipped |= notices
         unreadable = [f for f in files if not os.access(f, os.R_OK)]
         if unreadable:
@@ -517,6 +557,52 @@ def own_article_id(value: Any) -> str | None:
     raise TypeError(f"id {json.dumps(value, default=str)[:80]} is {kind}; an id must be a string or an integer")
 
 
+BAD_FIELD = "bad_field"
+TEXT_FIELDS = ("url", "domain", "title", "author")  # the Article's string fields a record's value must fit
+
+
+def rendered(value: Any) -> Any:
+    """``value["rendered"]`` for an object whose ``rendered`` is a string (the WordPress REST API
+    gives ``title``, ``content`` and ``excerpt`` as ``{"rendered": "<html>", ...}``), else ``value``."""
+    if isinstance(value, dict) and isinstance(value.get("rendered"), str):
+        return value["rendered"]
+    return value
+
+
+def field_text(key: str, value: Any, joined: bool = False) -> str | None:
+    """The string an input record's text field (title, url, domain, author) gives.
+
+    A string as it is; a number as ``str``; WordPress's ``{"rendered": "..."}`` as its string
+    (:func:`rendered`); a list (a scraper's items, news-please's ``authors``) without its null and
+    blank items: none gives None, one its string, several (only when ``joined``: the authors)
+    their strings joined with ``", "``; null gives None.
+
+    Args:
+        key: the input field name, for the message.
+
+    Raises:
+        TypeError: any other object, a list of several values where one belongs, or a list
+            holding an object or a list: the record becomes a dead letter ``bad_field``; the
+            message names the field and the value (never stored as a Python repr).
+    """
+    value = rendered(value)
+    if value is None or isinstance(value, str):
+        return value
+    shown = json.dumps(value, default=str, ensure_ascii=False)[:80]
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        items = [rendered(v) for v in value]
+        if any(not isinstance(v, (str, int, float)) for v in items if v is not None):
+            raise TypeError(f"{key} {shown} holds an object or a list; {key} must be a string or a list of strings")
+        items = [str(v).strip() for v in items if v is not None and str(v).strip()]
+        if len(items) > 1 and not joined:
+            raise TypeError(f"{key} {shown} is a list of {len(items)} values; {key} must be one string")
+        return ", ".join(items) or None
+    raise TypeError(f"{key} {shown} is an object without a \"rendered\" string; {key} must be a string"
+                    + (" or a list of strings" if joined else ""))
+
+
 class RecordMapper:
     """Maps one decoded input record (a dict) to an :class:`Article`.
 
@@ -551,7 +637,7 @@ class RecordMapper:
     def _to_article(self, record: dict, source_file: str, rel_path: str, number: int, charset: str) -> Article | str:
         if not isinstance(record, dict):
             return "not_an_object"
-        raw_text = record.get(self.fields["text"])
+        raw_text = rendered(record.get(self.fields["text"]))
         if isinstance(raw_text, (list, tuple)) and raw_text and all(isinstance(t, str) for t in raw_text):
             paragraphs = tuple(p for t in raw_text for p in split_paragraphs(t, self.separator))
         elif isinstance(raw_text, str):
@@ -562,26 +648,26 @@ class RecordMapper:
             own_id = own_article_id(record.get(self.fields["id"]))
         except TypeError as err:
             return Unusable(BAD_ID, str(err))
-        url = self.get(record, "url")
-        url = str(url) if url is not None else None
-        domain = self.get(record, "domain")
-        title = self.get(record, "title")
+        try:
+            url, domain, title, author = (field_text(self.fields[name], record.get(self.fields[name]), name == "author")
+                                          for name in TEXT_FIELDS)
+        except TypeError as err:
+            return Unusable(BAD_FIELD, str(err))
         language = self.get(record, "language")
         unrecognised = language is not None and not recognisable_language(language)
         if unrecognised:
             language = None
         language_source = self.get(record, "language_source") if language is not None else None
-        author = self.get(record, "author")
         raw_published = self.get(record, "published")
         published = parse_published(raw_published, self.cfg.published_formats)
         return Article(
             article_id=own_id if own_id is not None else derived_article_id(rel_path, number),
             url=url,
-            domain=str(domain).lower() if domain else domain_of(url),
-            title=str(title).strip() if title is not None else None,
+            domain=domain.lower() if domain else domain_of(url),
+            title=title.strip() if title is not None else None,
             published_us=published,
             language=str(language) if language is not None else None,
-            author=str(author) if author is not None else None,
+            author=author,
             language_source=str(language_source) if language_source is not None else None,  # checked by the language stage
             paragraphs=paragraphs,
             charset=charset,
@@ -636,9 +722,10 @@ def is_json_name(path: str) -> bool:
 
 def json_document_bytes(path: str, compression: str | None, cfg, head_only: bool = False) -> bytes | Reject | None:
     """The bytes of a ``.json`` file that is one JSON document (an array, or an object spread
-    over lines: :func:`transforms.ingest.textfile.json_document_start` of its first line), any
-    BOM removed; None for JSON Lines (a name other than ``.json``, a first line that is a record,
-    or a file that cannot be read: the JSON Lines reader reports it); a Reject
+    over lines: :func:`transforms.ingest.textfile.json_document_start` of its first non-blank
+    line, after any BOM and blank lines), any BOM removed; None for JSON Lines (a name other
+    than ``.json``, a first non-blank line that is a record, or a file that cannot be read: the
+    JSON Lines reader reports it); a Reject
     ``json_document_too_large`` for a document over
     :data:`~transforms.ingest.textfile.JSON_DOCUMENT_MAX_BYTES` (it is parsed in memory).
     ``head_only``: decide from the first line only; a document gives ``b""``."""
@@ -647,14 +734,15 @@ def json_document_bytes(path: str, compression: str | None, cfg, head_only: bool
     limit = textfile.JSON_DOCUMENT_MAX_BYTES
     try:
         with open_binary(path, compression, cfg.max_decompressed_bytes) as stream:
-            first = stream.readline(cfg.max_record_bytes + 1)
-            if first.startswith(codecs.BOM_UTF8):
-                first = first[3:]
+            first = head = stream.readline(cfg.max_record_bytes + 1).removeprefix(codecs.BOM_UTF8)
+            while first and not first.strip() and len(head) <= cfg.max_record_bytes:  # blank lines before the document
+                first = stream.readline(cfg.max_record_bytes + 1)
+                head += first
             if not textfile.json_document_start(first):
                 return None
             if head_only:
                 return b""
-            data = first + stream.read(max(0, limit + 1 - len(first)))
+            data = head + stream.read(max(0, limit + 1 - len(head)))
     except _read_errors():
         return None
     if len(data) > limit:
@@ -688,13 +776,14 @@ def empty_file(path: str) -> Reject:
     return _reject(path, -1, 0, "empty_file", "the file holds no records", b"")
 
 
-def _decode_file(path, compression, cfg, record: int = -1, mode: str = "whole") -> tuple[str, str] | tuple[str, str, frozenset[int]] | Reject:
+def _decode_file(path, compression, cfg, record: int = -1, mode: str = "whole") -> tuple[str, str] | tuple[str, str, frozenset[int], str] | Reject:
     """Read and decode a whole file; damage, size limits, bad bytes and binary content (NUL and
     control characters, :func:`transforms.ingest.textfile.is_binary`) come back as a Reject.
 
     ``mode``: ``"whole"`` (:func:`transforms.ingest.textfile.decode_whole`, ``(text, charset)``),
     ``"detect"`` (the same with charset detection for non-UTF-8 bytes) or ``"lines"``
-    (:func:`transforms.ingest.textfile.decode_lines`, ``(text, charset, fallback line numbers)``).
+    (:func:`transforms.ingest.textfile.decode_lines`, ``(text, charset, numbers of the lines not
+    UTF-8, their charset)``).
     """
     try:
         with open_binary(path, compression, cfg.max_decompressed_bytes) as stream:
@@ -713,10 +802,16 @@ def _decode_file(path, compression, cfg, record: int = -1, mode: str = "whole") 
         return _reject(path, line, err.start, "undecodable", f"byte 0x{data[err.start]:02x} at byte offset {err.start} is not valid {err.encoding}", data[max(0, err.start - 60): err.start + 60])
     if not decoded[0].strip():
         return empty_file(path)
-    if textfile.is_binary(decoded[0]):
-        share = textfile.binary_share(decoded[0])
-        return _reject(path, record, 0, textfile.BINARY_CONTENT, f"not text: {share:.0%} of the first characters are NUL or control characters ({decoded[1]})", decoded[0][:EXCERPT_CHARS].encode("unicode_escape"))
-    return decoded
+    return binary_content(path, record, decoded[0], decoded[1]) or decoded
+
+
+def binary_content(path: str, record: int, text: str, charset: str) -> Reject | None:
+    """The ``binary_content`` Reject of a file whose decoded start ``text`` is not text
+    (:func:`transforms.ingest.textfile.is_binary`: NUL and control characters), else None."""
+    if not textfile.is_binary(text):
+        return None
+    share = textfile.binary_share(text)
+    return _reject(path, record, 0, textfile.BINARY_CONTENT, f"not text: {share:.0%} of the first characters are NUL or control characters ({charset})", text[:EXCERPT_CHARS].encode("unicode_escape"))
 
 
 def read_csv(path: str, rel_path: str, compression: str | None, cfg) -> Iterator[Article | Reject]:
@@ -726,8 +821,7 @@ def read_csv(path: str, rel_path: str, compression: str | None, cfg) -> Iterator
     if isinstance(decoded, Reject):
         yield decoded
         return
-    text, charset, fallback_lines = decoded  # rows on a line not valid UTF-8: the fallback's charset
-    row_charset = f"{(cfg.fallback_encoding or '').lower()} (fallback)"
+    text, charset, fallback_lines, row_charset = decoded  # rows on a line not valid UTF-8: row_charset (detected or fallback)
     csv.field_size_limit(max(cfg.max_record_bytes, 131072))  # the module's 128 KiB default is too small
     rows = csv_rows(text, cfg.csv.delimiter)
     columns = list(cfg.csv.columns) if cfg.csv.columns else None

@@ -17,9 +17,10 @@ import json
 import os
 import re
 from collections.abc import Iterator
+from itertools import chain
 from typing import NamedTuple
 
-from transforms.ingest import core
+from transforms.ingest import core, textfile
 from transforms.ingest.core import _read_errors, _reject
 from transforms.records import Article, Reject
 
@@ -109,7 +110,7 @@ def chunks(path: str, rel_path: str, compression: str | None, cfg, chunk_bytes: 
         size = 0
     number, offset, accounted = -1, 0, 0  # record number before the pending bytes, their offset, source bytes given out
     pending: list[bytes] = []
-    pending_len, tail, ready = 0, (), None
+    pending_len, tail, ready, checked = 0, (), None, False
 
     def cut(data: bytes, position: int, last: bool = False):
         nonlocal number, offset, accounted
@@ -126,6 +127,12 @@ def chunks(path: str, rel_path: str, compression: str | None, cfg, chunk_bytes: 
                     break
                 pending.append(block)
                 pending_len += len(block)
+                if not checked and pending_len >= min(textfile.SAMPLE_CHARS, chunk_bytes):  # before the first cut
+                    checked = True
+                    binary = _binary_start(path, pending)
+                    if binary is not None:
+                        yield JsonlChunk(path, rel_path, b"", 0, 0, size, True, (binary,))
+                        return
                 if pending_len < chunk_bytes:
                     continue
                 end = block.find(b"\n", max(0, chunk_bytes - (pending_len - len(block)))) + 1  # the first line end past chunk_bytes
@@ -141,6 +148,10 @@ def chunks(path: str, rel_path: str, compression: str | None, cfg, chunk_bytes: 
         pending, tail = _complete_lines(pending), ("decompressed_too_large", err)
     except _read_errors() as err:
         pending, tail = _complete_lines(pending), ("truncated_or_corrupt_file", err)
+    binary = None if checked else _binary_start(path, pending)
+    if binary is not None:
+        yield JsonlChunk(path, rel_path, b"", 0, 0, size, True, (binary,))
+        return
     data = b"".join(pending)
     if ready is not None and (data or tail):  # lines follow the last full chunk
         yield ready
@@ -158,6 +169,16 @@ def chunks(path: str, rel_path: str, compression: str | None, cfg, chunk_bytes: 
     yield ready._replace(tail=rejects)
 
 
+def _binary_start(path: str, pending: list[bytes]) -> Reject | None:
+    """The ``binary_content`` Reject (:func:`transforms.ingest.core.binary_content`) of a file
+    whose first :data:`~transforms.ingest.textfile.SAMPLE_CHARS` bytes (``pending``, any UTF-8
+    BOM removed) are not text: a gzip file or an image named ``.jsonl``/``.json``. Their control
+    characters are counted on the bytes (as latin-1: every ASCII-compatible encoding, UTF-8
+    included, has them as single bytes)."""
+    sample = b"".join(pending)[: textfile.SAMPLE_CHARS].removeprefix(codecs.BOM_UTF8)
+    return core.binary_content(path, -1, sample.decode("latin-1"), "bytes")
+
+
 def _complete_lines(pending: list[bytes]) -> list[bytes]:
     """The bytes of ``pending`` up to its last newline (a line cut by damage is not read)."""
     data = b"".join(pending)
@@ -170,11 +191,16 @@ def parse(chunk: JsonlChunk, data: bytes, cfg) -> Iterator[Article | Reject]:
     One record per non-blank line: a leading byte-order mark is removed before the file's first
     record, ``\\r\\n`` endings are accepted; a line over ``max_record_bytes``, undecodable,
     invalid JSON, not an object or without text is a Reject with the line's record number and
-    byte offset (for undecodable: the offset of the bad byte).
+    byte offset (for undecodable: the offset of the bad byte). A line that is not UTF-8 (no
+    ``encoding`` declared) is decoded with the codec charset-normalizer finds for the chunk's
+    lines that are not UTF-8 (:func:`transforms.ingest.textfile.lines_codec`, asked once a chunk,
+    at the first such line; charset ``"cp1251 (detected)"``), else with the fallback encoding.
     """
     path, mapper = chunk.path, core.RecordMapper(cfg)
     offset, number = chunk.offset, chunk.first_record - 1
-    for raw in io.BytesIO(data):
+    codec, asked = None, False  # the codec of the chunk's lines that are not UTF-8, asked at the first of them
+    stream = io.BytesIO(data)
+    for raw in stream:
         line_offset, offset = offset, offset + len(raw)
         if number == -1 and raw.startswith(codecs.BOM_UTF8):
             raw = raw[3:]
@@ -190,6 +216,14 @@ def parse(chunk: JsonlChunk, data: bytes, cfg) -> Iterator[Article | Reject]:
         except UnicodeDecodeError as err:
             yield _reject(path, number, line_offset + err.start, "undecodable", f"byte 0x{line[err.start]:02x} is not valid {err.encoding}", line)
             continue
+        if charset.endswith(" (fallback)"):  # not UTF-8, no encoding declared
+            if not asked:
+                asked, codec = True, textfile.lines_codec(chain([line], io.BytesIO(data[stream.tell():])), cfg.fallback_encoding)
+            if codec is not None:
+                try:
+                    text, charset = line.removeprefix(codecs.BOM_UTF8).decode(codec), f"{codec} (detected)"
+                except UnicodeDecodeError:
+                    pass
         try:
             record = json.loads(text)
         except (ValueError, RecursionError) as err:  # JSONDecodeError, 4300-digit ints, deep nesting

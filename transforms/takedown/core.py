@@ -11,6 +11,8 @@ matches an article published as ``https://example.com/a``.
 """
 from __future__ import annotations
 
+import json
+import logging
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -21,6 +23,8 @@ import pyarrow.parquet as pq
 
 from transforms.ingest.warc import canonical_url
 from transforms.records import Article, Reject
+
+log = logging.getLogger("newsetl.takedown")
 
 STAGE = "dedup"
 TAKEN_DOWN = "taken_down"
@@ -71,6 +75,79 @@ def read_removals(release: str) -> list[dict]:
     return sorted(rows, key=lambda r: r["article_id"])
 
 
+def _report(release: str | Path) -> dict:
+    """A release's ``report.json``, or {} when it cannot be read."""
+    try:
+        report = json.loads(Path(release, "report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return report if isinstance(report, dict) else {}
+
+
+def _made_from(release: str, report: dict) -> str | None:
+    """The release a takedown release was made from (``report.json`` → ``removals.from_release``,
+    as its ``newsetl remove`` was given it, so maybe relative to another directory): that path,
+    else the directory of that name next to ``release``; only one whose ``report.json`` still has
+    the sha256 recorded then (``removals.from_report_sha256``). None when neither is found."""
+    from transforms.write.core import sha256_file  # write.core imports the dedup index, which needs no takedown
+
+    info = report.get("removals") or {}
+    given, digest = info.get("from_release"), info.get("from_report_sha256")
+    if not isinstance(given, str) or not given or not digest:
+        return None
+    for candidate in (Path(given), Path(release).absolute().parent / Path(given).name):
+        try:
+            if sha256_file(str(candidate / "report.json")) == digest:
+                return str(candidate)
+        except OSError:
+            continue
+    return None
+
+
+def removal_history(release: str) -> tuple[list[dict], int, list[str]]:
+    """Every takedown of a release's history: its ``removals/`` rows and, when they are fewer
+    than the articles its ``report.json`` counts as removed (``records.removed``: a takedown of a
+    takedown release made by a newsetl before 2026-11-30 listed only its own takedown), the rows
+    of the release it was made from (:func:`_made_from`), and so on back, until the count is
+    reached or no earlier release is found. An article listed twice keeps the later row.
+
+    Returns:
+        ``(rows as :func:`read_removals` gives them, sorted by article id; how many removed
+        articles are still unlisted (0 for a complete history); the earlier releases read)``.
+
+    Raises:
+        TakedownHistoryError: a ``removals/`` that cannot be read, or an earlier release's
+            ``removals/`` that is damaged (not as its ``_SUCCESS`` lists it).
+    """
+    from transforms.write.core import damage  # write.core imports the dedup index, which needs no takedown
+
+    rows = {r["article_id"]: r for r in read_removals(release)}
+    report = _report(release)
+    expected = (report.get("records") or {}).get("removed") or 0
+    used, current, seen = [], release, {Path(release).resolve()}
+    while len(rows) < expected:
+        earlier = _made_from(current, report)
+        if earlier is None or Path(earlier).resolve() in seen:
+            break
+        seen.add(Path(earlier).resolve())
+        broken = damage(earlier, (f"{REMOVALS}/",))
+        if broken:
+            raise TakedownHistoryError(f"{release}: the release it was made from, {earlier}, is {broken}")
+        used.append(earlier)
+        for r in read_removals(earlier):
+            rows.setdefault(r["article_id"], r)
+        current, report = earlier, _report(earlier)
+    return sorted(rows.values(), key=lambda r: r["article_id"]), max(expected - len(rows), 0), used
+
+
+def unlisted_message(release: str, unlisted: int, used: list[str]) -> str:
+    """The warning for a takedown history that cannot be completed (:func:`removal_history`)."""
+    return (f"{release}: {unlisted} article(s) taken down in its history are listed nowhere: its removals/ was written by "
+            f"a newsetl before 2026-11-30, which listed only the last takedown, and the release it was made from "
+            f"({'read: ' + ', '.join(used) + '; ' if used else ''}report.json → removals.from_release) is gone or changed; "
+            "a re-sent copy of them is not rejected as taken_down (README \"Takedowns\")")
+
+
 _HOST = re.compile(r"\s*[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#@]*@)?([^/?#:\[\]]*)(?=[/?#:]|$)")
 
 
@@ -94,6 +171,7 @@ class TakenDown:
 
     ids: dict = field(default_factory=dict)
     urls: dict = field(default_factory=dict)
+    unlisted: dict = field(default_factory=dict)  # release name -> removed articles its history lists nowhere
     hosts: frozenset = field(init=False, default=frozenset())
 
     def __post_init__(self):
@@ -119,7 +197,9 @@ class TakenDown:
 
 
 def taken_down_in(releases) -> TakenDown:
-    """Read every ``removals/`` row of the ``--dedup-against`` releases once.
+    """Read every ``removals/`` row of the ``--dedup-against`` releases once, with the history
+    of a takedown release an older newsetl made (:func:`removal_history`); a history that cannot
+    be completed is logged as a warning (:func:`unlisted_message`) and counted in ``unlisted``.
 
     Args:
         releases: ``((release directory, release name), ...)``, as the launcher checked them; an
@@ -134,28 +214,40 @@ def taken_down_in(releases) -> TakenDown:
     """
     from transforms.write.core import damage  # write.core imports the dedup index, which needs no takedown
 
-    ids, urls = {}, {}
+    ids, urls, missing = {}, {}, {}
     for path, name in releases:
         broken = damage(path, (f"{REMOVALS}/",))  # also a removals/ deleted since: its files are listed
         if broken:
             raise TakedownHistoryError(f"--dedup-against {path}: {broken}")
-        for row in read_removals(path):
+        try:
+            rows, unlisted, used = removal_history(path)  # an older takedown release: its history read back
+        except TakedownHistoryError as err:
+            raise TakedownHistoryError(f"--dedup-against {err}") from None
+        if unlisted:
+            log.warning("%s", unlisted_message(f"--dedup-against {path}", unlisted, used))
+            missing[name] = unlisted
+        for row in rows:
             hit = (name, row.get("reason"))
             ids.setdefault(row["article_id"], hit)
             for url in (row.get("url"), row.get("requested")):
                 key = url_key(url)
                 if key:
                     urls.setdefault(key, hit)
-    return TakenDown(ids, urls)
+    return TakenDown(ids, urls, missing)
 
 
 def report_section(taken: TakenDown, records: dict) -> dict:
     """``report.json`` → ``dedup_against.taken_down`` of a run: the removed articles each
-    release listed (``listed``: release name -> articles) and the articles of this run rejected
-    as taken down (``rejected``, also in ``records.rejected_by_reason`` as ``dedup:taken_down``)."""
+    release listed (``listed``: release name -> articles), the articles of this run rejected
+    as taken down (``rejected``, also in ``records.rejected_by_reason`` as ``dedup:taken_down``)
+    and, only when there are some, the removed articles a release's history lists nowhere
+    (``unlisted``: release name -> articles, :func:`removal_history`)."""
     listed = Counter(release for release, _ in taken.ids.values())
-    return {"listed": dict(sorted(listed.items())),
-            "rejected": records["rejected_by_reason"].get(f"{STAGE}:{TAKEN_DOWN}", 0)}
+    section = {"listed": dict(sorted(listed.items())),
+               "rejected": records["rejected_by_reason"].get(f"{STAGE}:{TAKEN_DOWN}", 0)}
+    if taken.unlisted:  # an older takedown release whose history could not be read back
+        section["unlisted"] = dict(sorted(taken.unlisted.items()))
+    return section
 
 
 def taken_down_reject(article: Article, matched_by: str, release: str, reason: str | None) -> Reject:

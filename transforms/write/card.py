@@ -67,7 +67,7 @@ COLUMN_NOTES = {
     "paragraphs_total": "body paragraphs as split",
     "paragraphs_kept": "body paragraphs kept",
     "duplicate_of_article": "set when less than the configured share of the article survived",
-    "charset": "`utf-8`, the declared or BOM-marked encoding (e.g. `utf-16-le`), one detected by charset-normalizer (`cp1251 (detected)`, `.txt` only) or `windows-1252 (fallback)`",
+    "charset": "`utf-8`, the declared or BOM-marked encoding (e.g. `utf-16-le`), one detected by charset-normalizer (`cp1251 (detected)`: `.txt`, CSV and JSON Lines) or `windows-1252 (fallback)`",
     "paragraph_id": "`<article_id>/<index>`",
     "index": "0 is the title, body from 1, before any removal",
     "status": "the decision, see What Was Removed and Why",
@@ -173,6 +173,11 @@ def render_card(report: dict, manifest: dict, name: str) -> str:
         f"| paragraphs in | {p['in']:,} |",
         f"| paragraphs kept (body) | {p['kept_body']:,} |",
         *([f"| articles taken down | {r['removed']:,} |", f"| paragraphs taken down | {p['removed']:,} |"] if "removed" in r else []),
+        *[f"| paragraphs dropped as copies of the earlier release `{x['release']}` (`--dedup-against`) | {x.get('paragraphs_dropped', 0):,} |"
+          for x in (report.get("dedup_against") or {}).get("releases", [])],
+        *([f"| re-sent articles rejected as taken down in an earlier release | "
+           f"{report['dedup_against']['taken_down'].get('rejected', 0):,} |"]
+          if (report.get("dedup_against") or {}).get("taken_down") else []),
         f"| near-duplicate clusters | {report['clusters']['count']:,} |", "",
         "## What Was Removed and Why", "",
         "| paragraph status | paragraphs | meaning |", "|---|---:|---|",

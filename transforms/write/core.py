@@ -304,7 +304,8 @@ def table_counts(directory: str) -> dict:
     rows = kept_body = written = kept_in_articles = flagged = rejected = 0
     # Column by column, file by file: the text columns are never read (a 1 GB corpus's
     # paragraphs/ as Python lists took 3 GB).
-    for t in scan_table(directory, "paragraphs", ["status", "reason", "article_id", "index", "cluster_id"]):
+    heads: set = set()  # cluster ids whose representative (the row named by the id) is in this release
+    for t in scan_table(directory, "paragraphs", ["status", "reason", "article_id", "index", "cluster_id", "paragraph_id"]):
         rows += t.num_rows
         status.update(_value_counts(t["status"]))
         dropped = t.filter(pc.and_(pc.invert(pc.is_in(t["status"], pa.array(["kept", "title"]))),
@@ -312,7 +313,9 @@ def table_counts(directory: str) -> dict:
         reasons.update(_value_counts(pc.binary_join_element_wise(dropped["status"], dropped["reason"], ":")))
         article_ids.update(pc.unique(t["article_id"]).to_pylist())
         kept_body += pc.sum(pc.and_(pc.equal(t["status"], "kept"), pc.greater(t["index"], 0))).as_py() or 0
-        clusters.update(_value_counts(pc.filter(t["cluster_id"], pc.fill_null(pc.not_equal(t["cluster_id"], ""), False))))
+        clustered = t.filter(pc.fill_null(pc.not_equal(t["cluster_id"], ""), False))
+        clusters.update(_value_counts(clustered["cluster_id"]))
+        heads.update(clustered.filter(pc.equal(clustered["paragraph_id"], clustered["cluster_id"])).column("paragraph_id").to_pylist())
     for t in scan_table(directory, "articles", ["paragraphs_kept", "duplicate_of_article", "charset"]):
         written += t.num_rows
         kept_in_articles += pc.sum(t["paragraphs_kept"]).as_py() or 0
@@ -323,6 +326,10 @@ def table_counts(directory: str) -> dict:
         reject_reasons.update(_value_counts(pc.binary_join_element_wise(t["stage"], t["reason"], ":")))
     if kept_in_articles != kept_body:
         raise ReconciliationError(f"counts do not reconcile: kept body paragraphs in articles/ {kept_in_articles} != kept rows in paragraphs/")
+    # a representative alone is no cluster: its equal short lines are kept as they are (the
+    # short-line rule) without a cluster_id; a duplicate whose representative is in an earlier
+    # release (--dedup-against) is one (as recount_clusters counts a takedown release)
+    clusters = {c: n for c, n in clusters.items() if n > 1 or c not in heads}
     sizes = Counter(clusters.values())
     return {
         "records": {

@@ -9,6 +9,7 @@ and a report, and publishes it like ``newsetl run``. RELEASE is only read.
 from __future__ import annotations
 
 import csv
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from transforms.takedown.core import read_removals, url_key
+from transforms.takedown.core import url_key
 from transforms.write import core
 from transforms.write.figures import compute_figures
 
@@ -32,8 +33,41 @@ REMOVALS_SCHEMA = pa.schema([
 FILTERED_TABLES = ("articles", "paragraphs", "index")
 
 
+REVISION = re.compile(r"(.+)-r([1-9]\d*)")  # NAME-rN: the N-th takedown revision of release NAME
+
+
 class TakedownError(ValueError):
     """The request list cannot be used (one-line message)."""
+
+
+def revision_of(name: str) -> tuple[str, int]:
+    """``(base name, revision)`` of a release directory name: ``2026-11-29-r2`` ->
+    ``("2026-11-29", 2)``; any name without an ``-rN`` suffix (N >= 1, no leading zero) is
+    revision 0 of itself (``2026-11-29`` -> ``("2026-11-29", 0)``)."""
+    m = REVISION.fullmatch(name)
+    return (m[1], int(m[2])) if m else (name, 0)
+
+
+def later_revisions(release: str, output: str | None = None) -> list[str]:
+    """The published (``_SUCCESS``) takedown revisions next to ``release`` that are later than it:
+    ``NAME-rM`` with M above ``release``'s own revision N (``NAME`` is N = 0), by M; ``output``
+    (a revision being made again with ``--overwrite``) does not count.
+
+    A takedown of ``release`` itself would start from rows an existing revision already removed
+    and publish them again (``newsetl remove`` refuses it; :func:`revision_of` gives the names).
+
+    Returns:
+        paths of the revisions (``release``'s directory joined with each name), lowest M first.
+    """
+    path = Path(release)
+    base, rev = revision_of(path.absolute().name)
+    skip = Path(output).resolve() if output else None
+    found = []
+    for d in path.absolute().parent.iterdir():
+        other, n = revision_of(d.name)
+        if other == base and n > rev and (d / "_SUCCESS").is_file() and d.resolve() != skip:
+            found.append((n, str(path.absolute().parent / d.name)))
+    return [p for _, p in sorted(found)]
 
 
 def read_requests(path: str) -> list[tuple[str, str | None]]:

@@ -133,6 +133,29 @@ def test_rules_leave_content_alone():
     assert drops == ()
 
 
+def test_link_label_rules_need_a_label_not_a_sentence_that_starts_like_one():
+    """read_more, tag_list and follow_prompt dropped prose (trial, session 9): "Related charges
+    were filed ..." (and Reuters' "Related companies profit 3.1 mln vs 1.4 mln."), "Read more
+    slowly, ...", "Topics: fraud, banking and regulation were ...", "Follow the money on Twitter
+    and you will see ...". A label now stands alone or before a separator, a tag list is short
+    items, a follow prompt ends with handles, links or networks."""
+    prose = ("Related charges were filed on Monday against two men.", "Related companies profit 3.1 mln vs 1.4 mln.",
+             "related to the 1999 sale of a tobacco business helped offset", "Read more slowly, the statute suggests otherwise.",
+             "Also read into the record was a letter from the mayor.", "Continue reading the indictment and you find more.",
+             "Topics: fraud, banking and regulation were discussed at length.", "Tags: none of the accused had previous convictions.",
+             "Follow the money on Twitter and you will see the fraud grow.")
+    assert core.apply_rules(prose, RULES)[1] == ()
+    labels = {  # as real pages write them (scrapinghub, Readability, trafilatura benchmark pages)
+        "Read more: UN report on trafficking": "read_more", "Related stories": "read_more", "Read more »": "read_more",
+        "Continue reading the main story": "read_more", "Related post: Pickled Brussels Sprouts Recipe": "read_more",
+        "Related Videos": "read_more", "Continue reading...": "read_more",
+        "Tags: trafficking, UN, Guterres": "tag_list", "Filed under: Khawarij |": "tag_list", "Topics: Economy | Markets | Fed": "tag_list",
+        "Follow The New York Times Opinion section on Facebook, Twitter (@NYTopinion) and Instagram.": "follow_prompt",
+        "Follow us on Instagram for more": "follow_prompt", "Follow @reuters on Twitter": "follow_prompt",
+        "Follow Reuters on Twitter for the latest updates.": "follow_prompt"}
+    assert dict(zip(labels, (name for _, name in core.apply_rules(tuple(labels), RULES)[1]))) == labels
+
+
 def test_ftfy_leaves_printable_ascii_alone():
     """clean_paragraph skips ftfy for printable ASCII: ftfy's repair must be the identity there."""
     import gzip

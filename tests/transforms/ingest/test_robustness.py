@@ -217,3 +217,157 @@ def test_run_counts_unrecognised_languages_and_reads_json_documents(data, tmp_pa
     languages = {(a["title"], a["language"], a["language_source"]) for a in read(out, "articles") if a["title"] in {r["title"] for r in realnews}}
     assert languages == {(realnews[0]["title"], "en", "fasttext"), (realnews[1]["title"], "en", "fasttext"), (realnews[2]["title"], "en", "input")}
     assert "  input languages not recognised (detected instead): 2 (a.json 2)" in capsys.readouterr().out.splitlines()
+
+
+def test_inputs_of_unknown_format_only_fail_fast_mixed_inputs_do_not(data, tmp_path, capsys):
+    """A glob, path or directory naming only files newsetl reads no format from is a usage error
+    naming their extensions and the readable ones; mixed with known files they are read as
+    before (a glob: an ``unknown_format`` Reject; a directory: passed over)."""
+    from tests.conftest import run_newsetl
+
+    realnews = data / "realnews-grover-samples"
+    with pytest.raises(FileNotFoundError) as err:
+        core.list_inputs([str(realnews / "*.md")])
+    assert str(err.value).startswith(f"input {str(realnews / '*.md')!r} matches no file newsetl reads: 1 file(s) of unknown format (extension .md); newsetl reads .jsonl, .json, .ndjson, .csv")
+    assert core.list_inputs([str(realnews / "*.md")], "text") == ([(str(realnews / "SOURCE.md"), str(realnews))], [])
+    odd = tmp_path / "odd"
+    odd.mkdir()
+    (odd / "a.xyz").write_bytes((realnews / "realnews_tiny.jsonl").read_bytes())
+    (odd / "b.jsonl.xz").write_bytes(b"x")
+    for pattern in (odd, odd / "*", odd / "a.xyz"):
+        with pytest.raises(FileNotFoundError, match=r"matches no file newsetl reads: \d file\(s\) of unknown format \(extension \.xyz(, \.xz)?\); newsetl reads \.jsonl"):
+            core.list_inputs([str(pattern)])
+    (odd / "c.jsonl").write_bytes(b'{"text": "x"}\n')
+    assert core.list_inputs([str(odd)]) == ([(str(odd / "c.jsonl"), str(odd))], [])
+    assert [f for f, _ in core.list_inputs([str(odd / "*")])[0]] == [str(odd / n) for n in ("a.xyz", "b.jsonl.xz", "c.jsonl")]
+    assert [r.reason for r in core.read_file(str(odd / "a.xyz"), str(odd), cfg())] == ["unknown_format"]
+    assert run_newsetl("run", "--input", realnews / "*.jsonl", "--input", realnews / "*.md", "--output", tmp_path / "out") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("newsetl: error: input ") and "(extension .md)" in err[0]
+    assert not (tmp_path / "out").exists()
+
+
+def test_binary_jsonl_and_json_are_binary_content(data, tmp_path):
+    """A gzip file named .jsonl or .json (real RealNews and a real gzipped page) is one
+    ``binary_content`` Reject, as a binary .txt is, on both the whole-file and the chunked path;
+    the real JSONL files are not binary."""
+    realnews = (data / "realnews-grover-samples" / "realnews_tiny.jsonl").read_bytes()
+    (tmp_path / "renamed.jsonl").write_bytes(gzip.compress(realnews, mtime=0))
+    page = data / "scrapinghub-article-extraction-benchmark" / "html"
+    (tmp_path / "page.json").write_bytes(sorted(page.glob("*.html.gz"))[0].read_bytes())
+    for name in ("renamed.jsonl", "page.json"):
+        arts, rejects = read_all(tmp_path / name)
+        assert arts == [] and [(r.reason, r.source_record, r.byte_offset) for r in rejects] == [("binary_content", -1, 0)]
+        assert rejects[0].detail.startswith("not text: ") and rejects[0].detail.endswith("of the first characters are NUL or control characters (bytes)")
+        chunked = [i for chunk in jsonl.file_chunks(str(tmp_path / name), str(tmp_path), cfg(), chunk_bytes=4096)
+                   for i in jsonl.parse(chunk, chunk.data, cfg())]
+        assert chunked == rejects
+    arts, rejects = read_all(data / "realnews-grover-samples" / "realnews_tiny.jsonl")
+    assert len(arts) == 5 and rejects == []
+
+
+@pytest.mark.parametrize("lead", [b"\n", b"\n\n  \t\r\n", codecs.BOM_UTF8 + b"\r\n", b"   ", codecs.BOM_UTF8 + b" \n \n"])
+def test_json_document_after_blank_lines_white_space_or_bom(tmp_path, realnews, lead):
+    """A pretty-printed object (or array) after blank lines, white space or a BOM is one document,
+    not JSON Lines; JSON Lines after a blank line stay JSON Lines."""
+    (tmp_path / "one.json").write_bytes(lead + json.dumps(realnews[1], indent=2).encode() + b"\n")
+    arts, rejects = read_all(tmp_path / "one.json")
+    assert rejects == [] and [(a.title, a.url, a.paragraphs, a.source_record) for a in arts] == [
+        (realnews[1]["title"], realnews[1]["url"], core.split_paragraphs(realnews[1]["text"], cfg().paragraph_separator), 0)]
+    assert jsonl.file_chunks(str(tmp_path / "one.json"), str(tmp_path), cfg()) is None  # read whole on the chunked path too
+    (tmp_path / "array.json").write_bytes(lead + json.dumps(realnews, indent=2).encode())
+    assert [a.title for a in read_all(tmp_path / "array.json")[0]] == [r["title"] for r in realnews]
+    (tmp_path / "lines.json").write_bytes(lead + b"".join(json.dumps(r).encode() + b"\n" for r in realnews))
+    arts, rejects = read_all(tmp_path / "lines.json")
+    assert rejects == [] and [(a.title, a.source_record) for a in arts] == [(r["title"], n) for n, r in enumerate(realnews)]
+
+
+def test_object_and_list_text_fields_give_a_string_or_bad_field(tmp_path, realnews):
+    """Real RealNews records with WordPress-style ``{"rendered": ...}`` fields, scraper lists and
+    objects where a string belongs: a well-defined string, or a ``bad_field`` dead letter that
+    names the field; never a Python repr."""
+    r = realnews[0]
+    variants = [
+        {**r, "id": "wp", "title": {"rendered": r["title"]}, "url": {"rendered": r["url"]},
+         "text": {"rendered": r["text"], "protected": False}},
+        {**r, "id": "one", "title": [r["title"]], "url": [None, r["url"]], "author": [" Ann Lee ", None, "", "Bo Wu"]},
+        {**r, "id": "obj", "title": {"en": r["title"]}},
+        {**r, "id": "two", "title": [r["title"], "Other headline"]},
+        {**r, "id": "nested", "author": [{"name": "Ann Lee"}]},
+        {**r, "id": "none", "title": [], "author": []},
+        {**r, "id": "textobj", "text": {"body": r["text"]}},
+    ]
+    (tmp_path / "f.jsonl").write_text("".join(json.dumps(v) + "\n" for v in variants))
+    arts, rejects = read_all(tmp_path / "f.jsonl")
+    paragraphs = core.split_paragraphs(r["text"], cfg().paragraph_separator)
+    assert [(a.article_id, a.title, a.url, a.domain, a.author, a.paragraphs == paragraphs) for a in arts] == [
+        ("wp", r["title"], r["url"], core.domain_of(r["url"]), None, True),
+        ("one", r["title"], r["url"], core.domain_of(r["url"]), "Ann Lee, Bo Wu", True),
+        ("none", None, r["url"], core.domain_of(r["url"]), None, True)]
+    assert [(x.source_record, x.reason, x.detail) for x in rejects] == [
+        (2, "bad_field", "title " + json.dumps({"en": r["title"]})[:80] + ' is an object without a "rendered" string; title must be a string'),
+        (3, "bad_field", 'title ' + json.dumps([r["title"], "Other headline"])[:80] + ' is a list of 2 values; title must be one string'),
+        (4, "bad_field", 'author [{"name": "Ann Lee"}] holds an object or a list; author must be a string or a list of strings'),
+        (6, "missing_text", "record has no usable 'text' field")]
+    assert {type(x.reason) for x in rejects} == {str}
+
+
+@pytest.fixture
+def russian(data):
+    """Real Russian paragraphs (the Wday.ru article of the Scrapinghub benchmark's ground truth)
+    that cp1251 can encode."""
+    truth = json.loads((data / "scrapinghub-article-extraction-benchmark" / "ground-truth.json").read_text(encoding="utf-8"))
+    body = truth["3c6d3381ef52ca26be2fbde19c1b0fe17d85682b726dfecf5e300c1ca34546b1"]["articleBody"]
+    paragraphs = [p for p in body.split("\n\n") if p.strip()]
+    assert len(paragraphs) > 20
+    return [p.encode("cp1251", errors="replace").decode("cp1251") for p in paragraphs]
+
+
+def test_undeclared_cp1251_csv_and_jsonl_are_detected(tmp_path, russian, realnews):
+    """CSV and JSON Lines in cp1251 (no encoding declared) decode as cp1251, not as windows-1252
+    mojibake, with charset ``cp1251 (detected)``; their UTF-8 rows stay ``utf-8``; Western
+    latin-1 rows keep the fallback; the chunked path gives the same articles."""
+    rows = [("ru%d" % n, russian[n], russian[n + 1]) for n in range(0, 20, 2)]
+    csv_bytes = b"id,title,text\n" + b"".join(f'{i},"{t}","{x}"\n'.encode("cp1251") for i, t, x in rows)
+    csv_bytes += f'en,"{realnews[0]["title"]}",plain \u00e9t\u00e9\n'.encode()  # one UTF-8 row
+    (tmp_path / "ru.csv").write_bytes(csv_bytes)
+    arts, rejects = read_all(tmp_path / "ru.csv")
+    assert rejects == [] and [(a.article_id, a.title, a.paragraphs, a.charset) for a in arts] == [
+        (i, t, (x,), "cp1251 (detected)") for i, t, x in rows] + [("en", realnews[0]["title"], ("plain \u00e9t\u00e9",), "utf-8")]
+    lines = [json.dumps({"id": i, "title": t, "text": x}, ensure_ascii=False).encode("cp1251") + b"\n" for i, t, x in rows]
+    lines.insert(3, json.dumps({"id": "en", "title": "Caf\u00e9", "text": "x"}, ensure_ascii=False).encode() + b"\n")
+    (tmp_path / "ru.jsonl").write_bytes(b"".join(lines))
+    arts, rejects = read_all(tmp_path / "ru.jsonl")
+    expected = [(i, t, (x,), "cp1251 (detected)") for i, t, x in rows]
+    expected.insert(3, ("en", "Caf\u00e9", ("x",), "utf-8"))
+    assert rejects == [] and [(a.article_id, a.title, a.paragraphs, a.charset) for a in arts] == expected
+    chunked = [a for c in jsonl.file_chunks(str(tmp_path / "ru.jsonl"), str(tmp_path), cfg(), chunk_bytes=2048) for a in jsonl.parse(c, c.data, cfg())]
+    assert chunked == arts
+    western = [json.dumps({"id": "w", "text": "Caf\u00e9 cr\u00e8me, na\u00efve fa\u00e7ade \u2013 D\u00e9j\u00e0 vu. \u00dcber Stra\u00dfe."}, ensure_ascii=False).encode("cp1252")]
+    (tmp_path / "w.jsonl").write_bytes(western[0] + b"\n")
+    assert [a.charset for a in read_all(tmp_path / "w.jsonl")[0]] == ["windows-1252 (fallback)"]
+    assert [a.charset for a in read_all(tmp_path / "ru.jsonl", encoding="cp1251")[0]][:3] == ["cp1251"] * 3  # declared: no detection
+
+
+def test_run_with_binary_json_documents_bad_fields_and_cp1251_reconciles(data, tmp_path, realnews, russian):
+    """One small run over a renamed .gz (.jsonl), a .json object after a blank line, WordPress
+    and bad fields, and a cp1251 CSV: exit 0, the right rejects, and counts that reconcile."""
+    from tests.conftest import read, run_newsetl
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "gz.jsonl").write_bytes(gzip.compress((data / "realnews-grover-samples" / "realnews_tiny.jsonl").read_bytes(), mtime=0))
+    (inputs / "doc.json").write_bytes(b"\n" + json.dumps(realnews[0], indent=2).encode())
+    (inputs / "wp.jsonl").write_text(json.dumps({**realnews[1], "title": {"rendered": realnews[1]["title"]}}) + "\n"
+                                     + json.dumps({**realnews[2], "title": {"en": "x"}}) + "\n")
+    (inputs / "ru.csv").write_bytes(f'id,title,text\nru,"{russian[0]}","{russian[1]}"\n'.encode("cp1251"))
+    out = tmp_path / "out"
+    assert run_newsetl("run", "--input", inputs, "--output", out, "--progress-every", "0") == 0
+    report = json.loads((out / "report.json").read_text())
+    records = report["records"]
+    assert records["in"] == 5 and records["rejected"] == 2
+    assert records["rejected_by_reason"] == {"ingest:binary_content": 1, "ingest:bad_field": 1}
+    assert records["in"] == records["articles_deduplicated"] + records["rejected"]
+    articles = {a["article_id"]: a for a in read(out, "articles")}
+    assert articles["ru"]["title"] == russian[0] and articles["ru"]["charset"] == "cp1251 (detected)"
+    assert {a["title"] for a in articles.values()} == {realnews[0]["title"], realnews[1]["title"], russian[0]}
