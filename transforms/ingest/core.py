@@ -243,7 +243,8 @@ def _known_format(path: str) -> bool:
 # Names of the texts shipped beside data (licence, read-me, provenance, index), any case, alone or
 # followed by ".", "-" or "_" and more: LICENSE, LICENSE.upstream.txt, README.TXT, readme.txt, SOURCE.md
 NOTICE_NAMES = re.compile(r"^(licen[cs]e|notice|copying|copyright|readme|source|index)([._-].*)?$", re.IGNORECASE)
-NOTICE_SKIPPED = "notice_file"  # the reason of a file a directory input does not read
+NOTICE_SKIPPED = "notice_file"  # the reasons of a file a directory input does not read
+UNKNOWN_SKIPPED = "unknown_format"
 
 
 def is_notice(path: str) -> bool:
@@ -304,12 +305,13 @@ def list_inputs(patterns: list[str], configured_format: str = "auto") -> tuple[l
     a directory takes the files below it with a known format extension (so a ``SOURCE.md``
     beside the dumps is not read) except notice files (:func:`is_notice`: ``LICENSE.txt``,
     ``README.TXT`` ...), which are returned as skipped: ``[{"path", "reason": "notice_file"}]``,
-    sorted, for ``report.json`` and the run summary. Name one by a glob or path to read it.
+    sorted, for ``report.json`` and the run summary, as are its files of unknown format
+    (``"unknown_format"``). Name one by a glob or path to read it.
     A glob or path whose every file has an unknown format (``'dumps/*.jsnol'``; not with
     ``configured_format``, ``ingest.format`` other than ``auto``), or a directory that holds no
     file of a known format, is an error naming the extensions found and those newsetl reads
     (:func:`unreadable_input`); an unknown file among known ones is read (an ``unknown_format``
-    Reject) from a glob, and passed over by a directory.
+    Reject) from a glob, and listed as skipped by a directory.
 
     Raises:
         FileNotFoundError: a pattern matches no file (or none of a known format), a directory
@@ -317,7 +319,7 @@ def list_inputs(patterns: list[str], configured_format: str = "auto") -> tuple[l
             read; the message names it.
     """
     seen: dict[str, str] = {}
-    skipped: set[str] = set()
+    skipped: dict[str, str] = {}  # path -> reason
 
     def unlistable(err: OSError):
         raise FileNotFoundError(f"input directory {err.filename} cannot be listed: {err.strerror}")
@@ -348,13 +350,15 @@ def list_inputs(patterns: list[str], configured_format: str = "auto") -> tuple[l
             files = [] if unknown else files
         if not files:
             raise FileNotFoundError(unreadable_input(pattern, unknown, bool(notices)))
-        skipped |= notices
+        skipped.update(dict.fromkeys(notices, NOTICE_SKIPPED))
+        if os.path.isdir(pattern):  # listed, not silently passed over (a .tsv or .jsonl.xz among the dumps)
+            skipped.update(dict.fromkeys(unknown, UNKNOWN_SKIPPED))
         unreadable = [f for f in files if not os.access(f, os.R_OK)]
         if unreadable:
             raise FileNotFoundError(f"input {unreadable[0]} is not readable (permission denied)")
         for f in files:
             seen.setdefault(f, root)
-    return sorted(_one_path_a_file(seen).items()), [{"path": p, "reason": NOTICE_SKIPPED} for p in sorted(skipped - seen.keys())]
+    return sorted(_one_path_a_file(seen).items()), [{"path": p, "reason": r} for p, r in sorted(skipped.items()) if p not in seen]
 
 
 def _one_path_a_file(found: dict[str, str]) -> dict[str, str]:

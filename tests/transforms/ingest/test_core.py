@@ -434,21 +434,26 @@ def test_directory_input_skips_notice_files_and_lists_them(data, tmp_path):
     realnews = data / "realnews-grover-samples"
     files, skipped = core.list_inputs([str(realnews)])
     assert [f for f, _ in files] == [str(realnews / "april2019_set_mini.jsonl"), str(realnews / "realnews_tiny.jsonl")]
-    assert skipped == [{"path": str(realnews / "LICENSE.upstream.txt"), "reason": "notice_file"}]
+    assert skipped == [{"path": str(realnews / "LICENSE.upstream.txt"), "reason": "notice_file"},
+                       {"path": str(realnews / "SOURCE.md"), "reason": "unknown_format"}]  # listed, not passed over silently
     bbc = data / "bbc-news-fulltext" / "bbc"
     files, skipped = core.list_inputs([str(bbc)])
     assert len(files) == 2225 and skipped == [{"path": str(bbc / "README.TXT"), "reason": "notice_file"}]
     ag = data / "ag-news-test"
-    assert [p["path"] for p in core.list_inputs([str(ag)])[1]] == [str(ag / "readme.txt")]
+    assert [(p["path"], p["reason"]) for p in core.list_inputs([str(ag)])[1]] == [
+        (str(ag / "DERIVED_duplicate_pairs.tsv"), "unknown_format"), (str(ag / "SOURCE.md"), "unknown_format"),
+        (str(ag / "readme.txt"), "notice_file")]
     pages = data / "mozilla-readability-news-pages"  # source.html.gz: the pages themselves
     files, skipped = core.list_inputs([str(pages)])
     assert str(pages / "bbc-1" / "source.html.gz") in dict(files)
-    assert skipped == [{"path": str(pages / "LICENSE.upstream.txt"), "reason": "notice_file"}]
+    assert skipped == [{"path": str(pages / "LICENSE.upstream.txt"), "reason": "notice_file"},
+                       {"path": str(pages / "SOURCE.md"), "reason": "unknown_format"}]
     # named by a glob or a path: read
     assert core.list_inputs([str(realnews / "*")]) == (
         [(str(realnews / n), str(realnews)) for n in ("LICENSE.upstream.txt", "SOURCE.md", "april2019_set_mini.jsonl",
                                                       "realnews_tiny.jsonl")], [])
-    assert core.list_inputs([str(realnews), str(realnews / "LICENSE.upstream.txt")])[1] == []
+    assert core.list_inputs([str(realnews), str(realnews / "LICENSE.upstream.txt")])[1] == [
+        {"path": str(realnews / "SOURCE.md"), "reason": "unknown_format"}]  # the named notice is read, SOURCE.md is not
     (tmp_path / "LICENSE.upstream.txt").write_bytes((realnews / "LICENSE.upstream.txt").read_bytes())
     with pytest.raises(FileNotFoundError, match="matches no file but notice files"):
         core.list_inputs([str(tmp_path)])
