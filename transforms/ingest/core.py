@@ -531,6 +531,23 @@ class Unusable(str):
         return (Unusable, (str(self), self.detail))
 
 
+def missing_text_detail(field: str, columns, types: dict | None = None) -> str:
+    """Why a row of a table (CSV header, Parquet schema) gives no text: no ``field`` column
+    (naming the columns there are, and one that differs only in case), a column of another type
+    than text (``types``: column -> type name), else an empty value."""
+    columns = [str(c) for c in columns]
+    if field not in columns:
+        same = [c for c in columns if c.lower() == field.lower()]
+        shown = ", ".join(columns[:8]) + (f", +{len(columns) - 8} more" if len(columns) > 8 else "")
+        return (f"no column {field!r} (columns: {shown}); map one with ingest.fields"
+                + (f", e.g. {{text: {same[0]}}}" if same and field == DEFAULT_FIELDS["text"] else "")
+                + (f" (did you mean {same[0]!r}?)" if same and field != DEFAULT_FIELDS["text"] else ""))
+    kind = (types or {}).get(field)
+    if kind is not None and kind not in ("string", "large_string", "string_view"):
+        return f"column {field!r} holds {kind}, not text"
+    return f"the row's {field!r} value is empty or not text"
+
+
 def reject_detail(reason: str, fallback: str) -> str:
     """The detail line of a :meth:`RecordMapper.to_article` reason: its own, else ``fallback``."""
     return getattr(reason, "detail", fallback)
@@ -851,7 +868,8 @@ def read_csv(path: str, rel_path: str, compression: str | None, cfg) -> Iterator
             row = [v.replace(cfg.csv.newline_escape, "\n") for v in row]
         mixed = fallback_lines and any(n in fallback_lines for n in range(line, end + 1))
         result = mapper.to_article(dict(zip(columns, row)), path, rel_path, number, row_charset if mixed else charset)
-        yield _reject(path, number, -1, result, reject_detail(result, "row has no text column"), ",".join(row)) if isinstance(result, str) else result
+        yield _reject(path, number, -1, result, reject_detail(result, missing_text_detail(mapper.fields["text"], columns)),
+                      ",".join(row)) if isinstance(result, str) else result
 
 
 def csv_rows(text: str, delimiter: str) -> Iterator[tuple[list[str] | None, int, tuple[str, str] | None, int]]:
@@ -905,11 +923,13 @@ def read_parquet(path: str, rel_path: str, compression: str | None, cfg) -> Iter
     number = -1
     try:
         with pq.ParquetFile(path) as pf:
+            schema = pf.schema_arrow
+            missing = missing_text_detail(mapper.fields["text"], schema.names, {f.name: str(f.type) for f in schema})
             for batch in pf.iter_batches(batch_size=1024):
                 for record in batch.to_pylist():
                     number += 1
                     result = mapper.to_article(record, path, rel_path, number, "utf-8")
-                    yield _reject(path, number, -1, result, reject_detail(result, "row has no text column"), json.dumps(record, default=str)[:200]) if isinstance(result, str) else result
+                    yield _reject(path, number, -1, result, reject_detail(result, missing), json.dumps(record, default=str)[:200]) if isinstance(result, str) else result
     except Exception as err:  # pyarrow raises ArrowInvalid/OSError variants for damaged files
         yield _reject(path, number + 1, -1, "truncated_or_corrupt_file", f"{type(err).__name__}: {err}", b"")
 

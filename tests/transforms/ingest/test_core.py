@@ -467,3 +467,26 @@ def test_directory_input_skips_notice_files_and_lists_them(data, tmp_path):
 ])
 def test_notice_names(name, notice):
     assert core.is_notice(f"some/dir/{name}") is notice
+
+
+def test_a_table_without_a_text_column_says_which_columns_it_has(data, tmp_path):
+    """Trial, session 9: a CSV with ``ID,Title,Text`` (or ``id,headline,body``) and a Parquet
+    file whose ``text`` is a number rejected every row as "row has no text column"."""
+    import csv
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    real = next(r for r in csv.reader((data / "ag-news-test" / "test.csv").open(encoding="utf-8")))  # class, title, description
+    capital = tmp_path / "capital.csv"
+    capital.write_text(f'ID,Title,Text\n1,"{real[1]}","{real[2]}"\n', encoding="utf-8")
+    other = tmp_path / "other.csv"
+    other.write_text(f'id,headline,body\n1,"{real[1]}","{real[2]}"\n', encoding="utf-8")
+    table = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"id": ["1"], "title": [real[1]], "text": [42]}), table)
+    details = {p.name: [(r.reason, r.detail) for r in core.read_file(str(p), str(tmp_path), cfg())]
+               for p in (capital, other, table)}
+    assert details == {
+        "capital.csv": [("missing_text", "no column 'text' (columns: ID, Title, Text); map one with ingest.fields, e.g. {text: Text}")],
+        "other.csv": [("missing_text", "no column 'text' (columns: id, headline, body); map one with ingest.fields")],
+        "t.parquet": [("missing_text", "column 'text' holds int64, not text")]}
