@@ -97,4 +97,11 @@ def remove(argv: list[str]) -> int:
     print(f"newsetl: wrote {out}: removed {len(rows)} article(s), {report['removals']['paragraphs']} paragraph(s)"
           + (f"; not found: {len(missing)}" if missing else "")
           + (f"; already removed by an earlier takedown: {len(already)}" if already else ""))
+    copies = report["removals"]["copies_of_removed"]
+    if copies:  # the removed text lives on in their audit rows, and a re-sent copy is no duplicate any more
+        shown = ", ".join(copies[:5]) + (f", +{len(copies) - 5} more" if len(copies) > 5 else "")
+        print(f"newsetl: warning: {report['removals']['dangling_duplicate_of']} paragraph(s) of {len(copies)} other article(s) "
+              f"copy the removed text ({shown}; report.json: removals.copies_of_removed): they stay in paragraphs/ as "
+              "dropped duplicates, and a later run would publish that text under their ids; list them too to take them down",
+              file=sys.stderr)
     return 0
