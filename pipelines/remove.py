@@ -74,6 +74,12 @@ def remove(argv: list[str]) -> int:
     if unlisted:
         print(f"newsetl: warning: {unlisted_message(f'release {args.release}', unlisted, used)}", file=sys.stderr)
     found, missing, already = takedown.match_articles(str(release), requests, before)
+    if not found:  # a release identical to RELEASE helps no one: most likely the wrong list or release
+        what = (f"already removed by an earlier takedown: {len(already)}" if already else "") + \
+               ("; " if already and missing else "") + (f"not found: {len(missing)}" if missing else "")
+        print(f"newsetl: error: no article of {args.ids} is in release {args.release} ({what or 'the list is empty'}); "
+              "nothing was published", file=sys.stderr)
+        return EXIT_USAGE
     staging = out.with_name(f".{out.name}.staging-{int(time.time())}-{os.getpid()}")
     staging.mkdir(parents=True)
     guard = InterruptGuard(staging)  # Ctrl-C: one line, exit 130, staging removed

@@ -280,3 +280,14 @@ def test_takedowns_of_a_date_chain_through_its_latest_revision(bbc_dataset, tmp_
     assert err.startswith(f"newsetl: warning: release {r2}: 1 article(s) taken down in its history are listed nowhere")
     assert err.count("\n") == 2 and "other article(s) copy the removed text" in err.splitlines()[1]
     assert json.loads((tmp_path / "other" / "report.json").read_text())["removals"]["history_unlisted"] == 1
+
+
+def test_a_takedown_that_matches_nothing_publishes_nothing(bbc_dataset, tmp_path, capsys):
+    """Trial, session 9: a list none of whose articles is in the release (a wrong list, a wrong
+    release) published a copy of it with exit 0."""
+    ids = tmp_path / "ids.tsv"
+    ids.write_text("no-such-article\thttps://example.com/none\n", encoding="utf-8")
+    assert run_newsetl("remove", "--ids", ids, bbc_dataset, "--output", tmp_path / "new") == 2
+    assert capsys.readouterr().err == (f"newsetl: error: no article of {ids} is in release {bbc_dataset} (not found: 1); "
+                                       "nothing was published\n")
+    assert not (tmp_path / "new").exists() and not list(tmp_path.glob(".new.staging-*"))
