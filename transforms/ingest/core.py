@@ -548,6 +548,18 @@ def missing_text_detail(field: str, columns, types: dict | None = None) -> str:
     return f"the row's {field!r} value is empty or not text"
 
 
+_JSON_TYPE_NAMES = {bool: "a boolean", int: "a number", float: "a number", list: "a list", dict: "an object"}
+
+
+def missing_field_detail(record, field: str) -> str:
+    """Why a JSON record gives no text: the ``field`` is absent, null or blank, or holds another
+    JSON type (``"text": 42`` -> ``'text' is a number, not text``)."""
+    if not isinstance(record, dict) or field not in record or record[field] is None:
+        return f"record has no {field!r} field" + (" (null)" if isinstance(record, dict) and field in record else "")
+    kind = _JSON_TYPE_NAMES.get(type(record[field]))
+    return f"{field!r} is {kind}, not text" if kind else f"record's {field!r} is blank"
+
+
 def reject_detail(reason: str, fallback: str) -> str:
     """The detail line of a :meth:`RecordMapper.to_article` reason: its own, else ``fallback``."""
     return getattr(reason, "detail", fallback)
@@ -785,7 +797,7 @@ def read_json_document(path: str, rel_path: str, compression: str | None, cfg) -
     for number, record in enumerate(records):
         result = mapper.to_article(record, path, rel_path, number, "utf-8")
         if isinstance(result, str):
-            why = f"record has no usable {mapper.fields['text']!r} field" if result == "missing_text" else "an array item must be an object"
+            why = missing_field_detail(record, mapper.fields["text"]) if result == "missing_text" else "an array item must be an object"
             out.append(_reject(path, number, -1, result, reject_detail(result, why), json.dumps(record, default=str)[:EXCERPT_CHARS]))
         else:
             out.append(result)

@@ -490,3 +490,12 @@ def test_a_table_without_a_text_column_says_which_columns_it_has(data, tmp_path)
         "capital.csv": [("missing_text", "no column 'text' (columns: ID, Title, Text); map one with ingest.fields, e.g. {text: Text}")],
         "other.csv": [("missing_text", "no column 'text' (columns: id, headline, body); map one with ingest.fields")],
         "t.parquet": [("missing_text", "column 'text' holds int64, not text")]}
+
+
+def test_a_json_record_without_text_says_what_its_text_field_holds():
+    """Trial, session 9: ``"text": 42`` was "record has no usable 'text' field"."""
+    assert core.missing_field_detail({"text": 42}, "text") == "'text' is a number, not text"
+    assert core.missing_field_detail({"text": ["a"]}, "text") == "'text' is a list, not text"
+    assert core.missing_field_detail({"text": None}, "text") == "record has no 'text' field (null)"
+    assert core.missing_field_detail({"body": "x"}, "text") == "record has no 'text' field"
+    assert core.missing_field_detail({"text": "  "}, "text") == "record's 'text' is blank"
