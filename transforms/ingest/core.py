@@ -486,11 +486,32 @@ def domain_of(url: str | None) -> str | None:
     return host[4:] if host.startswith("www.") else host
 
 
+# HTML in a text field (a scraper's raw body): the block tags that end a paragraph, two or more
+# <br> in a row, and a lone <br> (a line break); only when the text holds a closing block tag or
+# a <br>, so prose that names a tag ("the <p> tag") is not cut
+_HTML_MARKUP = re.compile(r"</(?:p|div|li|h[1-6]|blockquote|tr|section|article)\s*>|<br\s*/?>", re.IGNORECASE)
+_HTML_BLOCK = re.compile(r"\s*(?:</?(?:p|div|li|ul|ol|h[1-6]|blockquote|tr|table|section|article)(?:\s[^<>]*)?>\s*"
+                         r"|(?:<br\s*/?>\s*){2,})+", re.IGNORECASE)
+_HTML_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+
+
+def html_breaks(text: str, separator: str | re.Pattern) -> str:
+    """``text`` with the paragraph ends its HTML marks (``</p>``, ``<p>``, ``</div>``, ``</li>``,
+    headings, two or more ``<br>``) turned into what ``separator`` splits on (a blank line, or a
+    newline when the separator is one) and a lone ``<br>`` into a newline; the tags themselves
+    are removed later by cleaning. Text without such markup is returned as it is."""
+    if "<" not in text or not _HTML_MARKUP.search(text):
+        return text
+    brk = "\n" if re.fullmatch(separator, "\n") else "\n\n"
+    return _HTML_BR.sub("\n", _HTML_BLOCK.sub(brk, text))
+
+
 def split_paragraphs(text: str, separator: str | re.Pattern) -> tuple[str, ...]:
     """Split a text field into paragraphs on the separator regex (a pattern or its compiled
-    form); blank pieces are kept as ''."""
+    form), after :func:`html_breaks`; blank pieces are kept as ''."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = html_breaks(text, separator)
     return tuple(map(str.strip, re.split(separator, text.strip())))
 
 

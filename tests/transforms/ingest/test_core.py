@@ -499,3 +499,22 @@ def test_a_json_record_without_text_says_what_its_text_field_holds():
     assert core.missing_field_detail({"text": None}, "text") == "record has no 'text' field (null)"
     assert core.missing_field_detail({"body": "x"}, "text") == "record has no 'text' field"
     assert core.missing_field_detail({"text": "  "}, "text") == "record's 'text' is blank"
+
+
+def test_html_in_a_text_field_keeps_its_paragraphs(data, tmp_path):
+    """Trial, session 9: a JSONL ``text`` written as ``<p>...</p><p>...</p>`` (or with
+    ``<br><br>``) became one paragraph. Real RealNews paragraphs wrapped in HTML come back as
+    they were; prose that names a tag is not cut."""
+    record = json.loads((data / "realnews-grover-samples" / "realnews_tiny.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    paragraphs = core.split_paragraphs(record["text"], "\n")
+    assert len(paragraphs) > 3
+    html = {"id": "p", "text": "".join(f"<p>{p}</p>" for p in paragraphs)}
+    brs = {"id": "br", "text": "<br/><br/>".join(paragraphs) + "<br>"}
+    div = {"id": "div", "text": '<div class="body">\n' + "\n".join(f'  <p class="x">{p}</p>' for p in paragraphs) + "\n</div>"}
+    prose = {"id": "prose", "text": "The <p> tag starts a paragraph in HTML, and <p> ends none."}
+    (tmp_path / "h.jsonl").write_text("".join(json.dumps(r) + "\n" for r in (html, brs, div, prose)), encoding="utf-8")
+    arts, rejects = read_all(tmp_path / "h.jsonl")
+    assert rejects == [] and [a.paragraphs for a in arts[:3]] == [paragraphs] * 3
+    assert arts[3].paragraphs == ("The <p> tag starts a paragraph in HTML, and <p> ends none.",)  # no closing tag, no <br>
+    # a lone <br> is a line break: a newline inside the paragraph (joined by cleaning)
+    assert core.split_paragraphs("Line one.<br>Line two.<br/><br/>New para.", "\n\\s*\n") == ("Line one.\nLine two.", "New para.")
