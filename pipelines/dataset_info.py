@@ -7,6 +7,8 @@ paragraphs with each decision and the text of the paragraph it duplicates.
 """
 from __future__ import annotations
 
+from collections import Counter
+
 import argparse
 import json
 import os
@@ -96,7 +98,9 @@ def summary_lines(report: dict, success: dict, directory: str) -> list[str]:
     skipped = report.get("inputs_skipped") or []
     if skipped:
         more = f", +{len(skipped) - 3} more" if len(skipped) > 3 else ""
-        lines.append(f"  inputs skipped (notice files of directory inputs; name one by path to read it): {_n(len(skipped))} "
+        reasons = Counter(s["reason"] for s in skipped)
+        lines.append(f"  inputs skipped (files of directory inputs not read: {_join(dict(sorted(reasons.items())))}; "
+                     f"name one by path to read it, with ingest.format for an unknown format): {_n(len(skipped))} "
                      f"({', '.join(s['path'] for s in skipped[:3])}{more})")
     if fig.get("languages"):
         lines.append(f"  languages: {_join(fig['languages'])} (source: {_join(fig.get('language_sources') or {})})")

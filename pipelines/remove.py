@@ -74,6 +74,12 @@ def remove(argv: list[str]) -> int:
     if unlisted:
         print(f"newsetl: warning: {unlisted_message(f'release {args.release}', unlisted, used)}", file=sys.stderr)
     found, missing, already = takedown.match_articles(str(release), requests, before)
+    if not found:  # a release identical to RELEASE helps no one: most likely the wrong list or release
+        what = (f"already removed by an earlier takedown: {len(already)}" if already else "") + \
+               ("; " if already and missing else "") + (f"not found: {len(missing)}" if missing else "")
+        print(f"newsetl: error: no article of {args.ids} is in release {args.release} ({what or 'the list is empty'}); "
+              "nothing was published", file=sys.stderr)
+        return EXIT_USAGE
     staging = out.with_name(f".{out.name}.staging-{int(time.time())}-{os.getpid()}")
     staging.mkdir(parents=True)
     guard = InterruptGuard(staging)  # Ctrl-C: one line, exit 130, staging removed
@@ -97,4 +103,11 @@ def remove(argv: list[str]) -> int:
     print(f"newsetl: wrote {out}: removed {len(rows)} article(s), {report['removals']['paragraphs']} paragraph(s)"
           + (f"; not found: {len(missing)}" if missing else "")
           + (f"; already removed by an earlier takedown: {len(already)}" if already else ""))
+    copies = report["removals"]["copies_of_removed"]
+    if copies:  # the removed text lives on in their audit rows, and a re-sent copy is no duplicate any more
+        shown = ", ".join(copies[:5]) + (f", +{len(copies) - 5} more" if len(copies) > 5 else "")
+        print(f"newsetl: warning: {report['removals']['dangling_duplicate_of']} paragraph(s) of {len(copies)} other article(s) "
+              f"copy the removed text ({shown}; report.json: removals.copies_of_removed): they stay in paragraphs/ as "
+              "dropped duplicates, and a later run would publish that text under their ids; list them too to take them down",
+              file=sys.stderr)
     return 0

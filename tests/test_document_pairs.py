@@ -95,4 +95,6 @@ def test_ag_news_document_pairs(ag_run):
     titles = {a["article_id"]: a["title"] for a in read(out, "articles")}
     assert titles[derived_article_id("test.csv", 0)] == "Fears for T N pension after talks"
     counts = check_pairs(out, pairs)
-    assert counts == {"exact_article": 12, "dropped_with_partner": 25, "kept_without_partner": 30, "dropped_elsewhere": 0}
+    # ag_news.yaml since session 9: one "\" is a hard wrap, two end a paragraph (the 53 pairs' later
+    # articles had 67 wrapped fragments, 12 of them matched only as whole-article copies)
+    assert counts == {"exact_article": 0, "dropped_with_partner": 28, "kept_without_partner": 25, "dropped_elsewhere": 0}

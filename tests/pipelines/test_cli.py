@@ -262,11 +262,13 @@ def test_directory_input_skips_notices_and_own_output_keeps_language_source(data
     assert run_newsetl("run", "--input", folder, "--output", first, "--config", ROOT / "configs" / "realnews.yaml",
                        "--progress-every", "0") == 0
     report = json.loads((first / "report.json").read_text())
-    assert report["inputs_skipped"] == [{"path": str(folder / "LICENSE.upstream.txt"), "reason": "notice_file"}]
+    assert report["inputs_skipped"] == [{"path": str(folder / "LICENSE.upstream.txt"), "reason": "notice_file"},
+                                        {"path": str(folder / "SOURCE.md"), "reason": "unknown_format"}]
     assert [Path(i["path"]).name for i in report["inputs"]] == ["april2019_set_mini.jsonl", "realnews_tiny.jsonl"]
     assert report["records"]["in"] == 13 and report["records"]["rejected"] == 0
-    assert (f"  inputs skipped (notice files of directory inputs; name one by path to read it): 1 "
-            f"({folder / 'LICENSE.upstream.txt'})") in capsys.readouterr().out.splitlines()
+    assert (f"  inputs skipped (files of directory inputs not read: notice_file 1, unknown_format 1; name one by path to "
+            f"read it, with ingest.format for an unknown format): 2 ({folder / 'LICENSE.upstream.txt'}, {folder / 'SOURCE.md'})"
+            ) in capsys.readouterr().out.splitlines()
     assert [Path(n["path"]).name for n in report["input_notices"]] == ["LICENSE.upstream.txt", "SOURCE.md"]
     written = {a["article_id"]: (a["language"], a["language_source"]) for a in read(first, "articles")}
     assert set(written.values()) == {("en", "fasttext")} and len(written) == 13

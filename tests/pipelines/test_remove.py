@@ -145,7 +145,15 @@ def test_takedown_release_reports_what_it_holds(bbc_dataset, tmp_path, capsys):
     ids.write_text("8007cfe19cba80fd\tcopy\n2af336e9acbb594d\tcourt order\n0f2e0d6a7096406c\na30d483474b786b2\n", encoding="utf-8")
     new = tmp_path / "bbc-takedown"
     assert run_newsetl("remove", "--ids", ids, bbc_dataset, "--output", new) == 0
-    capsys.readouterr()
+    gone = {"8007cfe19cba80fd", "2af336e9acbb594d", "0f2e0d6a7096406c", "a30d483474b786b2"}
+    copies = sorted({p["article_id"] for p in read(new, "paragraphs") if p["duplicate_of"] and p["duplicate_of"].split("/")[0] in gone})
+    # trial, session 9: the removed text lives on in its copies' dropped rows, and a later run
+    # would publish it under their ids: said, and listed in report.json
+    assert json.loads((new / "report.json").read_text())["removals"]["copies_of_removed"] == copies and len(copies) == 7
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"newsetl: warning: 7 paragraph(s) of 7 other article(s) copy the removed text ({', '.join(copies[:5])}, +2 more; "
+        "report.json: removals.copies_of_removed): they stay in paragraphs/ as dropped duplicates, and a later run would "
+        "publish that text under their ids; list them too to take them down")
     assert run_newsetl("inspect", new) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[2:10] == [
@@ -236,7 +244,8 @@ def test_takedowns_of_a_date_chain_through_its_latest_revision(bbc_dataset, tmp_
     ids.write_text("0f2e0d6a7096406c\n8007cfe19cba80fd\n", encoding="utf-8")
     capsys.readouterr()
     assert run_newsetl("remove", "--ids", ids, r2, "--output", tmp_path / "2026-11-28-r3") == 0
-    assert capsys.readouterr().err == ""
+    err = capsys.readouterr().err.splitlines()  # only the copies of the removed text (the history's too) are reported
+    assert len(err) == 1 and err[0].startswith("newsetl: warning: 7 paragraph(s) of 7 other article(s) copy the removed text")
     r3 = tmp_path / "2026-11-28-r3"
     assert [(r["article_id"], r["reason"]) for r in read(r3, "removals")] == [
         ("0f2e0d6a7096406c", None), ("2af336e9acbb594d", "second notice"), ("8007cfe19cba80fd", "first notice")]
@@ -268,5 +277,17 @@ def test_takedowns_of_a_date_chain_through_its_latest_revision(bbc_dataset, tmp_
     r3.rename(tmp_path / "moved-r3")
     assert run_newsetl("remove", "--ids", ids, r2, "--output", tmp_path / "other") == 0
     err = capsys.readouterr().err
-    assert err.startswith(f"newsetl: warning: release {r2}: 1 article(s) taken down in its history are listed nowhere") and err.count("\n") == 1
+    assert err.startswith(f"newsetl: warning: release {r2}: 1 article(s) taken down in its history are listed nowhere")
+    assert err.count("\n") == 2 and "other article(s) copy the removed text" in err.splitlines()[1]
     assert json.loads((tmp_path / "other" / "report.json").read_text())["removals"]["history_unlisted"] == 1
+
+
+def test_a_takedown_that_matches_nothing_publishes_nothing(bbc_dataset, tmp_path, capsys):
+    """Trial, session 9: a list none of whose articles is in the release (a wrong list, a wrong
+    release) published a copy of it with exit 0."""
+    ids = tmp_path / "ids.tsv"
+    ids.write_text("no-such-article\thttps://example.com/none\n", encoding="utf-8")
+    assert run_newsetl("remove", "--ids", ids, bbc_dataset, "--output", tmp_path / "new") == 2
+    assert capsys.readouterr().err == (f"newsetl: error: no article of {ids} is in release {bbc_dataset} (not found: 1); "
+                                       "nothing was published\n")
+    assert not (tmp_path / "new").exists() and not list(tmp_path.glob(".new.staging-*"))

@@ -243,7 +243,8 @@ def _known_format(path: str) -> bool:
 # Names of the texts shipped beside data (licence, read-me, provenance, index), any case, alone or
 # followed by ".", "-" or "_" and more: LICENSE, LICENSE.upstream.txt, README.TXT, readme.txt, SOURCE.md
 NOTICE_NAMES = re.compile(r"^(licen[cs]e|notice|copying|copyright|readme|source|index)([._-].*)?$", re.IGNORECASE)
-NOTICE_SKIPPED = "notice_file"  # the reason of a file a directory input does not read
+NOTICE_SKIPPED = "notice_file"  # the reasons of a file a directory input does not read
+UNKNOWN_SKIPPED = "unknown_format"
 
 
 def is_notice(path: str) -> bool:
@@ -304,12 +305,13 @@ def list_inputs(patterns: list[str], configured_format: str = "auto") -> tuple[l
     a directory takes the files below it with a known format extension (so a ``SOURCE.md``
     beside the dumps is not read) except notice files (:func:`is_notice`: ``LICENSE.txt``,
     ``README.TXT`` ...), which are returned as skipped: ``[{"path", "reason": "notice_file"}]``,
-    sorted, for ``report.json`` and the run summary. Name one by a glob or path to read it.
+    sorted, for ``report.json`` and the run summary, as are its files of unknown format
+    (``"unknown_format"``). Name one by a glob or path to read it.
     A glob or path whose every file has an unknown format (``'dumps/*.jsnol'``; not with
     ``configured_format``, ``ingest.format`` other than ``auto``), or a directory that holds no
     file of a known format, is an error naming the extensions found and those newsetl reads
     (:func:`unreadable_input`); an unknown file among known ones is read (an ``unknown_format``
-    Reject) from a glob, and passed over by a directory.
+    Reject) from a glob, and listed as skipped by a directory.
 
     Raises:
         FileNotFoundError: a pattern matches no file (or none of a known format), a directory
@@ -317,7 +319,7 @@ def list_inputs(patterns: list[str], configured_format: str = "auto") -> tuple[l
             read; the message names it.
     """
     seen: dict[str, str] = {}
-    skipped: set[str] = set()
+    skipped: dict[str, str] = {}  # path -> reason
 
     def unlistable(err: OSError):
         raise FileNotFoundError(f"input directory {err.filename} cannot be listed: {err.strerror}")
@@ -348,13 +350,15 @@ def list_inputs(patterns: list[str], configured_format: str = "auto") -> tuple[l
             files = [] if unknown else files
         if not files:
             raise FileNotFoundError(unreadable_input(pattern, unknown, bool(notices)))
-        skipped |= notices
+        skipped.update(dict.fromkeys(notices, NOTICE_SKIPPED))
+        if os.path.isdir(pattern):  # listed, not silently passed over (a .tsv or .jsonl.xz among the dumps)
+            skipped.update(dict.fromkeys(unknown, UNKNOWN_SKIPPED))
         unreadable = [f for f in files if not os.access(f, os.R_OK)]
         if unreadable:
             raise FileNotFoundError(f"input {unreadable[0]} is not readable (permission denied)")
         for f in files:
             seen.setdefault(f, root)
-    return sorted(_one_path_a_file(seen).items()), [{"path": p, "reason": NOTICE_SKIPPED} for p in sorted(skipped - seen.keys())]
+    return sorted(_one_path_a_file(seen).items()), [{"path": p, "reason": r} for p, r in sorted(skipped.items()) if p not in seen]
 
 
 def _one_path_a_file(found: dict[str, str]) -> dict[str, str]:
@@ -482,11 +486,32 @@ def domain_of(url: str | None) -> str | None:
     return host[4:] if host.startswith("www.") else host
 
 
+# HTML in a text field (a scraper's raw body): the block tags that end a paragraph, two or more
+# <br> in a row, and a lone <br> (a line break); only when the text holds a closing block tag or
+# a <br>, so prose that names a tag ("the <p> tag") is not cut
+_HTML_MARKUP = re.compile(r"</(?:p|div|li|h[1-6]|blockquote|tr|section|article)\s*>|<br\s*/?>", re.IGNORECASE)
+_HTML_BLOCK = re.compile(r"\s*(?:</?(?:p|div|li|ul|ol|h[1-6]|blockquote|tr|table|section|article)(?:\s[^<>]*)?>\s*"
+                         r"|(?:<br\s*/?>\s*){2,})+", re.IGNORECASE)
+_HTML_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+
+
+def html_breaks(text: str, separator: str | re.Pattern) -> str:
+    """``text`` with the paragraph ends its HTML marks (``</p>``, ``<p>``, ``</div>``, ``</li>``,
+    headings, two or more ``<br>``) turned into what ``separator`` splits on (a blank line, or a
+    newline when the separator is one) and a lone ``<br>`` into a newline; the tags themselves
+    are removed later by cleaning. Text without such markup is returned as it is."""
+    if "<" not in text or not _HTML_MARKUP.search(text):
+        return text
+    brk = "\n" if re.fullmatch(separator, "\n") else "\n\n"
+    return _HTML_BR.sub("\n", _HTML_BLOCK.sub(brk, text))
+
+
 def split_paragraphs(text: str, separator: str | re.Pattern) -> tuple[str, ...]:
     """Split a text field into paragraphs on the separator regex (a pattern or its compiled
-    form); blank pieces are kept as ''."""
+    form), after :func:`html_breaks`; blank pieces are kept as ''."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = html_breaks(text, separator)
     return tuple(map(str.strip, re.split(separator, text.strip())))
 
 
@@ -525,6 +550,35 @@ class Unusable(str):
 
     def __reduce__(self):
         return (Unusable, (str(self), self.detail))
+
+
+def missing_text_detail(field: str, columns, types: dict | None = None) -> str:
+    """Why a row of a table (CSV header, Parquet schema) gives no text: no ``field`` column
+    (naming the columns there are, and one that differs only in case), a column of another type
+    than text (``types``: column -> type name), else an empty value."""
+    columns = [str(c) for c in columns]
+    if field not in columns:
+        same = [c for c in columns if c.lower() == field.lower()]
+        shown = ", ".join(columns[:8]) + (f", +{len(columns) - 8} more" if len(columns) > 8 else "")
+        return (f"no column {field!r} (columns: {shown}); map one with ingest.fields"
+                + (f", e.g. {{text: {same[0]}}}" if same and field == DEFAULT_FIELDS["text"] else "")
+                + (f" (did you mean {same[0]!r}?)" if same and field != DEFAULT_FIELDS["text"] else ""))
+    kind = (types or {}).get(field)
+    if kind is not None and kind not in ("string", "large_string", "string_view"):
+        return f"column {field!r} holds {kind}, not text"
+    return f"the row's {field!r} value is empty or not text"
+
+
+_JSON_TYPE_NAMES = {bool: "a boolean", int: "a number", float: "a number", list: "a list", dict: "an object"}
+
+
+def missing_field_detail(record, field: str) -> str:
+    """Why a JSON record gives no text: the ``field`` is absent, null or blank, or holds another
+    JSON type (``"text": 42`` -> ``'text' is a number, not text``)."""
+    if not isinstance(record, dict) or field not in record or record[field] is None:
+        return f"record has no {field!r} field" + (" (null)" if isinstance(record, dict) and field in record else "")
+    kind = _JSON_TYPE_NAMES.get(type(record[field]))
+    return f"{field!r} is {kind}, not text" if kind else f"record's {field!r} is blank"
 
 
 def reject_detail(reason: str, fallback: str) -> str:
@@ -764,7 +818,7 @@ def read_json_document(path: str, rel_path: str, compression: str | None, cfg) -
     for number, record in enumerate(records):
         result = mapper.to_article(record, path, rel_path, number, "utf-8")
         if isinstance(result, str):
-            why = f"record has no usable {mapper.fields['text']!r} field" if result == "missing_text" else "an array item must be an object"
+            why = missing_field_detail(record, mapper.fields["text"]) if result == "missing_text" else "an array item must be an object"
             out.append(_reject(path, number, -1, result, reject_detail(result, why), json.dumps(record, default=str)[:EXCERPT_CHARS]))
         else:
             out.append(result)
@@ -847,7 +901,8 @@ def read_csv(path: str, rel_path: str, compression: str | None, cfg) -> Iterator
             row = [v.replace(cfg.csv.newline_escape, "\n") for v in row]
         mixed = fallback_lines and any(n in fallback_lines for n in range(line, end + 1))
         result = mapper.to_article(dict(zip(columns, row)), path, rel_path, number, row_charset if mixed else charset)
-        yield _reject(path, number, -1, result, reject_detail(result, "row has no text column"), ",".join(row)) if isinstance(result, str) else result
+        yield _reject(path, number, -1, result, reject_detail(result, missing_text_detail(mapper.fields["text"], columns)),
+                      ",".join(row)) if isinstance(result, str) else result
 
 
 def csv_rows(text: str, delimiter: str) -> Iterator[tuple[list[str] | None, int, tuple[str, str] | None, int]]:
@@ -901,11 +956,13 @@ def read_parquet(path: str, rel_path: str, compression: str | None, cfg) -> Iter
     number = -1
     try:
         with pq.ParquetFile(path) as pf:
+            schema = pf.schema_arrow
+            missing = missing_text_detail(mapper.fields["text"], schema.names, {f.name: str(f.type) for f in schema})
             for batch in pf.iter_batches(batch_size=1024):
                 for record in batch.to_pylist():
                     number += 1
                     result = mapper.to_article(record, path, rel_path, number, "utf-8")
-                    yield _reject(path, number, -1, result, reject_detail(result, "row has no text column"), json.dumps(record, default=str)[:200]) if isinstance(result, str) else result
+                    yield _reject(path, number, -1, result, reject_detail(result, missing), json.dumps(record, default=str)[:200]) if isinstance(result, str) else result
     except Exception as err:  # pyarrow raises ArrowInvalid/OSError variants for damaged files
         yield _reject(path, number + 1, -1, "truncated_or_corrupt_file", f"{type(err).__name__}: {err}", b"")
 

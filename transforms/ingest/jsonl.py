@@ -231,7 +231,7 @@ def parse(chunk: JsonlChunk, data: bytes, cfg) -> Iterator[Article | Reject]:
             continue
         result = mapper.to_article(record, path, chunk.rel_path, number, charset)
         if isinstance(result, str):
-            why = f"record has no usable {mapper.fields['text']!r} field" if result == "missing_text" else "a JSON line must be an object"
+            why = core.missing_field_detail(record, mapper.fields["text"]) if result == "missing_text" else "a JSON line must be an object"
             yield _reject(path, number, line_offset, result, core.reject_detail(result, why), line)
         else:
             yield result

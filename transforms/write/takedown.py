@@ -229,7 +229,9 @@ def takedown_report(old: dict, staging: str, release: str, rows: list[dict], mis
     paras = core.read_table(staging, "paragraphs")
     removed = {r["article_id"] for r in rows}
     ever_removed = removed | {r["article_id"] for r in before}  # this takedown and RELEASE's history
-    dangling = sum(1 for d in paras.column("duplicate_of").to_pylist() if d and d.rsplit("/", 1)[0] in ever_removed)
+    copying = [a for a, d in zip(paras.column("article_id").to_pylist(), paras.column("duplicate_of").to_pylist())
+               if d and d.rsplit("/", 1)[0] in ever_removed]
+    dangling = len(copying)
     # removed: every takedown since the run (RELEASE may be a takedown release itself)
     records = {"in": old["records"]["in"], **counts["records"], "removed": old["records"].get("removed", 0) + len(removed)}
     paragraphs = {"in": old["paragraphs"]["in"], **counts["paragraphs"],
@@ -252,6 +254,7 @@ def takedown_report(old: dict, staging: str, release: str, rows: list[dict], mis
         "by_reason": dict(sorted(Counter(r["reason"] or "(none)" for r in rows).items())),
         "matched_by": dict(sorted(Counter(r["matched_by"] for r in rows).items())),
         "not_found": missing, "already_removed": list(already), "dangling_duplicate_of": dangling,
+        "copies_of_removed": sorted(set(copying)),
     })
     if old.get("dedup_against"):  # paragraphs of this release dropped as copies of an earlier release
         dropped = Counter(v for v in paras.column("duplicate_of_release").to_pylist() if v is not None)

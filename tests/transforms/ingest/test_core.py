@@ -434,21 +434,26 @@ def test_directory_input_skips_notice_files_and_lists_them(data, tmp_path):
     realnews = data / "realnews-grover-samples"
     files, skipped = core.list_inputs([str(realnews)])
     assert [f for f, _ in files] == [str(realnews / "april2019_set_mini.jsonl"), str(realnews / "realnews_tiny.jsonl")]
-    assert skipped == [{"path": str(realnews / "LICENSE.upstream.txt"), "reason": "notice_file"}]
+    assert skipped == [{"path": str(realnews / "LICENSE.upstream.txt"), "reason": "notice_file"},
+                       {"path": str(realnews / "SOURCE.md"), "reason": "unknown_format"}]  # listed, not passed over silently
     bbc = data / "bbc-news-fulltext" / "bbc"
     files, skipped = core.list_inputs([str(bbc)])
     assert len(files) == 2225 and skipped == [{"path": str(bbc / "README.TXT"), "reason": "notice_file"}]
     ag = data / "ag-news-test"
-    assert [p["path"] for p in core.list_inputs([str(ag)])[1]] == [str(ag / "readme.txt")]
+    assert [(p["path"], p["reason"]) for p in core.list_inputs([str(ag)])[1]] == [
+        (str(ag / "DERIVED_duplicate_pairs.tsv"), "unknown_format"), (str(ag / "SOURCE.md"), "unknown_format"),
+        (str(ag / "readme.txt"), "notice_file")]
     pages = data / "mozilla-readability-news-pages"  # source.html.gz: the pages themselves
     files, skipped = core.list_inputs([str(pages)])
     assert str(pages / "bbc-1" / "source.html.gz") in dict(files)
-    assert skipped == [{"path": str(pages / "LICENSE.upstream.txt"), "reason": "notice_file"}]
+    assert skipped == [{"path": str(pages / "LICENSE.upstream.txt"), "reason": "notice_file"},
+                       {"path": str(pages / "SOURCE.md"), "reason": "unknown_format"}]
     # named by a glob or a path: read
     assert core.list_inputs([str(realnews / "*")]) == (
         [(str(realnews / n), str(realnews)) for n in ("LICENSE.upstream.txt", "SOURCE.md", "april2019_set_mini.jsonl",
                                                       "realnews_tiny.jsonl")], [])
-    assert core.list_inputs([str(realnews), str(realnews / "LICENSE.upstream.txt")])[1] == []
+    assert core.list_inputs([str(realnews), str(realnews / "LICENSE.upstream.txt")])[1] == [
+        {"path": str(realnews / "SOURCE.md"), "reason": "unknown_format"}]  # the named notice is read, SOURCE.md is not
     (tmp_path / "LICENSE.upstream.txt").write_bytes((realnews / "LICENSE.upstream.txt").read_bytes())
     with pytest.raises(FileNotFoundError, match="matches no file but notice files"):
         core.list_inputs([str(tmp_path)])
@@ -462,3 +467,54 @@ def test_directory_input_skips_notice_files_and_lists_them(data, tmp_path):
 ])
 def test_notice_names(name, notice):
     assert core.is_notice(f"some/dir/{name}") is notice
+
+
+def test_a_table_without_a_text_column_says_which_columns_it_has(data, tmp_path):
+    """Trial, session 9: a CSV with ``ID,Title,Text`` (or ``id,headline,body``) and a Parquet
+    file whose ``text`` is a number rejected every row as "row has no text column"."""
+    import csv
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    real = next(r for r in csv.reader((data / "ag-news-test" / "test.csv").open(encoding="utf-8")))  # class, title, description
+    capital = tmp_path / "capital.csv"
+    capital.write_text(f'ID,Title,Text\n1,"{real[1]}","{real[2]}"\n', encoding="utf-8")
+    other = tmp_path / "other.csv"
+    other.write_text(f'id,headline,body\n1,"{real[1]}","{real[2]}"\n', encoding="utf-8")
+    table = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"id": ["1"], "title": [real[1]], "text": [42]}), table)
+    details = {p.name: [(r.reason, r.detail) for r in core.read_file(str(p), str(tmp_path), cfg())]
+               for p in (capital, other, table)}
+    assert details == {
+        "capital.csv": [("missing_text", "no column 'text' (columns: ID, Title, Text); map one with ingest.fields, e.g. {text: Text}")],
+        "other.csv": [("missing_text", "no column 'text' (columns: id, headline, body); map one with ingest.fields")],
+        "t.parquet": [("missing_text", "column 'text' holds int64, not text")]}
+
+
+def test_a_json_record_without_text_says_what_its_text_field_holds():
+    """Trial, session 9: ``"text": 42`` was "record has no usable 'text' field"."""
+    assert core.missing_field_detail({"text": 42}, "text") == "'text' is a number, not text"
+    assert core.missing_field_detail({"text": ["a"]}, "text") == "'text' is a list, not text"
+    assert core.missing_field_detail({"text": None}, "text") == "record has no 'text' field (null)"
+    assert core.missing_field_detail({"body": "x"}, "text") == "record has no 'text' field"
+    assert core.missing_field_detail({"text": "  "}, "text") == "record's 'text' is blank"
+
+
+def test_html_in_a_text_field_keeps_its_paragraphs(data, tmp_path):
+    """Trial, session 9: a JSONL ``text`` written as ``<p>...</p><p>...</p>`` (or with
+    ``<br><br>``) became one paragraph. Real RealNews paragraphs wrapped in HTML come back as
+    they were; prose that names a tag is not cut."""
+    record = json.loads((data / "realnews-grover-samples" / "realnews_tiny.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    paragraphs = core.split_paragraphs(record["text"], "\n")
+    assert len(paragraphs) > 3
+    html = {"id": "p", "text": "".join(f"<p>{p}</p>" for p in paragraphs)}
+    brs = {"id": "br", "text": "<br/><br/>".join(paragraphs) + "<br>"}
+    div = {"id": "div", "text": '<div class="body">\n' + "\n".join(f'  <p class="x">{p}</p>' for p in paragraphs) + "\n</div>"}
+    prose = {"id": "prose", "text": "The <p> tag starts a paragraph in HTML, and <p> ends none."}
+    (tmp_path / "h.jsonl").write_text("".join(json.dumps(r) + "\n" for r in (html, brs, div, prose)), encoding="utf-8")
+    arts, rejects = read_all(tmp_path / "h.jsonl")
+    assert rejects == [] and [a.paragraphs for a in arts[:3]] == [paragraphs] * 3
+    assert arts[3].paragraphs == ("The <p> tag starts a paragraph in HTML, and <p> ends none.",)  # no closing tag, no <br>
+    # a lone <br> is a line break: a newline inside the paragraph (joined by cleaning)
+    assert core.split_paragraphs("Line one.<br>Line two.<br/><br/>New para.", "\n\\s*\n") == ("Line one.\nLine two.", "New para.")

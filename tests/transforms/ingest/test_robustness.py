@@ -238,7 +238,8 @@ def test_inputs_of_unknown_format_only_fail_fast_mixed_inputs_do_not(data, tmp_p
         with pytest.raises(FileNotFoundError, match=r"matches no file newsetl reads: \d file\(s\) of unknown format \(extension \.xyz(, \.xz)?\); newsetl reads \.jsonl"):
             core.list_inputs([str(pattern)])
     (odd / "c.jsonl").write_bytes(b'{"text": "x"}\n')
-    assert core.list_inputs([str(odd)]) == ([(str(odd / "c.jsonl"), str(odd))], [])
+    assert core.list_inputs([str(odd)]) == ([(str(odd / "c.jsonl"), str(odd))], [  # listed as skipped, not read
+        {"path": str(odd / "a.xyz"), "reason": "unknown_format"}, {"path": str(odd / "b.jsonl.xz"), "reason": "unknown_format"}])
     assert [f for f, _ in core.list_inputs([str(odd / "*")])[0]] == [str(odd / n) for n in ("a.xyz", "b.jsonl.xz", "c.jsonl")]
     assert [r.reason for r in core.read_file(str(odd / "a.xyz"), str(odd), cfg())] == ["unknown_format"]
     assert run_newsetl("run", "--input", realnews / "*.jsonl", "--input", realnews / "*.md", "--output", tmp_path / "out") == 2
@@ -308,7 +309,7 @@ def test_object_and_list_text_fields_give_a_string_or_bad_field(tmp_path, realne
         (2, "bad_field", "title " + json.dumps({"en": r["title"]})[:80] + ' is an object without a "rendered" string; title must be a string'),
         (3, "bad_field", 'title ' + json.dumps([r["title"], "Other headline"])[:80] + ' is a list of 2 values; title must be one string'),
         (4, "bad_field", 'author [{"name": "Ann Lee"}] holds an object or a list; author must be a string or a list of strings'),
-        (6, "missing_text", "record has no usable 'text' field")]
+        (6, "missing_text", "'text' is an object, not text")]
     assert {type(x.reason) for x in rejects} == {str}
 
 
