@@ -202,6 +202,8 @@ def clean_paragraph(text: str, fix_mojibake: bool = True, form: str = "NFC", mar
         The cleaned paragraph; '' if nothing but white space and debris was left.
     """
     plain = text.isascii() and text.isprintable()  # printable ASCII: its only white space is " "
+    if not plain:  # before ftfy, which deletes control characters (a NUL between words joined them)
+        text = text.translate(_INVISIBLE)
     if fix_mojibake and not plain:  # ftfy leaves printable ASCII as is
         text = _fix_mojibake(text)
     # Each regex runs only when its one required character is present: scanning every
@@ -328,6 +330,15 @@ def _settle_markup(texts: list[str], cleaned: list[str], lo: int, hi: int, fix_m
             if "<" in cleaned[i]:
                 cleaned[i] = clean_paragraph(texts[i], fix_mojibake, form, markup=True)
     return cleaned
+
+
+# Characters a reader does not see that would keep equal text from matching and stay in the
+# output: soft hyphens ("inter\xadest"), zero-width space, word joiner, BOM, and the bidi
+# embedding/override/isolate controls (U+202A-202E, U+2066-2069) are removed; the C0 control
+# characters other than tab/newline/return (NUL between words: "and\x00nul") become a space.
+# ZWJ/ZWNJ (U+200C/U+200D) stay: Persian, Indic scripts and emoji sequences need them.
+_INVISIBLE = {**dict.fromkeys([0xAD, 0x200B, 0x2060, 0xFEFF, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]),
+              **{c: " " for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]}}
 
 
 def collapse_space(text: str) -> str:
