@@ -45,7 +45,8 @@ def test_short_punctuation_nfc_and_empty(tmp_path):
     nfc = "Café owners in Zürich protested the new rules on Monday."
     nfd = unicodedata.normalize("NFD", nfc)
     paras, arts, report = run(tmp_path, [
-        art("a", "***", "He resigned on Monday.", nfc, "&nbsp;", "---", "<p> </p>"),
+        art("a", "***", "He resigned on Monday.", nfc, "&nbsp;", "---", "< /p>"),  # the seed's stray tag (a "<p> </p>" in
+        # the text would be HTML markup since session 9: a paragraph break, not a paragraph)
         art("b", "***", "She won the vote.", nfd, "More text here that is unique to b."),
     ], "dedup: {min_words_across: 0}\n")  # "***" across articles: the exact-key path (default: test_short_lines.py)
     got = {k: (v["status"], v["duplicate_of"]) for k, v in paras.items()}
