@@ -176,7 +176,7 @@ def run(argv: list[str]) -> int:
         except FileNotFoundError as err:
             raise UsageError(str(err)) from None
         dirs = [p for p in args.input if os.path.isdir(p)]
-        out = _check_output(args.output, args.overwrite, [f for f, _ in files] + dirs + [p for p, _ in against],
+        out = _check_output(args.output, args.overwrite, [f for f, _ in files] + dirs + [p for p, _ in against + takedowns_only],
                             args.replace_referenced)
     except (ConfigError, UsageError) as err:
         print(f"newsetl: error: {err}", file=sys.stderr)
@@ -258,7 +258,7 @@ def _check_takedown_releases(releases: list[str], output: str, against) -> tuple
     for release in releases:
         path = Path(release).resolve()
         if path == Path(output).resolve():
-            raise UsageError(f"--takedowns-from {release} is the output; earlier releases are never modified")
+            raise UsageError(f"--takedowns-from {release} is the output; the releases a run reads are never modified")
         if path in seen:
             raise UsageError(f"--takedowns-from {release} is given twice (also as {seen[path]})")
         if not (path / "_SUCCESS").is_file():

@@ -148,7 +148,7 @@ def test_takedowns_from_takes_published_releases_once(tmp_path):
     assert _check_takedown_releases([later], out, ()) == ((later, "2026-11-29"),)
     for given, against, message in (
             ([str(tmp_path / "2026-11-30")], (), f"--takedowns-from {tmp_path / '2026-11-30'} is not a published newsetl release (no _SUCCESS)"),
-            ([out], (), f"--takedowns-from {out} is the output; earlier releases are never modified"),
+            ([out], (), f"--takedowns-from {out} is the output; the releases a run reads are never modified"),
             ([later, later + "/"], (), f"--takedowns-from {later}/ is given twice (also as --takedowns-from {later})"),
             ([later], ((later, "2026-11-29"),), f"--takedowns-from {later} is given twice (also as --dedup-against {later})")):
         with pytest.raises(UsageError) as err:
