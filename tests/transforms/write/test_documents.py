@@ -123,7 +123,7 @@ def test_input_notices_quote_licence_lines(data, tmp_path):
     pages = data / "mozilla-readability-news-pages"  # a page is source.html.gz: not a notice, its folder has none
     moz = input_notices([str(pages / "bbc-1" / "source.html.gz")])
     assert [n["path"].split("/")[-1] for n in moz] == ["LICENSE.upstream.txt", "SOURCE.md"]
-    assert moz[0]["lines"][0] == "Apache License"
+    assert moz[0]["lines"][0] == "Apache License Version 2.0, January 2004 http://www.apache.org/licenses/"
     assert all(len(n["lines"]) <= 3 for n in notices)
     nested = tmp_path / "corpus" / "2026"
     nested.mkdir(parents=True)
@@ -131,10 +131,53 @@ def test_input_notices_quote_licence_lines(data, tmp_path):
     (tmp_path / "README.md").write_text("This licence line is about the workspace, not the corpus.\n")
     assert [(n["path"].split("/")[-1], n["lines"]) for n in input_notices([str(nested / "x.jsonl")])] == \
         [("LICENSE", ["Copyright 2026 Example News. All rights reserved."])]
+    wrapped = tmp_path / "wrapped"
+    wrapped.mkdir()
+    (wrapped / "NOTICE.md").write_text("# Title\n\n- A list item about the licence.\n- Another item.\n\n"
+                                       "> The copyright belongs to X. Free distribution\n> for research purposes only.\n")
+    assert input_notices([str(wrapped / "x.jsonl")])[0]["lines"] == [
+        "- A list item about the licence.", "The copyright belongs to X. Free distribution for research purposes only."]
     lone = tmp_path / "a" / "b" / "c"
     lone.mkdir(parents=True)
     (lone / "x.jsonl").write_text("{}\n")
     assert input_notices([str(lone / "x.jsonl")]) == []
+
+
+def test_input_notices_quote_whole_terms_paragraphs(data):
+    """The card quoted notices line by line, so a hard-wrapped terms paragraph stopped mid-sentence
+    ("... in the Reuters-21578") and a long line was cut at 300 characters (AG News: "... provided
+    by the academic"): now whole paragraphs, the terms paragraph among them."""
+    from transforms.write.documents import input_notices
+
+    sample = input_notices(["samples/reuters-sample.jsonl.gz"])
+    assert [n["path"] for n in sample] == ["samples/NOTICE.md"]
+    assert sample[0]["lines"][-1] == (
+        "The copyright for the text of newswire articles and Reuters annotations in the Reuters-21578 collection resides "
+        "with Reuters Ltd. Reuters Ltd. and Carnegie Group, Inc. have agreed to allow the free distribution of this data "
+        "*for research purposes only*. If you publish results based on this data set, please acknowledge its use, refer "
+        "to the data set by the name \"Reuters-21578, Distribution 1.0\", and inform your readers of the current location "
+        "of the data set.")
+    assert sample[0]["lines"][0].endswith("The article text belongs to its publisher; shipped for research and testing "
+                                          "as the shared data collection's INDEX allows.")
+    ag = {n["path"].split("/")[-1]: n["lines"] for n in input_notices([str(data / "ag-news-test" / "test.csv")])}
+    assert ag["readme.txt"][0].startswith("AG is a collection of more than 1 million news articles.")
+    assert "for research purposes in data mining (clustering, classification, etc), information retrieval (ranking, " \
+           "search, etc), xml, data compression, data streaming, and any other non-commercial activity." in ag["readme.txt"][0]
+    reuters = {n["path"].split("/")[-1]: n["lines"] for n in input_notices([str(data / "reuters-21578" / "reut2-000.sgm.gz")])}
+    assert any(q.startswith("The copyright for the text of newswire articles") and "*for research purposes only*" in q
+               and q.endswith('(see "Availability & Questions").') for q in reuters["README.txt"])
+    mit = input_notices([str(data / "scrapinghub-article-extraction-benchmark" / "html" / "x.html.gz")])[0]["lines"]
+    assert mit[0] == "MIT License" and mit[1].startswith("Permission is hereby granted, free of charge")
+    assert mit[1].endswith("subject to the following conditions:")
+
+
+def test_notice_long_paragraph_is_quoted_by_whole_sentences():
+    from transforms.write.documents import MAX_QUOTE_CHARS, notice_quotes
+
+    filler = "Words about the history of the archive. " * 40
+    text = filler + "Its licence is CC BY 4.0. " + filler + "Use it for research only."
+    assert len(text) > MAX_QUOTE_CHARS
+    assert notice_quotes(text) == ["Its licence is CC BY 4.0. … Use it for research only."]
 
 
 def test_size_category_and_month_partition():
