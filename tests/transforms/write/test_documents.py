@@ -229,3 +229,34 @@ def test_card_processing_lists_the_steps_in_the_order_the_run_took_them():
     full = _processing_steps({"config": config_from_dict({}).model_dump(mode="json")})
     assert full[-2] == "language identification (fastText lid.176) of the articles written"
     assert full[3].startswith("MinHash LSH dedup across articles (word 5-gram shingles, 128 permutations, 21 bands × 6 rows")
+
+
+def test_card_names_the_extraction_step_libraries_and_language_sources():
+    """Web captures: the text is trafilatura's, so the processing line names the extraction step;
+    the language labels are credited to their sources with counts (a WARC run: 33 from the pages,
+    2 from fastText), not all to fastText."""
+    from pipelines.cli import _versions
+    from pipelines.config import config_from_dict
+    from transforms.write.card import _processing_steps, language_note
+
+    config = config_from_dict({}).model_dump(mode="json")
+    warc = {"config": config, "inputs": [{"path": "d/a.warc.gz"}, {"path": "d/b.arc"}],
+            "figures": {"language_sources": {"fasttext": 2, "input": 33}}}
+    steps = _processing_steps(warc)
+    assert [s.split(" (")[0] for s in steps[:3]] == ["read", "main-text and metadata extraction by trafilatura", "clean"]
+    assert steps[0].startswith("read (WARC/ARC records read by warcio, charset from BOM")
+    assert "favor `precision`" in steps[1]
+    sgml = _processing_steps({"config": config, "inputs": [{"path": "reut2-000.sgm.gz"}]})
+    assert sgml[:2] == ["read (Reuters-21578 SGML parsed by lxml's recovering parser)", steps[2]]
+    assert _processing_steps({"config": config, "inputs": [{"path": "a.jsonl"}]})[0] == "read"
+    note = language_note(warc)[0]
+    assert note.startswith("Where the `language` labels of the written articles come from: 33 given by the input "
+                           "(a `language` field, or a web page's `lang` / `Content-Language` declaration); "
+                           "2 detected by fastText lid.176 (Joulin et al. 2016")
+    assert "CC BY-SA 3.0" in note
+    assert language_note({"config": config, "figures": {"language_sources": {"input": 5}}}) == [
+        "Where the `language` labels of the written articles come from: 5 given by the input (a `language` field, "
+        "or a web page's `lang` / `Content-Language` declaration)."]  # no fastText credit when it labelled nothing
+    versions = _versions()
+    assert {"trafilatura", "warcio", "charset-normalizer", "courlan", "lxml", "htmldate"} <= set(versions)
+    assert all(versions[k] for k in ("trafilatura", "warcio", "lxml"))
