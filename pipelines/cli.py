@@ -17,7 +17,7 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-from pipelines import interrupts, output_guard
+from pipelines import interrupts, logs, output_guard
 from pipelines.config import ConfigError, load_config
 from transforms import spill
 from transforms.dedup import index as index_core
@@ -291,9 +291,7 @@ def _run_pipeline(files, config, staging: str, beam_args: list[str], against=(),
     runner = None
     if not options.view_as(StandardOptions).runner:
         # Chosen explicitly: the bare default would first try to download the Prism runner.
-        from apache_beam.runners.portability.fn_api_runner import FnApiRunner
-
-        runner = FnApiRunner()
+        runner = logs.quiet_runner()  # an FnApiRunner whose multi_processing workers log like newsetl
     with gc_tuning.tuned_gc(), beam.Pipeline(runner=runner, options=options) as p:
         build(p, files, config, staging, against, taken_down)
 
@@ -311,9 +309,7 @@ def _print_summary(report: dict, success: dict, out: Path, elapsed_s: float) -> 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``newsetl`` console script."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    # Beam warns on every import that the optional GCP client libraries are absent: not news here.
-    logging.getLogger().addFilter(lambda record: "apitools not found" not in record.getMessage())
+    logs.configure()  # stderr: newsetl's lines and real errors, not Beam's or trafilatura's chatter
     argv = list(sys.argv[1:] if argv is None else argv)
     from pipelines.dataset_info import explain_main, inspect_main
     from pipelines.remove import remove

@@ -105,9 +105,10 @@ def test_chinese_and_japanese_pages_dedup_with_character_shingles(data, tmp_path
         assert statuses["kept"] == 0 and statuses["duplicate_across"] >= 9, statuses
 
 
-def test_web_capture_output_is_identical_for_record_order_and_workers(data, tmp_path):
+def test_web_capture_output_is_identical_for_record_order_and_workers(data, tmp_path, capfd):
     """Captures in reverse order, an older capture after the newer one, two worker processes:
-    the same articles (ids from the canonical URL) and byte-identical paragraphs/."""
+    the same articles (ids from the canonical URL) and byte-identical paragraphs/. The worker
+    processes print nothing (trial 10: about 20 lines of Beam start-up and shutdown logging each)."""
     import pyarrow.parquet as pq
 
     case = web_cases.one_site_case(data, 12)
@@ -118,6 +119,7 @@ def test_web_capture_output_is_identical_for_record_order_and_workers(data, tmp_
     for name, (records, beam_args) in runs.items():
         web_cases.write_warc(tmp_path / f"{name}.warc.gz", records)
         assert run_newsetl("run", "--input", tmp_path / f"{name}.warc.gz", "--output", tmp_path / name, *beam_args) == 0
+    assert [line for line in capfd.readouterr().err.splitlines() if not line.startswith("newsetl: ")] == []
     files = sorted(p.name for p in (tmp_path / "a" / "paragraphs").glob("*.parquet"))
     for f in files:
         assert (tmp_path / "a" / "paragraphs" / f).read_bytes() == (tmp_path / "b" / "paragraphs" / f).read_bytes()

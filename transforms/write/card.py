@@ -271,7 +271,8 @@ def render_card(report: dict, manifest: dict, name: str) -> str:
     notices = report.get("input_notices") or []
     for n in notices:
         out.append(f"- `{n['path']}`" + (":" if n["lines"] else " (no licence line found; read the file)"))
-        out += [f"  > {line}" for line in n["lines"]]
+        for k, line in enumerate(n["lines"]):  # a quoted paragraph each (a bare ">" line keeps them apart)
+            out += ["  >"] * (k > 0) + [f"  > {line}"]
     if not notices:
         out.append("- none found (no LICENSE, NOTICE, COPYING, README or SOURCE.md file beside the inputs): "
                    "establish the terms of the sources before sharing this dataset.")

@@ -341,6 +341,9 @@ def test_rule_screen_gives_the_per_rule_drops_on_real_articles(data):
     with boilerplate, reaction buttons and Unicode look-alikes inserted."""
     articles = [tuple(_reference_clean_paragraph(p) for p in a) for a in _real_articles(data)]
     articles += _with_boilerplate(articles)
+    articles.append(("Real news.", "Play Facebook", "Google Plus", "Embed Cuba 0:39 autoplay Copy this code to your website or blog",
+                     "[Related: Salesforce Dreamforce Keynote]", "http://amzn.to/2iJFhRj", "저작권자 ⓒ 엔터미디어(",
+                     "www.entermedia.co.kr", "), 무단전재 및 재배포금지", "© 2019 Associated Press. All Rights Reserved."))
     reference = tuple(RULES)
     assert RULES.screen is not None and type(reference) is tuple
     screened = [core.apply_rules(a, RULES) for a in articles]
@@ -406,3 +409,60 @@ def test_invisible_characters_go_and_control_characters_part_words():
     persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"
     assert core.clean_paragraph(persian) == persian
     assert core.clean_paragraphs(["inter\xadest", "plain text", "a\x00b"]) == ["interest", "plain text", "a b"]
+
+
+def test_page_junk_rules_on_real_pages(data):
+    """Trial 10: page junk kept by cleaning. RealNews' NBC article kept its video player's
+    "Play Facebook", "Google Plus" and "Embed ... Copy this code to your website or blog" while
+    "Twitter" went; a scrapinghub page kept "[Related: ...]" (the bracket defeated read_more),
+    another 21 bare amzn.to links; a Korean page kept its copyright line as three paragraphs
+    (trafilatura leaves the line's link, www.entermedia.co.kr, between two blocks)."""
+    import gzip
+    import json
+
+    from transforms.ingest.html import page_to_article
+
+    with open(data / "realnews-grover-samples" / "realnews_tiny.jsonl", encoding="utf-8") as f:
+        nbc = next(json.loads(line) for line in f if "nbcnews.com" in line)
+    paras = tuple(core.clean_paragraphs([p for p in nbc["text"].split("\n") if p.strip()]))
+    drops = dict(core.apply_rules(paras, RULES)[1])
+    assert [(paras[i], drops[i]) for i in sorted(drops)][:4] == [
+        ("Play Facebook", "share_prompt"), ("Twitter", "share_prompt"), ("Google Plus", "share_prompt"),
+        ("Embed Cuba Seeing More Tech Entrepreneurs 0:39 autoplay autoplay Copy this code to your website or blog", "embed_code")]
+    assert sorted(drops.values()) == ["embed_code"] * 2 + ["follow_prompt"] + ["share_prompt"] * 6
+    assert all(len(paras[i]) < 120 for i in drops)  # no prose paragraph among them
+
+    def page(sha: str) -> tuple[tuple[str, ...], dict]:
+        path = data / "scrapinghub-article-extraction-benchmark" / "html" / f"{sha}.html.gz"
+        article = page_to_article(gzip.open(path).read(), content_type=None, url=None, source_file=str(path),
+                                  rel_path=path.name, record=0, favor="precision")
+        texts = tuple(core.clean_paragraphs(list(article.paragraphs)))
+        return texts, dict(core.apply_rules(texts, RULES)[1])
+
+    texts, drops = page("9da36ae4714bfccc72374c6c146e9d1cd3cca39e2110bd67ccdbcc806f4cf139")
+    assert [(texts[i], drops[i]) for i in sorted(drops)] == [
+        ("저작권자 ⓒ '대중문화컨텐츠 전문가그룹' 엔터미디어(", "copyright_notice"), ("www.entermedia.co.kr", "bare_url"),
+        ("), 무단전재 및 재배포금지", "copyright_notice")]
+    assert texts[-4:-3] == ("[사진=MBC, SBS]",)  # the photo credit before the footer stays
+
+
+def test_bare_url_copyright_embed_and_bracketed_labels():
+    labels = {
+        "http://amzn.to/2iJFhRj": "bare_url", "www.entermedia.co.kr": "bare_url",
+        "© 2019 Associated Press. All Rights Reserved. This material may not be published, broadcast, rewritten, or "
+        "redistributed.": "copyright_notice",
+        "Copyright 2019 by Amy Dickinson": "copyright_notice", "copyright Inexhibit 2019 - ISSN: 2283-5474": "copyright_notice",
+        "Copyright © 2015, Eklektix, Inc.": "copyright_notice", "© Reuters": "copyright_notice",
+        "Copyright 2017-2027 all rights reserved": "copyright_notice", "版权所有©上海聚一行工艺礼品有限公司": "copyright_notice",
+        "<저작권자 ⓒ 연합뉴스, 무단 전재-재배포 금지>": "copyright_notice",
+        "[Related: Salesforce Dreamforce Keynote: AI, Integration, Alicia Keys And Protestors]": "read_more",
+        "(Read more: UN report on trafficking)": "read_more", "Google+": "share_prompt",
+        "Embed U.S. Commerce Secretary Penny Pritzker In Cuba 0:21 autoplay autoplay Copy this code to your website or blog":
+            "embed_code"}
+    assert dict(zip(labels, (name for _, name in core.apply_rules(tuple(labels), RULES)[1]))) == labels
+    prose = ("Copyright lawsuits rose in 2019, the report said.", "Copyright law protects the photographs.",
+             "Hat das Potential zum Olympia-Superstar: Mikaela Shiffrin. © AFP / JEFF PACHOUD",
+             "Excerpted from a book. Copyright © 2018 by Thomas W. Malone. Used with permission.",
+             "See http://example.com/report for the full text.", "Related charges were filed on Monday [AP].",
+             "Play it again, Facebook said.", "The label said all rights reserved. Then the court ruled otherwise.")
+    assert core.apply_rules(prose, RULES)[1] == ()
