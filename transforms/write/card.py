@@ -127,7 +127,18 @@ COLUMN_NOTES = {
     "paragraphs.reason": "`exact`/`near`, the rule name, `site_template`, ...",
     "rejects.reason": "why the record could not be used, e.g. `invalid_json`, `missing_text`",
     "rejects.stage": "`ingest`, `language`, ...: where it was rejected",
-    "cluster_id": "paragraph id of the cluster's first member",
+    "url": "as given, or the capture's URL (web captures)",
+    "title": "the cleaned headline (paragraph 0), null when empty",
+    "author": "as given (several joined by `, `), or from the page's metadata",
+    "source_file": "the input file, as the run named it",
+    "cluster_id": "paragraph id of the cluster's representative (the copy kept), on every member including the "
+                  "representative. A representative whose equal copies are all short lines kept by "
+                  "`dedup.min_words_across` keeps it (those copies have none, and the whole-article rule may make "
+                  "them copies again) but is not counted as a cluster",
+    "duplicate_of_release": "the earlier release (`--dedup-against`) holding `duplicate_of`, else null",
+    "rejects.detail": "a one-line explanation of the reason (e.g. the JSON parser's message)",
+    "index.order_key": "the keep-order key of the paragraph in its run (JSON list), compared with a later run's",
+    "index.exact_key": "md5 of the matching form (16 bytes): the exact-duplicate key",
     "duplicate_of": "paragraph id of the kept near-duplicate",
     "similarity": "Jaccard with `duplicate_of`",
     "source_record": "record number in the file (-1 unknown)",

@@ -260,3 +260,13 @@ def test_card_names_the_extraction_step_libraries_and_language_sources():
     versions = _versions()
     assert {"trafilatura", "warcio", "charset-normalizer", "courlan", "lxml", "htmldate"} <= set(versions)
     assert all(versions[k] for k in ("trafilatura", "warcio", "lxml"))
+
+
+def test_card_notes_every_column():
+    """Trial 10: `duplicate_of_release` (and eight other columns) had an empty note; cluster_id's
+    note ("the cluster's first member") did not say that a lone representative keeps its id."""
+    from transforms.write.card import TABLE_SCHEMAS, _note
+
+    assert [(t, f.name) for t, schema in TABLE_SCHEMAS.items() for f in schema if not _note(t, f.name)] == []
+    assert _note("paragraphs", "duplicate_of_release").startswith("the earlier release (`--dedup-against`)")
+    assert "is not counted as a cluster" in _note("paragraphs", "cluster_id")
