@@ -49,12 +49,16 @@ def notice_paragraphs(text: str) -> list[str]:
 
 def _quote(paragraph: str) -> str:
     """A paragraph whole, or, when longer than :data:`MAX_QUOTE_CHARS`, its sentences that name the
-    terms (whole sentences, joined by ``" … "``; the first :data:`MAX_QUOTE_CHARS` characters of
-    them)."""
+    terms (whole sentences, joined by ``" … "``, as many as fit in :data:`MAX_QUOTE_CHARS`
+    characters; at least the first)."""
     if len(paragraph) <= MAX_QUOTE_CHARS:
         return paragraph
-    sentences = [s for s in _SENTENCE_END.split(paragraph) if LICENSE_LINE.search(s)]
-    return " … ".join(sentences)[:MAX_QUOTE_CHARS]
+    quoted: list[str] = []
+    for sentence in (s for s in _SENTENCE_END.split(paragraph) if LICENSE_LINE.search(s)):
+        if quoted and sum(len(q) + 3 for q in quoted) + len(sentence) > MAX_QUOTE_CHARS:  # 3: " … "
+            break
+        quoted.append(sentence)
+    return " … ".join(quoted)
 
 
 def notice_quotes(text: str, max_quotes: int = 3) -> list[str]:

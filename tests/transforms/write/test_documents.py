@@ -270,3 +270,11 @@ def test_card_notes_every_column():
     assert [(t, f.name) for t, schema in TABLE_SCHEMAS.items() for f in schema if not _note(t, f.name)] == []
     assert _note("paragraphs", "duplicate_of_release").startswith("the earlier release (`--dedup-against`)")
     assert "is not counted as a cluster" in _note("paragraphs", "cluster_id")
+
+
+def test_notice_quotes_only_whole_sentences_when_they_do_not_fit():
+    from transforms.write.documents import MAX_QUOTE_CHARS, notice_quotes
+
+    terms = [f"Term {k}: the licence forbids resale of item {k} in every market of the world. " * 3 for k in range(20)]
+    quote = notice_quotes("".join(terms))[0]
+    assert len(quote) <= MAX_QUOTE_CHARS and quote.endswith("of the world.")
