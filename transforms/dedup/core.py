@@ -566,13 +566,19 @@ def assemble(article: Article, within: list[ParagraphDecision], across: list[tup
         kept += len(symbols)
         across_dups -= sum(1 for w in ordered if w[0] in symbols and w[1] == DUPLICATE_ACROSS)
     if across_dups and kept < cfg.whole_article_min_kept_share * content:
-        weight = Counter()
+        weight, lines = Counter(), Counter()
         for w in ordered:
             w = short.get(w[0], w)
             if w[1] != DUPLICATE_ACROSS or w[0] in symbols:
                 continue
-            weight[w[4].rsplit("/", 1)[0]] += len(_text(article, w[0]))
+            source = w[4].rsplit("/", 1)[0]
+            weight[source] += len(_text(article, w[0]))
+            lines[source] += 1
         dup_article = min(weight.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+        if lines[dup_article] < min(2, lines.total()) and not exact_copy:
+            # one line in common with the article it would copy, the rest equal to unrelated
+            # articles' lines: a story of coincidences, not a copy (E-Systems' payout, NEWID1708)
+            return decisions_from_wire(article, ordered), None
         if short:  # in a copied article, its short lines equal to other articles' are copies too
             ordered = [short[w[0]] if w[0] in short and w[1] == KEPT else w for w in ordered]
         if cfg.whole_article_action == "drop":
@@ -591,9 +597,8 @@ def keep_short(article: Article, across: list[tuple], cfg) -> list[tuple]:
     the copies :func:`assemble` may put back name it). Such a line is a site template
     (``boilerplate``/``site_template``) only when its group's domain share (carried in the
     decision's ``similarity`` slot, :func:`boilerplate_share`) is at least
-    ``boilerplate_short_min_domain_share``: Reuters' one-word ``Reuter`` sign-off (~95% of
-    the stories) stays a template, the ``Year`` header of 5.6% of a file's stories (its annual
-    figures) is kept. The share is cleared from every ``boilerplate`` decision (the
+    ``boilerplate_short_min_domain_share``: Reuters' one-word ``Reuter`` sign-off (99% of
+    a file's stories) stays a template, the ``Year`` header of 5.6% (its annual figures) is kept. The share is cleared from every ``boilerplate`` decision (the
     ``similarity`` column is a Jaccard). Only ``duplicate_across`` and ``boilerplate`` decisions
     are looked at (a few per article), so ordinary paragraphs cost nothing; batch and streaming
     both assemble here.

@@ -106,3 +106,27 @@ def test_a_repeated_run_and_a_thrice_repeated_line_are_still_duplicates(data):
     decided, _ = _decide(article, {})
     heads = [(i, d[1]) for i, d in decided.items() if d[0] == "IMPORTS ALLOCATIONS"]
     assert heads == [(3, "kept")] + [(i, "duplicate_within") for i in (12, 23, 33, 45)]
+
+
+def test_a_story_of_coincidental_lines_is_no_whole_article_copy(data):
+    """E-Systems' payout (reut2-001, NEWID1708), with the decisions a run over all of Reuters
+    gives its lines: the 12-word dividend line is a near duplicate (J 0.875) of Maui Land's, the
+    pay and record lines equal two other companies' (short: kept). One line in common with the
+    article it would copy is no copy: the story is written (it was lost whole)."""
+    article = _story("reut2-001.sgm.gz", "NEWID1708")
+    assert article.paragraphs[:3] == ("Qtly div 12-1/2 cts vs 12-1/2 cts prior", "Pay April One", "Record March 13")
+    across = {1: ("duplicate_across", "near", "NEWID1345/1", "NEWID1345/1", 0.875),
+              2: ("duplicate_across", "exact", "NEWID71/2", "NEWID71/2", 1.0),
+              3: ("duplicate_across", "exact", "NEWID36/3", "NEWID36/3", 1.0),
+              4: ("boilerplate", "site_template", "NEWID1/18", None, 0.988)}
+    decided, dup_article = _decide(article, across)
+    assert dup_article is None
+    assert [decided[i][1:3] for i in (1, 2, 3, 4)] == [
+        ("duplicate_across", "near"), ("kept", None), ("kept", None), ("boilerplate", "site_template")]
+    # the same lines all from one earlier story (a re-sent payout): a copy, the short lines go with it
+    resent = {i: (s, r, "NEWID1345/1", f"NEWID1345/{i}", sim) for i, (s, r, _, _, sim) in across.items() if i < 4}
+    decided, dup_article = _decide(article, {**resent, 4: across[4]})
+    assert dup_article == "NEWID1345"
+    assert [decided[i][1:4] for i in (1, 2, 3)] == [("duplicate_across", "near", "NEWID1345/1"),
+                                                     ("duplicate_across", "exact", "NEWID1345/2"),
+                                                     ("duplicate_across", "exact", "NEWID1345/3")]
