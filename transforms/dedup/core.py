@@ -531,7 +531,10 @@ def assemble(article: Article, within: list[ParagraphDecision], across: list[tup
         when the article is a whole-article duplicate, such lines are ``duplicate_across`` after
         all: in a copied article, equal short lines are copies too);
         it then points to the article holding most of the dropped text (by characters; ties:
-        smallest id). With ``whole_article_action: drop`` its survivors become ``duplicate_article``,
+        smallest id), which must be the source (``duplicate_of``) of at least two dropped lines,
+        or of the only one when one was dropped, else the article is no copy (one line in
+        common, the others equal to unrelated articles' lines: E-Systems' payout, NEWID1708);
+        an ``exact_copy`` article always is one. With ``whole_article_action: drop`` its survivors become ``duplicate_article``,
         except those that belong to a cluster (``cluster_id`` set): other articles' paragraphs may
         name them as ``duplicate_of``, so dropping them would lose that text.
     """
@@ -598,8 +601,9 @@ def keep_short(article: Article, across: list[tuple], cfg) -> list[tuple]:
     (``boilerplate``/``site_template``) only when its group's domain share (carried in the
     decision's ``similarity`` slot, :func:`boilerplate_share`) is at least
     ``boilerplate_short_min_domain_share``: Reuters' one-word ``Reuter`` sign-off (99% of
-    a file's stories) stays a template, the ``Year`` header of 5.6% (its annual figures) is kept. The share is cleared from every ``boilerplate`` decision (the
-    ``similarity`` column is a Jaccard). Only ``duplicate_across`` and ``boilerplate`` decisions
+    a file's stories) stays a template, the ``Year`` header of 5.6% (its annual figures) is
+    kept. The share is cleared from every ``boilerplate`` decision (the ``similarity`` column is
+    a Jaccard). Only ``duplicate_across`` and ``boilerplate`` decisions
     are looked at (a few per article), so ordinary paragraphs cost nothing; batch and streaming
     both assemble here.
 
