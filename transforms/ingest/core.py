@@ -245,6 +245,7 @@ def _known_format(path: str) -> bool:
 NOTICE_NAMES = re.compile(r"^(licen[cs]e|notice|copying|copyright|readme|source|index)([._-].*)?$", re.IGNORECASE)
 NOTICE_SKIPPED = "notice_file"  # the reasons of a file a directory input does not read
 UNKNOWN_SKIPPED = "unknown_format"
+OUTPUT_SKIPPED = "newsetl_output"  # a directory below a directory input that holds a newsetl release
 
 
 def is_notice(path: str) -> bool:
@@ -259,6 +260,40 @@ def is_notice(path: str) -> bool:
         return detect_format(name)[0] == "text"
     except ValueError:
         return True
+
+
+def _walk_inputs(pattern: str, root: str, onerror) -> tuple[list[str], list[str]]:
+    """The files below the directory input ``root`` and the directories below it that hold
+    newsetl's own output (:func:`pipelines.output_guard.newsetl_kind`: a release with
+    ``_SUCCESS``, a dataset with newsetl's ``report.json``, a leftover staging directory or
+    ``--streaming`` windows), which are not walked: their tables, ``report.html`` and
+    ``index/`` are not news (an earlier run written into the input tree read 418 records
+    instead of 321). Links to directories are not followed.
+
+    Raises:
+        FileNotFoundError: ``root`` itself is newsetl output (the message says how to read its
+            articles back).
+    """
+    from pipelines.output_guard import newsetl_kind
+
+    def output_kind(directory: str) -> str | None:
+        try:
+            return newsetl_kind(directory)
+        except OSError:  # cannot be listed: os.walk reports it
+            return None
+
+    kind = output_kind(root)
+    if kind is not None:
+        raise FileNotFoundError(f"input {pattern} is newsetl output ({kind}), not news to read: to read its articles "
+                                f"back, give its articles directory ({os.path.join(root, 'articles')}) as the input")
+    files, outputs = [], []
+    for directory, subdirs, names in os.walk(root, onerror=onerror):
+        below = [os.path.join(directory, d) for d in sorted(subdirs)]
+        found = [d for d in below if output_kind(d) is not None]
+        outputs += found
+        subdirs[:] = [os.path.basename(d) for d in below if d not in found]
+        files += [os.path.join(directory, n) for n in names]
+    return files, outputs
 
 
 def expand_inputs(patterns: list[str]) -> list[tuple[str, str]]:
@@ -327,15 +362,15 @@ def list_inputs(patterns: list[str], configured_format: str = "auto") -> tuple[l
     for pattern in patterns:
         if os.path.isdir(pattern):  # a directory: every file below it whose format is known
             root = pattern.rstrip(os.sep)
-            files = [os.path.join(d, n) for d, _, names in os.walk(root, onerror=unlistable) for n in names]  # links to dirs not followed
+            files, outputs = _walk_inputs(pattern, root, unlistable)
+            skipped.update(dict.fromkeys(outputs, OUTPUT_SKIPPED))
             dangling = [p for p in files if os.path.islink(p) and not os.path.exists(p) and _known_format(p)]
             if dangling:
                 raise FileNotFoundError(f"input {dangling[0]} is a link to a missing file")
             files = [p for p in files if os.path.isfile(p) and not os.path.basename(p).startswith((".", "_"))]
-            unknown = [p for p in files if not _known_format(p)]
-            files = [p for p in files if p not in unknown]
-            notices = {p for p in files if is_notice(p)}
-            files = [p for p in files if p not in notices]
+            notices = {p for p in files if is_notice(p)}  # NOTICE.md too, though .md is no format newsetl reads
+            unknown = [p for p in files if p not in notices and not _known_format(p)]
+            files = [p for p in files if p not in unknown and p not in notices]
         elif os.path.isfile(pattern):  # an existing file is read even when its name has glob characters ("a [x].jsonl")
             notices = set()
             root = os.path.dirname(pattern).rstrip(os.sep)
