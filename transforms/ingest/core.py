@@ -608,10 +608,14 @@ _JSON_TYPE_NAMES = {bool: "a boolean", int: "a number", float: "a number", list:
 
 
 def missing_field_detail(record, field: str) -> str:
-    """Why a JSON record gives no text: the ``field`` is absent, null or blank, or holds another
-    JSON type (``"text": 42`` -> ``'text' is a number, not text``)."""
-    if not isinstance(record, dict) or field not in record or record[field] is None:
-        return f"record has no {field!r} field" + (" (null)" if isinstance(record, dict) and field in record else "")
+    """Why a JSON record gives no text: the ``field`` is absent (naming the fields it has), null or
+    blank, or holds another JSON type (``"text": 42`` -> ``'text' is a number, not text``)."""
+    if isinstance(record, dict) and field not in record:
+        keys = [str(k) for k in record]
+        shown = ", ".join(keys[:8]) + (f", +{len(keys) - 8} more" if len(keys) > 8 else "")
+        return f"record has no {field!r} field (fields: {shown or 'none'}); map one with ingest.fields"
+    if not isinstance(record, dict) or record[field] is None:
+        return f"record has no {field!r} field" + (" (null)" if isinstance(record, dict) else "")
     kind = _JSON_TYPE_NAMES.get(type(record[field]))
     return f"{field!r} is {kind}, not text" if kind else f"record's {field!r} is blank"
 

@@ -524,7 +524,7 @@ def test_a_json_record_without_text_says_what_its_text_field_holds():
     assert core.missing_field_detail({"text": 42}, "text") == "'text' is a number, not text"
     assert core.missing_field_detail({"text": ["a"]}, "text") == "'text' is a list, not text"
     assert core.missing_field_detail({"text": None}, "text") == "record has no 'text' field (null)"
-    assert core.missing_field_detail({"body": "x"}, "text") == "record has no 'text' field"
+    assert core.missing_field_detail({"body": "x"}, "text") == "record has no 'text' field (fields: body); map one with ingest.fields"
     assert core.missing_field_detail({"text": "  "}, "text") == "record's 'text' is blank"
 
 
