@@ -16,6 +16,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+from pipelines import damage
 from transforms.records import STATUSES
 from transforms.write.core import verify_manifest
 
@@ -237,6 +238,10 @@ def inspect_main(argv: list[str]) -> int:
         print(f"newsetl: error: {err}", file=sys.stderr)
         return EXIT_USAGE
     print("\n".join(summary_lines(report, success, args.directory)))
+    damaged = damage.size_problems(args.directory, success)
+    if damaged and not args.verify:  # a stat per file; --verify re-hashes them
+        print("  " + damage.damaged_message(args.directory, damaged))
+        return 1
     if args.verify:
         problems = verify_manifest(args.directory)
         print("  verify: " + ("every file matches _SUCCESS" if not problems else "; ".join(problems)))
@@ -248,8 +253,14 @@ def explain_main(argv: list[str]) -> int:
     """``newsetl explain DIR ARTICLE_ID``: returns the exit code (2: no dataset or no such article)."""
     args = explain_parser().parse_args(argv)
     try:
-        load_finished(args.directory)
-        lines = explain_lines(args.directory, args.article_id)
+        _, success = load_finished(args.directory)
+        damaged = damage.size_problems(args.directory, success, ("articles/", "paragraphs/", "removals/"))
+        if damaged:
+            raise DatasetError(damage.damaged_message(args.directory, damaged))
+        try:
+            lines = explain_lines(args.directory, args.article_id)
+        except (OSError, ValueError) as err:  # pyarrow's ArrowInvalid (a ValueError), ArrowIOError (an OSError)
+            raise DatasetError(damage.read_error(args.directory, err)) from None
     except DatasetError as err:
         print(f"newsetl: error: {err}", file=sys.stderr)
         return EXIT_USAGE

@@ -45,6 +45,27 @@ def test_inspect_refuses_unfinished_and_detects_tampering(bbc_dataset, tmp_path,
     assert run_newsetl("explain", copy, "x") == 2
 
 
+def test_a_damaged_table_file_is_one_line_not_a_traceback(bbc_dataset, tmp_path, capsys):
+    """Trial 10: a paragraphs/ part cut to 500 bytes made explain print pyarrow's traceback."""
+    copy = tmp_path / "copy"
+    shutil.copytree(bbc_dataset, copy)
+    part = next((copy / "paragraphs").glob("*.parquet"))
+    size, data = part.stat().st_size, part.read_bytes()
+    part.write_bytes(data[:500])
+    article = derived_article_id("tech/256.txt", 0)
+    assert run_newsetl("explain", copy, article) == 2
+    assert capsys.readouterr().err == (f"newsetl: error: {copy} is damaged: paragraphs/{part.name} has 500 bytes, "
+                                       f"_SUCCESS lists {size:,}; run newsetl inspect {copy} --verify\n")
+    assert run_newsetl("inspect", copy) == 1
+    assert capsys.readouterr().out.splitlines()[-1] == (f"  {copy} is damaged: paragraphs/{part.name} has 500 bytes, "
+                                                        f"_SUCCESS lists {size:,}; run newsetl inspect {copy} --verify")
+    part.write_bytes(data[:-200] + bytes(192) + data[-8:])  # same size, footer zeroed: pyarrow's error, in one line
+    assert run_newsetl("explain", copy, article) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"newsetl: error: {copy} is damaged: a table file cannot be read (ArrowInvalid: ")
+    assert err.endswith(f"); run newsetl inspect {copy} --verify\n") and err.count("\n") == 1
+
+
 def test_explain_shows_each_decision_and_the_duplicated_text(bbc_dataset, capsys):
     # tech/256.txt ends with the byline of tech/... kept earlier by article 2af336e9acbb594d
     article = derived_article_id("tech/256.txt", 0)
@@ -87,5 +108,5 @@ def test_explain_names_a_takedown_a_damaged_dataset_and_an_unknown_language(tmp_
         f"article {SEED_ID}: written, 27 of 65 body paragraphs kept; language unknown; source {SEED} record 0")
     shutil.rmtree(out / "paragraphs")
     assert run_newsetl("explain", out, SEED_ID) == 2
-    assert capsys.readouterr().err == (f"newsetl: error: {out} has no paragraphs/ directory: the dataset is damaged "
-                                       f"(newsetl inspect {out} --verify lists what is missing)\n")
+    assert capsys.readouterr().err == (f"newsetl: error: {out} is damaged: paragraphs/part-00000-of-00001.parquet is "
+                                       f"missing; run newsetl inspect {out} --verify\n")
