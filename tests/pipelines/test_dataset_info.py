@@ -110,3 +110,33 @@ def test_explain_names_a_takedown_a_damaged_dataset_and_an_unknown_language(tmp_
     assert run_newsetl("explain", out, SEED_ID) == 2
     assert capsys.readouterr().err == (f"newsetl: error: {out} is damaged: paragraphs/part-00000-of-00001.parquet is "
                                        f"missing; run newsetl inspect {out} --verify\n")
+
+
+def test_inspect_and_explain_read_a_streaming_output_by_its_panes(tmp_path, capsys):
+    """Trial 10: both said "has no _SUCCESS: not a finished newsetl dataset" for a --streaming
+    output (window=.../pane=N/{articles,paragraphs,rejects}, the batch schemas)."""
+    batch = tmp_path / "batch"
+    assert run_newsetl("run", "--input", SEED, "--output", batch) == 0
+    stream = tmp_path / "stream"
+    window = stream / "window=20261130T070000Z--20261130T080000Z"
+    for pane in ("pane=0", "pane=1"):  # panes accumulate: pane=1 supersedes pane=0
+        for table in ("articles", "paragraphs", "rejects"):
+            shutil.copytree(batch / table, window / pane / table)
+    (window / ".pane=2.writing-1-2").mkdir()  # being written: not a pane yet
+    capsys.readouterr()
+    assert run_newsetl("inspect", stream) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"{stream}: --streaming output (no _SUCCESS or report.json: one directory a window and pane), 1 window(s); "
+        "each window's highest pane holds all of it",
+        "  window=20261130T070000Z--20261130T080000Z/pane=1: articles 1, paragraphs 66, rejects 0",
+        "  total over the highest panes: articles 1, paragraphs 66, rejects 0",
+        f"  explain an article: newsetl explain {stream} ARTICLE_ID (looks in each window's highest pane)"]
+    assert run_newsetl("explain", stream, SEED_ID) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[:2] == ["(--streaming output: window=20261130T070000Z--20261130T080000Z/pane=1)",
+                       f"article {SEED_ID}: written, 27 of 65 body paragraphs kept; language en (fasttext); source {SEED} record 0"]
+    assert run_newsetl("explain", window / "pane=0", SEED_ID) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "(--streaming output: window=20261130T070000Z--20261130T080000Z/pane=0)"
+    assert run_newsetl("explain", stream, "nosuchid") == 2
+    assert capsys.readouterr().err == ("newsetl: error: article nosuchid is not in the paragraphs/ of any window's highest "
+                                       f"pane of the --streaming output {stream}\n")
