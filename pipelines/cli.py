@@ -198,7 +198,9 @@ def run(argv: list[str]) -> int:
             printer.poll()  # the final reading line
         shutil.rmtree(staging / "_progress", ignore_errors=True)
         shutil.rmtree(spill.spill_dir(str(staging)), ignore_errors=True)  # temporary: never published
-        write_core.ensure_tables(str(staging), config.output)
+        from pipelines.pipeline import _input_bytes, output_shards
+
+        write_core.ensure_tables(str(staging), config.output, output_shards(config.output.shards, _input_bytes(files)))
         report = write_core.build_report(str(staging), config, [f for f, _ in files], _versions())
         report["inputs_skipped"] = skipped
         empty = empty_run.check(str(staging), report["records"])  # raises UnmappedFields: nothing published
