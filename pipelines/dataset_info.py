@@ -18,6 +18,7 @@ from pathlib import Path
 
 from pipelines import damage, stream_info
 from transforms.records import STATUSES
+from transforms.write import wording
 from transforms.write.core import verify_manifest
 
 EXIT_USAGE = 2
@@ -72,7 +73,7 @@ def summary_lines(report: dict, success: dict, directory: str) -> list[str]:
     lines = [
         f"newsetl dataset {directory} (finished: _SUCCESS present, counts reconciled: {report.get('reconciled')})",
         f"  newsetl {report.get('newsetl_version')}, config {report['config_digest'][:16]}, "
-        f"{_n(len(report['inputs']))} input files ({_mb(in_bytes)})",
+        f"{wording.counted(len(report['inputs']), 'input file')} ({_mb(in_bytes)})",
         f"  records in {_n(r['in'])}: articles written {_n(r['articles_written'])}, without kept paragraphs "
         f"{_n(r['articles_without_kept_paragraphs'])}, flagged copies {_n(r['articles_flagged_duplicate'])}, "
         f"rejected {_n(r['rejected'])}" + (f", taken down {_n(r['removed'])}" if "removed" in r else ""),

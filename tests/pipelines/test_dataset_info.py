@@ -117,6 +117,14 @@ def test_inspect_and_explain_read_a_streaming_output_by_its_panes(tmp_path, caps
     output (window=.../pane=N/{articles,paragraphs,rejects}, the batch schemas)."""
     batch = tmp_path / "batch"
     assert run_newsetl("run", "--input", SEED, "--output", batch) == 0
+    # one of each: singular (trial 10: "1 news articles", "in 1 files", "from 1 input files -> 1 articles")
+    card = (batch / "README.md").read_text(encoding="utf-8")
+    assert "\n1 news article with 27 kept paragraphs, cleaned" in card and " from 1 input record in 1 file. " in card
+    assert "\n1 input file, 8,644 bytes." in card
+    assert "<p>1 record from 1 input file → 1 article, 27 kept paragraphs · " in (batch / "report.html").read_text(encoding="utf-8")
+    capsys.readouterr()
+    assert run_newsetl("inspect", batch) == 0
+    assert capsys.readouterr().out.splitlines()[1].endswith(", 1 input file (0.0 MB)")
     stream = tmp_path / "stream"
     window = stream / "window=20261130T070000Z--20261130T080000Z"
     for pane in ("pane=0", "pane=1"):  # panes accumulate: pane=1 supersedes pane=0

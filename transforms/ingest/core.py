@@ -327,7 +327,18 @@ def unreadable_input(pattern: str, unknown: list[str], notices: bool = False) ->
         shown = ", ".join(extensions[:5]) + (", ..." if len(extensions) > 5 else "")
         return (f"{message} newsetl reads: {len(unknown)} file(s) of unknown format (extension {shown}); newsetl reads "
                 f"{known_extensions()}; to read other names, give them by a glob or path and set ingest.format")
-    return message + (" but notice files (LICENSE, README ...)" if notices else "")
+    return message + (" but notice files (LICENSE, README ...)" if notices else "") + _bracket_hint(pattern)
+
+
+def _bracket_hint(pattern: str) -> str:
+    """For a glob with ``[``: the same glob with every ``[`` taken literally (``[[]``) when that
+    one matches files (a directory named ``ünï [x]``: in a glob ``[x]`` matches the letter x)."""
+    if "[" not in pattern:
+        return ""
+    literal = pattern.replace("[", "[[]")
+    found = [f for f in glob.glob(literal, recursive=True) if os.path.isfile(f)]
+    hint = "; in a glob, [...] matches one of the characters inside: write a literal [ as [[]"
+    return hint + (f" ({literal!r} matches {len(found)} file(s))" if found else "")
 
 
 def list_inputs(patterns: list[str], configured_format: str = "auto") -> tuple[list[tuple[str, str]], list[dict]]:

@@ -455,6 +455,21 @@ def test_directory_input_skips_newsetl_output_below_it(data, tmp_path):
         (str(tmp_path / "release" / "news.jsonl"), str(tmp_path / "release"))]
 
 
+def test_a_glob_through_a_bracketed_directory_hints_at_the_escape(data, tmp_path):
+    """Trial 10: a glob through a directory named ``ünï [x]`` said only "matches no file"."""
+    folder = tmp_path / "ünï [x]"
+    folder.mkdir()
+    (folder / "a b.jsonl").write_bytes((data / "realnews-grover-samples" / "realnews_tiny.jsonl").read_bytes())
+    with pytest.raises(FileNotFoundError) as err:
+        core.list_inputs([f"{folder}/*.jsonl"])
+    assert str(err.value) == (f"input '{folder}/*.jsonl' matches no file; in a glob, [...] matches one of the characters "
+                              f"inside: write a literal [ as [[] ('{tmp_path}/ünï [[]x]/*.jsonl' matches 1 file(s))")
+    assert core.list_inputs([f"{tmp_path}/ünï [[]x]/*.jsonl"])[0] == [(str(folder / "a b.jsonl"), str(tmp_path))]
+    with pytest.raises(FileNotFoundError, match=r"matches no file; in a glob, \[\.\.\.\] matches one of the characters inside: "
+                                                r"write a literal \[ as \[\[\]$"):
+        core.list_inputs([f"{tmp_path}/[yz]*.jsonl"])
+
+
 def test_directory_input_skips_notice_files_and_lists_them(data, tmp_path):
     """Real dataset folders: their LICENSE / README texts are not read as articles when the folder
     is the input, and are returned as skipped; a glob or a path still reads what it names."""
