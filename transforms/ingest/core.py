@@ -284,8 +284,10 @@ def _walk_inputs(pattern: str, root: str, onerror) -> tuple[list[str], list[str]
 
     kind = output_kind(root)
     if kind is not None:
+        articles = (f"the glob '{os.path.join(root, 'window=*', 'pane=*', 'articles', '*.parquet')}'"
+                    if kind == "streaming output" else f"its articles directory ({os.path.join(root, 'articles')})")
         raise FileNotFoundError(f"input {pattern} is newsetl output ({kind}), not news to read: to read its articles "
-                                f"back, give its articles directory ({os.path.join(root, 'articles')}) as the input")
+                                f"back, give {articles} as the input")
     files, outputs = [], []
     for directory, subdirs, names in os.walk(root, onerror=onerror):
         below = [os.path.join(directory, d) for d in sorted(subdirs)]
