@@ -14,6 +14,7 @@ from datetime import datetime
 
 from lxml import etree
 
+_PARA_BREAK = re.compile(r"\n(?=[ \t]+\S)")
 _CONTROL_REF = re.compile(r"&#(\d+);")
 
 
@@ -70,14 +71,19 @@ def body_paragraphs(body: str) -> list[str]:
 
     A paragraph starts at an indented line unless that line :func:`continues` the one before.
     """
-    paragraphs: list[list[str]] = []
-    previous = ""
-    for line in body.split("\n"):
-        if line[:1] in (" ", "\t") and line.strip() and not continues(previous, line) or not paragraphs:
-            paragraphs.append([])
-        paragraphs[-1].append(line)
-        previous = line
-    return [" ".join(" ".join(p).split()) for p in paragraphs if " ".join(p).strip()]
+    return [" ".join(p.split()) for p in _rejoin(_PARA_BREAK.split(body)) if p.strip()]
+
+
+def _rejoin(pieces: list[str]) -> list[str]:
+    """``pieces`` (the body cut before every indented line) with each piece whose first line
+    :func:`continues` the last line of the piece before joined back to it (line break kept)."""
+    out: list[str] = []
+    for piece in pieces:
+        if out and continues(out[-1].rsplit("\n", 1)[-1], piece.split("\n", 1)[0]):
+            out[-1] += "\n" + piece
+        else:
+            out.append(piece)
+    return out
 
 
 def stories(text: str) -> Iterator[tuple[int, dict | None, str]]:
