@@ -17,8 +17,9 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-from pipelines import empty_run, interrupts, output_guard
+from pipelines import interrupts, output_guard
 from pipelines.config import ConfigError, load_config
+from pipelines.empty_run import UnmappedFields, check_empty_run
 from transforms import spill
 from transforms.dedup import index as index_core
 from transforms.ingest.core import list_inputs
@@ -203,7 +204,7 @@ def run(argv: list[str]) -> int:
         write_core.ensure_tables(str(staging), config.output, output_shards(config.output.shards, _input_bytes(files)))
         report = write_core.build_report(str(staging), config, [f for f, _ in files], _versions())
         report["inputs_skipped"] = skipped
-        empty = empty_run.check(str(staging), report["records"])  # raises UnmappedFields: nothing published
+        empty = check_empty_run(str(staging), report["records"])  # raises UnmappedFields: nothing published
         report.update(index_core.release_report(str(staging), config.dedup, out.resolve().name, against))
         if against or takedowns_only:  # the takedowns of those releases (README "Takedowns")
             from transforms.takedown.core import report_section
@@ -216,10 +217,10 @@ def run(argv: list[str]) -> int:
         success = documents.write_documents(str(staging), report, out.resolve().name)  # report.json/.html, README.md, _SUCCESS
         guard.publishing()
         write_core.publish(str(staging), str(out))
-    except (write_core.ReconciliationError, empty_run.UnmappedFields) as err:
+    except (write_core.ReconciliationError, UnmappedFields) as err:
         shutil.rmtree(staging, ignore_errors=True)
         print(f"newsetl: error: {err}; nothing was published", file=sys.stderr)
-        return EXIT_USAGE if isinstance(err, empty_run.UnmappedFields) else 1
+        return EXIT_USAGE if isinstance(err, UnmappedFields) else 1
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -37,7 +37,7 @@ def _details(staging: str, limit: int = 100_000) -> list[str]:
     return sorted(d for d in found if d is not None)
 
 
-def check(staging: str, records: dict) -> str | None:
+def check_empty_run(staging: str, records: dict) -> str | None:
     """Refuse a run that rejected every record for an absent text field; else a warning line
     when it rejected every record for another reason; else None.
 

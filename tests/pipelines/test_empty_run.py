@@ -32,11 +32,11 @@ def test_check_tells_a_mapping_error_from_other_empty_runs(tmp_path):
     records = {"in": 2, "rejected": 2, "rejected_by_reason": {"ingest:missing_text": 2}}
     with pytest.raises(empty_run.UnmappedFields, match=r"every record \(2\) was rejected as missing_text, e\.g\. no column "
                                                        r"'text' \(columns: id, body\)"):
-        empty_run.check(staged("no column 'text' (columns: id, body); map one with ingest.fields"), records)
+        empty_run.check_empty_run(staged("no column 'text' (columns: id, body); map one with ingest.fields"), records)
     # empty or null values are the data's, not the config's: published, with a warning
-    assert empty_run.check(staged("record has no 'text' field (null)", "the row's 'text' value is empty or not text"),
+    assert empty_run.check_empty_run(staged("record has no 'text' field (null)", "the row's 'text' value is empty or not text"),
                            records) == "warning: every record (2) was rejected (ingest:missing_text 2): this release has no article"
-    assert empty_run.check(staged("x"), {"in": 3, "rejected": 3, "rejected_by_reason": {"language:language_filtered": 3}}) == (
+    assert empty_run.check_empty_run(staged("x"), {"in": 3, "rejected": 3, "rejected_by_reason": {"language:language_filtered": 3}}) == (
         "warning: every record (3) was rejected (language:language_filtered 3): this release has no article")
-    assert empty_run.check(staged("x"), {"in": 3, "rejected": 2, "rejected_by_reason": {"ingest:missing_text": 2}}) is None
-    assert empty_run.check(staged(), {"in": 0, "rejected": 0, "rejected_by_reason": {}}) is None
+    assert empty_run.check_empty_run(staged("x"), {"in": 3, "rejected": 2, "rejected_by_reason": {"ingest:missing_text": 2}}) is None
+    assert empty_run.check_empty_run(staged(), {"in": 0, "rejected": 0, "rejected_by_reason": {}}) is None

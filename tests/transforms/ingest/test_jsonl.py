@@ -102,18 +102,3 @@ def test_damage_and_size_limit_reject_the_cut_line_whatever_the_chunk_size(tmp_p
     reason = "truncated_or_corrupt_file" if limit is None else "decompressed_too_large"
     assert (last.source_record, last.byte_offset, last.reason) == (len(arts), complete, reason)
     assert (len(arts), complete) == ((230, 233161) if limit is None else (133, 130323))  # as read line by line before chunks
-
-
-@pytest.mark.parametrize("codec, bom, named", [("utf-16-le", codecs.BOM_UTF16_LE, "UTF-16-LE"),
-                                               ("utf-16-be", codecs.BOM_UTF16_BE, "UTF-16-BE"),
-                                               ("utf-32-le", codecs.BOM_UTF32_LE, "UTF-32-LE")])
-def test_utf16_json_lines_are_one_reject_that_says_to_convert(data, tmp_path, codec, bom, named):
-    """Trial 10: UTF-16 JSON Lines with a byte-order mark were "binary_content: 50% ... NUL"."""
-    lines = (data / "realnews-grover-samples" / "realnews_tiny.jsonl").read_text(encoding="utf-8")
-    path = tmp_path / "wide.jsonl"
-    path.write_bytes(bom + lines.encode(codec))
-    items = list(core.read_file(str(path), str(tmp_path), config_from_dict({}).ingest))
-    assert [(r.reason, r.source_record, r.detail) for r in items] == [
-        ("utf16_or_utf32", -1, f"{named} text (byte-order mark {bom.hex(' ').upper()}): JSON Lines are read as UTF-8 or an "
-                               f"ASCII-compatible charset; convert the file to UTF-8 (iconv -f {named} -t UTF-8)")]
-    assert items[0].excerpt == lines[:len(items[0].excerpt)] and len(items[0].excerpt) > 100
