@@ -245,7 +245,6 @@ def _known_format(path: str) -> bool:
 NOTICE_NAMES = re.compile(r"^(licen[cs]e|notice|copying|copyright|readme|source|index)([._-].*)?$", re.IGNORECASE)
 NOTICE_SKIPPED = "notice_file"  # the reasons of a file a directory input does not read
 UNKNOWN_SKIPPED = "unknown_format"
-OUTPUT_SKIPPED = "newsetl_output"  # a directory below a directory input that holds a newsetl release
 
 
 def is_notice(path: str) -> bool:
@@ -260,6 +259,9 @@ def is_notice(path: str) -> bool:
         return detect_format(name)[0] == "text"
     except ValueError:
         return True
+
+
+OUTPUT_SKIPPED = "newsetl_output"  # a directory below a directory input that holds a newsetl release
 
 
 def _walk_inputs(pattern: str, root: str, onerror) -> tuple[list[str], list[str]]:

@@ -66,17 +66,10 @@ def continues(previous: str, line: str) -> bool:
     return False
 
 
-def body_paragraphs(body: str) -> list[str]:
-    """Split a Reuters ``<BODY>`` into paragraphs with their line breaks unwrapped.
-
-    A paragraph starts at an indented line unless that line :func:`continues` the one before.
-    """
-    return [" ".join(p.split()) for p in _rejoin(_PARA_BREAK.split(body)) if p.strip()]
-
-
 def _rejoin(pieces: list[str]) -> list[str]:
-    """``pieces`` (the body cut before every indented line) with each piece whose first line
-    :func:`continues` the last line of the piece before joined back to it (line break kept)."""
+    """``pieces`` (the body cut before every indented line, where a paragraph starts) with each
+    piece whose first line :func:`continues` the last line of the piece before joined back to
+    it (line break kept)."""
     out: list[str] = []
     for piece in pieces:
         if out and continues(out[-1].rsplit("\n", 1)[-1], piece.split("\n", 1)[0]):
@@ -84,6 +77,11 @@ def _rejoin(pieces: list[str]) -> list[str]:
         else:
             out.append(piece)
     return out
+
+
+def body_paragraphs(body: str) -> list[str]:
+    """Split a Reuters ``<BODY>`` into paragraphs with their line breaks unwrapped."""
+    return [" ".join(p.split()) for p in _rejoin(_PARA_BREAK.split(body)) if p.strip()]
 
 
 def stories(text: str) -> Iterator[tuple[int, dict | None, str]]:
