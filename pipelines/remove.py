@@ -35,6 +35,8 @@ def remove_parser() -> argparse.ArgumentParser:
     parser.add_argument("release", help="the published release to remove articles from (read only)")
     parser.add_argument("--output", required=True, help="the new release directory")
     parser.add_argument("--overwrite", action="store_true", help="replace a non-empty output directory")
+    parser.add_argument("--include-copies", action="store_true",
+                        help="also remove the paragraphs of other articles that copy the removed text (README \"Takedowns\")")
     return parser
 
 
@@ -84,12 +86,18 @@ def remove(argv: list[str]) -> int:
     staging.mkdir(parents=True)
     guard = InterruptGuard(staging)  # Ctrl-C: one line, exit 130, staging removed
     try:
-        dropped = takedown.copy_without(str(release), str(staging), set(found), config.output)
-        rows = takedown.removal_rows(found, dropped)
+        name = out.resolve().name
+        copies = _copies(str(release), found, before) if args.include_copies else {}
+        dropped = takedown.copy_without(str(release), str(staging), set(found), config.output, set(copies))
+        rows = takedown.removal_rows(found, dropped, name)
+        copy_rows = takedown.copy_rows(copies, {**{r["article_id"]: r for r in before}, **found}, _urls(str(release)),
+                                       dropped, name) if args.include_copies else None
         (staging / "removals").mkdir()
-        pq.write_table(takedown.removals_table(before, rows), staging / "removals" / "part-00000-of-00001.parquet",
-                       store_schema=True)
-        report = takedown.takedown_report(old, str(staging), str(release), rows, missing, already, before)
+        pq.write_table(takedown.removals_table(before, rows + (copy_rows or [])),
+                       staging / "removals" / "part-00000-of-00001.parquet", store_schema=True)
+        report = takedown.takedown_report(old, str(staging), str(release), rows, missing, already, before, copy_rows)
+        # the name it was given by (a link's name, not its target's): what marks NAME-rN as NAME's revision
+        report["removals"]["from_release_name"] = os.path.basename(os.path.abspath(args.release))
         report["removals"].update(history_read_from=used, history_unlisted=unlisted)
         report["index"] = index_core.index_report(str(staging), config.dedup, out.resolve().name)
         documents.write_documents(str(staging), report, out.resolve().name)  # report.json/.html, README.md, _SUCCESS
@@ -100,7 +108,10 @@ def remove(argv: list[str]) -> int:
         raise
     finally:
         guard.restore()
+    held = report["removals"]["copies"]
     print(f"newsetl: wrote {out}: removed {len(rows)} article(s), {report['removals']['paragraphs']} paragraph(s)"
+          + (f"; copies of the removed text: {held['paragraphs']} paragraph(s) of {held['articles']} other article(s)"
+             if args.include_copies else "")
           + (f"; not found: {len(missing)}" if missing else "")
           + (f"; already removed by an earlier takedown: {len(already)}" if already else ""))
     copies = report["removals"]["copies_of_removed"]
@@ -108,6 +119,21 @@ def remove(argv: list[str]) -> int:
         shown = ", ".join(copies[:5]) + (f", +{len(copies) - 5} more" if len(copies) > 5 else "")
         print(f"newsetl: warning: {report['removals']['dangling_duplicate_of']} paragraph(s) of {len(copies)} other article(s) "
               f"copy the removed text ({shown}; report.json: removals.copies_of_removed): they stay in paragraphs/ as "
-              "dropped duplicates, and a later run would publish that text under their ids; list them too to take them down",
+              "dropped duplicates, and a later run would publish that text under their ids; pass --include-copies "
+              "to remove those paragraphs too",
               file=sys.stderr)
     return 0
+
+
+def _copies(release: str, found: dict, before: list[dict]) -> dict[str, tuple[str, bool]]:
+    """``--include-copies``: the rows of other articles that copy text of the articles removed
+    now or earlier in RELEASE's history (:func:`takedown.copies_of_removed`)."""
+    gone = set(found) | {r["article_id"] for r in before if r.get("matched_by") != takedown.COPY}
+    paras = pq.read_table(release + "/paragraphs", columns=["paragraph_id", "duplicate_of", "duplicate_of_release"])
+    return takedown.copies_of_removed(paras, gone)
+
+
+def _urls(release: str) -> dict[str, str | None]:
+    """Article id -> URL of RELEASE's written articles."""
+    arts = pq.read_table(release + "/articles", columns=["article_id", "url"]).to_pylist()
+    return {a["article_id"]: a["url"] for a in arts}

@@ -153,7 +153,7 @@ def test_takedown_release_reports_what_it_holds(bbc_dataset, tmp_path, capsys):
     assert capsys.readouterr().err.splitlines()[-1] == (
         f"newsetl: warning: 7 paragraph(s) of 7 other article(s) copy the removed text ({', '.join(copies[:5])}, +2 more; "
         "report.json: removals.copies_of_removed): they stay in paragraphs/ as dropped duplicates, and a later run would "
-        "publish that text under their ids; list them too to take them down")
+        "publish that text under their ids; pass --include-copies to remove those paragraphs too")
     assert run_newsetl("inspect", new) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[2:10] == [
@@ -291,3 +291,62 @@ def test_a_takedown_that_matches_nothing_publishes_nothing(bbc_dataset, tmp_path
     assert capsys.readouterr().err == (f"newsetl: error: no article of {ids} is in release {bbc_dataset} (not found: 1); "
                                        "nothing was published\n")
     assert not (tmp_path / "new").exists() and not list(tmp_path.glob(".new.staging-*"))
+
+
+def test_include_copies_removes_the_copied_text_and_a_re_sent_copy_is_rejected(bbc_dataset, data, tmp_path, capsys):
+    """``remove --include-copies`` (session 10): the rows of other articles that copy the
+    removed text go from paragraphs/ (and index/), each such article is a removals/ row
+    ``copy_of_removed`` and stays otherwise; a later run given one of them again rejects it."""
+    ids = tmp_path / "ids.tsv"
+    ids.write_text("2af336e9acbb594d\tcourt order\n", encoding="utf-8")
+    new = tmp_path / "bbc-copies"
+    assert run_newsetl("remove", "--ids", ids, bbc_dataset, "--output", new, "--include-copies") == 0
+    out, err = capsys.readouterr()
+    assert "removed 1 article(s), 8 paragraph(s); copies of the removed text: 7 paragraph(s) of 7 other article(s)" in out
+    assert "warning" not in err  # nothing is left to warn about
+    # the BBC technology byline "Clark Boyd is technology correspondent for The World, ..."
+    old = {p["paragraph_id"]: p for p in read(bbc_dataset, "paragraphs")}
+    copies = sorted(p for p, r in old.items() if r["duplicate_of"] == "2af336e9acbb594d/7")
+    assert len(copies) == 7 and {old[p]["text"].rstrip(".") for p in [*copies, "2af336e9acbb594d/7"]} == {
+        "Clark Boyd is technology correspondent for The World, a BBC World Service and WGBH-Boston co-production"}
+    left = {p["paragraph_id"] for p in read(new, "paragraphs")}
+    assert not left & set(copies) and len(left) == len(old) - 8 - 7
+    # the copying articles stay, without the copied row (6 written; 9f42d44a0e2b4a57 keeps no body paragraph)
+    assert {p.split("/")[0] for p in copies} <= {p.split("/")[0] for p in left}
+    assert len({p.split("/")[0] for p in copies} & {a["article_id"] for a in read(new, "articles")}) == 6
+    removals = read(new, "removals")
+    assert [(r["article_id"], r["matched_by"], r["requested"], r["reason"], r["paragraphs_removed"], r["index_rows_removed"],
+             r["paragraph_ids"], r["copy_of"], r["removed_in"]) for r in removals] == sorted(
+        [("2af336e9acbb594d", "article_id", "2af336e9acbb594d", "court order", 8, 7, None, None, "bbc-copies")]
+        + [(p.split("/")[0], "copy_of_removed", "2af336e9acbb594d", "court order", 1, 0, [p], ["2af336e9acbb594d/7"], "bbc-copies")
+           for p in copies])
+    report = json.loads((new / "report.json").read_text())
+    r, p = report["records"], report["paragraphs"]
+    assert (r["removed"], p["removed"], p["in"]) == (1, 15, len(left) + 15)
+    assert r["in"] == r["articles_deduplicated"] + r["rejected"] + r["removed"]
+    assert {k: report["removals"][k] for k in ("articles", "paragraphs", "include_copies", "copies", "dangling_duplicate_of",
+                                               "copies_of_removed")} == {
+        "articles": 1, "paragraphs": 8, "include_copies": True, "copies": {"articles": 7, "paragraphs": 7, "index_rows": 0},
+        "dangling_duplicate_of": 0, "copies_of_removed": []}
+    # explain names the paragraph taken down and where
+    assert run_newsetl("explain", new, "2f8ed29717f9cef5") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].startswith("paragraph(s) 7 taken down in release bbc-copies (published ")
+    assert lines[1].endswith(" UTC) as copies of removed text (2af336e9acbb594d/7; requested as '2af336e9acbb594d', "
+                             "reason: court order)")
+    assert not [x for x in lines if x.startswith("[7]")]
+    # a later run given a copying article again (the same relative path: the same id) rejects it
+    resent = tmp_path / "day2" / "tech" / "256.txt"
+    resent.parent.mkdir(parents=True)
+    resent.write_bytes((data / "bbc-news-fulltext" / "bbc" / "tech" / "256.txt").read_bytes())
+    again = tmp_path / "again"
+    assert run_newsetl("run", "--input", tmp_path / "day2" / "*" / "*.txt", "--output", again, "--dedup-against", new) == 0
+    assert [(x["reason"], x["detail"]) for x in read(again, "rejects")] == [(
+        "taken_down", "article id 2f8ed29717f9cef5 was taken down in release bbc-copies (reason: court order; it copied the "
+        "text of taken-down 2af336e9acbb594d/7)")]
+    # a takedown of one of them later: one removals/ row for it, counting the copy removed before
+    ids.write_text("2f8ed29717f9cef5\n", encoding="utf-8")
+    assert run_newsetl("remove", "--ids", ids, new, "--output", tmp_path / "bbc-copies-2") == 0
+    row = [x for x in read(tmp_path / "bbc-copies-2", "removals") if x["article_id"] == "2f8ed29717f9cef5"]
+    assert [(x["matched_by"], x["paragraphs_removed"], x["removed_in"]) for x in row] == [("article_id", 8, "bbc-copies-2")]
+    assert json.loads((tmp_path / "bbc-copies-2" / "report.json").read_text())["records"]["removed"] == 2
