@@ -259,7 +259,7 @@ def explain_lines(directory: str, article_id: str, width: int = 100) -> list[str
             lines.append(fill(original["text"], "    | "))
         elif p["duplicate_of"] and not release and p["duplicate_of"].rsplit("/", 1)[0] in removals:
             gone = removals[p["duplicate_of"].rsplit("/", 1)[0]]
-            lines.append(f"    duplicates {p['duplicate_of']}, taken down in {_in_release(gone)} ({_why(gone.row)}): "
+            lines.append(f"    duplicates {p['duplicate_of']}, taken down in {_in_release(gone)}, {_why(gone.row)}: "
                          "this row still holds its text (newsetl remove --include-copies removes it)")
     return lines
 

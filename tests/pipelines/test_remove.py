@@ -154,6 +154,13 @@ def test_takedown_release_reports_what_it_holds(bbc_dataset, tmp_path, capsys):
         f"newsetl: warning: 7 paragraph(s) of 7 other article(s) copy the removed text ({', '.join(copies[:5])}, +2 more; "
         "report.json: removals.copies_of_removed): they stay in paragraphs/ as dropped duplicates, and a later run would "
         "publish that text under their ids; pass --include-copies to remove those paragraphs too")
+    # explain of a copy left in place names the paragraph it duplicates as taken down, and where
+    assert run_newsetl("explain", new, "2f8ed29717f9cef5") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-4] == "[7] duplicate_across (exact), duplicate of 2af336e9acbb594d/7, similarity 1.000, cluster 2af336e9acbb594d/7"
+    assert lines[-1].startswith("    duplicates 2af336e9acbb594d/7, taken down in release bbc-takedown (published ")
+    assert lines[-1].endswith(" UTC), requested as '2af336e9acbb594d', reason: court order: this row still holds its text "
+                              "(newsetl remove --include-copies removes it)")
     assert run_newsetl("inspect", new) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[2:10] == [

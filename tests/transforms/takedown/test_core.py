@@ -125,6 +125,10 @@ def test_removals_of_names_the_release_that_took_an_article_down(tmp_path):
     # it was removed before r2, by a release that is gone
     r1.rename(tmp_path / "moved")
     assert set(core.removals_of(str(r2), ["A", "B"])) == {"B"}
+    from pipelines.dataset_info import _unlisted_hint
+    assert _unlisted_hint(str(r2)) == ("; 1 article(s) taken down in its history are listed nowhere (the release an older "
+                                       "newsetl made this takedown from is gone): it may be one of them")
+    assert _unlisted_hint(str(r3)) == ""
     a = core.removals_of(str(r3), ["A"])["A"]
     assert (a.release, a.certain) == ("2026-11-28-r3", False)
     assert taken_down_row(str(r3), "A") == (
