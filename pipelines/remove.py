@@ -76,7 +76,9 @@ def remove(argv: list[str]) -> int:
     if unlisted:
         print(f"newsetl: warning: {unlisted_message(f'release {args.release}', unlisted, used)}", file=sys.stderr)
     found, missing, already = takedown.match_articles(str(release), requests, before)
-    if not found:  # a release identical to RELEASE helps no one: most likely the wrong list or release
+    # --include-copies: also the copies of what RELEASE's history removed (a takedown made without it)
+    copies = _copies(str(release), found, before) if args.include_copies else {}
+    if not found and not copies:  # a release identical to RELEASE helps no one: most likely the wrong list or release
         what = (f"already removed by an earlier takedown: {len(already)}" if already else "") + \
                ("; " if already and missing else "") + (f"not found: {len(missing)}" if missing else "")
         print(f"newsetl: error: no article of {args.ids} is in release {args.release} ({what or 'the list is empty'}); "
@@ -87,7 +89,6 @@ def remove(argv: list[str]) -> int:
     guard = InterruptGuard(staging)  # Ctrl-C: one line, exit 130, staging removed
     try:
         name = out.resolve().name
-        copies = _copies(str(release), found, before) if args.include_copies else {}
         dropped = takedown.copy_without(str(release), str(staging), set(found), config.output, set(copies))
         rows = takedown.removal_rows(found, dropped, name)
         copy_rows = takedown.copy_rows(copies, {**{r["article_id"]: r for r in before}, **found}, _urls(str(release)),

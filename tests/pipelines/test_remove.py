@@ -208,6 +208,17 @@ def test_takedown_release_reports_what_it_holds(bbc_dataset, tmp_path, capsys):
     card = (new / "README.md").read_text()
     assert "| articles written | 2,073 |" in card and "| articles taken down | 4 |" in card and "| paragraphs taken down | 23 |" in card
     assert "except the articles taken down with `newsetl remove`, which are counted in `report.json` only" in card
+    # the copies left by a takedown made without --include-copies, removed later: the request is
+    # already removed, its copies are not (session 10)
+    ids.write_text("2af336e9acbb594d\n", encoding="utf-8")
+    later = tmp_path / "bbc-takedown-copies"
+    assert run_newsetl("remove", "--ids", ids, new, "--output", later, "--include-copies") == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        f"newsetl: wrote {later}: removed 0 article(s), 0 paragraph(s); copies of the removed text: 7 paragraph(s) of "
+        "7 other article(s); already removed by an earlier takedown: 1")
+    report = json.loads((later / "report.json").read_text())
+    assert (report["records"]["removed"], report["paragraphs"]["removed"], report["removals"]["copies"]["paragraphs"],
+            report["removals"]["dangling_duplicate_of"], len(read(later, "removals"))) == (4, 30, 7, 0, 4 + 7)
     # A takedown of the takedown release: "taken down" counts both, "removals" the second one.
     ids.write_text("00317dc8d5c96f5c\n", encoding="utf-8")
     assert run_newsetl("remove", "--ids", ids, new, "--output", tmp_path / "again") == 0

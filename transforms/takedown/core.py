@@ -316,7 +316,8 @@ def taken_down_in(releases) -> TakenDown:
                 hit = (name, f"{row.get('reason') or 'none given'}; it copied the text of taken-down "  # the release already
                              f"{', '.join(row.get('copy_of') or [])}")
             ids.setdefault(row["article_id"], hit)
-            for url in (row.get("url"), row.get("requested")):
+            # a copy row's request names the article it copied, not this one
+            for url in (row.get("url"), None if row.get("matched_by") == COPY else row.get("requested")):
                 key = url_key(url)
                 if key:
                     urls.setdefault(key, hit)

@@ -142,3 +142,25 @@ def test_removals_of_names_the_release_that_took_an_article_down(tmp_path):
     stray[0].mkdir()
     assert [is_revision(d) for d in stray] == [False, False, False]
     assert later_revisions(str(r2)) == [str(r3)]
+
+
+def test_a_copy_row_matches_its_own_article_not_the_one_it_copied(tmp_path):
+    """``remove --include-copies`` rows (``copy_of_removed``) carry the request of the article
+    they copied; a later run keys only their own URL, so the copied article re-sent keeps its
+    own reason."""
+    import pyarrow.parquet as pq
+
+    from transforms.write.takedown import removals_table
+
+    rel = tmp_path / "rel"
+    (rel / "removals").mkdir(parents=True)
+    common = {"reason": "court order", "paragraphs_removed": 1, "index_rows_removed": 0, "removed_in": "rel"}
+    pq.write_table(removals_table([], [
+        {"article_id": "A", "url": "https://ex.com/a", "requested": "https://ex.com/a", "matched_by": "url", **common},
+        {"article_id": "0copy", "url": "https://other.org/b", "requested": "https://ex.com/a", "matched_by": core.COPY,
+         "paragraph_ids": ["0copy/3"], "copy_of": ["A/2"], **common}]), rel / "removals" / "part-00000-of-00001.parquet")
+    (rel / "_SUCCESS").write_text('{"files": []}')
+    taken = core.taken_down_in([(str(rel), "rel")])
+    assert taken.match("x", "https://ex.com/a") == ("url", "rel", "court order")
+    assert taken.match("y", "https://other.org/b") == ("url", "rel", "court order; it copied the text of taken-down A/2")
+    assert taken.match("0copy", None) == ("article_id", "rel", "court order; it copied the text of taken-down A/2")
