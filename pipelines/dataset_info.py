@@ -209,11 +209,14 @@ def taken_down_row(directory: str, article_id: str) -> str | None:
 
 def _unlisted_hint(directory: str) -> str:
     """For an article not found: the takedowns of the dataset's history that are listed nowhere, if any."""
-    from transforms.takedown.core import removal_history
+    from transforms.takedown.core import TakedownHistoryError, removal_history
 
     if not Path(directory, "removals").is_dir():
         return ""
-    _, unlisted, _ = removal_history(directory)
+    try:
+        _, unlisted, _ = removal_history(directory)
+    except TakedownHistoryError as err:
+        raise DatasetError(str(err)) from None
     return (f"; {unlisted} article(s) taken down in its history are listed nowhere (the release an older newsetl "
             "made this takedown from is gone): it may be one of them") if unlisted else ""
 

@@ -92,8 +92,8 @@ def write_pane(directory: str, rows: dict, output_cfg) -> list[tuple[str, int]]:
     (``.pane=N.writing-PID-THREAD``, which readers of ``pane=*`` skip) that is then renamed to
     ``directory``, so a pane is there whole or not at all (a run stopped by Ctrl-C, say). A pane
     written again (a retried bundle) replaces the earlier copy in one swap
-    (:func:`transforms.write.core.publish`: ``renameat2(RENAME_EXCHANGE)``, else two renames),
-    so a reader never finds the pane missing.
+    (:func:`transforms.write.core.publish`: ``renameat2(RENAME_EXCHANGE)``, so a reader never
+    finds the pane missing; where the file system lacks it, two renames, missing only between them).
 
     Args:
         directory: ``<output>/window=<start>--<end>/pane=<n>``.
