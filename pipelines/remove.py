@@ -76,8 +76,10 @@ def remove(argv: list[str]) -> int:
     if unlisted:
         print(f"newsetl: warning: {unlisted_message(f'release {args.release}', unlisted, used)}", file=sys.stderr)
     found, missing, already = takedown.match_articles(str(release), requests, before)
+    # every article removed now or earlier in RELEASE's history (not those that only lost their copies)
+    gone = {**{r["article_id"]: r for r in before if r.get("matched_by") != takedown.COPY}, **found}
     # --include-copies: also the copies of what RELEASE's history removed (a takedown made without it)
-    copies = _copies(str(release), found, before) if args.include_copies else {}
+    copies = _copies(str(release), set(gone)) if args.include_copies else {}
     if not found and not copies:  # a release identical to RELEASE helps no one: most likely the wrong list or release
         what = (f"already removed by an earlier takedown: {len(already)}" if already else "") + \
                ("; " if already and missing else "") + (f"not found: {len(missing)}" if missing else "")
@@ -89,14 +91,15 @@ def remove(argv: list[str]) -> int:
     guard = InterruptGuard(staging)  # Ctrl-C: one line, exit 130, staging removed
     try:
         name = out.resolve().name
-        dropped = takedown.copy_without(str(release), str(staging), set(found), config.output, set(copies))
+        excerpts = (set(gone), {r["url"] for r in gone.values() if r.get("url")}) if args.include_copies else None
+        dropped = takedown.copy_without(str(release), str(staging), set(found), config.output, set(copies), excerpts)
         rows = takedown.removal_rows(found, dropped, name)
-        copy_rows = takedown.copy_rows(copies, {**{r["article_id"]: r for r in before}, **found}, _urls(str(release)),
-                                       dropped, name) if args.include_copies else None
+        copy_rows = takedown.copy_rows(copies, gone, _urls(str(release)), dropped, name) if args.include_copies else None
         (staging / "removals").mkdir()
         pq.write_table(takedown.removals_table(before, rows + (copy_rows or [])),
                        staging / "removals" / "part-00000-of-00001.parquet", store_schema=True)
-        report = takedown.takedown_report(old, str(staging), str(release), rows, missing, already, before, copy_rows)
+        report = takedown.takedown_report(old, str(staging), str(release), rows, missing, already, before, copy_rows,
+                                          dropped["rejects"])
         # the name it was given by (a link's name, not its target's): what marks NAME-rN as NAME's revision
         report["removals"]["from_release_name"] = os.path.basename(os.path.abspath(args.release))
         report["removals"].update(history_read_from=used, history_unlisted=unlisted)
@@ -126,10 +129,9 @@ def remove(argv: list[str]) -> int:
     return 0
 
 
-def _copies(release: str, found: dict, before: list[dict]) -> dict[str, tuple[str, bool]]:
+def _copies(release: str, gone: set[str]) -> dict[str, tuple[str, bool]]:
     """``--include-copies``: the rows of other articles that copy text of the articles removed
-    now or earlier in RELEASE's history (:func:`takedown.copies_of_removed`)."""
-    gone = set(found) | {r["article_id"] for r in before if r.get("matched_by") != takedown.COPY}
+    now or earlier in RELEASE's history (``gone``; :func:`takedown.copies_of_removed`)."""
     paras = pq.read_table(release + "/paragraphs", columns=["paragraph_id", "duplicate_of", "duplicate_of_release"])
     return takedown.copies_of_removed(paras, gone)
 

@@ -344,7 +344,8 @@ def test_include_copies_removes_the_copied_text_and_a_re_sent_copy_is_rejected(b
     assert r["in"] == r["articles_deduplicated"] + r["rejected"] + r["removed"]
     assert {k: report["removals"][k] for k in ("articles", "paragraphs", "include_copies", "copies", "dangling_duplicate_of",
                                                "copies_of_removed")} == {
-        "articles": 1, "paragraphs": 8, "include_copies": True, "copies": {"articles": 7, "paragraphs": 7, "index_rows": 0},
+        "articles": 1, "paragraphs": 8, "include_copies": True,
+        "copies": {"articles": 7, "paragraphs": 7, "index_rows": 0, "reject_excerpts": {}},
         "dangling_duplicate_of": 0, "copies_of_removed": []}
     # explain names the paragraph taken down and where
     assert run_newsetl("explain", new, "2f8ed29717f9cef5") == 0
@@ -368,3 +369,32 @@ def test_include_copies_removes_the_copied_text_and_a_re_sent_copy_is_rejected(b
     row = [x for x in read(tmp_path / "bbc-copies-2", "removals") if x["article_id"] == "2f8ed29717f9cef5"]
     assert [(x["matched_by"], x["paragraphs_removed"], x["removed_in"]) for x in row] == [("article_id", 8, "bbc-copies-2")]
     assert json.loads((tmp_path / "bbc-copies-2" / "report.json").read_text())["records"]["removed"] == 2
+
+
+def test_include_copies_replaces_the_excerpt_of_another_record_with_the_removed_id(tmp_path, capsys):
+    """The audit trail's rejects: a second record with a removed article's id is a
+    ``duplicate_article_id`` reject whose excerpt holds its title; ``--include-copies`` replaces
+    that excerpt (the row stays, so the counts still reconcile), a plain takedown keeps it."""
+    import gzip
+
+    with gzip.open(ROOT / "samples" / "reuters-sample.jsonl.gz", "rt", encoding="utf-8") as f:
+        first, second, third = (json.loads(next(f)) for _ in range(3))
+    dump = tmp_path / "in" / "wire.jsonl"
+    dump.parent.mkdir()
+    dump.write_text("".join(json.dumps(r) + "\n" for r in (first, dict(second, id=first["id"]), third)), encoding="utf-8")
+    rel = tmp_path / "rel"
+    assert run_newsetl("run", "--input", dump, "--output", rel) == 0
+    (before,) = read(rel, "rejects")
+    assert (before["reason"], before["excerpt"]) == ("duplicate_article_id", second["title"][:200])
+    assert before["detail"] == f"article_id {first['id']!r} already read from {dump} record 0"
+    ids = tmp_path / "ids.tsv"
+    ids.write_text(f"{first['id']}\tcourt order\n", encoding="utf-8")
+    assert run_newsetl("remove", "--ids", ids, rel, "--output", tmp_path / "plain") == 0
+    assert read(tmp_path / "plain", "rejects") == [before]  # the default: as before session 10
+    assert run_newsetl("remove", "--ids", ids, rel, "--output", tmp_path / "copies", "--include-copies") == 0
+    assert read(tmp_path / "copies", "rejects") == [dict(before, excerpt="[taken down]")]
+    report = json.loads((tmp_path / "copies" / "report.json").read_text())
+    assert report["removals"]["copies"] == {"articles": 0, "paragraphs": 0, "index_rows": 0,
+                                            "reject_excerpts": {"duplicate_article_id": 1}}
+    r = report["records"]
+    assert (r["in"], r["rejected"], r["removed"]) == (3, 1, 1) and r["in"] == r["articles_deduplicated"] + r["rejected"] + r["removed"]

@@ -211,15 +211,31 @@ def copies_of_removed(paras: pa.Table, removed: set[str]) -> dict[str, tuple[str
     return {p: (d, links[p] == d) for p, d in source.items() if p.rsplit("/", 1)[0] not in removed}
 
 
+TAKEN_DOWN_EXCERPT = "[taken down]"
+
+
+def excerpts_of_removed(details: list[str | None], removed: set[str], urls: set[str]) -> list[bool]:
+    """Which ``rejects/`` rows (their ``detail``) hold text of a removed article in their
+    ``excerpt``: another record with its id (``duplicate_article_id``: ``article_id 'X' already
+    read from ...``) or an older web capture of its URL (``superseded_capture``: ``superseded by
+    the capture of URL chosen ...``), as :func:`transforms.ingest.unique.choose` words them."""
+    prefixes = tuple(f"article_id {a!r} already read from " for a in sorted(removed)) + tuple(
+        f"superseded by the capture of {u} chosen " for u in sorted(urls))
+    return [bool(d) and d.startswith(prefixes) for d in details]
+
+
 def copy_without(release: str, staging: str, removed: set[str], output_cfg,
-                 paragraphs: set[str] = frozenset()) -> dict[str, Counter]:
+                 paragraphs: set[str] = frozenset(), excerpts: tuple[set[str], set[str]] | None = None) -> dict[str, Counter]:
     """Copy every table file of ``release`` into ``staging`` without the rows of ``removed``
     articles and, in ``paragraphs/`` and ``index/``, without the rows of ``paragraphs`` (ids:
     the copies of removed text, ``newsetl remove --include-copies``); same file names, schemas,
-    row order and compression.
+    row order and compression. With ``excerpts`` (``(article ids, URLs)`` of every removed
+    article), the ``excerpt`` of a reject holding such an article's text
+    (:func:`excerpts_of_removed`) becomes :data:`TAKEN_DOWN_EXCERPT`; the row stays (it is
+    counted in ``records.rejected``).
 
     Returns:
-        table -> Counter of removed rows per article id.
+        table -> Counter of removed rows per article id (``rejects``: excerpts replaced, by reason).
     """
     dropped: dict[str, Counter] = {}
     ids = pa.array(sorted(removed), type=pa.string())
@@ -234,6 +250,11 @@ def copy_without(release: str, staging: str, removed: set[str], output_cfg,
                     gone = pc.or_(gone, pc.is_in(tbl.column("paragraph_id"), value_set=pids))
                 dropped[table].update(tbl.filter(gone).column("article_id").to_pylist())
                 tbl = tbl.filter(pc.invert(gone))
+            elif excerpts is not None and tbl.num_rows:
+                hit = pa.array(excerpts_of_removed(tbl.column("detail").to_pylist(), *excerpts), type=pa.bool_())
+                dropped[table].update(tbl.filter(hit).column("reason").to_pylist())
+                at = tbl.schema.get_field_index("excerpt")
+                tbl = tbl.set_column(at, tbl.schema.field(at), pc.if_else(hit, pa.scalar(TAKEN_DOWN_EXCERPT), tbl.column(at)))
             dest = Path(staging, f.relative_to(release))
             dest.parent.mkdir(parents=True, exist_ok=True)
             pq.write_table(tbl, dest, row_group_size=output_cfg.row_group_rows,
@@ -258,7 +279,7 @@ def copy_rows(copies: dict[str, tuple[str, bool]], requests: dict[str, dict], ur
     removed paragraphs they copied). Sorted by article id.
 
     Args:
-        requests: removed article id -> its removal row (this takedown's or the history's).
+        requests: removed article id -> its removal row or request (this takedown's or the history's).
         urls: article id -> URL of the articles written.
     """
     by_article: dict[str, list[tuple[str, str]]] = {}
@@ -333,7 +354,8 @@ def recount_clusters(directory: str, removed: set[str]) -> tuple[dict, frozenset
 
 
 def takedown_report(old: dict, staging: str, release: str, rows: list[dict], missing: list[str],
-                    already: list[str] = (), before: list[dict] = (), copies: list[dict] | None = None) -> dict:
+                    already: list[str] = (), before: list[dict] = (), copies: list[dict] | None = None,
+                    excerpts: Counter | None = None) -> dict:
     """The new release's report: the old one with every count and figure recomputed from the
     remaining rows (as ``newsetl run`` computes them), so ``inspect``, ``report.html`` and the
     card describe what the new release holds.
@@ -345,7 +367,8 @@ def takedown_report(old: dict, staging: str, release: str, rows: list[dict], mis
     earlier takedown of the history: they stay
     dropped (a rebuild re-admits them). ``copies`` (``--include-copies``: :func:`copy_rows`;
     None without it) are the copy rows removed from articles that stay: they count in
-    ``paragraphs.removed`` and ``removals.copies``, not in ``records.removed``.
+    ``paragraphs.removed`` and ``removals.copies``, not in ``records.removed``; ``excerpts``
+    (reason -> rejects whose excerpt was replaced, :func:`copy_without`) is reported there too.
 
     Raises:
         ReconciliationError: the remaining rows and the old counts do not balance.
@@ -382,7 +405,8 @@ def takedown_report(old: dict, staging: str, release: str, rows: list[dict], mis
         "copies_of_removed": sorted({p.rsplit("/", 1)[0] for p in direct}),
         "include_copies": copies is not None, "copies": {
             "articles": len(copies or ()), "paragraphs": sum(r["paragraphs_removed"] for r in copies or ()),
-            "index_rows": sum(r["index_rows_removed"] for r in copies or ())},
+            "index_rows": sum(r["index_rows_removed"] for r in copies or ()),
+            "reject_excerpts": dict(sorted(excerpts.items())) if excerpts else {}},
     })
     if old.get("dedup_against"):  # paragraphs of this release dropped as copies of an earlier release
         dropped = Counter(v for v in paras.column("duplicate_of_release").to_pylist() if v is not None)
