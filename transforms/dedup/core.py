@@ -339,10 +339,15 @@ class GroupNode:
 
 
 def verify_bucket(nodes: list[GroupNode], cfg) -> list[tuple[bytes, bytes, float]]:
-    """Verify all candidate pairs of one LSH bucket.
+    """Verify the candidate pairs of one LSH bucket (the reference for :mod:`transforms.dedup.batch`).
 
-    Members are sorted by keep order; each member is compared with every earlier member, up to the first
-    ``max_bucket_size`` (the likeliest to be kept); this bounds a hot bucket to O(n * max_bucket_size).
+    Members are sorted by keep order. In a bucket of at most ``max_bucket_size + 1`` members
+    every pair is verified. A larger (hot) bucket, such as a template line with a counter or a
+    footer copied with small edits, is verified by sequential leader clustering (Hartigan,
+    *Clustering Algorithms*, 1975, ch. 3): each member is compared with the bucket's leaders,
+    the earlier members that matched no earlier leader, and becomes a leader itself when it
+    matches none, up to ``max_bucket_size`` leaders. A hot bucket of near-copies then costs
+    O(n) comparisons and edges, not O(n * max_bucket_size).
 
     Returns:
         Verified edges ``(key_a, key_b, similarity)`` with ``a`` before ``b`` in keep order and
@@ -354,15 +359,23 @@ def verify_bucket(nodes: list[GroupNode], cfg) -> list[tuple[bytes, bytes, float
     arrays = [np.frombuffer(n.shingles, dtype="<u4") for n in nodes]
     if cfg.verify == "signature":
         sigs = minhash.signatures(arrays, cfg.num_perm, cfg.seed)
-    edges = []
-    for j in range(1, len(nodes)):
-        for i in range(min(j, cfg.max_bucket_size)):
-            if cfg.verify == "signature":
-                sim = minhash.estimate_jaccard(sigs[i], sigs[j])
-            else:
-                sim = minhash.exact_jaccard(arrays[i], arrays[j])
+
+    def similarity(i, j):
+        if cfg.verify == "signature":
+            return minhash.estimate_jaccard(sigs[i], sigs[j])
+        return minhash.exact_jaccard(arrays[i], arrays[j])
+
+    hot = len(nodes) > cfg.max_bucket_size + 1
+    edges, leaders = [], []
+    for j in range(len(nodes)):
+        matched = False
+        for i in (leaders if hot else range(j)):
+            sim = similarity(i, j)
             if sim >= cfg.threshold:
                 edges.append((nodes[i].key, nodes[j].key, round(sim, 6)))
+                matched = True
+        if hot and not matched and len(leaders) < cfg.max_bucket_size:
+            leaders.append(j)
     return edges
 
 
@@ -376,15 +389,38 @@ class GroupDecision:
     similarity: float | None
 
 
-def is_boilerplate(domains, domain_totals: dict, cfg) -> bool:
-    """Site-template rule: >= min articles of one (non-null) domain and >= the share of its articles."""
+def template_domains(domains, domain_totals: dict, cfg) -> frozenset:
+    """Domains for which a paragraph is site template: >= ``boilerplate_min_articles`` of the
+    domain's (non-null) articles hold it, and >= ``boilerplate_min_domain_share`` of them.
+
+    Args:
+        domains: ``(domain, articles holding the paragraph)`` pairs.
+        domain_totals: domain -> articles of that domain in the run.
+    """
+    out = set()
     for domain, n in domains:
         if domain is None or n < cfg.boilerplate_min_articles:
             continue
         total = domain_totals.get(domain, 0)
         if total and n >= cfg.boilerplate_min_domain_share * total:
-            return True
-    return False
+            out.add(domain)
+    return frozenset(out)
+
+
+def is_template(node_domains, template: frozenset) -> bool:
+    """Whether every member of a node (an exact group) is in a domain whose template it is.
+
+    A group with a member elsewhere (the original article on another site, a site with fewer
+    copies than the rule needs, an article without a domain) is not dropped as site template:
+    its copies are resolved like any duplicates, so one copy is kept (trial 10, finding 1).
+    """
+    return bool(template) and all(domain in template for domain, _ in node_domains)
+
+
+def is_boilerplate(domains, domain_totals: dict, cfg) -> bool:
+    """Site-template rule for one node: every domain it appears in is one whose template it is
+    (:func:`template_domains`, :func:`is_template`)."""
+    return is_template(domains, template_domains(domains, domain_totals, cfg))
 
 
 def distinct_edges(edge_lists) -> list[tuple[int, int, float]]:
@@ -417,8 +453,10 @@ def resolve_components(nodes: dict[bytes, GroupNode], edges: list[tuple[bytes, b
     Returns:
         key -> decision for every node. Within a component, nodes are visited in keep order; a
         node is kept unless an already kept neighbour exists, in which case it is a duplicate of
-        the kept neighbour with the highest similarity (ties: earliest). ``cluster_id`` is the
-        paragraph id of the component's first member.
+        the kept neighbour with the highest similarity (ties: earliest). Site template: the
+        component's domains that meet the rule (:func:`template_domains`, counted over the
+        whole component) make its nodes that appear only in them boilerplate; the others are
+        resolved as above. ``cluster_id`` is the paragraph id of the component's first member.
     """
     parent = {k: k for k in nodes}
 
@@ -445,12 +483,12 @@ def resolve_components(nodes: dict[bytes, GroupNode], edges: list[tuple[bytes, b
         counts = Counter()
         for k in members:
             counts.update(dict(nodes[k].domains))
-        if is_boilerplate(counts.items(), domain_totals, cfg):
-            for k in members:
-                out[k] = GroupDecision(BOILERPLATE, cluster_id, None, None)
-            continue
+        template = template_domains(counts.items(), domain_totals, cfg)
         kept: list[bytes] = []
         for k in members:
+            if is_template(nodes[k].domains, template):
+                out[k] = GroupDecision(BOILERPLATE, cluster_id, None, None)
+                continue
             best = None
             for other, sim in adjacency[k].items():
                 if other in out and out[other].status == KEPT:
