@@ -195,11 +195,13 @@ class DedupConfig(_Strict):
     strip_datelines: bool = True
     boilerplate_min_articles: int = Field(default=10, ge=2)
     boilerplate_min_domain_share: float = Field(default=0.05, ge=0.0, le=1.0)
+    boilerplate_short_min_domain_share: float = Field(default=0.2, ge=0.0, le=1.0)  # for lines under min_words_across
     whole_article_min_kept_share: float = Field(default=0.2, ge=0.0, le=1.0)
     whole_article_action: Literal["flag", "drop"] = "flag"
     max_bucket_size: int = Field(default=100, ge=2)  # LSH buckets above this + 1 members: leader clustering
     min_words_across: int = Field(default=6, ge=0, le=1000)  # shorter paragraphs are never cross-article duplicates
     min_words_near: int = Field(default=10, ge=0, le=1000)  # shorter ones match other articles' exactly only (no MinHash)
+    min_words_within: int = Field(default=10, ge=0, le=1000)  # a shorter line repeated once, outside a repeated run, is kept
 
     @model_validator(mode="after")
     def _bands_fit(self) -> "DedupConfig":
