@@ -40,6 +40,19 @@ def remove_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def not_found_message(missing: list[str]) -> str:
+    """One line naming the takedown requests that matched no article (up to 5), with a hint for
+    the usual mistakes in a list: a comma or a quote where the format has a tab and bare ids."""
+    shown = ", ".join(repr(k) for k in missing[:5]) + (f", +{len(missing) - 5} more" if len(missing) > 5 else "")
+    hints = []
+    if any("," in k and "://" not in k for k in missing):
+        hints.append("a reason follows a tab, not a comma")
+    if any(k[:1] in "\"'" for k in missing):
+        hints.append("ids are written without quotes")
+    return (f"{len(missing)} request(s) matched no article: {shown} (ids are case-sensitive"
+            + "".join(f"; {h}" for h in hints) + "; report.json: removals.not_found)")
+
+
 def remove(argv: list[str]) -> int:
     """``newsetl remove``: returns the process exit code."""
     args = remove_parser().parse_args(argv)
@@ -118,6 +131,8 @@ def remove(argv: list[str]) -> int:
              if args.include_copies else "")
           + (f"; not found: {len(missing)}" if missing else "")
           + (f"; already removed by an earlier takedown: {len(already)}" if already else ""))
+    if missing:
+        print(f"newsetl: warning: {not_found_message(missing)}", file=sys.stderr)
     copies = report["removals"]["copies_of_removed"]
     if copies:  # the removed text lives on in their audit rows, and a re-sent copy is no duplicate any more
         shown = ", ".join(copies[:5]) + (f", +{len(copies) - 5} more" if len(copies) > 5 else "")

@@ -50,7 +50,10 @@ def test_remove_publishes_a_new_release_without_the_articles(data, tmp_path, cap
     ids.write_text(f"{listed}\tcourt order 42\n{by_id['article_id']}\n https://nowhere.example/x \n", encoding="utf-8")
     new = tmp_path / "rel-takedown"
     assert run_newsetl("remove", "--ids", ids, rel, "--output", new) == 0
-    assert "removed 2 article(s)" in capsys.readouterr().out
+    out = capsys.readouterr()
+    assert "removed 2 article(s)" in out.out
+    assert ("newsetl: warning: 1 request(s) matched no article: 'https://nowhere.example/x' (ids are "
+            "case-sensitive; report.json: removals.not_found)") in out.err
     assert _digest(rel) == before  # the release itself is never modified
     gone = {by_url["article_id"], by_id["article_id"]}
     assert {a["article_id"] for a in read(new, "articles")} == {a["article_id"] for a in arts} - gone
@@ -398,3 +401,14 @@ def test_include_copies_replaces_the_excerpt_of_another_record_with_the_removed_
                                             "reject_excerpts": {"duplicate_article_id": 1}}
     r = report["records"]
     assert (r["in"], r["rejected"], r["removed"]) == (3, 1, 1) and r["in"] == r["articles_deduplicated"] + r["rejected"] + r["removed"]
+
+
+def test_not_found_message_names_requests_and_hints_at_the_list_format():
+    """Trial 10: `NEWID6,reason` and `"NEWID5"` matched nothing, and only report.json said so."""
+    from pipelines.remove import not_found_message
+    assert not_found_message(["NEWID6,reason", '"NEWID5"', "newid16"]) == (
+        "3 request(s) matched no article: 'NEWID6,reason', '\"NEWID5\"', 'newid16' (ids are case-sensitive; "
+        "a reason follows a tab, not a comma; ids are written without quotes; report.json: removals.not_found)")
+    assert not_found_message([f"id{k}" for k in range(7)]).startswith(
+        "7 request(s) matched no article: 'id0', 'id1', 'id2', 'id3', 'id4', +2 more (")
+    assert "comma" not in not_found_message(["https://example.com/a?x=1,2"])
