@@ -82,7 +82,8 @@ def summary_lines(report: dict, success: dict, directory: str) -> list[str]:
         f"  clusters {_n(c['count'])}, largest {_n(c['largest'])} paragraphs",
     ]
     for key, label in (("published_unparsed", "published dates not parsed (kept as null, see ingest.published_formats)"),
-                       ("language_unrecognised", "input languages not recognised (detected instead)")):
+                       ("language_unrecognised", "input languages not recognised (detected instead)"),
+                       ("url_unusable", "input urls naming no web address (kept as null)")):
         counted = report.get(key) or {}
         if counted.get("total"):
             files = sorted(counted["by_file"].items(), key=lambda kv: (-kv[1], kv[0]))
@@ -145,7 +146,13 @@ def article_decisions(directory: str, article_id: str) -> tuple[dict | None, lis
         removal = taken_down_row(directory, article_id)
         if removal is not None:
             raise DatasetError(removal)
-        raise DatasetError(f"article {article_id} is not in {directory}/paragraphs (see the article_id column)")
+        from pipelines.explain_rejects import ArticleRejected, rejected_rows
+
+        rejected = rejected_rows(directory, article_id)
+        if rejected:
+            raise ArticleRejected(article_id, rejected)
+        raise DatasetError(f"article {article_id} is not in {directory}/paragraphs (see the article_id column) nor in its "
+                           "rejects/ (looked up by derived id, by the id or url in a record's excerpt, or as FILE:RECORD)")
     paras.sort(key=lambda p: p["index"])
     arts = _dataset(directory, "articles").to_table(filter=ds.field("article_id") == article_id).to_pylist()
     targets = sorted({p["duplicate_of"] for p in paras if p["duplicate_of"]})
@@ -224,7 +231,7 @@ def explain_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsetl explain",
                                      description="One article's paragraphs with each decision and what it duplicated.")
     parser.add_argument("directory")
-    parser.add_argument("article_id")
+    parser.add_argument("article_id", help="an article id; for a rejected record also its url or FILE:RECORD (rejects/ columns)")
     return parser
 
 
@@ -247,9 +254,13 @@ def inspect_main(argv: list[str]) -> int:
 def explain_main(argv: list[str]) -> int:
     """``newsetl explain DIR ARTICLE_ID``: returns the exit code (2: no dataset or no such article)."""
     args = explain_parser().parse_args(argv)
+    from pipelines.explain_rejects import ArticleRejected
+
     try:
         load_finished(args.directory)
         lines = explain_lines(args.directory, args.article_id)
+    except ArticleRejected as rejected:  # an explanation: the article's dead letter(s)
+        lines = rejected.lines
     except DatasetError as err:
         print(f"newsetl: error: {err}", file=sys.stderr)
         return EXIT_USAGE

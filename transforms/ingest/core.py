@@ -486,6 +486,36 @@ def domain_of(url: str | None) -> str | None:
     return host[4:] if host.startswith("www.") else host
 
 
+URL_UNUSABLE = "url_unusable"  # the per-file count of report.json: url values that name no web address
+# a host an article can be fetched from: a name whose last label starts with a letter (a top-level
+# domain: "com", "uk", "xn--p1ai"), "localhost", an IPv4 address in dotted quads, or an IPv6 one
+_WEB_HOST = re.compile(r"[^.\s]+(?:\.[^.\s]+)*\.[^\W\d_][\w-]*\.?|localhost|[0-9]{1,3}(?:\.[0-9]{1,3}){3}|[0-9a-f:.]*:[0-9a-f:.]*", re.IGNORECASE)
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+def article_url(url: str | None) -> tuple[str | None, str | None, bool]:
+    """``(url, domain, unusable)`` of an input record's url text (:func:`field_text` of it).
+
+    A URL whose host (:func:`domain_of`) is a web host (a name under a top-level domain,
+    ``localhost``, an IP address) gives itself and that domain; one with a scheme but no such
+    host (``mailto:...``, ``javascript:...``, ``http://12345``) is kept with domain None, as
+    before. Anything else names no web address: a number (``"url": 12345``, a CSV ``12345``,
+    an integer Parquet column), ``n/a``, a relative path (``/news/1.html``). Such a url is
+    written as null (never as a domain) and counted: ``unusable`` True, ``report.json`` ->
+    ``url_unusable`` per input file. The article is kept: its text is not at fault (datatrove
+    and CCNet keep a document's metadata as given; a CCNet domain is always a host).
+    Blank or None gives ``(None, None, False)``.
+    """
+    if url is None or not url.strip():
+        return None, None, False
+    host = domain_of(url)
+    if host is not None and _WEB_HOST.fullmatch(host):
+        return url, host, False
+    if _SCHEME.match(url):
+        return url, None, False
+    return None, None, True
+
+
 # HTML in a text field (a scraper's raw body): the block tags that end a paragraph, two or more
 # <br> in a row, and a lone <br> (a line break); only when the text holds a closing block tag or
 # a <br>, so prose that names a tag ("the <p> tag") is not cut
@@ -714,10 +744,11 @@ class RecordMapper:
         language_source = self.get(record, "language_source") if language is not None else None
         raw_published = self.get(record, "published")
         published = parse_published(raw_published, self.cfg.published_formats)
+        url, url_domain, url_unusable = article_url(url)
         return Article(
             article_id=own_id if own_id is not None else derived_article_id(rel_path, number),
             url=url,
-            domain=domain.lower() if domain else domain_of(url),
+            domain=domain.lower() if domain else url_domain,
             title=title.strip() if title is not None else None,
             published_us=published,
             language=str(language) if language is not None else None,
@@ -729,6 +760,7 @@ class RecordMapper:
             source_record=number,
             published_unparsed=published_unparsed(raw_published, published),
             language_unrecognised=unrecognised,
+            url_unusable=url_unusable,
         )
 
 
