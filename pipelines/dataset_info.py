@@ -100,7 +100,8 @@ def summary_lines(report: dict, success: dict, directory: str) -> list[str]:
     if skipped:
         more = f", +{len(skipped) - 3} more" if len(skipped) > 3 else ""
         reasons = Counter(s["reason"] for s in skipped)
-        lines.append(f"  inputs skipped (files of directory inputs not read: {_join(dict(sorted(reasons.items())))}; "
+        what = "files of directory inputs" + (" and directories globs matched" if "glob_directory" in reasons else "")
+        lines.append(f"  inputs skipped ({what} not read: {_join(dict(sorted(reasons.items())))}; "
                      f"name one by path to read it, with ingest.format for an unknown format): {_n(len(skipped))} "
                      f"({', '.join(s['path'] for s in skipped[:3])}{more})")
     if fig.get("languages"):

@@ -245,6 +245,7 @@ def _known_format(path: str) -> bool:
 NOTICE_NAMES = re.compile(r"^(licen[cs]e|notice|copying|copyright|readme|source|index)([._-].*)?$", re.IGNORECASE)
 NOTICE_SKIPPED = "notice_file"  # the reasons of a file a directory input does not read
 UNKNOWN_SKIPPED = "unknown_format"
+DIRECTORY_SKIPPED = "glob_directory"  # a directory a glob matched beside files: a glob does not descend
 
 
 def is_notice(path: str) -> bool:
@@ -295,6 +296,20 @@ def unreadable_input(pattern: str, unknown: list[str], notices: bool = False) ->
     return message + (" but notice files (LICENSE, README ...)" if notices else "")
 
 
+def directories_matched(pattern: str, directories: list[str]) -> str:
+    """The one-line message of a glob that matches directories and no file: a glob takes the
+    files it matches, not the files below a directory. Names the directories (three at most)
+    and the two ways to read them: the directories (or their parent) as ``--input`` (a directory
+    input is read recursively), or a glob that reaches the files."""
+    shown = ", ".join(d.rstrip(os.sep) + os.sep for d in directories[:3]) + (f", +{len(directories) - 3} more" if len(directories) > 3 else "")
+    parents = sorted({os.path.dirname(d.rstrip(os.sep)) or "." for d in directories})
+    parent = f"{parents[0]!r}, " if len(parents) == 1 else ""
+    return (f"input {pattern!r} matches {len(directories)} director{'y' if len(directories) == 1 else 'ies'} and no file "
+            f"({shown}); a glob reads the files it matches, not the files below a directory: give a directory as "
+            f"--input ({parent}read recursively, every file of a known format below it), or a glob that reaches the "
+            f"files ({(pattern.rstrip(os.sep) + os.sep + '*.EXT')!r}, {(pattern.rstrip(os.sep) + os.sep + '**' + os.sep + '*.EXT')!r})")
+
+
 def list_inputs(patterns: list[str], configured_format: str = "auto") -> tuple[list[tuple[str, str]], list[dict]]:
     """Expand input globs (or directories) to a sorted list of ``(file, root)`` and the files
     a directory input passed over on purpose.
@@ -306,7 +321,10 @@ def list_inputs(patterns: list[str], configured_format: str = "auto") -> tuple[l
     beside the dumps is not read) except notice files (:func:`is_notice`: ``LICENSE.txt``,
     ``README.TXT`` ...), which are returned as skipped: ``[{"path", "reason": "notice_file"}]``,
     sorted, for ``report.json`` and the run summary, as are its files of unknown format
-    (``"unknown_format"``). Name one by a glob or path to read it.
+    (``"unknown_format"``). Name one by a glob or path to read it. A glob reads the files it
+    matches, not what is below the directories it matches: those are listed as skipped
+    (``"glob_directory"``), and a glob that matches directories only is an error
+    (:func:`directories_matched`).
     A glob or path whose every file has an unknown format (``'dumps/*.jsnol'``; not with
     ``configured_format``, ``ingest.format`` other than ``auto``), or a directory that holds no
     file of a known format, is an error naming the extensions found and those newsetl reads
@@ -343,7 +361,12 @@ def list_inputs(patterns: list[str], configured_format: str = "auto") -> tuple[l
         else:
             notices = set()
             root = input_root(pattern).rstrip(os.sep)
-            files = [p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p)]
+            matched = glob.glob(pattern, recursive=True)
+            files = [p for p in matched if os.path.isfile(p)]
+            directories = sorted(p.rstrip(os.sep) for p in matched if os.path.isdir(p))
+            if not files and directories:
+                raise FileNotFoundError(directories_matched(pattern, directories))
+            skipped.update(dict.fromkeys(directories, DIRECTORY_SKIPPED))  # beside files: listed, not passed over
         if not os.path.isdir(pattern):
             files = [f for f in files if not os.path.basename(f).startswith((".", "_"))]
             unknown = [] if configured_format != "auto" or any(map(_known_format, files)) else files
