@@ -37,6 +37,9 @@ class JsonlChunk(NamedTuple):
     shares of a file sum to its size); ``last`` marks the file's last chunk and ``tail`` holds the
     Rejects that follow its lines (a damaged or too large file, or one without records).
     ``data`` is the lines' bytes (in a Beam pipeline, the path of a spill file holding them).
+    ``codec`` is the file's codec for its lines that are not UTF-8, decided once a file by the
+    cut (:func:`file_codec`): None when not decided (no such line in this chunk or before it),
+    ``""`` for the fallback encoding, else a codec name (``"cp1251"``).
     """
 
     path: str
@@ -47,6 +50,7 @@ class JsonlChunk(NamedTuple):
     source_bytes: int
     last: bool
     tail: tuple[Reject, ...]
+    codec: str | None = None
 
 
 def _is_blank(raw: bytes) -> bool:
@@ -110,12 +114,14 @@ def chunks(path: str, rel_path: str, compression: str | None, cfg, chunk_bytes: 
         size = 0
     number, offset, accounted = -1, 0, 0  # record number before the pending bytes, their offset, source bytes given out
     pending: list[bytes] = []
-    pending_len, tail, ready, checked = 0, (), None, False
+    pending_len, tail, ready, checked, codec = 0, (), None, False, None
 
     def cut(data: bytes, position: int, last: bool = False):
-        nonlocal number, offset, accounted
+        nonlocal number, offset, accounted, codec
         share = (size if last else min(position, size)) - accounted
-        out = JsonlChunk(path, rel_path, data, number + 1, offset, max(0, share), last, ())
+        if codec is None:  # once a file: from the first chunk that has lines that are not UTF-8
+            codec = file_codec(data, cfg)
+        out = JsonlChunk(path, rel_path, data, number + 1, offset, max(0, share), last, (), codec)
         number, offset, accounted = count_records(data, number), offset + len(data), accounted + max(0, share)
         return out
 
@@ -169,6 +175,23 @@ def chunks(path: str, rel_path: str, compression: str | None, cfg, chunk_bytes: 
     yield ready._replace(tail=rejects)
 
 
+def file_codec(data: bytes, cfg) -> str | None:
+    """The codec of a JSONL file's lines that are not UTF-8, from the first chunk (``data``)
+    that has any: :func:`transforms.ingest.textfile.lines_codec` of its lines (the first
+    :data:`~transforms.ingest.textfile.DETECT_SAMPLE_BYTES` of them), ``""`` for the fallback
+    encoding; None while undecided (every line UTF-8 so far) or when nothing is to be decided
+    (an ``encoding`` declared, no fallback). So every chunk of a file decodes such lines
+    alike, as a whole-file reading (CSV) does, instead of asking once a 4 MiB chunk."""
+    if cfg.encoding or not cfg.fallback_encoding or data.isascii():
+        return None
+    try:
+        data.decode("utf-8")
+        return None
+    except UnicodeDecodeError:
+        pass
+    return textfile.lines_codec(io.BytesIO(data), cfg.fallback_encoding) or ""
+
+
 def _binary_start(path: str, pending: list[bytes]) -> Reject | None:
     """The ``binary_content`` Reject (:func:`transforms.ingest.core.binary_content`) of a file
     whose first :data:`~transforms.ingest.textfile.SAMPLE_CHARS` bytes (``pending``, any UTF-8
@@ -192,13 +215,15 @@ def parse(chunk: JsonlChunk, data: bytes, cfg) -> Iterator[Article | Reject]:
     record, ``\\r\\n`` endings are accepted; a line over ``max_record_bytes``, undecodable,
     invalid JSON, not an object or without text is a Reject with the line's record number and
     byte offset (for undecodable: the offset of the bad byte). A line that is not UTF-8 (no
-    ``encoding`` declared) is decoded with the codec charset-normalizer finds for the chunk's
-    lines that are not UTF-8 (:func:`transforms.ingest.textfile.lines_codec`, asked once a chunk,
-    at the first such line; charset ``"cp1251 (detected)"``), else with the fallback encoding.
+    ``encoding`` declared) is decoded with the codec charset-normalizer finds for the file's
+    lines that are not UTF-8 (the chunk's ``codec``, decided once a file by :func:`chunks` with
+    :func:`file_codec`; a chunk made otherwise asks :func:`transforms.ingest.textfile.lines_codec`
+    at its first such line; charset ``"cp1251 (detected)"``), else with the fallback encoding.
     """
     path, mapper = chunk.path, core.RecordMapper(cfg)
     offset, number = chunk.offset, chunk.first_record - 1
-    codec, asked = None, False  # the codec of the chunk's lines that are not UTF-8, asked at the first of them
+    # the codec of the file's lines that are not UTF-8: the chunk's, else asked at the first of them
+    codec, asked = (chunk.codec or None, True) if chunk.codec is not None else (None, False)
     stream = io.BytesIO(data)
     for raw in stream:
         line_offset, offset = offset, offset + len(raw)

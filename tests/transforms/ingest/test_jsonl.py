@@ -12,7 +12,7 @@ import zstandard
 
 from pipelines.config import config_from_dict
 from tests.conftest import ROOT
-from transforms.ingest import core, jsonl
+from transforms.ingest import core, jsonl, textfile
 from transforms.records import Article, Reject
 
 SAMPLE = ROOT / "samples" / "reuters-sample.jsonl.gz"
@@ -102,3 +102,38 @@ def test_damage_and_size_limit_reject_the_cut_line_whatever_the_chunk_size(tmp_p
     reason = "truncated_or_corrupt_file" if limit is None else "decompressed_too_large"
     assert (last.source_record, last.byte_offset, last.reason) == (len(arts), complete, reason)
     assert (len(arts), complete) == ((230, 233161) if limit is None else (133, 130323))  # as read line by line before chunks
+
+
+def _cp1251_file(data, path, english: list[bytes]) -> tuple[str, str]:
+    """A JSONL file of real Russian articles (Scrapinghub benchmark) in cp1251 without a
+    declared encoding: one long record, the English lines, then one short record whose line
+    alone charset-normalizer calls mac-cyrillic."""
+    truth = json.loads((data / "scrapinghub-article-extraction-benchmark" / "ground-truth.json").read_text(encoding="utf-8"))
+    long = next(v["articleBody"] for v in truth.values() if "vse-diety" in v["url"])
+    short = next(v["articleBody"] for v in truth.values() if "gto-normativy" in v["url"])[:50]
+    lines = [json.dumps({"title": "Диета", "text": long}, ensure_ascii=False).encode("cp1251"), *english,
+             json.dumps({"title": "Новости", "text": short}, ensure_ascii=False).encode("cp1251")]
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return long, short
+
+
+def test_charset_is_detected_once_a_file_not_once_a_chunk(data, tmp_path):
+    """Chunks of 20 kB: the last one holds only the short Russian record; asked alone it was
+    mac-cyrillic (mojibake), now every chunk takes the file's codec, cp1251, as one chunk does."""
+    english = gzip.decompress(SAMPLE.read_bytes()).split(b"\n")[:60]
+    long, short = _cp1251_file(data, tmp_path / "ru.jsonl", english)
+    assert textfile.lines_codec([(tmp_path / "ru.jsonl").read_bytes().splitlines()[-1]], "windows-1252") == "mac-cyrillic"
+    for chunk_bytes in (20_000, 1 << 30):
+        pieces = list(jsonl.chunks(str(tmp_path / "ru.jsonl"), "ru.jsonl", None, CFG, chunk_bytes))
+        assert len(pieces) == (3 if chunk_bytes == 20_000 else 1)
+        assert [c.codec for c in pieces] == ["cp1251"] * len(pieces)
+        items = [i for c in pieces for i in jsonl.parse(c, c.data, CFG)]
+        assert len(items) == 62 and all(isinstance(i, Article) for i in items)
+        assert ("\n\n".join(items[0].paragraphs), items[0].charset) == (long.strip(), "cp1251 (detected)")
+        assert (items[-1].title, items[-1].paragraphs, items[-1].charset) == ("Новости", (short.strip(),), "cp1251 (detected)")
+        assert {i.charset for i in items[1:-1]} == {"utf-8"}
+    last = list(jsonl.chunks(str(tmp_path / "ru.jsonl"), "ru.jsonl", None, CFG, 20_000))[-1]
+    alone = list(jsonl.parse(last._replace(codec=None), last.data, CFG))  # the last chunk asked alone (before)
+    assert alone[-1].charset == "mac-cyrillic (detected)" and alone[-1].paragraphs != (short,)
+    utf8 = list(jsonl.chunks(str(SAMPLE), SAMPLE.name, "gzip", CFG, 20_000))
+    assert len(utf8) > 3 and {c.codec for c in utf8} == {None}  # nothing to decide
