@@ -676,13 +676,23 @@ def rendered(value: Any) -> Any:
     return value
 
 
+def named(value: Any) -> Any:
+    """``value["name"]`` for an object whose ``name`` is a string (a schema.org ``Person`` or
+    ``Organization``, as JSON-LD ``author`` gives them: ``{"@type": "Person", "name": "..."}``),
+    None for an empty object (``"author": {}``, as an empty list), else ``value``."""
+    if isinstance(value, dict) and isinstance(value.get("name"), str):
+        return value["name"]
+    return None if value == {} else value
+
+
 def field_text(key: str, value: Any, joined: bool = False) -> str | None:
     """The string an input record's text field (title, url, domain, author) gives.
 
     A string as it is; a number as ``str``; WordPress's ``{"rendered": "..."}`` as its string
     (:func:`rendered`); a list (a scraper's items, news-please's ``authors``) without its null and
     blank items: none gives None, one its string, several (only when ``joined``: the authors)
-    their strings joined with ``", "``; null gives None.
+    their strings joined with ``", "``; null gives None. When ``joined`` (the authors), a
+    schema.org object with a ``name`` (:func:`named`), alone or in a list, gives that name.
 
     Args:
         key: the input field name, for the message.
@@ -692,14 +702,14 @@ def field_text(key: str, value: Any, joined: bool = False) -> str | None:
             holding an object or a list: the record becomes a dead letter ``bad_field``; the
             message names the field and the value (never stored as a Python repr).
     """
-    value = rendered(value)
+    value = named(rendered(value)) if joined else rendered(value)
     if value is None or isinstance(value, str):
         return value
     shown = json.dumps(value, default=str, ensure_ascii=False)[:80]
     if isinstance(value, (int, float)):
         return str(value)
     if isinstance(value, (list, tuple)):
-        items = [rendered(v) for v in value]
+        items = [named(rendered(v)) if joined else rendered(v) for v in value]
         if any(not isinstance(v, (str, int, float)) for v in items if v is not None):
             raise TypeError(f"{key} {shown} holds an object or a list; {key} must be a string or a list of strings")
         items = [str(v).strip() for v in items if v is not None and str(v).strip()]

@@ -72,3 +72,44 @@ def test_a_number_url_is_null_and_counted_in_json_csv_and_parquet(data, tmp_path
     assert rejects == [] and [(a.url, a.domain, a.url_unusable) for a in arts] == [
         (None, None, True), (None, None, True), (None, "example.org", True), (None, None, True)]
     assert arts[0].title == records[0]["title"] and arts[0].paragraphs[0].startswith("by In the news\nby Dan Lucas")
+
+
+def _jsonld_authors(data) -> dict[str, object]:
+    """The JSON-LD ``author`` values that are objects or lists in the Scrapinghub benchmark's
+    pages (schema.org ``Person``/``Organization``), by page file name: the first of a page."""
+    import gzip
+    import re
+
+    out = {}
+    for page in sorted((data / "scrapinghub-article-extraction-benchmark" / "html").glob("*.html.gz")):
+        html = gzip.decompress(page.read_bytes()).decode("utf-8", "replace")
+        for block in re.findall(r"<script[^>]*application/ld\+json[^>]*>(.*?)</script>", html, re.S):
+            try:
+                value = json.loads(block)
+            except ValueError:
+                continue
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, dict) and isinstance(item.get("author"), (dict, list)):
+                    out.setdefault(page.name[:12], item["author"])
+    return out
+
+
+def test_schema_org_author_objects_give_their_names(data, tmp_path):
+    """JSON-LD authors of real pages (``{"@type": "Person", "name": ...}`` and lists of them)
+    were ``bad_field``; now their names, joined with ", ". An object without a name, or such an
+    object as a title, stays ``bad_field``."""
+    authors = _jsonld_authors(data)
+    rows = [{"id": key, "text": "Body.", "author": value} for key, value in authors.items()]
+    rows += [{"id": "no-name", "text": "Body.", "author": {"@type": "Person", "url": "https://example.com/a"}},
+             {"id": "title", "text": "Body.", "title": {"@type": "Thing", "name": "x"}}]
+    (tmp_path / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    arts, rejects = read_all(tmp_path / "a.jsonl")
+    got = {a.article_id: a.author for a in arts}
+    assert len(got) == len(authors) == 89
+    assert (got["042bb7b5feda"], got["06ee193de4bd"], got["05844573ca7e"], got["076f4f33bf75"]) == (
+        "Sarah E. Needleman", "Chris Davies", "By TOM KRISHER, AP Auto Writer", "News Nation Fact Check")
+    assert sorted(k for k, v in got.items() if v is None) == ["65ce3a4577a0", "776a1c046798", "7de5241947a5", "c58aa507c4de",
+                                                              "c81e134ed499"]  # "author": {}
+    several = {k: v for k, v in got.items() if isinstance(authors[k], list) and len(authors[k]) > 1}
+    assert several and all(", " in v for v in several.values())
+    assert [(r.source_record, r.reason) for r in rejects] == [(len(authors), "bad_field"), (len(authors) + 1, "bad_field")]
