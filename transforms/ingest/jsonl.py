@@ -104,7 +104,12 @@ def chunks(path: str, rel_path: str, compression: str | None, cfg, chunk_bytes: 
     iterator of the same stream makes, so damage and the ``max_decompressed_bytes`` limit show at
     the same byte as when reading line by line: every complete line before them is in a chunk and
     the last chunk's ``tail`` has the ``truncated_or_corrupt_file`` / ``decompressed_too_large``
-    Reject, numbered like the line that was cut. A file without records and without damage has
+    Reject, numbered like the line that was cut. The first
+    :data:`~transforms.ingest.textfile.SAMPLE_CHARS` bytes decide whether the file is binary
+    (one ``binary_content`` Reject for the file, :func:`_binary_start`); after them each read
+    of more than 1% control bytes (:func:`binary_share`) ends the file the same way as damage: the
+    complete lines before the line of its first control byte are read and a ``binary_content``
+    Reject stands for the rest. A file without records and without damage has
     the ``empty_file`` Reject in its tail. Yields at least one chunk (its data may be empty).
     """
     chunk_bytes = chunk_bytes or CHUNK_BYTES
@@ -139,6 +144,12 @@ def chunks(path: str, rel_path: str, compression: str | None, cfg, chunk_bytes: 
                     if binary is not None:
                         yield JsonlChunk(path, rel_path, b"", 0, 0, size, True, (binary,))
                         return
+                elif checked and binary_share(block) > textfile.MAX_CONTROL_SHARE:  # binary further on: read no further
+                    pending, start = _before_binary(pending)
+                    tail = (textfile.BINARY_CONTENT, f"not text from here on: {binary_share(block):.0%} of a {len(block):,}-byte "
+                            "read are NUL or control characters; the records before it are read, the rest of the file is not",
+                            start[:core.EXCERPT_CHARS].decode("latin-1").encode("unicode_escape"))
+                    break
                 if pending_len < chunk_bytes:
                     continue
                 end = block.find(b"\n", max(0, chunk_bytes - (pending_len - len(block)))) + 1  # the first line end past chunk_bytes
@@ -151,9 +162,9 @@ def chunks(path: str, rel_path: str, compression: str | None, cfg, chunk_bytes: 
                     yield ready
                 ready = cut(data, _source_position(stream))
     except core.DecompressedSizeExceeded as err:
-        pending, tail = _complete_lines(pending), ("decompressed_too_large", err)
+        pending, tail = _complete_lines(pending), ("decompressed_too_large", str(err), b"")
     except _read_errors() as err:
-        pending, tail = _complete_lines(pending), ("truncated_or_corrupt_file", err)
+        pending, tail = _complete_lines(pending), ("truncated_or_corrupt_file", f"{type(err).__name__}: {err}", b"")
     binary = None if checked else _binary_start(path, pending)
     if binary is not None:
         yield JsonlChunk(path, rel_path, b"", 0, 0, size, True, (binary,))
@@ -167,9 +178,7 @@ def chunks(path: str, rel_path: str, compression: str | None, cfg, chunk_bytes: 
     else:  # the file ended right after a full chunk
         ready = ready._replace(source_bytes=ready.source_bytes + max(0, size - accounted), last=True)
     if tail:
-        reason, err = tail
-        detail = str(err) if reason == "decompressed_too_large" else f"{type(err).__name__}: {err}"
-        rejects = (_reject(path, number + 1, offset, reason, detail, b""),)
+        rejects = (_reject(path, number + 1, offset, *tail),)
     else:
         rejects = (core.empty_file(path),) if number == -1 else ()
     yield ready._replace(tail=rejects)
@@ -200,6 +209,28 @@ def _binary_start(path: str, pending: list[bytes]) -> Reject | None:
     included, has them as single bytes)."""
     sample = b"".join(pending)[: textfile.SAMPLE_CHARS].removeprefix(codecs.BOM_UTF8)
     return core.binary_content(path, -1, sample.decode("latin-1"), "bytes")
+
+
+_CONTROL_BYTES = bytes(range(0x00, 0x09)) + bytes(range(0x0E, 0x1A)) + bytes(range(0x1C, 0x20))  # textfile._CONTROLS
+_FIRST_CONTROL = re.compile(b"[" + re.escape(_CONTROL_BYTES) + b"]")
+
+
+def binary_share(block: bytes) -> float:
+    """Share (0-1) of NUL and control bytes (those of
+    :func:`transforms.ingest.textfile.binary_share`) in ``block``, counted in C
+    (``bytes.translate`` deleting them), over at least 4 KiB so that a short last read with one
+    stray byte is not binary; 0 for ``b""``."""
+    return (len(block) - len(block.translate(None, _CONTROL_BYTES))) / max(len(block), 1 << 12)
+
+
+def _before_binary(pending: list[bytes]) -> tuple[list[bytes], bytes]:
+    """``(complete lines before the line of the first control byte of the last read, the bytes
+    from that line on)`` of ``pending``: a JSONL file that turns binary after its first
+    :data:`~transforms.ingest.textfile.SAMPLE_CHARS` bytes keeps its records before that point."""
+    data = b"".join(pending)
+    first = _FIRST_CONTROL.search(data, len(data) - len(pending[-1]))
+    end = data.rfind(b"\n", 0, first.start() if first else len(data)) + 1
+    return [data[:end]], data[end:]
 
 
 def _complete_lines(pending: list[bytes]) -> list[bytes]:

@@ -6,6 +6,7 @@ import gzip
 import io
 import json
 import random
+import re
 
 import pytest
 import zstandard
@@ -137,3 +138,24 @@ def test_charset_is_detected_once_a_file_not_once_a_chunk(data, tmp_path):
     assert alone[-1].charset == "mac-cyrillic (detected)" and alone[-1].paragraphs != (short,)
     utf8 = list(jsonl.chunks(str(SAMPLE), SAMPLE.name, "gzip", CFG, 20_000))
     assert len(utf8) > 3 and {c.codec for c in utf8} == {None}  # nothing to decide
+
+
+@pytest.mark.parametrize("name", ["b.jsonl", "b.jsonl.gz"])
+def test_a_file_binary_after_its_first_64_kib_keeps_the_records_before(tmp_path, name):
+    """200 kB of the real sample, then a line cut by 300 kB of random bytes (a dump concatenated
+    with an image, say): the 201 records before are read and one ``binary_content`` Reject stands
+    for the rest (it was a Reject for each "line" of the random bytes, invalid_json or
+    undecodable), whatever the chunk size; the first 64 KiB alone decide a binary file."""
+    lines = gzip.decompress(SAMPLE.read_bytes())[:200_000]
+    good = lines[: lines.rfind(b"\n") + 1]
+    data = good + b'{"id": "half", "te' + random.Random(1).randbytes(300_000)
+    (tmp_path / name).write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    for chunk_bytes in (20_000, 65_536, 1 << 30):
+        items = _items(tmp_path / name, chunk_bytes)
+        *arts, last = items
+        assert len(arts) == 201 and all(isinstance(a, Article) for a in arts), chunk_bytes
+        assert (last.source_record, last.byte_offset, last.reason) == (201, len(good), "binary_content")
+        assert re.match(r"not text from here on: [89]% of a [0-9,]+-byte read are NUL or control characters; the records before", last.detail)
+        assert last.excerpt.startswith('{"id": "half", "te\\x')
+    assert jsonl.binary_share(b"\x00" + b"x" * 99) == 1 / 4096 and jsonl.binary_share(b"\x00\x01" * 4096) == 1.0
+    assert jsonl.binary_share("tab\t, line\r\n, form feed\x0c, escape\x1b".encode()) == 0
