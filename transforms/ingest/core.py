@@ -310,6 +310,14 @@ def directories_matched(pattern: str, directories: list[str]) -> str:
             f"files ({(pattern.rstrip(os.sep) + os.sep + '*.EXT')!r}, {(pattern.rstrip(os.sep) + os.sep + '**' + os.sep + '*.EXT')!r})")
 
 
+def _parents(path: str) -> Iterator[str]:
+    """The directories above ``path``, as ``os.path.dirname`` gives them, nearest first."""
+    parent = os.path.dirname(path)
+    while parent and parent != path:
+        yield parent
+        path, parent = parent, os.path.dirname(parent)
+
+
 def list_inputs(patterns: list[str], configured_format: str = "auto") -> tuple[list[tuple[str, str]], list[dict]]:
     """Expand input globs (or directories) to a sorted list of ``(file, root)`` and the files
     a directory input passed over on purpose.
@@ -323,7 +331,7 @@ def list_inputs(patterns: list[str], configured_format: str = "auto") -> tuple[l
     sorted, for ``report.json`` and the run summary, as are its files of unknown format
     (``"unknown_format"``). Name one by a glob or path to read it. A glob reads the files it
     matches, not what is below the directories it matches: those are listed as skipped
-    (``"glob_directory"``), and a glob that matches directories only is an error
+    (``"glob_directory"``; not a directory some matched file is below, as with ``data/**``), and a glob that matches directories only is an error
     (:func:`directories_matched`).
     A glob or path whose every file has an unknown format (``'dumps/*.jsnol'``; not with
     ``configured_format``, ``ingest.format`` other than ``auto``), or a directory that holds no
@@ -366,7 +374,8 @@ def list_inputs(patterns: list[str], configured_format: str = "auto") -> tuple[l
             directories = sorted(p.rstrip(os.sep) for p in matched if os.path.isdir(p))
             if not files and directories:
                 raise FileNotFoundError(directories_matched(pattern, directories))
-            skipped.update(dict.fromkeys(directories, DIRECTORY_SKIPPED))  # beside files: listed, not passed over
+            read_below = {parent for f in files for parent in _parents(f)}  # "data/**": their files are matched too
+            skipped.update(dict.fromkeys((d for d in directories if d not in read_below), DIRECTORY_SKIPPED))
         if not os.path.isdir(pattern):
             files = [f for f in files if not os.path.basename(f).startswith((".", "_"))]
             unknown = [] if configured_format != "auto" or any(map(_known_format, files)) else files

@@ -27,6 +27,8 @@ def test_a_glob_of_files_and_directories_lists_the_directories_as_skipped(data, 
     assert files == [(bbc + "/README.TXT", bbc)]
     assert skipped == [{"path": f"{bbc}/{topic}", "reason": "glob_directory"}
                        for topic in ("business", "entertainment", "politics", "sport", "tech")]
+    files, skipped = core.list_inputs([bbc + "/**"])  # "**" matches the folders and the files below them
+    assert len(files) == 2226 and skipped == []
     (tmp_path / "one").mkdir()
     with pytest.raises(FileNotFoundError, match=r"matches 1 directory and no file \(.*/one/\);"):
         core.list_inputs([str(tmp_path / "o*")])
