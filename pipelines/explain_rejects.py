@@ -60,7 +60,7 @@ def matches(row: dict, key: str, fields: dict) -> str | None:
     newid = re.match(r"NEWID=([0-9]+) ", excerpt)  # a Reuters-21578 story (transforms/ingest/reuters.py): id NEWID<n>
     if newid and key == f"NEWID{newid.group(1)}" or \
             re.search(rf'"{id_field}"\s*:\s*(?:"{quoted}"|{quoted}(?=[\s,}}]))', excerpt) or \
-            re.search(rf"\barticle(?:_id| id)? '?{quoted}'?(?=[\s:,;]|$)", detail):
+            re.search(rf"\barticle(?:_id| id)? '?{quoted}'?(?=[\s:,;)]|$)", detail):
         return "id"
     if re.search(rf'"{url_field}"\s*:\s*"{quoted}"', excerpt.replace("\\/", "/")) or re.search(rf"\burl {quoted}(?=\s|$)", detail):
         return "url"

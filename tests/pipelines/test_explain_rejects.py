@@ -70,3 +70,20 @@ def test_explain_a_rejected_article_and_count_unusable_urls(data, tmp_path, caps
     assert explain("rn-0")[0] == 0  # written: the usual explanation
     code, lines_out, err = explain("rn-9")
     assert code == 2 and "article rn-9 is not in" in err and "nor in its rejects/" in err
+
+
+def test_rejects_made_after_ingest_are_found_by_the_article_id_in_their_detail():
+    """``language_filtered`` (its detail ends with the article id, session 10), ``taken_down``
+    and ``duplicate_article_id`` name the article; a longer id that starts alike is not it."""
+    from transforms.language.core import filter_reject
+    from transforms.records import Article
+
+    article = Article("rn-7", None, None, "Titel", None, "de", None, ("Text.",), "utf-8", "news.jsonl", 7,
+                      language_source="fasttext")
+    row = reject_row(filter_reject(article, config_from_dict({"language": {"keep": ["en"]}}).language))
+    assert row["detail"] == "language de (fasttext) not in keep ['en'] (article rn-7)"
+    fields = dict(core.DEFAULT_FIELDS)
+    assert [explain_rejects.matches(row, k, fields) for k in ("rn-7", "rn-70", "news.jsonl:7")] == ["id", None, "file and record"]
+    taken = {**row, "detail": "article id rn-7 was taken down in release r1 (reason: none given)"}
+    again = {**row, "detail": "article_id 'rn-7' already read from news.jsonl record 2"}
+    assert [explain_rejects.matches(r, "rn-7", fields) for r in (taken, again)] == ["id", "id"]
