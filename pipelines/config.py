@@ -195,11 +195,13 @@ class DedupConfig(_Strict):
     strip_datelines: bool = True
     boilerplate_min_articles: int = Field(default=10, ge=2)
     boilerplate_min_domain_share: float = Field(default=0.05, ge=0.0, le=1.0)
+    boilerplate_short_min_domain_share: float = Field(default=0.2, ge=0.0, le=1.0)  # for lines under min_words_across
     whole_article_min_kept_share: float = Field(default=0.2, ge=0.0, le=1.0)
     whole_article_action: Literal["flag", "drop"] = "flag"
-    max_bucket_size: int = Field(default=1_000, ge=2)
+    max_bucket_size: int = Field(default=100, ge=2)  # LSH buckets above this + 1 members: leader clustering
     min_words_across: int = Field(default=6, ge=0, le=1000)  # shorter paragraphs are never cross-article duplicates
     min_words_near: int = Field(default=10, ge=0, le=1000)  # shorter ones match other articles' exactly only (no MinHash)
+    min_words_within: int = Field(default=10, ge=0, le=1000)  # a shorter line repeated once, outside a repeated run, is kept
 
     @model_validator(mode="after")
     def _bands_fit(self) -> "DedupConfig":
@@ -236,7 +238,9 @@ class LanguageConfig(_Strict):
     ``detector``: ``fasttext`` (lid.176, default) or ``lingua``; ``languages``: candidate codes
     the detector chooses from (fasttext: lid.176 labels, ``[]`` = all 176; lingua: ISO 639-1,
     at least 2); ``min_confidence``: fasttext's probability floor, below it the language stays
-    unknown; ``keep``: when non-empty, articles in other languages become rejects
+    unknown; ``short_sample_chars``/``short_sample_confidence``: fasttext first reads a sample
+    of that length and keeps its answer when the probability reaches that floor, else reads
+    ``sample_chars`` (README "Sample length"); ``keep``: when non-empty, articles in other languages become rejects
     ``language_filtered``; ``keep_unknown``: whether an article whose language is not known
     passes that filter.
     """
@@ -248,6 +252,8 @@ class LanguageConfig(_Strict):
     low_accuracy: bool = True  # lingua only
     min_confidence: float = Field(default=0.5, ge=0.0, le=1.0)  # fasttext only
     sample_chars: int = Field(default=400, ge=50, le=100_000)
+    short_sample_chars: int = Field(default=200, ge=0, le=100_000)  # fasttext: tried first; 0 = off
+    short_sample_confidence: float = Field(default=0.8, gt=0.0, le=1.0)  # its answer stands at this probability
     min_letters: int = Field(default=100, ge=0)  # fewer letters in the sample: language left unknown
     keep: tuple[str, ...] = ()
     keep_unknown: bool = True

@@ -56,7 +56,7 @@ def test_scheduled_runs_dedup_against_every_earlier_release(days):
     assert [[r["release"] for r in reports[d]["dedup_against"]["releases"]] for d in DAYS] == [[], ["1987-03-01"], list(DAYS[:2])]
     assert [reports[d]["records"]["in"] for d in DAYS] == [308, 308, 309]
     dropped = [[r["paragraphs_dropped"] for r in reports[d]["dedup_against"]["releases"]] for d in DAYS]
-    assert dropped == [[], [62], [41, 26]]
+    assert dropped == [[], [81], [41, 26]]  # 62 + the 19 "Year" lines of day 2 (see below)
     for d in DAYS:  # earlier releases are never modified by later runs
         assert _tree_digest(root / "releases" / d) == digests[d]
         index = reports[d]["index"]
@@ -72,9 +72,13 @@ def test_day_by_day_keeps_what_one_run_over_all_days_keeps(days):
     exceptions = [c for d in DAYS for c in json.loads((root / "releases" / d / "report.json").read_text())
                   ["dedup_against"]["boilerplate_exceptions"]]
     # A one-word "Year" table line, kept on day 1, passes the site-boilerplate share on day 2
-    # alone (19 copies in 308 articles) but not over all three days (925 articles).
-    assert exceptions == [{"release": "1987-03-01", "paragraph_id": "NEWID126/4", "cluster_id": "NEWID126/4"}]
-    assert len(daily) == 1942 + 1483 + 1519
+    # alone (19 copies in 308 articles) but not over all three days (925 articles). Day 1's
+    # copy has no domain in day 2's run, so the group is not site template: day 2's copies are
+    # duplicates of day 1's, as in the run over all days (until session 10 they were
+    # boilerplate and day 1's paragraph was listed here as an exception).
+    assert exceptions == []
+    # + one "Avg shrs" row a day repeated in a story's year table (dedup.min_words_within)
+    assert len(daily) == 1943 + 1484 + 1520
     assert daily == _kept(root / "all")
 
 
@@ -83,16 +87,17 @@ def test_later_day_points_to_the_earlier_release_paragraph(days):
     combined = {r["paragraph_id"]: r for r in read(root / "all", "paragraphs")}
     day2 = read(root / "releases" / DAYS[1], "paragraphs")
     across = [r for r in day2 if r["duplicate_of_release"]]
-    assert len(across) == 62 and {r["duplicate_of_release"] for r in across} == {"1987-03-01"}
+    assert len(across) == 81 and {r["duplicate_of_release"] for r in across} == {"1987-03-01"}
     day1_ids = {r["paragraph_id"] for r in read(root / "releases" / DAYS[0], "paragraphs")}
     differ = []
-    for r in day2:  # every day-2 decision is the one the run over all days made, but the boilerplate case
+    for r in day2:  # every day-2 decision is the one the run over all days made
         c = combined[r["paragraph_id"]]
         if (r["status"], r["reason"], r["duplicate_of"], r["similarity"]) != (c["status"], c["reason"], c["duplicate_of"], c["similarity"]):
             differ.append((r["text"].casefold(), r["status"], c["status"], c["duplicate_of"]))
         if r["duplicate_of_release"]:
             assert r["duplicate_of"] in day1_ids
-    assert differ == [("year", "boilerplate", "duplicate_across", "NEWID126/4")] * 19
+    assert differ == []
+    assert [r["duplicate_of"] for r in day2 if r["text"].casefold() == "year"] == ["NEWID126/4"] * 19
 
 
 def test_incompatible_or_unfinished_release_is_refused(days, tmp_path, capsys):

@@ -12,7 +12,8 @@ Python's per-shingle cost are paid per batch.
   the exact partition's spill file of band hashes and node rows).
 - :func:`verify_entries`: the buckets of one LSH partition; each distinct candidate pair is
   verified once, with the same pair rule as :func:`core.verify_bucket`, reading shingle sets
-  (and, for buckets above ``max_bucket_size``, keep order) from the node stores.
+  (and, for hot buckets above ``max_bucket_size + 1`` members, keep order) from the node
+  stores; :func:`leader_edges` verifies a hot bucket in O(members) comparisons.
 """
 from __future__ import annotations
 
@@ -402,14 +403,57 @@ def pair_jaccard(values: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.n
         return np.where(union > 0, inter / np.maximum(union, 1), 0.0)
 
 
+def leader_edges(members: np.ndarray, similarity, cfg) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Verified edges of one hot bucket (more than ``max_bucket_size + 1`` members) by sequential
+    leader clustering (Hartigan, *Clustering Algorithms*, 1975, ch. 3): members are visited in
+    keep order and compared with the bucket's **leaders**, the earlier members that matched no
+    earlier leader; a member that matches a leader gets an edge to each leader it matches and
+    is not a leader. At most ``max_bucket_size`` leaders are made (the first ones).
+
+    A hot bucket is a template line with a counter or date, a footer copied with small edits:
+    nearly all its members match its first member, so this costs O(n) comparisons where pairing
+    every member with every earlier one costs O(n * max_bucket_size) comparisons and edges.
+
+    Args:
+        members: int64 node numbers sorted by keep order.
+        similarity: ``(a, b) -> float64`` similarity of node arrays ``a[i]``, ``b[i]``.
+
+    Returns:
+        ``(leader, member, similarity)`` arrays of the edges at or above ``cfg.threshold``.
+    """
+    n = len(members)
+    follower = np.zeros(n, dtype=bool)
+    out_a, out_b, out_s = [], [], []
+    i = leaders = 0
+    while leaders < cfg.max_bucket_size and i < n - 1:
+        if follower[i]:  # go to the next member that matched no leader
+            rest = np.flatnonzero(~follower[i:])
+            if not len(rest):
+                break
+            i += int(rest[0])
+            continue
+        later = members[i + 1:]
+        sims = similarity(np.full(len(later), members[i], dtype=np.int64), later)
+        hit = np.flatnonzero(sims >= cfg.threshold)
+        out_a.append(np.full(len(hit), members[i], dtype=np.int64))
+        out_b.append(later[hit])
+        out_s.append(sims[hit])
+        follower[i + 1 + hit] = True
+        leaders += 1
+        i += 1
+    if not out_a:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64)
+    return np.concatenate(out_a), np.concatenate(out_b), np.concatenate(out_s)
+
+
 def verify_entries(h: np.ndarray, loc: np.ndarray, shingles_of, orders_of, cfg) -> list[tuple[int, int, float]]:
     """All LSH buckets of one partition: verified edges, each distinct candidate pair verified once.
 
-    In each bucket (equal band hash) members are distinct nodes sorted by keep order and each
-    is paired with the earlier members up to ``max_bucket_size`` (:func:`core.verify_bucket`'s
-    rule; Leskovec, Rajaraman and Ullman, *Mining of Massive Datasets*, ch. 3.4). Keep order
-    changes the pairs only in a bucket of more than ``max_bucket_size + 1`` members, so only
-    those members' orders are read; shingles are read only for nodes of candidate pairs.
+    The pair rule is :func:`core.verify_bucket`'s (Leskovec, Rajaraman and Ullman, *Mining of
+    Massive Datasets*, ch. 3.4): in a bucket (equal band hash) of at most ``max_bucket_size + 1``
+    distinct nodes every pair is a candidate (made in numpy, :func:`candidate_pairs`); a larger
+    (hot) bucket is verified by :func:`leader_edges`, so only its members' keep orders are
+    read. Shingle sets are read only for nodes of candidate pairs and hot buckets.
 
     Args:
         h, loc: band hash (uint64) and node locator (int64, :func:`locators`) of each entry.
@@ -427,29 +471,40 @@ def verify_entries(h: np.ndarray, loc: np.ndarray, shingles_of, orders_of, cfg) 
         return []
     nodes, inv = np.unique(o, return_inverse=True)
     inv = inv.reshape(-1)
-    # distinct (bucket, node) entries, to find the buckets whose pairs depend on keep order
-    pairs = np.unique(np.stack((h, inv.astype(np.uint64)), axis=1), axis=0)
-    buckets, sizes = np.unique(pairs[:, 0], return_counts=True)
-    big = buckets[sizes > cfg.max_bucket_size + 1]
-    rank = np.arange(len(nodes), dtype=np.int64)
-    if len(big):
-        need = np.unique(pairs[np.isin(pairs[:, 0], big), 1].astype(np.int64))
+    pairs = np.unique(np.stack((h, inv.astype(np.uint64)), axis=1), axis=0)  # distinct (bucket, node)
+    _, starts, sizes = np.unique(pairs[:, 0], return_index=True, return_counts=True)
+    hot = sizes > cfg.max_bucket_size + 1
+    small = ~np.repeat(hot, sizes)
+    x, y = candidate_pairs(pairs[small, 0], pairs[small, 1].astype(np.int64),
+                           np.arange(len(nodes), dtype=np.int64), cfg.max_bucket_size)
+    hot_members = [pairs[s: s + n, 1].astype(np.int64) for s, n in zip(starts[hot].tolist(), sizes[hot].tolist())]
+    if hot_members:
+        need = np.unique(np.concatenate(hot_members))
         orders = orders_of(nodes[need])
-        by_order = need[sorted(range(len(need)), key=orders.__getitem__)]
-        rest = np.setdiff1d(rank, need)
-        rank[by_order] = np.arange(len(need))
-        rank[rest] = len(need) + np.arange(len(rest))
-    x, y = candidate_pairs(h, inv, rank, cfg.max_bucket_size)
-    if not len(x):
+        rank = np.empty(len(nodes), dtype=np.int64)
+        rank[need[sorted(range(len(need)), key=orders.__getitem__)]] = np.arange(len(need))
+        hot_members = [m[np.argsort(rank[m], kind="stable")] for m in hot_members]
+    if not len(x) and not hot_members:
         return []
-    used = np.unique(np.concatenate((x, y)))
+    used = np.unique(np.concatenate([x, y] + hot_members))
     values, offsets = shingles_of(nodes[used])
-    a, b = np.searchsorted(used, x), np.searchsorted(used, y)
     if cfg.verify == "signature":
         sigs = minhash.signatures_flat(values, offsets, cfg.num_perm, cfg.seed)
-        sims = np.count_nonzero(sigs[a] == sigs[b], axis=1) / cfg.num_perm
-    else:
-        sims = pair_jaccard(values, offsets, a, b)
+
+    def similarity(p, q):  # node numbers -> similarities
+        a, b = np.searchsorted(used, p), np.searchsorted(used, q)
+        if cfg.verify == "signature":
+            return np.count_nonzero(sigs[a] == sigs[b], axis=1) / cfg.num_perm
+        return pair_jaccard(values, offsets, a, b)
+
+    parts = [(x, y, similarity(x, y))] if len(x) else []
+    parts += [leader_edges(m, similarity, cfg) for m in hot_members]
+    xs, ys, sims = (np.concatenate(c) for c in zip(*parts))
     hit = np.flatnonzero(sims >= cfg.threshold)
-    la, lb = nodes[x[hit]], nodes[y[hit]]
-    return list(zip(np.minimum(la, lb).tolist(), np.maximum(la, lb).tolist(), [round(s, 6) for s in sims[hit].tolist()]))
+    la, lb = nodes[xs[hit]], nodes[ys[hit]]
+    lo, hi = np.minimum(la, lb), np.maximum(la, lb)
+    if hot_members:  # a pair of a hot bucket may also share a small bucket: keep it once
+        _, first = np.unique(np.stack((lo, hi), axis=1), axis=0, return_index=True)
+        first.sort()
+        lo, hi, hit = lo[first], hi[first], hit[first]
+    return list(zip(lo.tolist(), hi.tolist(), [round(s, 6) for s in sims[hit].tolist()]))

@@ -339,10 +339,15 @@ class GroupNode:
 
 
 def verify_bucket(nodes: list[GroupNode], cfg) -> list[tuple[bytes, bytes, float]]:
-    """Verify all candidate pairs of one LSH bucket.
+    """Verify the candidate pairs of one LSH bucket (the reference for :mod:`transforms.dedup.batch`).
 
-    Members are sorted by keep order; each member is compared with every earlier member, up to the first
-    ``max_bucket_size`` (the likeliest to be kept); this bounds a hot bucket to O(n * max_bucket_size).
+    Members are sorted by keep order. In a bucket of at most ``max_bucket_size + 1`` members
+    every pair is verified. A larger (hot) bucket, such as a template line with a counter or a
+    footer copied with small edits, is verified by sequential leader clustering (Hartigan,
+    *Clustering Algorithms*, 1975, ch. 3): each member is compared with the bucket's leaders,
+    the earlier members that matched no earlier leader, and becomes a leader itself when it
+    matches none, up to ``max_bucket_size`` leaders. A hot bucket of near-copies then costs
+    O(n) comparisons and edges, not O(n * max_bucket_size).
 
     Returns:
         Verified edges ``(key_a, key_b, similarity)`` with ``a`` before ``b`` in keep order and
@@ -354,15 +359,23 @@ def verify_bucket(nodes: list[GroupNode], cfg) -> list[tuple[bytes, bytes, float
     arrays = [np.frombuffer(n.shingles, dtype="<u4") for n in nodes]
     if cfg.verify == "signature":
         sigs = minhash.signatures(arrays, cfg.num_perm, cfg.seed)
-    edges = []
-    for j in range(1, len(nodes)):
-        for i in range(min(j, cfg.max_bucket_size)):
-            if cfg.verify == "signature":
-                sim = minhash.estimate_jaccard(sigs[i], sigs[j])
-            else:
-                sim = minhash.exact_jaccard(arrays[i], arrays[j])
+
+    def similarity(i, j):
+        if cfg.verify == "signature":
+            return minhash.estimate_jaccard(sigs[i], sigs[j])
+        return minhash.exact_jaccard(arrays[i], arrays[j])
+
+    hot = len(nodes) > cfg.max_bucket_size + 1
+    edges, leaders = [], []
+    for j in range(len(nodes)):
+        matched = False
+        for i in (leaders if hot else range(j)):
+            sim = similarity(i, j)
             if sim >= cfg.threshold:
                 edges.append((nodes[i].key, nodes[j].key, round(sim, 6)))
+                matched = True
+        if hot and not matched and len(leaders) < cfg.max_bucket_size:
+            leaders.append(j)
     return edges
 
 
@@ -373,18 +386,49 @@ class GroupDecision:
     status: str  # KEPT, DUPLICATE_ACROSS or BOILERPLATE
     cluster_id: str | None
     duplicate_of: str | None  # a kept paragraph id, for DUPLICATE_ACROSS
-    similarity: float | None
+    similarity: float | None  # DUPLICATE_ACROSS: Jaccard; BOILERPLATE: the domain share (boilerplate_share)
 
 
-def is_boilerplate(domains, domain_totals: dict, cfg) -> bool:
-    """Site-template rule: >= min articles of one (non-null) domain and >= the share of its articles."""
+def template_domains(domains, domain_totals: dict, cfg) -> dict:
+    """Domains for which a paragraph is site template, with their shares: >=
+    ``boilerplate_min_articles`` of the domain's (non-null) articles hold it, and >=
+    ``boilerplate_min_domain_share`` of them.
+
+    Args:
+        domains: ``((domain, articles holding the paragraph), ...)`` of a group or cluster.
+        domain_totals: domain -> articles of that domain in the run.
+
+    Returns:
+        ``{domain: share}`` (members / domain articles, 0-1) of the domains that pass both tests.
+    """
+    out = {}
     for domain, n in domains:
         if domain is None or n < cfg.boilerplate_min_articles:
             continue
         total = domain_totals.get(domain, 0)
         if total and n >= cfg.boilerplate_min_domain_share * total:
-            return True
-    return False
+            out[domain] = max(out.get(domain, 0.0), n / total)
+    return out
+
+
+def boilerplate_share(domains, domain_totals: dict, cfg) -> float | None:
+    """The largest share of a domain whose template the paragraph is (:func:`template_domains`),
+    None when it is no domain's template. :func:`keep_short` keeps a short line whose share is
+    under ``boilerplate_short_min_domain_share``."""
+    template = template_domains(domains, domain_totals, cfg)
+    return max(template.values()) if template else None
+
+
+def is_template(node_domains, template) -> bool:
+    """Whether every member of a node (an exact group) is in a domain whose template it is
+    (``template``: :func:`template_domains`).
+
+    A group with a member elsewhere (the original article on another site, a site with fewer
+    copies than the rule needs, an article without a domain, an earlier release's paragraph) is
+    not dropped as site template: its copies are resolved like any duplicates, so one copy is
+    kept (trial 10, finding 1).
+    """
+    return bool(template) and all(domain in template for domain, _ in node_domains)
 
 
 def distinct_edges(edge_lists) -> list[tuple[int, int, float]]:
@@ -417,8 +461,10 @@ def resolve_components(nodes: dict[bytes, GroupNode], edges: list[tuple[bytes, b
     Returns:
         key -> decision for every node. Within a component, nodes are visited in keep order; a
         node is kept unless an already kept neighbour exists, in which case it is a duplicate of
-        the kept neighbour with the highest similarity (ties: earliest). ``cluster_id`` is the
-        paragraph id of the component's first member.
+        the kept neighbour with the highest similarity (ties: earliest). Site template: the
+        component's domains that meet the rule (:func:`template_domains`, counted over the
+        whole component) make its nodes that appear only in them boilerplate; the others are
+        resolved as above. ``cluster_id`` is the paragraph id of the component's first member.
     """
     parent = {k: k for k in nodes}
 
@@ -445,12 +491,13 @@ def resolve_components(nodes: dict[bytes, GroupNode], edges: list[tuple[bytes, b
         counts = Counter()
         for k in members:
             counts.update(dict(nodes[k].domains))
-        if is_boilerplate(counts.items(), domain_totals, cfg):
-            for k in members:
-                out[k] = GroupDecision(BOILERPLATE, cluster_id, None, None)
-            continue
+        template = template_domains(counts.items(), domain_totals, cfg)
+        share = round(max(template.values()), 6) if template else None
         kept: list[bytes] = []
         for k in members:
+            if is_template(nodes[k].domains, template):
+                out[k] = GroupDecision(BOILERPLATE, cluster_id, None, share)
+                continue
             best = None
             for other, sim in adjacency[k].items():
                 if other in out and out[other].status == KEPT:
@@ -466,8 +513,9 @@ def resolve_components(nodes: dict[bytes, GroupNode], edges: list[tuple[bytes, b
 
 def singleton_decision(node: GroupNode, size: int, domain_totals: dict, cfg) -> GroupDecision:
     """Decision for an exact group with no verified near-duplicate."""
-    if size > 1 and is_boilerplate(node.domains, domain_totals, cfg):
-        return GroupDecision(BOILERPLATE, node.ref, None, None)
+    template = template_domains(node.domains, domain_totals, cfg) if size > 1 else {}
+    if is_template(node.domains, template):
+        return GroupDecision(BOILERPLATE, node.ref, None, round(max(template.values()), 6))
     return GroupDecision(KEPT, node.ref if size > 1 else None, None, None)
 
 
@@ -477,11 +525,13 @@ def member_decision(article_id: str, index: int, node: GroupNode, group: GroupDe
     the representative duplicates (identical shingle sets have the same similarity).
 
     Returns:
-        ``(status, reason, cluster_id, duplicate_of, similarity)``.
+        ``(status, reason, cluster_id, duplicate_of, similarity)``; for a site template,
+        ``similarity`` is the group's domain share (:func:`boilerplate_share`), which
+        :func:`keep_short` reads and clears.
     """
     me = paragraph_id(article_id, index)
     if group.status == BOILERPLATE:
-        return (BOILERPLATE, "site_template", group.cluster_id, None, None)
+        return (BOILERPLATE, "site_template", group.cluster_id, None, group.similarity)
     if me == node.ref:
         if group.status == KEPT:
             return (KEPT, None, group.cluster_id, None, None)
@@ -514,7 +564,10 @@ def assemble(article: Article, within: list[ParagraphDecision], across: list[tup
         when the article is a whole-article duplicate, such lines are ``duplicate_across`` after
         all: in a copied article, equal short lines are copies too);
         it then points to the article holding most of the dropped text (by characters; ties:
-        smallest id). With ``whole_article_action: drop`` its survivors become ``duplicate_article``,
+        smallest id), which must be the source (``duplicate_of``) of at least two dropped lines,
+        or of the only one when one was dropped, else the article is no copy (one line in
+        common, the others equal to unrelated articles' lines: E-Systems' payout, NEWID1708);
+        an ``exact_copy`` article always is one. With ``whole_article_action: drop`` its survivors become ``duplicate_article``,
         except those that belong to a cluster (``cluster_id`` set): other articles' paragraphs may
         name them as ``duplicate_of``, so dropping them would lose that text.
     """
@@ -530,14 +583,16 @@ def assemble(article: Article, within: list[ParagraphDecision], across: list[tup
         if status == KEPT and exact_copy and index in exact_copy:
             status, reason, (dup_of, sim), release = DUPLICATE_ACROSS, "exact_article", exact_copy[index], ()
         decisions[index] = (index, status, reason, cluster_id, dup_of, sim, release[0] if release else None)
+    short = keep_repeats(article, decisions, short, cfg)
     ordered = [decisions[i] for i in sorted(decisions)]
     statuses = [w[1] for w in ordered]
     kept, across_dups = statuses.count(KEPT), statuses.count(DUPLICATE_ACROSS)
     content = kept + across_dups + statuses.count(DUPLICATE_WITHIN) + statuses.count(BOILERPLATE)
-    # Short lines kept by min_words_across weigh as the duplicates they were (the rule's outcome
-    # is what it was without min_words_across); those of the article it copies go with it.
+    # Short lines kept by min_words_across weigh as the duplicates (or site templates) they were
+    # (the rule's outcome is what it was without min_words_across); those of the article it
+    # copies go with it.
     short = {i: w for i, w in short.items() if decisions[i][1] == KEPT}
-    kept, across_dups = kept - len(short), across_dups + len(short)
+    kept, across_dups = kept - len(short), across_dups + sum(w[1] == DUPLICATE_ACROSS for w in short.values())
     dup_article, symbols = None, ()
     if across_dups and kept < cfg.whole_article_min_kept_share * content:
         # Symbol lines count as kept whatever their own decision (as before they were compared):
@@ -547,13 +602,19 @@ def assemble(article: Article, within: list[ParagraphDecision], across: list[tup
         kept += len(symbols)
         across_dups -= sum(1 for w in ordered if w[0] in symbols and w[1] == DUPLICATE_ACROSS)
     if across_dups and kept < cfg.whole_article_min_kept_share * content:
-        weight = Counter()
+        weight, lines = Counter(), Counter()
         for w in ordered:
             w = short.get(w[0], w)
             if w[1] != DUPLICATE_ACROSS or w[0] in symbols:
                 continue
-            weight[w[4].rsplit("/", 1)[0]] += len(_text(article, w[0]))
+            source = w[4].rsplit("/", 1)[0]
+            weight[source] += len(_text(article, w[0]))
+            lines[source] += 1
         dup_article = min(weight.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+        if lines[dup_article] < min(2, lines.total()) and not exact_copy:
+            # one line in common with the article it would copy, the rest equal to unrelated
+            # articles' lines: a story of coincidences, not a copy (E-Systems' payout, NEWID1708)
+            return decisions_from_wire(article, ordered), None
         if short:  # in a copied article, its short lines equal to other articles' are copies too
             ordered = [short[w[0]] if w[0] in short and w[1] == KEPT else w for w in ordered]
         if cfg.whole_article_action == "drop":
@@ -569,22 +630,36 @@ def keep_short(article: Article, across: list[tuple], cfg) -> list[tuple]:
     cross-article duplicate: its ``duplicate_across`` decision (an exact group shared with other
     articles or with an earlier release; it has no shingles, so never a near one) becomes
     ``kept`` (``cluster_id`` None; the group's kept representative keeps its ``cluster_id``, as
-    the copies :func:`assemble` may put back name it). ``boilerplate``/``site_template`` stands.
-    Only ``duplicate_across`` decisions are looked at (a few per article), so ordinary
-    paragraphs cost nothing; batch and streaming both assemble here.
+    the copies :func:`assemble` may put back name it). Such a line is a site template
+    (``boilerplate``/``site_template``) only when its group's domain share (carried in the
+    decision's ``similarity`` slot, :func:`boilerplate_share`) is at least
+    ``boilerplate_short_min_domain_share``: Reuters' one-word ``Reuter`` sign-off (99% of
+    a file's stories) stays a template, the ``Year`` header of 5.6% (its annual figures) is
+    kept. The share is cleared from every ``boilerplate`` decision (the ``similarity`` column is
+    a Jaccard). Only ``duplicate_across`` and ``boilerplate`` decisions
+    are looked at (a few per article), so ordinary paragraphs cost nothing; batch and streaming
+    both assemble here.
 
     Args:
         across: ``(index, status, reason, cluster_id, duplicate_of, similarity[, duplicate_of_release])``.
 
     Returns:
         ``(across with those decisions replaced by (index, kept, None, None, None, None, None),
-        {index: the replaced duplicate_across decision of a line with text, as a 7-tuple})``:
-        :func:`assemble` puts them back when the article is a whole-article duplicate (in a
-        copied article, equal short lines are copies too).
+        {index: the replaced decision of a line with text, as a 7-tuple})``: :func:`assemble`
+        weighs them as what they were and puts them back when the article is a whole-article
+        duplicate (in a copied article, equal short lines are copies too).
     """
-    if not cfg.min_words_across:
-        return across, {}
-    todo = [w for w in across if w[1] == DUPLICATE_ACROSS]
+    strict = cfg.boilerplate_short_min_domain_share
+    todo, templates = [], False
+    for w in across:
+        if w[1] == BOILERPLATE:
+            templates = True
+            if cfg.min_words_across and w[5] is not None and w[5] < strict:
+                todo.append(w)
+        elif w[1] == DUPLICATE_ACROSS and cfg.min_words_across:
+            todo.append(w)
+    if templates:  # the share has done its work: boilerplate rows carry no similarity
+        across = [(*w[:5], None, *w[6:]) if w[1] == BOILERPLATE else w for w in across]
     if not todo:
         return across, {}
     texts = [_text(article, w[0]) for w in todo]
@@ -593,11 +668,69 @@ def keep_short(article: Article, across: list[tuple], cfg) -> list[tuple]:
     short = [(w, form) for w, form, s in zip(todo, forms, short_across(forms, cfg)) if s]
     if not short:
         return across, {}
-    restore = {w[0]: (*w, None)[:7] for w, form in short if form}  # lines with text, not symbol lines
+    restore = {w[0]: (*w[:5], None if w[1] == BOILERPLATE else w[5], *w[6:], None)[:7]
+               for w, form in short if form}  # lines with text, not symbol lines
     short = {w[0] for w, _ in short}
     return [(w[0], KEPT, None, None, None, None, None) if w[0] in short else w for w in across], restore
 
 
+def keep_repeats(article: Article, decisions: dict[int, tuple], short: dict[int, tuple], cfg) -> dict[int, tuple]:
+    """Apply ``dedup.min_words_within``: a short line repeated once in its article, away from
+    other repeats, is content, not a within-article duplicate.
+
+    A ``duplicate_within``/``exact`` paragraph i of the body whose first occurrence j (> 0: a
+    headline repeated in the body stays a duplicate) is kept is put back when
+    - its matching form has fewer than ``min_words_within`` words (:func:`form_lengths`),
+    - it is the only exact repeat of j (the line occurs twice in the article; a label or widget
+      line on every block of a page, ``list: [``, ``Article``, occurs more often),
+    - it does not follow j directly (a stutter of the capture), and
+    - it is not inside a repeated run: neither i - 1 repeats j - 1 nor i + 1 repeats j + 1
+      (``duplicate_within``, exact or near). A body captured twice repeats a run of
+      paragraphs; an earnings story's ``Avg shrs 13.9 mln vs 13.8 mln`` in both its quarter and
+      its year table (Reuters NEWID422/4 and /9) is one row repeated in another section.
+    It then takes j's decision: ``kept`` with reason ``short_repeat`` (no ``cluster_id``; the
+    release index leaves it out, j's key is there), or j's ``duplicate_across`` or
+    ``boilerplate`` decision, so a re-sent story loses both copies (when j is ``exact_article``,
+    i stays ``duplicate_within``: the whole text is in the original). A
+    put-back line weighs in the whole-article rule as the duplicate it was (the rule's outcome
+    is what it is without ``min_words_within``), and in an article that is a whole-article
+    duplicate it is ``duplicate_within`` again (both outcomes are what they are without the key).
+    Only articles with a ``duplicate_within`` decision (a few) are looked at.
+
+    Args:
+        decisions: index -> wire tuple (:func:`decisions_to_wire`) of every paragraph,
+            across-article decisions merged; changed in place.
+        short: :func:`keep_short`'s ``{index: replaced decision}``.
+
+    Returns:
+        ``short`` with the put-back repeats of its lines added.
+    """
+    if not cfg.min_words_within:
+        return short
+    repeats = [w for w in decisions.values() if w[1] == DUPLICATE_WITHIN]
+    if not repeats:
+        return short
+    source = {w[0]: int(w[4].rsplit("/", 1)[1]) for w in repeats}
+    exact = Counter(source[w[0]] for w in repeats if w[2] == "exact")
+    todo = [(i, j) for i, j in source.items()
+            if decisions[i][2] == "exact" and j > 0 and i != j + 1 and exact[j] == 1
+            and source.get(i - 1) != j - 1 and source.get(i + 1) != j + 1]
+    if not todo:
+        return short
+    forms = [matching_form(_text(article, i), cfg.strip_datelines) for i, _ in todo]
+    for (i, j), n in zip(todo, form_lengths(forms).tolist()):
+        if n >= cfg.min_words_within:
+            continue
+        first, before = decisions[j], decisions[i]
+        if first[2] == "exact_article":  # the whole text is in the original: nothing to keep
+            continue
+        decisions[i] = (i, KEPT, SHORT_REPEAT, None, None, None, None) if first[1] == KEPT else (i, *first[1:])
+        if decisions[i][1] == KEPT:  # weighs as what it was; put back in a whole-article copy
+            short = {**short, i: before}
+    return short
+
+
+SHORT_REPEAT = "short_repeat"  # the reason of a kept line put back by keep_repeats
 _DROPPED_CONTENT = (DUPLICATE_ACROSS, DUPLICATE_WITHIN, BOILERPLATE)
 _EXACT_REASONS = ("exact", "site_template")  # the only reasons a symbol line can be dropped for
 

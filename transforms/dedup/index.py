@@ -69,11 +69,13 @@ def index_params(dedup_cfg) -> dict:
 def in_index(index: pa.Array, status: pa.Array, reason: pa.Array) -> pa.BooleanArray:
     """Which paragraphs (given their ``index``, ``status`` and ``reason`` columns) go to the index:
     the body paragraphs that the across-article keep rule kept (see module docstring), symbol
-    lines included; not a line left uncompared (``no_matching_text``: a bare wire dateline)."""
+    lines included; not a line left uncompared (``no_matching_text``: a bare wire dateline) nor a
+    short line's second occurrence in its article (``short_repeat``, :func:`core.keep_repeats`:
+    its first occurrence is there with the same exact key)."""
     def equal(column, value):
         return pc.fill_null(pc.equal(column, value), False)
 
-    body = pc.and_(pc.not_equal(index, 0), pc.invert(equal(reason, "no_matching_text")))
+    body = pc.and_(pc.not_equal(index, 0), pc.invert(pc.fill_null(pc.is_in(reason, pa.array(["no_matching_text", core.SHORT_REPEAT])), False)))
     kept = pc.or_(pc.is_in(status, pa.array([KEPT, DUPLICATE_ARTICLE])),
                   pc.and_(equal(status, DUPLICATE_ACROSS), equal(reason, "exact_article")))
     return pc.and_(body, kept)

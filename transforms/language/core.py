@@ -144,11 +144,23 @@ class RepeatMemo:
 
     def detect(self, text: str) -> str | None:
         """``detector.detect(text)``, remembered by the text's xxh3-128 digest."""
-        key = xxhash.xxh3_128_digest(text.encode("utf-8", "surrogatepass"))  # lone surrogates too
+        return self._remembered(text, b"", self.detector.detect)
+
+    @property
+    def confident(self):
+        """``detector.confident(text, floor)`` remembered like :meth:`detect`; None when the
+        detector has no such method (lingua)."""
+        inner = getattr(self.detector, "confident", None)
+        if inner is None:
+            return None
+        return lambda text, floor: self._remembered(text, str(floor).encode(), lambda t: inner(t, floor))
+
+    def _remembered(self, text: str, kind: bytes, answer):
+        key = kind + xxhash.xxh3_128_digest(text.encode("utf-8", "surrogatepass"))  # lone surrogates too
         try:
             found = self._answers[key]
         except KeyError:
-            found = self._answers[key] = self.detector.detect(text)
+            found = self._answers[key] = answer(text)
             if len(self._answers) > self._max:
                 self._answers.popitem(last=False)
             return found
@@ -202,6 +214,9 @@ def identify(article: Article, language_cfg, detector) -> Article:
         article = replace_fields(article, language_source=None)
     if detector is None:
         return article
+    found = short_answer(article, language_cfg, detector)
+    if found is not None:
+        return replace_fields(article, language=found, language_source=detector.source)
     sample = sample_text(article, language_cfg.sample_chars)
     if letter_count(sample) < language_cfg.min_letters:
         return article  # too little text to tell (tables of figures, one-line briefs)
@@ -209,6 +224,27 @@ def identify(article: Article, language_cfg, detector) -> Article:
     if found is None:
         return article
     return replace_fields(article, language=found, language_source=detector.source)
+
+
+def short_answer(article: Article, language_cfg, detector) -> str | None:
+    """fastText's answer on the first ``short_sample_chars`` characters when it is sure
+    (probability >= ``short_sample_confidence``), else None (then :func:`identify` reads
+    ``sample_chars``). Off with ``short_sample_chars`` 0, for an article whose whole sample is
+    that short, and for detectors without ``confident`` (lingua).
+
+    fastText's time grows with the sample (about linearly in its words): 40 against 72 µs at
+    200 and 400 characters (10 MB bench corpus, best of 3). On the 29,287 articles of ``make
+    eval``'s five corpora the answers at 200 characters and 0.8 equal the answers at 400 on
+    every article; the short sample answers 68.5% (AG News) to 99.2% (BBC) of them.
+    """
+    chars = language_cfg.short_sample_chars
+    confident = getattr(detector, "confident", None)
+    if not chars or chars >= language_cfg.sample_chars or confident is None:
+        return None
+    short = sample_text(article, chars)
+    if len(short) < chars or letter_count(short) < language_cfg.min_letters:
+        return None  # the whole sample is this short, or too few letters: the usual path decides
+    return confident(short, language_cfg.short_sample_confidence)
 
 
 def identify_written(article: Article, decisions, language_cfg, detector) -> Article:

@@ -87,6 +87,17 @@ class FastTextDetector:
         labels, probs = self._model.predict(text.replace("\n", " "), k=-1)
         return [(label[len(LABEL_PREFIX):], float(p)) for label, p in zip(labels, probs)]
 
+    def confident(self, text: str, floor: float) -> str | None:
+        """The best label when it is allowed and its probability reaches ``floor`` (and
+        ``min_confidence``), else None: a quick first answer on a short sample, taken only when
+        the model is sure (:func:`transforms.language.core.identify`)."""
+        labels, probs = self._model.predict(text.replace("\n", " "), k=1)
+        if labels and probs[0] >= max(floor, self._min_confidence):
+            label = labels[0][len(LABEL_PREFIX):]
+            if not self._allowed or label in self._allowed:
+                return label
+        return None
+
     def detect(self, text: str) -> str | None:
         """The best allowed label when its probability reaches ``min_confidence``, else None."""
         line = text.replace("\n", " ")

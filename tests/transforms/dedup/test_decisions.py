@@ -103,6 +103,30 @@ def test_boilerplate_one_domain_vs_syndication(tmp_path):
     assert report["paragraphs"]["by_status"]["boilerplate"] == 12
 
 
+def test_site_template_keeps_the_copy_on_another_site(tmp_path):
+    """A paragraph that is one site's template (12 of its 12 articles) but also appears on
+    another site is not lost (trial 10): an exact group with a member elsewhere is resolved as
+    duplicates (one copy kept, the earliest); in a near-duplicate component, the nodes that
+    appear only on the template site are boilerplate and the other site's node is kept."""
+    quote = "The original report first published by the Bravo Times found that regional water bills rose by a third."
+    footer = ("Read more from the Daily Bugle newsroom, subscribe for home delivery every morning of the week, "
+              "follow our reporters on the county beat, send us your tips and letters, and join the readers panel today.")
+    edited = footer.replace("today.", "tonight.")  # Jaccard 33/35 with the footer (word 5-grams)
+    records = [art("b1", "A Bravo story about water bills and how maintenance spending fell over the years.", quote,
+                   url="https://bravo.example/1", published="2024-01-01"),
+               art("c1", "A Cedar story on newspapers and home delivery in the county and its villages.", edited,
+                   url="https://cedar.example/1", published="2024-01-01")]
+    records += [art(f"s{i:02d}", f"Unique story number {i} about {WORDS[i]} and {WORDS[i + 1]} with enough words.",
+                    quote, footer, url=f"https://bugle.example/{i}", published="2024-02-01") for i in range(12)]
+    paras, _, report = run(tmp_path, records)
+    assert paras[("b1", 2)]["status"] == "kept" and paras[("c1", 2)]["status"] == "kept"
+    assert {(paras[(f"s{i:02d}", 2)]["status"], paras[(f"s{i:02d}", 2)]["duplicate_of"]) for i in range(12)} == {
+        ("duplicate_across", "b1/2")}
+    assert {(paras[(f"s{i:02d}", 3)]["status"], paras[(f"s{i:02d}", 3)]["cluster_id"]) for i in range(12)} == {
+        ("boilerplate", "c1/2")}  # one near-duplicate component with c1's edited copy
+    assert report["paragraphs"]["by_status"]["boilerplate"] == 12
+
+
 def test_dateline_does_not_hide_syndicated_copy(tmp_path):
     body = "Oil prices climbed to their highest level in three months as traders bet on tighter supplies from producers."
     paras, _, _ = run(tmp_path, [art("a", body, url="https://one.example/1", published="2004-01-01"),

@@ -110,8 +110,10 @@ def _buckets():
 
 def test_pairs_and_jaccard_equal_the_one_bucket_rule():
     """batch.candidate_pairs + batch.pair_jaccard (vectorised, chunked) give core.verify_bucket's
-    edges: a bucket larger than max_bucket_size, a bucket of two, a node in several buckets."""
+    edges of buckets of at most max_bucket_size + 1 members (every pair): a bucket of ten, a
+    bucket of two, a node in several buckets."""
     sets, nodes, cfg, buckets = _buckets()
+    cfg = cfg.model_copy(update={"max_bucket_size": 9})
     h = np.concatenate([np.full(len(b), 100 + n, dtype=np.uint64) for n, b in enumerate(buckets)])
     o = np.concatenate([np.array(b, dtype=np.int64) for b in buckets])
     rank = np.array([11 - k for k in range(12)], dtype=np.int64)
@@ -207,6 +209,32 @@ def test_verify_entries_reads_keep_order_only_for_oversized_buckets():
     assert sorted(asked) == sorted(locs[:10].tolist())  # the one oversized bucket's members
 
 
+
+
+def test_hot_bucket_is_verified_against_its_leaders():
+    """A hot bucket (more than max_bucket_size + 1 members) of 40 near-copies of one set (a
+    footer with a counter) and 5 near-copies of another: every copy gets one edge, to the first
+    member of its kind (a leader); the 5 copies' first member matched no leader and leads them.
+    Leader clustering makes 39 + 4 edges where pairing every member with the earlier ones up to
+    max_bucket_size would verify 45 * 3 pairs; core.verify_bucket gives the same edges."""
+    rng = np.random.default_rng(11)
+    base = [np.unique(rng.integers(0, 2**32, 60, dtype=np.uint64).astype(np.uint32)) for _ in range(2)]
+    sets = [np.unique(np.append(base[0], np.uint32(k))) for k in range(40)]
+    sets[7:7] = [np.unique(np.append(base[1], np.uint32(k))) for k in range(5)]  # members 7..11
+    locs, shingles_of, orders_of, asked = _stores(sets, 20)
+    cfg = CFG.dedup.model_copy(update={"max_bucket_size": 3})
+    order = [(k,) for k in range(len(sets))]
+    edges = batch.verify_entries(np.full(len(sets), 42, dtype=np.uint64), locs, shingles_of,
+                                 lambda ls: [order[int(i)] for i in np.searchsorted(locs, ls)], cfg)
+    pos = {int(loc): k for k, loc in enumerate(locs)}
+    got = sorted((pos[a], pos[b]) for a, b, _ in edges)
+    want = sorted([(0, k) for k in range(1, 45) if not 7 <= k <= 11] + [(7, k) for k in range(8, 12)])
+    assert got == want
+    sims = {(pos[a], pos[b]): s for a, b, s in edges}
+    assert {sims[0, 1], sims[7, 8]} == {round(len(base[0]) / (len(base[0]) + 2), 6), round(len(base[1]) / (len(base[1]) + 2), 6)}
+    nodes = [core.GroupNode(bytes([k]) * 16, (k,), f"p{k}/1", s.astype("<u4").tobytes(), ()) for k, s in enumerate(sets)]
+    ref = sorted((n[0][0], n[1][0]) for n in core.verify_bucket(nodes, cfg))
+    assert ref == want
 
 
 def test_distinct_edges_keep_each_pair_once_with_its_highest_similarity():

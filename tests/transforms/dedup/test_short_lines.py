@@ -5,6 +5,7 @@ the benchmark's scores move only on the short paragraphs."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import datetime
 
 import pytest
@@ -76,17 +77,38 @@ def test_real_dividend_and_earnings_lines_are_not_cross_article_duplicates(reute
     assert paras["NEWID1734/1"]["duplicate_of_article"] == "NEWID1677"
     across = [r for r in paras.values() if r["status"] == "duplicate_across"]
     short = [r for r in across if len(r["text"].split()) < 5]
-    # 194 duplicate_across with the rule off, 85 of them under 5 words; of the 14 left, 9 are
+    # 194 duplicate_across with the rule off, 85 of them under 5 words; of the 12 left, 9 are
     # figure lines equal in two stories of one company ("Net 1,002,000 vs 470,000": 6 words),
-    # 5 are short lines of whole-article copies ("Nine mths" in Margaux's re-sent table)
-    assert (len(across), len(short)) == (122, 14)
+    # 3 are short lines of whole-article copies ("Nine mths" in Margaux's re-sent table).
+    # E-Systems' payout (NEWID1708) shares one line with Maui Land's: no copy, written (session 10)
+    assert (len(across), len(short)) == (120, 12)
+    assert [_d(paras[f"NEWID1708/{i}"]) for i in (1, 2, 3)] == [
+        ("duplicate_across", "near", "NEWID1345/1"), ("kept", None, None), ("kept", None, None)]
+    assert {paras[f"NEWID1708/{i}"]["duplicate_of_article"] for i in (1, 2, 3)} == {None}
     figures = [r for r in short if r["text"].startswith(("Net ", "Revs ")) and " vs " in r["text"]]
     assert len(figures) == 9 and all(r["duplicate_of_article"] for r in short if r not in figures)
     assert _d(paras["NEWID1288/4"]) == ("duplicate_across", "exact", "NEWID1087/4")
     # still a site template: "Reuter" ends most stories (one word)
     assert sum(r["status"] == "boilerplate" and r["text"] == "Reuter" for r in paras.values()) == 778
     report = json.loads((out / "report.json").read_text())
-    assert report["paragraphs"]["by_status"]["duplicate_across"] == 122
+    assert report["paragraphs"]["by_status"]["duplicate_across"] == 120
+
+
+def test_year_headers_and_a_repeated_row_are_kept_in_a_one_file_run(reuters):
+    """reut2-001 alone: "Year" heads the annual figures of 52 of its 930 stories (5.6%: a site
+    template by boilerplate_min_domain_share 0.05 alone); a short line needs 0.2
+    (boilerplate_short_min_domain_share). The sign-off is on 99% and stays a template."""
+    out, paras = reuters
+    year = Counter((r["status"], r["duplicate_of_article"]) for r in paras.values() if r["text"].lower() == "year")
+    # the one left is in a whole-article copy (Danaher's re-sent table): it goes as it was
+    assert year == {("kept", None): 51, ("boilerplate", "NEWID1677"): 1}
+    assert _d(paras["NEWID1734/4"]) == ("boilerplate", "site_template", None)
+    signs = Counter(r["status"] for r in paras.values() if r["text"].lower().startswith("reuter"))
+    assert signs == {"boilerplate": 924, "duplicate_within": 1}
+    assert {r["similarity"] for r in paras.values() if r["status"] == "boilerplate"} == {None}
+    # "Shr not given" in the quarter and the year section (dedup.min_words_within)
+    assert [paras[f"NEWID1428/{i}"]["text"] for i in (1, 5)] == ["Shr not given"] * 2
+    assert _d(paras["NEWID1428/5"]) == ("kept", "short_repeat", None)
 
 
 def test_short_lines_are_still_deduplicated_within_an_article():
@@ -182,11 +204,16 @@ def test_against_an_earlier_release_short_lines_match_exactly_only(reuters, tmp_
     hits = [r for r in paras.values() if r["duplicate_of_release"]]
     forms = core.matching_forms([r["text"] for r in hits])
     lengths = core.form_lengths(forms).tolist()
-    assert len(hits) == 44 and not [r for r, n in zip(hits, lengths) if r["reason"] == "near" and n < 10]
+    # 39: + NEWID2249's "Year", in a corrected re-send (a whole-article copy): the release's copy
+    # has no domain here, so the group is no site template (session 10) but a copy of it
+    assert len(hits) == 39 and not [r for r, n in zip(hits, lengths) if r["reason"] == "near" and n < 10]
     # Fuqua's payout line equals MDS Health's word for word (8 words): exact, no longer a near
     # duplicate of First Federal's "... prior qtr"; its pay and record dates equal other
-    # stories' and, the story being all copies by the whole-article rule, go with it
+    # stories' lines, not MDS Health's: one line in common is no whole-article copy, they stay
+    # (session 10; before, the story was a "copy" and lost them: 44 hits)
     assert _d(paras["NEWID2579/1"]) == ("duplicate_across", "exact", "NEWID1326/1")
+    assert [_d(paras[f"NEWID2579/{i}"]) for i in (2, 3)] == [("kept", None, None)] * 2
+    assert paras["NEWID2579/1"]["duplicate_of_article"] is None
     assert [r for r, n in zip(hits, lengths) if n < 6 and not r["duplicate_of_article"]] == []
 
 

@@ -4,6 +4,7 @@ lingua), and the language filter's rejects, which keep the report reconciled."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 import socket
 import sys
 
@@ -253,3 +254,52 @@ def test_letter_count_equals_isalpha_on_real_text(data):
     for text in texts:
         assert core.letter_count(text) == sum(map(str.isalpha, text))
     assert core.letter_count("".join(map(chr, range(128)))) == 52
+
+
+class _Recorder:
+    """A fastText detector that records the length of every sample it is given."""
+
+    source = core.SOURCE_FASTTEXT
+
+    def __init__(self, cfg):
+        self.inner, self.seen = lid176.FastTextDetector(cfg.languages, cfg.min_confidence), []
+
+    def detect(self, text):
+        self.seen.append(("detect", len(text)))
+        return self.inner.detect(text)
+
+    def confident(self, text, floor):
+        self.seen.append(("confident", len(text)))
+        return self.inner.confident(text, floor)
+
+
+def test_short_sample_answers_as_the_long_one_and_falls_back_when_unsure(data):
+    """The benchmark pages (161 English, 20 others): with the short sample first (200
+    characters, probability 0.8) every language equals the one from 400 characters alone;
+    most pages are answered from the short sample; an earnings table (en at 0.50 on the short
+    sample) reads the usual one too, and an article shorter than 200 characters only that."""
+    cfg = load_config().language
+    assert (cfg.short_sample_chars, cfg.short_sample_confidence, cfg.sample_chars) == (200, 0.8, 400)
+    off = cfg.model_copy(update={"short_sample_chars": 0})
+    rec = _Recorder(cfg)
+    plain = lid176.FastTextDetector(cfg.languages, cfg.min_confidence)
+    bodies = [_article(item["articleBody"]) for item in _bodies(data).values()]
+    both = [core.identify(a, cfg, rec).language for a in bodies]
+    assert both == [core.identify(a, off, plain).language for a in bodies]
+    calls = Counter(kind for kind, _ in rec.seen)
+    assert calls["confident"] == len([a for a in bodies if len(core.sample_text(a, 200)) == 200])
+    assert 0 < calls["detect"] < calls["confident"] / 4  # most pages answered from 200 characters
+    assert {n for kind, n in rec.seen if kind == "confident"} == {200}
+    rec.seen.clear()
+    table = config_from_dict({"language": {"min_letters": 0}}).language
+    twice = TABLE._replace(paragraphs=TABLE.paragraphs * 2)  # 222 characters: en at 0.50 on 200, 0.52 on all
+    assert core.identify(twice, table, rec).language == "en"
+    assert rec.seen == [("confident", 200), ("detect", 222)]
+    rec.seen.clear()
+    short = _article("Die Digitalisierung zieht sich durch alle Branchen der deutschen Wirtschaft, vom Mittelstand bis zu den Konzernen.")
+    assert core.identify(short, table, rec).language == "de" and [kind for kind, _ in rec.seen] == ["detect"]
+    rec.seen.clear()
+    memo = core.RepeatMemo(rec)  # both passes remembered: a repeated sample asks the model nothing
+    assert [core.identify(bodies[k], cfg, memo).language for k in (0, 1, 0, 1)] == both[:2] * 2
+    assert len(rec.seen) == memo.hits and 2 <= memo.hits <= 4
+    assert core.RepeatMemo(core.LinguaDetector(("en", "de"))).confident is None  # lingua: no short pass
