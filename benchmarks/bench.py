@@ -25,7 +25,9 @@ Writes ``benchmarks/results/bench-<size>.json`` (one per size) and ``benchmarks/
 
 ``--hot N`` (default 100,000 with ``--long``) adds a corpus of N one-paragraph pages that all
 carry one network footer in 4 small variants (issue 3 item 10): peak memory and the largest
-number of values per shuffle key (``stage_ms._values_per_key_max``) are reported.
+number of values per shuffle key (``stage_ms._values_per_key_max``) are reported;
+``--hot-numbered`` ends that footer with the page number, so that its copies are near (not
+exact) duplicates: the hot LSH bucket case (``batch.leader_edges``).
 
 Usage: ``python -m benchmarks.bench [--sizes 10MB 50MB 100MB] [--long] [--smoke] [--hot N]``
 """
@@ -332,7 +334,7 @@ def _available_memory() -> int:
 
 
 def bench_size(size: int, data: Path, work: Path, datatrove_max: int, signatures: bool, workers=(1, 2), hot: int = 0,
-               repeat: int = 1) -> dict:
+               repeat: int = 1, hot_numbered: bool = False) -> dict:
     """Measure one corpus size (generated on first use): signatures, newsetl's end-to-end runs,
     datatrove's, and their quality against the ground truth.
 
@@ -343,11 +345,12 @@ def bench_size(size: int, data: Path, work: Path, datatrove_max: int, signatures
     datatrove runs once (it takes minutes)."""
     label = f"{size // 10**6}MB" if size >= 10**6 else f"{size // 1000}kB"
     if hot:
-        label = f"hot{hot}"
+        label = f"hot{hot}" + ("n" if hot_numbered else "")
     corpus = work / f"corpus-{label}.jsonl.gz"
     info_path = work / f"corpus-{label}.info.json"
     if not info_path.exists():
-        info_path.write_text(json.dumps(make_corpus(data, size, corpus, hot=hot, max_paragraphs=1 if hot else None)))
+        info_path.write_text(json.dumps(make_corpus(data, size, corpus, hot=hot, max_paragraphs=1 if hot else None,
+                                                          hot_numbered=hot_numbered)))
     info = json.loads(info_path.read_text())
     result = {"size": label, "corpus": {k: info[k] for k in ("articles", "paragraphs", "bytes")}}
     need, free = memory_need(info["paragraphs"], max(workers)), _available_memory()
@@ -447,6 +450,7 @@ def main(argv=None) -> int:
     ap.add_argument("--smoke", action="store_true", help="one ~1 MB corpus, results not written to benchmarks/results")
     ap.add_argument("--datatrove-max", type=parse_size, default=parse_size("100MB"))
     ap.add_argument("--hot", type=int, default=None, help="also run a corpus of N short pages sharing one footer (1 worker)")
+    ap.add_argument("--hot-numbered", action="store_true", help="the hot corpus's footer ends with the page number (near copies)")
     ap.add_argument("--workers", nargs="+", type=int, default=[1, 2], help="worker counts of the end-to-end runs")
     ap.add_argument("--repeat", type=int, default=1, help="runs of each newsetl configuration, taking turns; the fastest is reported")
     ap.add_argument("--workdir", type=Path, default=None)
@@ -478,7 +482,7 @@ def main(argv=None) -> int:
         print(json.dumps(r), flush=True)
     hot = args.hot if args.hot is not None else (100_000 if args.long else 0)
     if hot:
-        r = bench_size(0, args.data, work, 0, signatures=False, workers=(1,), hot=hot)
+        r = bench_size(0, args.data, work, 0, signatures=False, workers=(1,), hot=hot, hot_numbered=args.hot_numbered)
         results.append(r)
         (args.results / f"bench-{r['size']}.json").write_text(json.dumps(r, indent=2) + "\n")
         print(json.dumps(r), flush=True)

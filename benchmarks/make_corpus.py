@@ -15,7 +15,10 @@ then simulated on top:
   variants: year, phone number) and an app-promotion widget;
 - **double capture**: a body captured twice in one page (all paragraphs repeated);
 - **hot footer** (``--hot N``): the first N pages also carry one network-wide footer (with
-  small variations), the hot-key case of issue 3 item 10.
+  small variations), the hot-key case of issue 3 item 10; with ``--hot-numbered`` the footer
+  ends with the page's number ("Story reference 123."), so every page's copy is a distinct
+  near duplicate (word 5-gram Jaccard about 0.93): one hot LSH bucket per band instead of one
+  exact group.
 
 Ground truth (``<out>.truth.jsonl.gz``): one row per body paragraph ``{article_id, index,
 kind, source, jaccard}``; ``index`` is the paragraph's 1-based position as newsetl splits the
@@ -90,8 +93,8 @@ def load_sources(data: Path) -> list[tuple[str, list[str]]]:
 class Generator:
     """Stories and pages; all randomness from one ``numpy.random.Generator(seed)``."""
 
-    def __init__(self, sources, seed: int, hot: int):
-        self.sources, self.rng, self.hot = sources, np.random.default_rng(seed), hot
+    def __init__(self, sources, seed: int, hot: int, hot_numbered: bool = False):
+        self.sources, self.rng, self.hot, self.hot_numbered = sources, np.random.default_rng(seed), hot, hot_numbered
         vocab = sorted({w for title, paras in sources for p in paras for w in p.split() if w.isalpha()})
         self.vocab = np.array(vocab, dtype=object)
         weights = 1.0 / np.arange(1, N_SITES + 1)  # Zipf-like site sizes
@@ -121,8 +124,9 @@ class Generator:
 
     def hot_footer(self) -> str:
         variant = int(self.rng.integers(0, 4))
-        return (f"This story was distributed by the NewsWire Network to its member newspapers and websites "
+        text = (f"This story was distributed by the NewsWire Network to its member newspapers and websites "
                 f"under licence {1000 + variant}; reproduction in any form without written consent is prohibited.")
+        return f"{text} Story reference {self.pages}." if self.hot_numbered else text
 
     def stories(self):
         """Yield lists of pages ``(record, truth rows)``, one list per story."""
@@ -184,7 +188,8 @@ class Generator:
         return record, rows
 
 
-def make_corpus(data: Path, size: int, out: Path, seed: int = 7, hot: int = 0, max_paragraphs: int | None = None) -> dict:
+def make_corpus(data: Path, size: int, out: Path, seed: int = 7, hot: int = 0, max_paragraphs: int | None = None,
+                hot_numbered: bool = False) -> dict:
     """Write ``out`` (JSONL, gzip when it ends in .gz) of about ``size`` bytes of JSON and its truth.
 
     Args:
@@ -196,7 +201,7 @@ def make_corpus(data: Path, size: int, out: Path, seed: int = 7, hot: int = 0, m
     sources = load_sources(data)
     if max_paragraphs:
         sources = [(t, p[:max_paragraphs]) for t, p in sources]
-    gen = Generator(sources, seed, hot)
+    gen = Generator(sources, seed, hot, hot_numbered)
     truth_path = out.with_name(out.name.split(".")[0] + ".truth.jsonl.gz")
     opener = gzip.open if out.name.endswith(".gz") else open
     written = articles = paragraphs = 0
@@ -221,9 +226,10 @@ def main(argv=None) -> None:
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--hot", type=int, default=0, help="pages that carry the network-wide footer")
+    ap.add_argument("--hot-numbered", action="store_true", help="the hot footer ends with the page number")
     ap.add_argument("--max-paragraphs", type=int, default=None)
     args = ap.parse_args(argv)
-    print(json.dumps(make_corpus(args.data, args.size, args.out, args.seed, args.hot, args.max_paragraphs)))
+    print(json.dumps(make_corpus(args.data, args.size, args.out, args.seed, args.hot, args.max_paragraphs, args.hot_numbered)))
 
 
 if __name__ == "__main__":

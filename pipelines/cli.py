@@ -25,6 +25,7 @@ from transforms.ingest.core import list_inputs
 from transforms.progress import core as progress
 from transforms.write import core as write_core
 from transforms.write import documents
+from transforms.write import takedown as takedown_core
 
 EXIT_USAGE = 2
 log = logging.getLogger("newsetl")
@@ -242,6 +243,11 @@ def _check_releases(releases: list[str], output: str, config) -> tuple[tuple[str
         same = [r for r, n in out if n == name]
         if same:
             raise UsageError(f"--dedup-against {release} and {same[0]} are both release {name!r} (a copy?): give it once")
+        later = takedown_core.later_revisions(release, output)
+        if later:  # its index still holds what the revision took down, and its removals are not read
+            raise UsageError(f"--dedup-against {release} has a later takedown revision, {Path(later[-1]).name}: "
+                             f"deduplicating against {name} would not apply that takedown; give the latest "
+                             f"revision, {later[-1]}, instead (and not {name} beside it)")
         out.append((release, name))
     return tuple(out)
 
