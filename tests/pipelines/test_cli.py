@@ -263,10 +263,10 @@ def test_directory_input_skips_notices_and_own_output_keeps_language_source(data
                        "--progress-every", "0") == 0
     report = json.loads((first / "report.json").read_text())
     assert report["inputs_skipped"] == [{"path": str(folder / "LICENSE.upstream.txt"), "reason": "notice_file"},
-                                        {"path": str(folder / "SOURCE.md"), "reason": "unknown_format"}]
+                                        {"path": str(folder / "SOURCE.md"), "reason": "notice_file"}]
     assert [Path(i["path"]).name for i in report["inputs"]] == ["april2019_set_mini.jsonl", "realnews_tiny.jsonl"]
     assert report["records"]["in"] == 13 and report["records"]["rejected"] == 0
-    assert (f"  inputs skipped (files of directory inputs not read: notice_file 1, unknown_format 1; name one by path to "
+    assert (f"  inputs skipped (files of directory inputs not read: notice_file 2; name one by path to "
             f"read it, with ingest.format for an unknown format): 2 ({folder / 'LICENSE.upstream.txt'}, {folder / 'SOURCE.md'})"
             ) in capsys.readouterr().out.splitlines()
     assert [Path(n["path"]).name for n in report["input_notices"]] == ["LICENSE.upstream.txt", "SOURCE.md"]

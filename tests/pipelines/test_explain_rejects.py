@@ -62,7 +62,7 @@ def test_explain_a_rejected_article_and_count_unusable_urls(data, tmp_path, caps
     assert explain("news.jsonl:1")[1][1].endswith("(found by file and record in rejects/)")
     code, lines_out, _ = explain("rn-2")
     assert code == 0 and lines_out[0] == ("article rn-2: not written, rejected at stage ingest (reason missing_text): "
-                                          "record has no 'text' field")
+                                          "record has no 'text' field (fields: id, title, url); map one with ingest.fields")
     assert lines_out[1].endswith("(found by id in rejects/)")
     assert explain(news[2]["url"])[1][1].endswith("(found by url in rejects/)")
     empty = core.derived_article_id("2026/empty.txt", 0)

@@ -262,6 +262,45 @@ def is_notice(path: str) -> bool:
         return True
 
 
+OUTPUT_SKIPPED = "newsetl_output"  # a directory below a directory input that holds a newsetl release
+
+
+def _walk_inputs(pattern: str, root: str, onerror) -> tuple[list[str], list[str]]:
+    """The files below the directory input ``root`` and the directories below it that hold
+    newsetl's own output (:func:`pipelines.output_guard.newsetl_kind`: a release with
+    ``_SUCCESS``, a dataset with newsetl's ``report.json``, a leftover staging directory or
+    ``--streaming`` windows), which are not walked: their tables, ``report.html`` and
+    ``index/`` are not news (an earlier run written into the input tree read 418 records
+    instead of 321). Links to directories are not followed.
+
+    Raises:
+        FileNotFoundError: ``root`` itself is newsetl output (the message says how to read its
+            articles back).
+    """
+    from pipelines.output_guard import newsetl_kind
+
+    def output_kind(directory: str) -> str | None:
+        try:
+            return newsetl_kind(directory)
+        except OSError:  # cannot be listed: os.walk reports it
+            return None
+
+    kind = output_kind(root)
+    if kind is not None:
+        articles = (f"the glob '{os.path.join(root, 'window=*', 'pane=*', 'articles', '*.parquet')}'"
+                    if kind == "streaming output" else f"its articles directory ({os.path.join(root, 'articles')})")
+        raise FileNotFoundError(f"input {pattern} is newsetl output ({kind}), not news to read: to read its articles "
+                                f"back, give {articles} as the input")
+    files, outputs = [], []
+    for directory, subdirs, names in os.walk(root, onerror=onerror):
+        below = [os.path.join(directory, d) for d in sorted(subdirs)]
+        found = [d for d in below if output_kind(d) is not None]
+        outputs += found
+        subdirs[:] = [os.path.basename(d) for d in below if d not in found]
+        files += [os.path.join(directory, n) for n in names]
+    return files, outputs
+
+
 def expand_inputs(patterns: list[str]) -> list[tuple[str, str]]:
     """:func:`list_inputs` without the skipped files: a sorted list of ``(file, root)``."""
     return list_inputs(patterns)[0]
@@ -293,7 +332,18 @@ def unreadable_input(pattern: str, unknown: list[str], notices: bool = False) ->
         shown = ", ".join(extensions[:5]) + (", ..." if len(extensions) > 5 else "")
         return (f"{message} newsetl reads: {len(unknown)} file(s) of unknown format (extension {shown}); newsetl reads "
                 f"{known_extensions()}; to read other names, give them by a glob or path and set ingest.format")
-    return message + (" but notice files (LICENSE, README ...)" if notices else "")
+    return message + (" but notice files (LICENSE, README ...)" if notices else "") + _bracket_hint(pattern)
+
+
+def _bracket_hint(pattern: str) -> str:
+    """For a glob with ``[``: the same glob with every ``[`` taken literally (``[[]``) when that
+    one matches files (a directory named ``ünï [x]``: in a glob ``[x]`` matches the letter x)."""
+    if "[" not in pattern:
+        return ""
+    literal = pattern.replace("[", "[[]")
+    found = [f for f in glob.glob(literal, recursive=True) if os.path.isfile(f)]
+    hint = "; in a glob, [...] matches one of the characters inside: write a literal [ as [[]"
+    return hint + (f" ({literal!r} matches {len(found)} file(s))" if found else "")
 
 
 def directories_matched(pattern: str, directories: list[str]) -> str:
@@ -353,15 +403,15 @@ def list_inputs(patterns: list[str], configured_format: str = "auto") -> tuple[l
     for pattern in patterns:
         if os.path.isdir(pattern):  # a directory: every file below it whose format is known
             root = pattern.rstrip(os.sep)
-            files = [os.path.join(d, n) for d, _, names in os.walk(root, onerror=unlistable) for n in names]  # links to dirs not followed
+            files, outputs = _walk_inputs(pattern, root, unlistable)
+            skipped.update(dict.fromkeys(outputs, OUTPUT_SKIPPED))
             dangling = [p for p in files if os.path.islink(p) and not os.path.exists(p) and _known_format(p)]
             if dangling:
                 raise FileNotFoundError(f"input {dangling[0]} is a link to a missing file")
             files = [p for p in files if os.path.isfile(p) and not os.path.basename(p).startswith((".", "_"))]
-            unknown = [p for p in files if not _known_format(p)]
-            files = [p for p in files if p not in unknown]
-            notices = {p for p in files if is_notice(p)}
-            files = [p for p in files if p not in notices]
+            notices = {p for p in files if is_notice(p)}  # NOTICE.md too, though .md is no format newsetl reads
+            unknown = [p for p in files if p not in notices and not _known_format(p)]
+            files = [p for p in files if p not in unknown and p not in notices]
         elif os.path.isfile(pattern):  # an existing file is read even when its name has glob characters ("a [x].jsonl")
             notices = set()
             root = os.path.dirname(pattern).rstrip(os.sep)
@@ -635,10 +685,14 @@ _JSON_TYPE_NAMES = {bool: "a boolean", int: "a number", float: "a number", list:
 
 
 def missing_field_detail(record, field: str) -> str:
-    """Why a JSON record gives no text: the ``field`` is absent, null or blank, or holds another
-    JSON type (``"text": 42`` -> ``'text' is a number, not text``)."""
-    if not isinstance(record, dict) or field not in record or record[field] is None:
-        return f"record has no {field!r} field" + (" (null)" if isinstance(record, dict) and field in record else "")
+    """Why a JSON record gives no text: the ``field`` is absent (naming the fields it has), null or
+    blank, or holds another JSON type (``"text": 42`` -> ``'text' is a number, not text``)."""
+    if isinstance(record, dict) and field not in record:
+        keys = [str(k) for k in record]
+        shown = ", ".join(keys[:8]) + (f", +{len(keys) - 8} more" if len(keys) > 8 else "")
+        return f"record has no {field!r} field (fields: {shown or 'none'}); map one with ingest.fields"
+    if not isinstance(record, dict) or record[field] is None:
+        return f"record has no {field!r} field" + (" (null)" if isinstance(record, dict) else "")
     kind = _JSON_TYPE_NAMES.get(type(record[field]))
     return f"{field!r} is {kind}, not text" if kind else f"record's {field!r} is blank"
 

@@ -26,6 +26,7 @@ from transforms.records import Article, Reject
 
 CHUNK_BYTES = 4 << 20  # decompressed bytes a chunk holds at least (except a file's last)
 READ_BYTES = 1 << 16  # one raw read, the buffer size of core.open_binary's reader
+UTF16_JSONL = "utf16_or_utf32"  # the reason of a JSON Lines file in UTF-16 or UTF-32 (with a byte-order mark)
 
 
 class JsonlChunk(NamedTuple):
@@ -204,10 +205,17 @@ def file_codec(data: bytes, cfg) -> str | None:
 def _binary_start(path: str, pending: list[bytes]) -> Reject | None:
     """The ``binary_content`` Reject (:func:`transforms.ingest.core.binary_content`) of a file
     whose first :data:`~transforms.ingest.textfile.SAMPLE_CHARS` bytes (``pending``, any UTF-8
-    BOM removed) are not text: a gzip file or an image named ``.jsonl``/``.json``. Their control
+    BOM removed) are not text: a gzip file or an image named ``.jsonl``/``.json``; a file that
+    starts with a UTF-16/32 byte-order mark is a :data:`UTF16_JSONL` Reject that says to convert
+    it (lines are cut at the byte ``\\n``, which UTF-16 text does not have alone). Their control
     characters are counted on the bytes (as latin-1: every ASCII-compatible encoding, UTF-8
     included, has them as single bytes)."""
     sample = b"".join(pending)[: textfile.SAMPLE_CHARS].removeprefix(codecs.BOM_UTF8)
+    bom = textfile.bom_encoding(sample)
+    if bom is not None:  # UTF-16/32: a byte-order mark is unambiguous, so say so (not "50% NUL")
+        return _reject(path, -1, 0, UTF16_JSONL, f"{bom[0].upper()} text (byte-order mark {sample[:bom[1]].hex(' ').upper()}): "
+                       "JSON Lines are read as UTF-8 or an ASCII-compatible charset; convert the file to UTF-8 (iconv -f "
+                       f"{bom[0].upper()} -t UTF-8)", sample[bom[1]:].decode(bom[0], errors="replace").encode("utf-8"))
     return core.binary_content(path, -1, sample.decode("latin-1"), "bytes")
 
 

@@ -12,6 +12,7 @@ Two offline detectors (``language.detector``):
 """
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
 
 import xxhash
@@ -30,10 +31,32 @@ UNKNOWN = "unknown"
 _NO_LANGUAGE = frozenset({"und", "mul", "zxx", "mis"})  # ISO 639-2 special codes, not languages
 
 
+@functools.cache
+def _two_letter_aliases() -> dict[str, str]:
+    """CLDR's language aliases (shipped in babel) whose target is an ISO 639-1 code.
+
+    ISO 639-2/T and /B and ISO 639-3 codes of languages that have a two-letter code
+    (``eng``, ``fre``, ``fra``, ``ger``, ``heb`` ...: 240) and the withdrawn two-letter codes
+    (``iw`` -> ``he``, ``in`` -> ``id``, ``ji`` -> ``yi``, ``jw`` -> ``jv``, ``mo`` -> ``ro``,
+    ``sh`` -> ``sr``); a target with a region or script keeps its language (``prs`` ->
+    ``fa_AF`` -> ``fa``). Targets without a two-letter code (``tl`` -> ``fil``) are left out.
+    """
+    from babel.core import get_global
+
+    aliases = {}
+    for code, target in get_global("language_aliases").items():
+        language = target.split("_")[0]
+        if len(language) == 2 and language.isalpha() and code.isalpha():
+            aliases[code.lower()] = language.lower()
+    return aliases
+
+
 def normalize_code(value: str | None) -> str | None:
     """Map a language given by a dump to a lower-case ISO 639-1 code when possible.
 
-    ``"en"``, ``"EN-us"``, ``"en_GB"`` -> ``"en"``; ``"English"`` -> ``"en"``; an unknown
+    ``"en"``, ``"EN-us"``, ``"en_GB"``, ``"eng"`` -> ``"en"``; ``"English"`` -> ``"en"``;
+    ``"iw"``, ``"heb"`` -> ``"he"`` (ISO 639-2/3 and withdrawn codes through CLDR's aliases,
+    :func:`_two_letter_aliases`); an unknown
     value is returned lower-cased and stripped (never dropped); empty, and the ISO 639-2
     special codes that name no language (``und`` undetermined, ``mul`` multiple, ``zxx`` no
     linguistic content, ``mis`` uncoded), -> None, so that the detector is asked.
@@ -46,6 +69,8 @@ def normalize_code(value: str | None) -> str | None:
 
     text = str(value).strip().lower()
     head = text.replace("_", "-").split("-")[0]
+    if head in _two_letter_aliases():
+        return _two_letter_aliases()[head]
     try:
         return IsoCode639_1.from_str(head).name.lower()
     except ValueError:

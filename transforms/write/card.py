@@ -11,6 +11,7 @@ import json
 from transforms.records import STATUSES
 from transforms.dedup.index import INDEX_SCHEMA
 from transforms.write.core import ARTICLES_SCHEMA, PARAGRAPHS_SCHEMA, REJECTS_SCHEMA
+from transforms.write.wording import counted
 
 TABLE_SCHEMAS = {"articles": ARTICLES_SCHEMA, "paragraphs": PARAGRAPHS_SCHEMA, "rejects": REJECTS_SCHEMA,
                  "index": INDEX_SCHEMA}
@@ -135,9 +136,9 @@ def render_card(report: dict, manifest: dict, name: str) -> str:
     out = meta + [
         "", f"# Dataset Card for {name}", "",
         "## Dataset Summary", "",
-        f"{r['articles_written']:,} news articles with {p['by_status'].get('kept', 0):,} kept paragraphs, cleaned and "
+        f"{counted(r['articles_written'], 'news article')} with {counted(p['by_status'].get('kept', 0), 'kept paragraph')}, cleaned and "
         f"paragraph-deduplicated (MinHash LSH, Jaccard ≥ {report['config']['dedup']['threshold']}) by newsetl "
-        f"{report.get('newsetl_version')} from {r['in']:,} input records in {len(report['inputs']):,} files. "
+        f"{report.get('newsetl_version')} from {counted(r['in'], 'input record')} in {counted(len(report['inputs']), 'file')}. "
         "Every paragraph that was removed is still listed in `paragraphs/` with the reason and, for a duplicate, "
         "the paragraph it duplicates"
         + (" (except the articles taken down with `newsetl remove`, which are counted in `report.json` only)" if "removed" in r else "")
@@ -194,7 +195,7 @@ def render_card(report: dict, manifest: dict, name: str) -> str:
     total_bytes = sum(i["size"] for i in report["inputs"])
     out += [
         "", "## Dataset Creation", "", "### Source Data", "",
-        f"{len(report['inputs']):,} input files, {total_bytes:,} bytes. The full input manifest (path, size, sha256 "
+        f"{counted(len(report['inputs']), 'input file')}, {counted(total_bytes, 'byte')}. The full input manifest (path, size, sha256 "
         "of every file) is in `report.json` under `inputs`; the first files:", "",
         "| input | bytes | sha256 |", "|---|---:|---|",
     ]

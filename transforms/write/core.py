@@ -7,6 +7,7 @@ import errno
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 from collections import Counter
@@ -260,12 +261,30 @@ def write_payloads(directory: str, table: str, shard: int, shards: int, payloads
                          output_cfg, partition)
 
 
-def ensure_tables(directory: str, output_cfg) -> None:
-    """Give every table directory at least one (possibly empty) file, so readers find the schema."""
+_SHARD_NAME = re.compile(r"part-(\d+)-of-(\d+)\.parquet")
+
+
+def ensure_tables(directory: str, output_cfg, shards: int = 1) -> None:
+    """Write the shard files no row went to, as empty files with the table's schema, so every
+    ``part-NNNNN-of-MMMMM`` a name promises exists (Beam's file sinks write every shard too) and
+    readers find the schema of an empty table.
+
+    Args:
+        shards: the resolved ``output.shards`` (a number, not ``auto``): the file count of a
+            table without any file; a table with files keeps the count its names give. A table
+            split into Hive partitions (``output.partition_by``) is left as written: each
+            partition holds the shards that have rows, as Spark and Beam's dynamic destinations do.
+    """
     for table in TABLES:
-        d = os.path.join(directory, table)
-        if not os.path.isdir(d) or not any(Path(d).rglob("*.parquet")):
-            write_shard(directory, table, 0, 1, [], output_cfg)
+        d = Path(directory, table)
+        files = list(d.rglob("*.parquet")) if d.is_dir() else []
+        if any(f.parent != d for f in files):
+            continue
+        counts = {int(m.group(2)) for m in map(_SHARD_NAME.fullmatch, (f.name for f in files)) if m}
+        count = max(counts) if counts else (1 if table.startswith("_") else shards)
+        for shard in range(count):
+            if not (d / f"part-{shard:05d}-of-{count:05d}.parquet").exists():
+                write_shard(directory, table, shard, count, [], output_cfg)
 
 
 def read_table(directory: str, table: str) -> pa.Table:

@@ -11,6 +11,7 @@ import math
 from html import escape
 
 from transforms.records import STATUSES
+from transforms.write.wording import counted
 
 STATUS_COLORS = {
     "title": "#9e9e9e", "kept": "#2e7d32", "duplicate_within": "#ef6c00", "duplicate_across": "#c62828",
@@ -201,8 +202,8 @@ def render_html(report: dict) -> str:
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>newsetl run report</title><style>{CSS}</style></head><body>"
-        f'<header><h1>newsetl run report</h1><p>{_n(r["in"])} records from {_n(len(report["inputs"]))} input files → '
-        f'{_n(r["articles_written"])} articles, {_n(by_status.get("kept", 0))} kept paragraphs · {reconciled} · '
+        f'<header><h1>newsetl run report</h1><p>{counted(r["in"], "record")} from {counted(len(report["inputs"]), "input file")} → '
+        f'{counted(r["articles_written"], "article")}, {counted(by_status.get("kept", 0), "kept paragraph")} · {reconciled} · '
         f'config <code>{escape(report["config_digest"][:12])}</code> · newsetl {escape(str(report.get("newsetl_version")))}</p></header>'
         f'<main><div class="cards">{head}</div>{grid}'
         + _section("Largest clusters", "the biggest groups of repeated paragraphs, with the text they share", cluster_table)

@@ -428,6 +428,48 @@ def test_csv_ids_are_the_strings_as_written(data, tmp_path):
     assert rejects == [] and [a.article_id for a in arts] == ["1", "01", core.derived_article_id("ag.csv", 2)]
 
 
+def test_directory_input_skips_newsetl_output_below_it(data, tmp_path):
+    """Trial 10: ``run --input 'samples/*.txt' --output samples/sub`` then ``run --input samples``
+    read sub/'s tables, report.html and index/ as articles (418 records in instead of 321)."""
+    src = data / "realnews-grover-samples" / "realnews_tiny.jsonl"
+    (tmp_path / "news.jsonl").write_bytes(src.read_bytes())
+    outputs = {"release": "_SUCCESS", "lost": "report.json", ".old.staging-1764-42": "report.html",
+               "stream/window=20261130T070000Z--20261130T080000Z/pane=0/articles": "part-00000-of-00001.parquet"}
+    for folder, marker in outputs.items():
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / marker).write_text(json.dumps({"newsetl_version": "0.1.0", "config_digest": "x", "records": {}}))
+        (tmp_path / folder / "report.html").write_text("<html><p>a report</p></html>")
+        (tmp_path / folder / "news.jsonl").write_bytes(src.read_bytes())
+    (tmp_path / "mine").mkdir()  # a user's folder with a report.json of its own is read
+    (tmp_path / "mine" / "report.json").write_text('{"records": 3}')
+    (tmp_path / "mine" / "more.jsonl").write_bytes(src.read_bytes())
+    files, skipped = core.list_inputs([str(tmp_path)])
+    assert [f for f, _ in files] == [str(tmp_path / "mine" / n) for n in ("more.jsonl", "report.json")] + [
+        str(tmp_path / "news.jsonl")]
+    assert skipped == [{"path": str(tmp_path / d), "reason": "newsetl_output"}
+                       for d in (".old.staging-1764-42", "lost", "release", "stream")]
+    with pytest.raises(FileNotFoundError, match=r"input .*release is newsetl output \(release\), not news to read: "
+                                                r"to read its articles back, give its articles directory"):
+        core.list_inputs([str(tmp_path / "release")])
+    assert core.list_inputs([str(tmp_path / "release" / "*.jsonl")])[0] == [  # a glob reads what it names
+        (str(tmp_path / "release" / "news.jsonl"), str(tmp_path / "release"))]
+
+
+def test_a_glob_through_a_bracketed_directory_hints_at_the_escape(data, tmp_path):
+    """Trial 10: a glob through a directory named ``ünï [x]`` said only "matches no file"."""
+    folder = tmp_path / "ünï [x]"
+    folder.mkdir()
+    (folder / "a b.jsonl").write_bytes((data / "realnews-grover-samples" / "realnews_tiny.jsonl").read_bytes())
+    with pytest.raises(FileNotFoundError) as err:
+        core.list_inputs([f"{folder}/*.jsonl"])
+    assert str(err.value) == (f"input '{folder}/*.jsonl' matches no file; in a glob, [...] matches one of the characters "
+                              f"inside: write a literal [ as [[] ('{tmp_path}/ünï [[]x]/*.jsonl' matches 1 file(s))")
+    assert core.list_inputs([f"{tmp_path}/ünï [[]x]/*.jsonl"])[0] == [(str(folder / "a b.jsonl"), str(tmp_path))]
+    with pytest.raises(FileNotFoundError, match=r"matches no file; in a glob, \[\.\.\.\] matches one of the characters inside: "
+                                                r"write a literal \[ as \[\[\]$"):
+        core.list_inputs([f"{tmp_path}/[yz]*.jsonl"])
+
+
 def test_directory_input_skips_notice_files_and_lists_them(data, tmp_path):
     """Real dataset folders: their LICENSE / README texts are not read as articles when the folder
     is the input, and are returned as skipped; a glob or a path still reads what it names."""
@@ -435,25 +477,25 @@ def test_directory_input_skips_notice_files_and_lists_them(data, tmp_path):
     files, skipped = core.list_inputs([str(realnews)])
     assert [f for f, _ in files] == [str(realnews / "april2019_set_mini.jsonl"), str(realnews / "realnews_tiny.jsonl")]
     assert skipped == [{"path": str(realnews / "LICENSE.upstream.txt"), "reason": "notice_file"},
-                       {"path": str(realnews / "SOURCE.md"), "reason": "unknown_format"}]  # listed, not passed over silently
+                       {"path": str(realnews / "SOURCE.md"), "reason": "notice_file"}]  # listed, not passed over silently
     bbc = data / "bbc-news-fulltext" / "bbc"
     files, skipped = core.list_inputs([str(bbc)])
     assert len(files) == 2225 and skipped == [{"path": str(bbc / "README.TXT"), "reason": "notice_file"}]
     ag = data / "ag-news-test"
     assert [(p["path"], p["reason"]) for p in core.list_inputs([str(ag)])[1]] == [
-        (str(ag / "DERIVED_duplicate_pairs.tsv"), "unknown_format"), (str(ag / "SOURCE.md"), "unknown_format"),
+        (str(ag / "DERIVED_duplicate_pairs.tsv"), "unknown_format"), (str(ag / "SOURCE.md"), "notice_file"),
         (str(ag / "readme.txt"), "notice_file")]
     pages = data / "mozilla-readability-news-pages"  # source.html.gz: the pages themselves
     files, skipped = core.list_inputs([str(pages)])
     assert str(pages / "bbc-1" / "source.html.gz") in dict(files)
     assert skipped == [{"path": str(pages / "LICENSE.upstream.txt"), "reason": "notice_file"},
-                       {"path": str(pages / "SOURCE.md"), "reason": "unknown_format"}]
+                       {"path": str(pages / "SOURCE.md"), "reason": "notice_file"}]
     # named by a glob or a path: read
     assert core.list_inputs([str(realnews / "*")]) == (
         [(str(realnews / n), str(realnews)) for n in ("LICENSE.upstream.txt", "SOURCE.md", "april2019_set_mini.jsonl",
                                                       "realnews_tiny.jsonl")], [])
     assert core.list_inputs([str(realnews), str(realnews / "LICENSE.upstream.txt")])[1] == [
-        {"path": str(realnews / "SOURCE.md"), "reason": "unknown_format"}]  # the named notice is read, SOURCE.md is not
+        {"path": str(realnews / "SOURCE.md"), "reason": "notice_file"}]  # the named notice is read, SOURCE.md is not
     (tmp_path / "LICENSE.upstream.txt").write_bytes((realnews / "LICENSE.upstream.txt").read_bytes())
     with pytest.raises(FileNotFoundError, match="matches no file but notice files"):
         core.list_inputs([str(tmp_path)])
@@ -497,7 +539,7 @@ def test_a_json_record_without_text_says_what_its_text_field_holds():
     assert core.missing_field_detail({"text": 42}, "text") == "'text' is a number, not text"
     assert core.missing_field_detail({"text": ["a"]}, "text") == "'text' is a list, not text"
     assert core.missing_field_detail({"text": None}, "text") == "record has no 'text' field (null)"
-    assert core.missing_field_detail({"body": "x"}, "text") == "record has no 'text' field"
+    assert core.missing_field_detail({"body": "x"}, "text") == "record has no 'text' field (fields: body); map one with ingest.fields"
     assert core.missing_field_detail({"text": "  "}, "text") == "record's 'text' is blank"
 
 

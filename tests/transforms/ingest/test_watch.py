@@ -38,4 +38,4 @@ def test_a_watched_directory_does_not_read_its_notice_files_and_says_so_once(dat
                                (str(folder / "realnews_tiny.jsonl"), str(folder))]
     assert [r.getMessage() for r in caplog.records] == [
         f"watching {folder}: not reading {folder / 'LICENSE.upstream.txt'} (notice_file; name it by a glob to read it)",
-        f"watching {folder}: not reading {folder / 'SOURCE.md'} (unknown_format; name it by a glob to read it)"]
+        f"watching {folder}: not reading {folder / 'SOURCE.md'} (notice_file; name it by a glob to read it)"]

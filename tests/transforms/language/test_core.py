@@ -30,7 +30,10 @@ def _article(text, language=None):
 
 @pytest.mark.parametrize("given, code", [("en", "en"), ("EN-us", "en"), ("pt_BR", "pt"), ("English", "en"),
                                          ("German", "de"), ("klingon", "klingon"), ("", None), (None, None),
-                                         ("und", None), ("UND", None), ("mul", None), ("zxx", None)])
+                                         ("und", None), ("UND", None), ("mul", None), ("zxx", None),
+                                         ("eng", "en"), ("ENG", "en"), ("fre", "fr"), ("fra", "fr"), ("deu", "de"),
+                                         ("heb", "he"), ("iw", "he"), ("iw-IL", "he"), ("in", "id"), ("ji", "yi"),
+                                         ("jw", "jv"), ("mo", "ro"), ("zho", "zh"), ("yue", "yue")])
 def test_normalize_code(given, code):
     assert core.normalize_code(given) == code
 
@@ -143,6 +146,17 @@ def test_filter_rejects_with_reason():
     reject = core.filter_reject(_article("x"), cfg)
     assert (reject.stage, reject.reason) == ("language", core.LANGUAGE_FILTERED)
     assert "language unknown (undetected: under 100 letters or no reliable answer) not in keep ['en']" in reject.detail
+
+
+def test_iso_639_2_and_withdrawn_codes_pass_the_filter_as_their_639_1_code():
+    """Trial 10 (/tmp/trial10/bad6 as a model): ``eng`` stayed ``eng``, so ``keep: [en]`` rejected it."""
+    cfg = config_from_dict({"language": {"keep": ["en", "he"], "keep_unknown": False}}).language
+    text = "Roads years and cost council critics schools debate would million three while said take residents."
+    for given, code in [("eng", "en"), ("en-US", "en"), ("iw", "he"), ("ger", "de")]:
+        article = core.identify(_article(text, given), cfg, None)
+        assert (article.language, article.language_source) == (code, core.SOURCE_INPUT)
+        rejected = core.filter_reject(article, cfg)
+        assert (rejected is None) == (code != "de"), given
 
 
 def test_unknown_language_code_in_config_is_refused():

@@ -160,3 +160,21 @@ def test_write_tables_writes_every_table_in_one_step_like_the_core_writer(tmp_pa
         f"/paragraphs/part-{s:05d}-of-00002.parquet": (n, (tmp_path / "beam" / "paragraphs" / f"part-{s:05d}-of-00002.parquet").read_bytes())
         for s, n in ((s, pq.read_metadata(tmp_path / "beam" / "paragraphs" / f"part-{s:05d}-of-00002.parquet").num_rows) for s in (0, 1))}
     assert pq.read_table(tmp_path / "beam" / "_tally" / "part-00000-of-00001.parquet").to_pylist() == tally
+
+
+def test_every_promised_shard_file_exists_empty_ones_with_the_schema(tmp_path):
+    """Trial 10: with ``output.shards: 3`` a shard no row went to was not written, so
+    ``part-00001-of-00003`` named files that did not exist."""
+    cfg = config_from_dict({"output": {"shards": 3}}).output
+    rows = [r for r in _paragraph_rows() if core.shard_of(r["article_id"], 3) != 1]  # nothing for shard 1
+    written = _write_in_batches(rows, "paragraphs", cfg, 3, tmp_path, seed=7)
+    assert sorted(written) == ["/paragraphs/part-00000-of-00003.parquet", "/paragraphs/part-00002-of-00003.parquet"]
+    monthly = config_from_dict({"output": {"partition_by": "month"}}).output
+    core.write_shard(str(tmp_path), "articles", 2, 3, [], monthly, "published_month=unknown")  # partitioned: left as is
+    core.ensure_tables(str(tmp_path), cfg, 3)
+    names = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*.parquet"))
+    assert names == ["_tally/part-00000-of-00001.parquet", "articles/published_month=unknown/part-00002-of-00003.parquet"] + [
+        f"{t}/part-0000{s}-of-00003.parquet" for t in ("index", "paragraphs", "rejects") for s in range(3)]
+    empty = pq.read_table(tmp_path / "paragraphs" / "part-00001-of-00003.parquet")
+    assert empty.num_rows == 0 and empty.schema == core.TABLES["paragraphs"][0]
+    assert pq.read_table(tmp_path / "paragraphs").num_rows == len(rows)
