@@ -29,7 +29,7 @@ def test_a_text_file_paragraph_is_joined_but_not_across_its_blank_line(tmp_path)
 
 
 def test_reuters_bodies_join_hyphenated_line_ends(data):
-    """Reuters-21578 wraps its bodies at ~70 characters: 53 of 145,159 paragraphs (52 of 19,043
+    """Reuters-21578 wraps its bodies at ~70 characters: 53 of 145,122 titles and paragraphs (52 of 19,043
     stories) joined a hyphenated word with a space before (e.g. NEWID79 "English- language"); 5
     suspended hyphens ("medium- and") stay. An indented line after a hyphen is a new paragraph."""
     path = data / "reuters-21578" / "reut2-000.sgm.gz"
