@@ -155,7 +155,8 @@ def article_decisions(directory: str, article_id: str) -> tuple[dict | None, lis
         if rejected:
             raise ArticleRejected(article_id, rejected)
         raise DatasetError(f"article {article_id} is not in {directory}/paragraphs (see the article_id column) nor in its "
-                           "rejects/ (looked up by derived id, by the id or url in a record's excerpt, or as FILE:RECORD)")
+                           "rejects/ (looked up by derived id, by the id or url in a record's excerpt, or as FILE:RECORD)"
+                           + _unlisted_hint(directory))
     paras.sort(key=lambda p: p["index"])
     arts = _dataset(directory, "articles").to_table(filter=ds.field("article_id") == article_id).to_pylist()
     targets = sorted({p["duplicate_of"] for p in paras if p["duplicate_of"]})
@@ -166,25 +167,68 @@ def article_decisions(directory: str, article_id: str) -> tuple[dict | None, lis
     return (arts[0] if arts else None), paras, originals
 
 
-def taken_down_row(directory: str, article_id: str) -> str | None:
-    """One line saying that ``article_id`` was taken down, from the dataset's ``removals/``
-    (README "Takedowns"): the release, when it was published (its ``_SUCCESS`` time, UTC; a
-    row carried over from an earlier takedown of the history was removed then or before), the
-    request and its reason. None when the dataset has no ``removals/`` or no row for it."""
-    import datetime as dt
-
-    import pyarrow.dataset as ds
+def _removals(directory: str, article_ids) -> dict:
+    """:func:`transforms.takedown.core.removals_of` for a dataset (none without ``removals/``)."""
+    from transforms.takedown.core import TakedownHistoryError, removals_of
 
     if not Path(directory, "removals").is_dir():
+        return {}
+    try:
+        return removals_of(directory, article_ids)
+    except TakedownHistoryError as err:
+        raise DatasetError(str(err)) from None
+
+
+def _in_release(removal) -> str:
+    """``release NAME (published YYYY-MM-DD HH:MM UTC)``: the release whose takedown removed
+    it, and when (its ``_SUCCESS`` time), or ``release NAME or an earlier one of its history``."""
+    import datetime as dt
+
+    if not removal.certain:
+        return f"release {removal.release} or an earlier one of its history (gone)"
+    success = Path(removal.path, "_SUCCESS") if removal.path else None
+    if success is None or not success.is_file():
+        return f"release {removal.release}"
+    when = dt.datetime.fromtimestamp(success.stat().st_mtime, dt.timezone.utc)
+    return f"release {removal.release} (published {when:%Y-%m-%d %H:%M} UTC)"
+
+
+def _why(row: dict) -> str:
+    return f"requested as {row['requested']!r}, reason: {row['reason'] or 'none given'}"
+
+
+def taken_down_row(directory: str, article_id: str) -> str | None:
+    """One line saying that ``article_id`` was taken down (README "Takedowns"): in which
+    release and when (:func:`_in_release`; the history of a takedown release an older newsetl
+    made is read back, :func:`transforms.takedown.core.removals_of`), the request and its
+    reason. None when the dataset's history has no row for it, or only one for its copies of
+    removed text (the article is still there)."""
+    from transforms.takedown.core import COPY
+
+    removal = _removals(directory, [article_id]).get(article_id)
+    if removal is None or removal.row.get("matched_by") == COPY:
         return None
-    rows = _dataset(directory, "removals").to_table(filter=ds.field("article_id") == article_id).to_pylist()
-    if not rows:
-        return None
-    row = rows[0]
-    when = dt.datetime.fromtimestamp(Path(directory, "_SUCCESS").stat().st_mtime, dt.timezone.utc)
-    return (f"article {article_id} was taken down: removals/ of {directory} (release {Path(directory).resolve().name}, "
-            f"published {when:%Y-%m-%d %H:%M} UTC) lists it, requested as {row['requested']!r}, "
-            f"reason: {row['reason'] or 'none given'}, {row['paragraphs_removed']} paragraph(s) removed")
+    listed = Path(directory, "removals").is_dir() and any(
+        r["article_id"] == article_id for r in _dataset(directory, "removals").to_table(columns=["article_id"]).to_pylist())
+    return (f"article {article_id} was taken down in {_in_release(removal)}, {_why(removal.row)}, "
+            f"{removal.row['paragraphs_removed']} paragraph(s) removed ("
+            + (f"removals/ of {directory} lists it)" if listed else
+               f"removals/ of {directory} does not list it, an older newsetl's takedown release: read from "
+               f"its history, {removal.path})"))
+
+
+def _unlisted_hint(directory: str) -> str:
+    """For an article not found: the takedowns of the dataset's history that are listed nowhere, if any."""
+    from transforms.takedown.core import TakedownHistoryError, removal_history
+
+    if not Path(directory, "removals").is_dir():
+        return ""
+    try:
+        _, unlisted, _ = removal_history(directory)
+    except TakedownHistoryError as err:
+        raise DatasetError(str(err)) from None
+    return (f"; {unlisted} article(s) taken down in its history are listed nowhere (the release an older newsetl "
+            "made this takedown from is gone): it may be one of them") if unlisted else ""
 
 
 def explain_lines(directory: str, article_id: str, width: int = 100) -> list[str]:
@@ -203,6 +247,14 @@ def explain_lines(directory: str, article_id: str, width: int = 100) -> list[str
     else:
         head += ": not written (no kept body paragraph)"
     lines = [head]
+    removals = _removals(directory, {article_id} | {p["duplicate_of"].rsplit("/", 1)[0] for p in paras
+                                                   if p["duplicate_of"] and not p.get("duplicate_of_release")
+                                                   and p["duplicate_of"] not in originals})
+    own = removals.get(article_id)
+    if own is not None and own.row.get("paragraph_ids"):  # its copies of removed text went (remove --include-copies)
+        lines.append(f"paragraph(s) {', '.join(p.rsplit('/', 1)[1] for p in own.row['paragraph_ids'])} taken down in "
+                     f"{_in_release(own)} as copies of removed text ({', '.join(own.row['copy_of'] or [])}; "
+                     f"{_why(own.row)})")
     for p in paras:
         decision = p["status"] + (f" ({p['reason']})" if p["reason"] else "")
         release = p.get("duplicate_of_release")
@@ -218,6 +270,10 @@ def explain_lines(directory: str, article_id: str, width: int = 100) -> list[str
         if original is not None:
             lines.append(f"    duplicates {original['paragraph_id']} ({original['status']}):")
             lines.append(fill(original["text"], "    | "))
+        elif p["duplicate_of"] and not release and p["duplicate_of"].rsplit("/", 1)[0] in removals:
+            gone = removals[p["duplicate_of"].rsplit("/", 1)[0]]
+            lines.append(f"    duplicates {p['duplicate_of']}, taken down in {_in_release(gone)}, {_why(gone.row)}: "
+                         "this row still holds its text (newsetl remove --include-copies removes it)")
     return lines
 
 

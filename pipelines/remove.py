@@ -35,7 +35,22 @@ def remove_parser() -> argparse.ArgumentParser:
     parser.add_argument("release", help="the published release to remove articles from (read only)")
     parser.add_argument("--output", required=True, help="the new release directory")
     parser.add_argument("--overwrite", action="store_true", help="replace a non-empty output directory")
+    parser.add_argument("--include-copies", action="store_true",
+                        help="also remove the paragraphs of other articles that copy the removed text (README \"Takedowns\")")
     return parser
+
+
+def not_found_message(missing: list[str]) -> str:
+    """One line naming the takedown requests that matched no article (up to 5), with a hint for
+    the usual mistakes in a list: a comma or a quote where the format has a tab and bare ids."""
+    shown = ", ".join(repr(k) for k in missing[:5]) + (f", +{len(missing) - 5} more" if len(missing) > 5 else "")
+    hints = []
+    if any("," in k and "://" not in k for k in missing):
+        hints.append("a reason follows a tab, not a comma")
+    if any(k[:1] in "\"'" for k in missing):
+        hints.append("ids are written without quotes")
+    return (f"{len(missing)} request(s) matched no article: {shown} (ids are case-sensitive"
+            + "".join(f"; {h}" for h in hints) + "; report.json: removals.not_found)")
 
 
 def remove(argv: list[str]) -> int:
@@ -74,7 +89,11 @@ def remove(argv: list[str]) -> int:
     if unlisted:
         print(f"newsetl: warning: {unlisted_message(f'release {args.release}', unlisted, used)}", file=sys.stderr)
     found, missing, already = takedown.match_articles(str(release), requests, before)
-    if not found:  # a release identical to RELEASE helps no one: most likely the wrong list or release
+    # every article removed now or earlier in RELEASE's history (not those that only lost their copies)
+    gone = {**{r["article_id"]: r for r in before if r.get("matched_by") != takedown.COPY}, **found}
+    # --include-copies: also the copies of what RELEASE's history removed (a takedown made without it)
+    copies = _copies(str(release), set(gone)) if args.include_copies else {}
+    if not found and not copies:  # a release identical to RELEASE helps no one: most likely the wrong list or release
         what = (f"already removed by an earlier takedown: {len(already)}" if already else "") + \
                ("; " if already and missing else "") + (f"not found: {len(missing)}" if missing else "")
         print(f"newsetl: error: no article of {args.ids} is in release {args.release} ({what or 'the list is empty'}); "
@@ -84,12 +103,18 @@ def remove(argv: list[str]) -> int:
     staging.mkdir(parents=True)
     guard = InterruptGuard(staging)  # Ctrl-C: one line, exit 130, staging removed
     try:
-        dropped = takedown.copy_without(str(release), str(staging), set(found), config.output)
-        rows = takedown.removal_rows(found, dropped)
+        name = out.resolve().name
+        excerpts = (set(gone), {r["url"] for r in gone.values() if r.get("url")}) if args.include_copies else None
+        dropped = takedown.copy_without(str(release), str(staging), set(found), config.output, set(copies), excerpts)
+        rows = takedown.removal_rows(found, dropped, name)
+        copy_rows = takedown.copy_rows(copies, gone, _urls(str(release)), dropped, name) if args.include_copies else None
         (staging / "removals").mkdir()
-        pq.write_table(takedown.removals_table(before, rows), staging / "removals" / "part-00000-of-00001.parquet",
-                       store_schema=True)
-        report = takedown.takedown_report(old, str(staging), str(release), rows, missing, already, before)
+        pq.write_table(takedown.removals_table(before, rows + (copy_rows or [])),
+                       staging / "removals" / "part-00000-of-00001.parquet", store_schema=True)
+        report = takedown.takedown_report(old, str(staging), str(release), rows, missing, already, before, copy_rows,
+                                          dropped["rejects"])
+        # the name it was given by (a link's name, not its target's): what marks NAME-rN as NAME's revision
+        report["removals"]["from_release_name"] = os.path.basename(os.path.abspath(args.release))
         report["removals"].update(history_read_from=used, history_unlisted=unlisted)
         report["index"] = index_core.index_report(str(staging), config.dedup, out.resolve().name)
         documents.write_documents(str(staging), report, out.resolve().name)  # report.json/.html, README.md, _SUCCESS
@@ -100,14 +125,33 @@ def remove(argv: list[str]) -> int:
         raise
     finally:
         guard.restore()
+    held = report["removals"]["copies"]
     print(f"newsetl: wrote {out}: removed {len(rows)} article(s), {report['removals']['paragraphs']} paragraph(s)"
+          + (f"; copies of the removed text: {held['paragraphs']} paragraph(s) of {held['articles']} other article(s)"
+             if args.include_copies else "")
           + (f"; not found: {len(missing)}" if missing else "")
           + (f"; already removed by an earlier takedown: {len(already)}" if already else ""))
+    if missing:
+        print(f"newsetl: warning: {not_found_message(missing)}", file=sys.stderr)
     copies = report["removals"]["copies_of_removed"]
     if copies:  # the removed text lives on in their audit rows, and a re-sent copy is no duplicate any more
         shown = ", ".join(copies[:5]) + (f", +{len(copies) - 5} more" if len(copies) > 5 else "")
         print(f"newsetl: warning: {report['removals']['dangling_duplicate_of']} paragraph(s) of {len(copies)} other article(s) "
               f"copy the removed text ({shown}; report.json: removals.copies_of_removed): they stay in paragraphs/ as "
-              "dropped duplicates, and a later run would publish that text under their ids; list them too to take them down",
+              "dropped duplicates, and a later run would publish that text under their ids; pass --include-copies "
+              "to remove those paragraphs too",
               file=sys.stderr)
     return 0
+
+
+def _copies(release: str, gone: set[str]) -> dict[str, tuple[str, bool]]:
+    """``--include-copies``: the rows of other articles that copy text of the articles removed
+    now or earlier in RELEASE's history (``gone``; :func:`takedown.copies_of_removed`)."""
+    paras = pq.read_table(release + "/paragraphs", columns=["paragraph_id", "duplicate_of", "duplicate_of_release"])
+    return takedown.copies_of_removed(paras, gone)
+
+
+def _urls(release: str) -> dict[str, str | None]:
+    """Article id -> URL of RELEASE's written articles."""
+    arts = pq.read_table(release + "/articles", columns=["article_id", "url"]).to_pylist()
+    return {a["article_id"]: a["url"] for a in arts}

@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 
 from pipelines.cli import EXIT_USAGE, exit_after, main as newsetl_main
-from transforms.write.takedown import revision_of
+from transforms.write.takedown import is_revision, revision_of
 
 log = logging.getLogger("newsetl.schedule")
 
@@ -66,6 +66,9 @@ def _latest_revisions(releases: str | Path, wanted) -> list[str]:
             continue
         if not (d / "_SUCCESS").is_file():
             log.warning("skipping %s: no _SUCCESS (unfinished release)", d)
+        elif rev[1] and not is_revision(d):  # only named like one: its report does not name the date as its base
+            log.warning("skipping %s: not a takedown revision of %s (its report.json → removals does not name %s "
+                        "as the release it was made from)", d, rev[0], rev[0])
         elif rev[1] >= latest.get(rev[0], (-1, ""))[0]:
             latest[rev[0]] = (rev[1], str(d))
     return [latest[day][1] for day in sorted(latest)]
@@ -79,10 +82,12 @@ def _is_date(name: str) -> bool:
 
 
 def own_revisions(releases: str | Path, date: str) -> list[str]:
-    """Names of the takedown revisions ``date-rN`` under ``releases`` (finished or not), by N."""
+    """Names of the takedown revisions ``date-rN`` under ``releases``, by N: published ones made
+    from ``date`` or an earlier revision of it (:func:`is_revision`; ``newsetl remove`` publishes
+    in one swap, so there is no unfinished one), not a folder only named so."""
     root = Path(releases)
     found = [(rev[1], d.name) for d in (root.iterdir() if root.is_dir() else ())
-             if (rev := release_revision(d.name)) and rev[0] == date and rev[1] > 0]
+             if (rev := release_revision(d.name)) and rev[0] == date and rev[1] > 0 and is_revision(d)]
     return [name for _, name in sorted(found)]
 
 

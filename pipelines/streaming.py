@@ -91,7 +91,9 @@ def write_pane(directory: str, rows: dict, output_cfg) -> list[tuple[str, int]]:
     the schema, for a table without rows, as a batch run writes), first under a hidden name
     (``.pane=N.writing-PID-THREAD``, which readers of ``pane=*`` skip) that is then renamed to
     ``directory``, so a pane is there whole or not at all (a run stopped by Ctrl-C, say). A pane
-    written again (a retried bundle) replaces the earlier copy.
+    written again (a retried bundle) replaces the earlier copy in one swap
+    (:func:`transforms.write.core.publish`: ``renameat2(RENAME_EXCHANGE)``, so a reader never
+    finds the pane missing; where the file system lacks it, two renames, missing only between them).
 
     Args:
         directory: ``<output>/window=<start>--<end>/pane=<n>``.
@@ -104,8 +106,7 @@ def write_pane(directory: str, rows: dict, output_cfg) -> list[tuple[str, int]]:
     tmp = os.path.join(parent, f".{name}.writing-{os.getpid()}-{threading.get_ident()}")
     shutil.rmtree(tmp, ignore_errors=True)
     counts = [write_core.write_shard(tmp, table, 0, 1, rows.get(table, []), output_cfg)[1] for table in TABLES]
-    shutil.rmtree(directory, ignore_errors=True)
-    os.rename(tmp, directory)
+    write_core.publish(tmp, directory)  # a pane written before: swapped, the old copy then deleted
     return [(os.path.join(directory, table, "part-00000-of-00001.parquet"), n) for table, n in zip(TABLES, counts)]
 
 
@@ -240,7 +241,8 @@ def run_streaming(inputs: list[str], output: str, config, beam_args: list[str], 
 
     Without ``--runner`` (or with the DirectRunner) the pipeline runs on Beam's
     BundleBasedDirectRunner in streaming mode (files source only). The caller has checked
-    config and output.
+    config and output: a non-empty output here was given with ``--overwrite`` and is emptied
+    first (:func:`clear_output`).
     """
     from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
@@ -253,6 +255,8 @@ def run_streaming(inputs: list[str], output: str, config, beam_args: list[str], 
         return 2
     options.view_as(StandardOptions).streaming = True
     from pipelines.interrupts import InterruptGuard
+
+    clear_output(output)
 
     started = time.monotonic()
     stays = f"the windows written so far stay in {output} (the highest pane of each window holds it)"
@@ -275,6 +279,21 @@ def run_streaming(inputs: list[str], output: str, config, beam_args: list[str], 
         guard.restore()
     print(summary_line(output, time.monotonic() - started, local))
     return 0
+
+
+def clear_output(output: str) -> None:
+    """Empty a non-empty ``output`` before a stream writes into it (``--overwrite``, which the
+    caller has checked: earlier windows of a stream, or a batch release): an empty directory is
+    swapped in (:func:`transforms.write.core.publish`) and the old content deleted. Before
+    session 10 the earlier windows stayed, and an earlier run's higher pane of a window would
+    have superseded the new run's.
+    """
+    out = os.path.abspath(output)
+    if not os.path.isdir(out) or not os.listdir(out):
+        return
+    empty = os.path.join(os.path.dirname(out), f".{os.path.basename(out)}.staging-{int(time.time())}-{os.getpid()}")
+    os.mkdir(empty)
+    write_core.publish(empty, out)
 
 
 def final_panes(output: str) -> list[str]:

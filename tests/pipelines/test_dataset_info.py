@@ -96,8 +96,9 @@ def test_explain_names_a_takedown_a_damaged_dataset_and_an_unknown_language(tmp_
     os.utime(tmp_path / "2026-11-28-r1" / "_SUCCESS", (1796004000, 1796004000))  # 2026-11-30 02:00 UTC
     assert run_newsetl("explain", tmp_path / "2026-11-28-r1", SEED_ID) == 2
     assert capsys.readouterr().err == (
-        f"newsetl: error: article {SEED_ID} was taken down: removals/ of {tmp_path / '2026-11-28-r1'} (release 2026-11-28-r1, "
-        f"published 2026-11-30 02:00 UTC) lists it, requested as '{SEED_ID}', reason: court order 42, 66 paragraph(s) removed\n")
+        f"newsetl: error: article {SEED_ID} was taken down in release 2026-11-28-r1 (published 2026-11-30 02:00 UTC), "
+        f"requested as '{SEED_ID}', reason: court order 42, 66 paragraph(s) removed "
+        f"(removals/ of {tmp_path / '2026-11-28-r1'} lists it)\n")
     assert run_newsetl("explain", tmp_path / "2026-11-28-r1", "nosuchid") == 2
     assert capsys.readouterr().err == (f"newsetl: error: article nosuchid is not in {tmp_path / '2026-11-28-r1'}/paragraphs (see the "
                                        "article_id column) nor in its rejects/ (looked up by derived id, by the id or url in a "

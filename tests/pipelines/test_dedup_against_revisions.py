@@ -18,6 +18,11 @@ def test_dedup_against_a_release_with_a_later_takedown_revision_is_refused(data,
     (tmp_path / "ids.tsv").write_text(f"{gone}\tcourt order\n", encoding="utf-8")
     rev = tmp_path / "2026-01-01-r1"
     assert run_newsetl("remove", "--ids", tmp_path / "ids.tsv", rel, "--output", rev) == 0
+    # session 10: a stray folder only named like a later revision (published, but made from nothing) is none
+    stray = tmp_path / "2026-01-01-r2"
+    stray.mkdir()
+    (stray / "_SUCCESS").write_text("{}")
+    (stray / "report.json").write_text('{"records": {"in": 0}}')
     capsys.readouterr()
     for against in ([rel], [rel, rev], [rev, rel]):
         args = [x for r in against for x in ("--dedup-against", r)]

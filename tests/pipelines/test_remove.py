@@ -50,7 +50,10 @@ def test_remove_publishes_a_new_release_without_the_articles(data, tmp_path, cap
     ids.write_text(f"{listed}\tcourt order 42\n{by_id['article_id']}\n https://nowhere.example/x \n", encoding="utf-8")
     new = tmp_path / "rel-takedown"
     assert run_newsetl("remove", "--ids", ids, rel, "--output", new) == 0
-    assert "removed 2 article(s)" in capsys.readouterr().out
+    out = capsys.readouterr()
+    assert "removed 2 article(s)" in out.out
+    assert ("newsetl: warning: 1 request(s) matched no article: 'https://nowhere.example/x' (ids are "
+            "case-sensitive; report.json: removals.not_found)") in out.err
     assert _digest(rel) == before  # the release itself is never modified
     gone = {by_url["article_id"], by_id["article_id"]}
     assert {a["article_id"] for a in read(new, "articles")} == {a["article_id"] for a in arts} - gone
@@ -153,7 +156,14 @@ def test_takedown_release_reports_what_it_holds(bbc_dataset, tmp_path, capsys):
     assert capsys.readouterr().err.splitlines()[-1] == (
         f"newsetl: warning: 7 paragraph(s) of 7 other article(s) copy the removed text ({', '.join(copies[:5])}, +2 more; "
         "report.json: removals.copies_of_removed): they stay in paragraphs/ as dropped duplicates, and a later run would "
-        "publish that text under their ids; list them too to take them down")
+        "publish that text under their ids; pass --include-copies to remove those paragraphs too")
+    # explain of a copy left in place names the paragraph it duplicates as taken down, and where
+    assert run_newsetl("explain", new, "2f8ed29717f9cef5") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-4] == "[7] duplicate_across (exact), duplicate of 2af336e9acbb594d/7, similarity 1.000, cluster 2af336e9acbb594d/7"
+    assert lines[-1].startswith("    duplicates 2af336e9acbb594d/7, taken down in release bbc-takedown (published ")
+    assert lines[-1].endswith(" UTC), requested as '2af336e9acbb594d', reason: court order: this row still holds its text "
+                              "(newsetl remove --include-copies removes it)")
     assert run_newsetl("inspect", new) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[2:10] == [
@@ -165,7 +175,7 @@ def test_takedown_release_reports_what_it_holds(bbc_dataset, tmp_path, capsys):
         "  languages: en 2,073 (source: fasttext 2,073)",
         "  charsets (articles written): utf-8 2,073",
         # the 9,752 kept body paragraphs (a "." line among them, indexed since symbol lines are deduplicated) + 7 exact_article
-        "  release index: 9,759 paragraphs, 4.0 MB, 409.0 bytes per paragraph",
+        "  release index: 9,759 paragraphs, 4.0 MB, 406.8 bytes per paragraph",  # 409.0 before session 10 (short paragraphs: no band hashes)
     ]
     report = json.loads((new / "report.json").read_text())
     r, p = report["records"], report["paragraphs"]
@@ -201,6 +211,17 @@ def test_takedown_release_reports_what_it_holds(bbc_dataset, tmp_path, capsys):
     card = (new / "README.md").read_text()
     assert "| articles written | 2,073 |" in card and "| articles taken down | 4 |" in card and "| paragraphs taken down | 23 |" in card
     assert "except the articles taken down with `newsetl remove`, which are counted in `report.json` only" in card
+    # the copies left by a takedown made without --include-copies, removed later: the request is
+    # already removed, its copies are not (session 10)
+    ids.write_text("2af336e9acbb594d\n", encoding="utf-8")
+    later = tmp_path / "bbc-takedown-copies"
+    assert run_newsetl("remove", "--ids", ids, new, "--output", later, "--include-copies") == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        f"newsetl: wrote {later}: removed 0 article(s), 0 paragraph(s); copies of the removed text: 7 paragraph(s) of "
+        "7 other article(s); already removed by an earlier takedown: 1")
+    report = json.loads((later / "report.json").read_text())
+    assert (report["records"]["removed"], report["paragraphs"]["removed"], report["removals"]["copies"]["paragraphs"],
+            report["removals"]["dangling_duplicate_of"], len(read(later, "removals"))) == (4, 30, 7, 0, 4 + 7)
     # A takedown of the takedown release: "taken down" counts both, "removals" the second one.
     ids.write_text("00317dc8d5c96f5c\n", encoding="utf-8")
     assert run_newsetl("remove", "--ids", ids, new, "--output", tmp_path / "again") == 0
@@ -291,3 +312,103 @@ def test_a_takedown_that_matches_nothing_publishes_nothing(bbc_dataset, tmp_path
     assert capsys.readouterr().err == (f"newsetl: error: no article of {ids} is in release {bbc_dataset} (not found: 1); "
                                        "nothing was published\n")
     assert not (tmp_path / "new").exists() and not list(tmp_path.glob(".new.staging-*"))
+
+
+def test_include_copies_removes_the_copied_text_and_a_re_sent_copy_is_rejected(bbc_dataset, data, tmp_path, capsys):
+    """``remove --include-copies`` (session 10): the rows of other articles that copy the
+    removed text go from paragraphs/ (and index/), each such article is a removals/ row
+    ``copy_of_removed`` and stays otherwise; a later run given one of them again rejects it."""
+    ids = tmp_path / "ids.tsv"
+    ids.write_text("2af336e9acbb594d\tcourt order\n", encoding="utf-8")
+    new = tmp_path / "bbc-copies"
+    assert run_newsetl("remove", "--ids", ids, bbc_dataset, "--output", new, "--include-copies") == 0
+    out, err = capsys.readouterr()
+    assert "removed 1 article(s), 8 paragraph(s); copies of the removed text: 7 paragraph(s) of 7 other article(s)" in out
+    assert "warning" not in err  # nothing is left to warn about
+    # the BBC technology byline "Clark Boyd is technology correspondent for The World, ..."
+    old = {p["paragraph_id"]: p for p in read(bbc_dataset, "paragraphs")}
+    copies = sorted(p for p, r in old.items() if r["duplicate_of"] == "2af336e9acbb594d/7")
+    assert len(copies) == 7 and {old[p]["text"].rstrip(".") for p in [*copies, "2af336e9acbb594d/7"]} == {
+        "Clark Boyd is technology correspondent for The World, a BBC World Service and WGBH-Boston co-production"}
+    left = {p["paragraph_id"] for p in read(new, "paragraphs")}
+    assert not left & set(copies) and len(left) == len(old) - 8 - 7
+    # the copying articles stay, without the copied row (6 written; 9f42d44a0e2b4a57 keeps no body paragraph)
+    assert {p.split("/")[0] for p in copies} <= {p.split("/")[0] for p in left}
+    assert len({p.split("/")[0] for p in copies} & {a["article_id"] for a in read(new, "articles")}) == 6
+    removals = read(new, "removals")
+    assert [(r["article_id"], r["matched_by"], r["requested"], r["reason"], r["paragraphs_removed"], r["index_rows_removed"],
+             r["paragraph_ids"], r["copy_of"], r["removed_in"]) for r in removals] == sorted(
+        [("2af336e9acbb594d", "article_id", "2af336e9acbb594d", "court order", 8, 7, None, None, "bbc-copies")]
+        + [(p.split("/")[0], "copy_of_removed", "2af336e9acbb594d", "court order", 1, 0, [p], ["2af336e9acbb594d/7"], "bbc-copies")
+           for p in copies])
+    report = json.loads((new / "report.json").read_text())
+    r, p = report["records"], report["paragraphs"]
+    assert (r["removed"], p["removed"], p["in"]) == (1, 15, len(left) + 15)
+    assert r["in"] == r["articles_deduplicated"] + r["rejected"] + r["removed"]
+    assert {k: report["removals"][k] for k in ("articles", "paragraphs", "include_copies", "copies", "dangling_duplicate_of",
+                                               "copies_of_removed")} == {
+        "articles": 1, "paragraphs": 8, "include_copies": True,
+        "copies": {"articles": 7, "paragraphs": 7, "index_rows": 0, "reject_excerpts": {}},
+        "dangling_duplicate_of": 0, "copies_of_removed": []}
+    # explain names the paragraph taken down and where
+    assert run_newsetl("explain", new, "2f8ed29717f9cef5") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].startswith("paragraph(s) 7 taken down in release bbc-copies (published ")
+    assert lines[1].endswith(" UTC) as copies of removed text (2af336e9acbb594d/7; requested as '2af336e9acbb594d', "
+                             "reason: court order)")
+    assert not [x for x in lines if x.startswith("[7]")]
+    # a later run given a copying article again (the same relative path: the same id) rejects it
+    resent = tmp_path / "day2" / "tech" / "256.txt"
+    resent.parent.mkdir(parents=True)
+    resent.write_bytes((data / "bbc-news-fulltext" / "bbc" / "tech" / "256.txt").read_bytes())
+    again = tmp_path / "again"
+    assert run_newsetl("run", "--input", tmp_path / "day2" / "*" / "*.txt", "--output", again, "--dedup-against", new) == 0
+    assert [(x["reason"], x["detail"]) for x in read(again, "rejects")] == [(
+        "taken_down", "article id 2f8ed29717f9cef5 was taken down in release bbc-copies (reason: court order; it copied the "
+        "text of taken-down 2af336e9acbb594d/7)")]
+    # a takedown of one of them later: one removals/ row for it, counting the copy removed before
+    ids.write_text("2f8ed29717f9cef5\n", encoding="utf-8")
+    assert run_newsetl("remove", "--ids", ids, new, "--output", tmp_path / "bbc-copies-2") == 0
+    row = [x for x in read(tmp_path / "bbc-copies-2", "removals") if x["article_id"] == "2f8ed29717f9cef5"]
+    assert [(x["matched_by"], x["paragraphs_removed"], x["removed_in"]) for x in row] == [("article_id", 8, "bbc-copies-2")]
+    assert json.loads((tmp_path / "bbc-copies-2" / "report.json").read_text())["records"]["removed"] == 2
+
+
+def test_include_copies_replaces_the_excerpt_of_another_record_with_the_removed_id(tmp_path, capsys):
+    """The audit trail's rejects: a second record with a removed article's id is a
+    ``duplicate_article_id`` reject whose excerpt holds its title; ``--include-copies`` replaces
+    that excerpt (the row stays, so the counts still reconcile), a plain takedown keeps it."""
+    import gzip
+
+    with gzip.open(ROOT / "samples" / "reuters-sample.jsonl.gz", "rt", encoding="utf-8") as f:
+        first, second, third = (json.loads(next(f)) for _ in range(3))
+    dump = tmp_path / "in" / "wire.jsonl"
+    dump.parent.mkdir()
+    dump.write_text("".join(json.dumps(r) + "\n" for r in (first, dict(second, id=first["id"]), third)), encoding="utf-8")
+    rel = tmp_path / "rel"
+    assert run_newsetl("run", "--input", dump, "--output", rel) == 0
+    (before,) = read(rel, "rejects")
+    assert (before["reason"], before["excerpt"]) == ("duplicate_article_id", second["title"][:200])
+    assert before["detail"] == f"article_id {first['id']!r} already read from {dump} record 0"
+    ids = tmp_path / "ids.tsv"
+    ids.write_text(f"{first['id']}\tcourt order\n", encoding="utf-8")
+    assert run_newsetl("remove", "--ids", ids, rel, "--output", tmp_path / "plain") == 0
+    assert read(tmp_path / "plain", "rejects") == [before]  # the default: as before session 10
+    assert run_newsetl("remove", "--ids", ids, rel, "--output", tmp_path / "copies", "--include-copies") == 0
+    assert read(tmp_path / "copies", "rejects") == [dict(before, excerpt="[taken down]")]
+    report = json.loads((tmp_path / "copies" / "report.json").read_text())
+    assert report["removals"]["copies"] == {"articles": 0, "paragraphs": 0, "index_rows": 0,
+                                            "reject_excerpts": {"duplicate_article_id": 1}}
+    r = report["records"]
+    assert (r["in"], r["rejected"], r["removed"]) == (3, 1, 1) and r["in"] == r["articles_deduplicated"] + r["rejected"] + r["removed"]
+
+
+def test_not_found_message_names_requests_and_hints_at_the_list_format():
+    """Trial 10: `NEWID6,reason` and `"NEWID5"` matched nothing, and only report.json said so."""
+    from pipelines.remove import not_found_message
+    assert not_found_message(["NEWID6,reason", '"NEWID5"', "newid16"]) == (
+        "3 request(s) matched no article: 'NEWID6,reason', '\"NEWID5\"', 'newid16' (ids are case-sensitive; "
+        "a reason follows a tab, not a comma; ids are written without quotes; report.json: removals.not_found)")
+    assert not_found_message([f"id{k}" for k in range(7)]).startswith(
+        "7 request(s) matched no article: 'id0', 'id1', 'id2', 'id3', 'id4', +2 more (")
+    assert "comma" not in not_found_message(["https://example.com/a?x=1,2"])

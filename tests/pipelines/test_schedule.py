@@ -7,8 +7,14 @@ from pipelines import schedule
 from tests.conftest import ROOT, read, run_newsetl
 
 
-def _release(root, name, done=True):
+def _release(root, name, done=True, made_from=None):
+    """A release directory; one named ``DATE-rN`` is a takedown revision of ``made_from``
+    (default ``DATE``: its report.json → removals names it, as ``newsetl remove`` writes)."""
     (root / name).mkdir(parents=True)
+    base, rev = schedule.release_revision(name) or (name, 0)
+    if rev or made_from:
+        removals = {"from_release": f"/elsewhere/{made_from or base}", "from_report_sha256": "0" * 64}
+        (root / name / "report.json").write_text(json.dumps({"records": {"removed": 1}, "removals": removals}))
     if done:
         (root / name / "_SUCCESS").write_text("{}")
 
@@ -21,9 +27,17 @@ def test_each_earlier_date_counts_once_by_its_latest_published_revision(tmp_path
     for other in ("2026-11-28-r0", "2026-11-28-rx", "2026-11-28-r01", "2026-02-30-r1", "notes"):
         _release(tmp_path, other)
     (tmp_path / "2026-11-27-r1").write_text("a file, not a release")
+    # session 10: only named like a revision (a run's output, a copied folder, a takedown of another date): not one
+    for stray in ("2026-11-28-r11", "2026-11-28-r12"):
+        (tmp_path / stray).mkdir()
+        (tmp_path / stray / "_SUCCESS").write_text("{}")
+    (tmp_path / "2026-11-28-r12" / "report.json").write_text('{"records": {"in": 1}}')
+    _release(tmp_path, "2026-11-28-r13", made_from="2026-11-27")
     assert [p.rsplit("/", 1)[1] for p in schedule.earlier_releases(tmp_path, "2026-11-30")] == [
         "2026-11-27", "2026-11-28-r10", "2026-11-29-r1"]
     assert "skipping" in caplog.text and "2026-11-29-r2" in caplog.text
+    assert f"skipping {tmp_path / '2026-11-28-r13'}: not a takedown revision of 2026-11-28" in caplog.text
+    assert schedule.own_revisions(tmp_path, "2026-11-28") == ["2026-11-28-r1", "2026-11-28-r2", "2026-11-28-r10"]
     assert schedule.release_revision("2026-11-28-r10") == ("2026-11-28", 10)
     assert schedule.release_revision("2026-11-28") == ("2026-11-28", 0)
     assert schedule.run_argv(str(tmp_path), "2026-11-29", ["in/{date}/*.jsonl"], ["--overwrite"]) == [
@@ -80,6 +94,7 @@ def test_a_scheduled_day_after_a_takedown_rejects_the_re_sent_article(data, tmp_
 def test_a_date_with_takedown_revisions_is_not_run_again(tmp_path, capsys):
     for name in ("2026-11-28", "2026-11-28-r2", "2026-11-28-r1", "2026-11-27-r1"):
         _release(tmp_path, name)
+    (tmp_path / "2026-11-28-r3").mkdir()  # a stray folder, not a revision: no _SUCCESS, no report
     assert schedule.own_revisions(tmp_path, "2026-11-28") == ["2026-11-28-r1", "2026-11-28-r2"]
     assert schedule.main(["--releases", str(tmp_path), "--date", "2026-11-28", "--input", "in/*.jsonl", "--overwrite"]) == 2
     err = capsys.readouterr().err

@@ -138,12 +138,19 @@ def test_streaming_run_rejects_an_article_id_seen_again(tmp_path):
     _drop(inbox, "g1.jsonl", g)
     cfg = write_config(tmp_path, "streaming:\n  poll_interval_seconds: 1\n  window_seconds: 60\n"
                                  "  allowed_lateness_seconds: 3600\n")
+    # an earlier stream's windows in the output (session 10: --overwrite left them, and an old
+    # higher pane of a window would have superseded the new run's)
+    stale = out / "window=20261130T000000Z--20261130T000100Z" / "pane=7" / "articles"
+    stale.mkdir(parents=True)
+    (stale / "part-00000-of-00001.parquet").write_bytes(b"old")
     failures: list[str] = []
     feeder = threading.Thread(target=_feed, args=(inbox, out, [("g2.jsonl", g, "g2")], failures))
     feeder.start()
-    assert run_newsetl("run", "--streaming", "--input", inbox, "--output", out, "--config", cfg, "--stop-after", "10") == 0
+    assert run_newsetl("run", "--streaming", "--input", inbox, "--output", out, "--config", cfg, "--stop-after", "10",
+                       "--overwrite") == 0
     feeder.join()
     assert not failures
+    assert not stale.parent.exists() and not list(tmp_path.glob(".out.*"))
 
     paragraphs = _last_panes(out, "paragraphs")
     n = {aid: s["text"].count("\n\n") + 1 for aid, s in (("g0", s1), ("g1", s2), ("g2", s3))}
@@ -183,7 +190,7 @@ def test_streaming_cli_refuses_a_missing_watched_directory_and_an_output_it_woul
     assert watched_dirs([str(inbox)], str(tmp_path / "out")) == [str(inbox)]
 
 
-def test_panes_are_written_whole_and_the_summary_reads_the_last_ones(tmp_path):
+def test_panes_are_written_whole_and_the_summary_reads_the_last_ones(tmp_path, monkeypatch):
     from pipelines.config import config_from_dict
     from pipelines.streaming import final_panes, summary_line, write_pane
     from transforms.records import Reject
@@ -200,6 +207,19 @@ def test_panes_are_written_whole_and_the_summary_reads_the_last_ones(tmp_path):
                                                        for t in ("articles", "paragraphs", "rejects")]
     assert final_panes(str(out)) == [str(w1 / "pane=10"), str(w2 / "pane=0")]
     assert sorted(p.name for p in w1.iterdir()) == ["pane=0", "pane=1", "pane=10"]  # no hidden leftovers
+    # a pane written again (a retried bundle) is swapped in whole: the directory is never missing
+    # (session 10: it was deleted, then the new copy renamed in), on either publish path
+    from transforms.write import core as write_core
+
+    swaps, real = [], write_core.exchange
+    monkeypatch.setattr(write_core, "exchange", lambda a, b: swaps.append((Path(a).name, Path(b).exists())) or real(a, b))
+    write_pane(str(w1 / "pane=1"), {"rejects": [again]}, cfg)
+    assert [(name.split("-")[0], present) for name, present in swaps] == [(".pane=1.writing", True)]
+    assert [r["reason"] for r in pq.read_table(w1 / "pane=1" / "rejects").to_pylist()] == ["duplicate_article_id"]
+    monkeypatch.setenv(write_core.NO_EXCHANGE_ENV, "1")  # the two-rename fallback (no renameat2)
+    write_pane(str(w1 / "pane=1"), {"rejects": [late]}, cfg)
+    assert [r["reason"] for r in pq.read_table(w1 / "pane=1" / "rejects").to_pylist()] == ["late"]
+    assert sorted(p.name for p in w1.iterdir()) == ["pane=0", "pane=1", "pane=10"]
     assert summary_line(str(out), 2.5) == (f"newsetl: wrote {out}: 2 window(s), their last panes hold 0 articles, 0 paragraphs, "
                                            "2 rejects (by reason: ingest:duplicate_article_id 1, ingest:late 1); 2.5 s")
     assert summary_line(str(tmp_path / "none"), 1) == f"newsetl: nothing was written to {tmp_path / 'none'}: no article arrived (1.0 s)"

@@ -90,7 +90,12 @@ def index_batch(items: list[tuple], cfg, pending: tuple | None = None, stored_ba
     functions of the text and the config): :func:`core.paragraph_key` (matching form and exact key),
     shingle hashes with :func:`batch.shingle_sets` for the whole batch at once, one signature
     matrix (:func:`minhash.signatures`) and one :func:`minhash.band_hashes` call. Paragraphs
-    shorter than one shingle get an empty ``band_hashes`` list (exact-match path only).
+    shorter than one shingle get an empty ``band_hashes`` list (exact-match path only), and so
+    do those under this run's near-matching bar (:func:`core.exact_only`: ``dedup.min_words_near``
+    / ``min_words_across``), which a later run with the same bar matches by exact key only
+    (:func:`read_candidates`); a later run with a lower bar computes their hashes from the stored
+    form (:func:`batch.node_band_hashes`), so the index format is unchanged and an index written
+    before session 10 (hashes for every paragraph) reads as before.
 
     Args:
         pending: ``(owner: int64, index: int32, forms, keys: uint8 (m, 16))``, the pending
@@ -121,9 +126,11 @@ def index_batch(items: list[tuple], cfg, pending: tuple | None = None, stored_ba
                                 np.array(indexes, dtype=np.int64), pending, cfg)
     hashes = np.zeros((len(forms), cfg.bands), dtype=np.uint64)
     banded = np.zeros(len(forms), dtype=bool)
-    if stored_bands is not None and known.any():
-        hashes[known], banded[known] = stored_bands(keys[known])
-    todo = np.flatnonzero(~banded)
+    short = core.exact_only(forms, cfg)  # matched by exact key only: their band hashes would never be read
+    wanted = ~short if short is not None else np.ones(len(forms), dtype=bool)
+    if stored_bands is not None and (known & wanted).any():
+        hashes[known & wanted], banded[known & wanted] = stored_bands(keys[known & wanted])
+    todo = np.flatnonzero(~banded & wanted)
     if len(todo):
         hashes[todo], banded[todo] = computed_band_hashes([forms[r] for r in todo.tolist()], cfg)
     offsets = np.concatenate([[0], np.cumsum(banded * cfg.bands)]).astype(np.int32)

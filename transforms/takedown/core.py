@@ -27,6 +27,7 @@ from transforms.records import Article, Reject
 log = logging.getLogger("newsetl.takedown")
 
 STAGE = "dedup"
+COPY = "copy_of_removed"  # removals/ matched_by of an article that lost only its copies of removed text
 TAKEN_DOWN = "taken_down"
 REMOVALS = "removals"
 
@@ -125,7 +126,7 @@ def removal_history(release: str) -> tuple[list[dict], int, list[str]]:
     report = _report(release)
     expected = (report.get("records") or {}).get("removed") or 0
     used, current, seen = [], release, {Path(release).resolve()}
-    while len(rows) < expected:
+    while _articles(rows.values()) < expected:
         earlier = _made_from(current, report)
         if earlier is None or Path(earlier).resolve() in seen:
             break
@@ -137,7 +138,90 @@ def removal_history(release: str) -> tuple[list[dict], int, list[str]]:
         for r in read_removals(earlier):
             rows.setdefault(r["article_id"], r)
         current, report = earlier, _report(earlier)
-    return sorted(rows.values(), key=lambda r: r["article_id"]), max(expected - len(rows), 0), used
+    return sorted(rows.values(), key=lambda r: r["article_id"]), max(expected - _articles(rows.values()), 0), used
+
+
+def _articles(rows) -> int:
+    """How many removal rows are whole articles (``records.removed`` counts them), not the rows
+    of articles that only lost their copies of removed text (``newsetl remove --include-copies``)."""
+    return sum(1 for r in rows if r.get("matched_by") != COPY)
+
+
+def history_chain(release: str) -> list[str]:
+    """``release``, the release it was made from (:func:`_made_from`), that one's, and so on
+    back, as far as they are found (a run's release, made from nothing, ends it)."""
+    chain, seen = [release], {Path(release).resolve()}
+    while True:
+        earlier = _made_from(chain[-1], _report(chain[-1]))
+        if earlier is None or Path(earlier).resolve() in seen:
+            return chain
+        seen.add(Path(earlier).resolve())
+        chain.append(earlier)
+
+
+@dataclass(frozen=True)
+class Removal:
+    """Where an article's takedown is recorded (:func:`removals_of`): its ``removals/`` ``row``,
+    the ``release`` (name) whose takedown removed it, that release's directory when it is found
+    (``path``, else None) and whether the release is ``certain`` (False: that release or an
+    earlier one of its history, which is gone)."""
+
+    row: dict
+    release: str
+    path: str | None
+    certain: bool
+
+
+def removals_of(release: str, article_ids) -> dict[str, Removal]:
+    """The takedowns of ``article_ids`` in ``release``'s history: its ``removals/`` rows and,
+    for a takedown release an older newsetl made (its ``removals/`` lists its own takedown only),
+    those of the releases it was made from (:func:`history_chain`).
+
+    The release that removed an article: the row's ``removed_in`` (written since session 10);
+    else the release of the chain made from the newest one that still holds the article's
+    paragraph rows; else (that one is gone) the oldest release found that lists it, certain only
+    when its ``removals/`` holds its own takedown alone (as many articles as its ``report.json``
+    → ``removals.articles``: what a newsetl before 2026-11-30 wrote).
+
+    Returns:
+        ``{article_id: Removal}`` for the ids that were taken down (copies of removed text,
+        ``matched_by`` :data:`COPY`, included).
+
+    Raises:
+        TakedownHistoryError: a ``removals/`` that cannot be read.
+    """
+    wanted, found = set(article_ids), {}
+    chain = history_chain(release)
+    every = [read_removals(d) for d in chain]
+    listed = [{r["article_id"]: r for r in rows if r["article_id"] in wanted} for rows in every]
+    for aid in sorted(wanted):
+        where = [k for k, rows in enumerate(listed) if aid in rows]
+        if not where:
+            continue
+        k = max(where)  # the oldest release that lists it: its row is the takedown's own
+        row = listed[k][aid]
+        if row.get("removed_in"):
+            names = {Path(d).resolve().name: d for d in chain}
+            found[aid] = Removal(row, row["removed_in"], names.get(row["removed_in"]), True)
+            continue
+        holder = next((j for j in range(1, len(chain)) if _holds(chain[j], aid)), None)
+        if holder is not None:  # removed by the release made from the newest one that still has it
+            found[aid] = Removal(row, Path(chain[holder - 1]).resolve().name, chain[holder - 1], True)
+            continue
+        own = (_report(chain[k]).get("removals") or {}).get("articles")  # what its own takedown removed
+        found[aid] = Removal(row, Path(chain[k]).resolve().name, chain[k], own == _articles(every[k]))
+    return found
+
+
+def _holds(release: str, article_id: str) -> bool:
+    """True when the release's ``paragraphs/`` has rows of the article."""
+    path = Path(release, "paragraphs")
+    if not path.is_dir():
+        return False
+    try:
+        return pq.read_table(path, columns=["article_id"], filters=[("article_id", "==", article_id)]).num_rows > 0
+    except (OSError, ValueError):
+        return False
 
 
 def unlisted_message(release: str, unlisted: int, used: list[str]) -> str:
@@ -228,8 +312,12 @@ def taken_down_in(releases) -> TakenDown:
             missing[name] = unlisted
         for row in rows:
             hit = (name, row.get("reason"))
+            if row.get("matched_by") == COPY:  # re-sent, it would publish the copied text: its other paragraphs are in
+                hit = (name, f"{row.get('reason') or 'none given'}; it copied the text of taken-down "  # the release already
+                             f"{', '.join(row.get('copy_of') or [])}")
             ids.setdefault(row["article_id"], hit)
-            for url in (row.get("url"), row.get("requested")):
+            # a copy row's request names the article it copied, not this one
+            for url in (row.get("url"), None if row.get("matched_by") == COPY else row.get("requested")):
                 key = url_key(url)
                 if key:
                     urls.setdefault(key, hit)

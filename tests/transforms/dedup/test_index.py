@@ -227,3 +227,30 @@ def test_band_store_finds_keys_by_exact_key(tmp_path):
         spilled.read_band_store(path, np.zeros((1, 16), dtype=np.uint8), 21)
     with pytest.raises(OSError):  # a partition that has candidates always has a store
         spilled.band_hashes_of(str(tmp_path), 4, np.full((1, 16), 0x80, dtype=np.uint8), 3)
+
+
+def test_short_paragraphs_are_indexed_without_band_hashes_and_read_with_any_bar(tmp_path):
+    """Session 10: a paragraph under the near-matching bar (``min_words_near`` 10 by default) is
+    matched across articles by exact key only, so its band hashes were stored and never read;
+    they are no longer written. A later run with a lower bar computes them from the stored form."""
+    from transforms.dedup import batch
+
+    eight = "Qtly div six cts vs six cts prior"  # 8 words: two 5-word shingles, under the bar
+    article = Article("a1", None, "example.com", "T", 5, None, None, (TEXT, eight), "utf-8", "f", 0)
+    decisions = [ParagraphDecision("a1", 1, TEXT, "kept"), ParagraphDecision("a1", 2, eight, "kept")]
+    rows = index.index_batch([(article, decisions, None)], CFG).to_pylist()
+    assert [(r["form"], len(r["band_hashes"])) for r in rows] == [(rows[0]["form"], 21), ("qtly div six cts vs six cts prior", 0)]
+    off = config_from_dict({"dedup": {"min_words_near": 0, "min_words_across": 0}}).dedup
+    rb = index.index_batch([(article, decisions, None)], off)  # CCNet's behaviour: every paragraph banded
+    assert [len(h) for h in rb.column("band_hashes").to_pylist()] == [21, 21]
+    short_hashes = rb.column("band_hashes").to_pylist()[1]
+    path = tmp_path / "index.parquet"
+    pq.write_table(pa.Table.from_batches([index.index_batch([(article, decisions, None)], CFG)]), path)
+    # read by a run with the default bar: exact only, as before; by a run without it: shingles, no stored hashes,
+    # so the dedup stage computes them, equal to what the index would have stored
+    default, without = (list(index.read_candidates(str(path), 0, cfg)) for cfg in (CFG, off))
+    assert [(len(c.shingles) > 0, c.band_keys == b"") for c in default] == [(True, False), (False, True)]
+    assert [(len(c.shingles) > 0, c.band_keys == b"") for c in without] == [(True, False), (True, True)]
+    values = np.frombuffer(without[1].shingles, dtype="<u4")
+    got = batch.node_band_hashes(values, np.array([0, len(values)]), np.zeros(0, np.uint64), np.zeros(2, np.int64), off)
+    assert got[0].tolist() == short_hashes
