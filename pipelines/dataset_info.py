@@ -84,7 +84,8 @@ def summary_lines(report: dict, success: dict, directory: str) -> list[str]:
         f"  clusters {_n(c['count'])}, largest {_n(c['largest'])} paragraphs",
     ]
     for key, label in (("published_unparsed", "published dates not parsed (kept as null, see ingest.published_formats)"),
-                       ("language_unrecognised", "input languages not recognised (detected instead)")):
+                       ("language_unrecognised", "input languages not recognised (detected instead)"),
+                       ("url_unusable", "input urls naming no web address (kept as null)")):
         counted = report.get(key) or {}
         if counted.get("total"):
             files = sorted(counted["by_file"].items(), key=lambda kv: (-kv[1], kv[0]))
@@ -101,7 +102,8 @@ def summary_lines(report: dict, success: dict, directory: str) -> list[str]:
     if skipped:
         more = f", +{len(skipped) - 3} more" if len(skipped) > 3 else ""
         reasons = Counter(s["reason"] for s in skipped)
-        lines.append(f"  inputs skipped (files of directory inputs not read: {_join(dict(sorted(reasons.items())))}; "
+        what = "files of directory inputs" + (" and directories globs matched" if "glob_directory" in reasons else "")
+        lines.append(f"  inputs skipped ({what} not read: {_join(dict(sorted(reasons.items())))}; "
                      f"name one by path to read it, with ingest.format for an unknown format): {_n(len(skipped))} "
                      f"({', '.join(s['path'] for s in skipped[:3])}{more})")
     if fig.get("languages"):
@@ -147,7 +149,13 @@ def article_decisions(directory: str, article_id: str) -> tuple[dict | None, lis
         removal = taken_down_row(directory, article_id)
         if removal is not None:
             raise DatasetError(removal)
-        raise DatasetError(f"article {article_id} is not in {directory}/paragraphs (see the article_id column)"
+        from pipelines.explain_rejects import ArticleRejected, rejected_rows
+
+        rejected = rejected_rows(directory, article_id)
+        if rejected:
+            raise ArticleRejected(article_id, rejected)
+        raise DatasetError(f"article {article_id} is not in {directory}/paragraphs (see the article_id column) nor in its "
+                           "rejects/ (looked up by derived id, by the id or url in a record's excerpt, or as FILE:RECORD)"
                            + _unlisted_hint(directory))
     paras.sort(key=lambda p: p["index"])
     arts = _dataset(directory, "articles").to_table(filter=ds.field("article_id") == article_id).to_pylist()
@@ -282,7 +290,7 @@ def explain_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsetl explain",
                                      description="One article's paragraphs with each decision and what it duplicated.")
     parser.add_argument("directory")
-    parser.add_argument("article_id")
+    parser.add_argument("article_id", help="an article id; for a rejected record also its url or FILE:RECORD (rejects/ columns)")
     return parser
 
 
@@ -325,6 +333,8 @@ def _stream_pane(directory: str, article_id: str) -> tuple[str, list[str]]:
 def explain_main(argv: list[str]) -> int:
     """``newsetl explain DIR ARTICLE_ID``: returns the exit code (2: no dataset or no such article)."""
     args = explain_parser().parse_args(argv)
+    from pipelines.explain_rejects import ArticleRejected
+
     directory, where = args.directory, []
     try:
         if stream_info.is_streaming_output(directory) or stream_info.is_pane(directory):  # no _SUCCESS: its panes
@@ -338,6 +348,8 @@ def explain_main(argv: list[str]) -> int:
             lines = where + explain_lines(directory, args.article_id)
         except (OSError, ValueError) as err:  # pyarrow's ArrowInvalid (a ValueError), ArrowIOError (an OSError)
             raise DatasetError(damage.read_error(directory, err)) from None
+    except ArticleRejected as rejected:  # an explanation: the article's dead letter(s)
+        lines = where + rejected.lines
     except DatasetError as err:
         print(f"newsetl: error: {err}", file=sys.stderr)
         return EXIT_USAGE

@@ -118,6 +118,7 @@ def build(pipeline: beam.Pipeline, files, config, staging: str, against: tuple[t
         lambda kv: {"kind": "published_unparsed", "key": kv[0], "count": kv[1]})
     unrecognised = read["language_unrecognised"] | "UnrecognisedLanguageTally" >> beam.Map(
         lambda kv: {"kind": "language_unrecognised", "key": kv[0], "count": kv[1]})
-    tally = (records_in, paragraphs_in, across["tally"], unparsed, unrecognised) | "MergeTally" >> beam.Flatten()
+    bad_urls = read["url_unusable"] | "UnusableUrlTally" >> beam.Map(lambda kv: {"kind": "url_unusable", "key": kv[0], "count": kv[1]})
+    tally = (records_in, paragraphs_in, across["tally"], unparsed, unrecognised, bad_urls) | "MergeTally" >> beam.Flatten()
     ({"assembled": assembled, "rejects": rejects, "tally": tally, "index": joined["index"]}
      | "WriteDataset" >> WriteDataset(staging, config.output, spill_dir))  # every table's files in one writer step

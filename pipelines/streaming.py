@@ -176,7 +176,8 @@ def read_source(pipeline, inputs: list[str], config, stop_after: float | None = 
             ]
         files = tuple(matched) | "AllFiles" >> beam.Flatten()
         read = files | "ReadFile" >> beam.ParDo(ReadFileFn(config.ingest)).with_outputs(
-            ReadFileFn.REJECTS, ReadFileFn.TALLY, ReadFileFn.PUBLISHED_UNPARSED, ReadFileFn.LANGUAGE_UNRECOGNISED, main="articles")  # no report.json here
+            ReadFileFn.REJECTS, ReadFileFn.TALLY, ReadFileFn.PUBLISHED_UNPARSED, ReadFileFn.LANGUAGE_UNRECOGNISED, ReadFileFn.URL_UNUSABLE,
+            main="articles")  # no report.json here
         articles, rejects = read.articles, read.rejects
     else:
         if cfg.source == "pubsub":

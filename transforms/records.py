@@ -115,6 +115,8 @@ class Article(NamedTuple):
         language_unrecognised: the record gave a ``language`` value that names no language
             (``12``, ``"klingon-ish language"``): ``language`` is None (the detector is asked);
             counted per input file in ``report.json``.
+        url_unusable: the record gave a ``url`` value that names no web address (``12345``,
+            ``n/a``): ``url`` and ``domain`` are None; counted per input file in ``report.json``.
 
     A NamedTuple like :class:`ParagraphDecision`: each article is rebuilt several times on its
     way (read, spill, clean, language, assembly), and a frozen dataclass took 3.1 µs to build and
@@ -138,6 +140,7 @@ class Article(NamedTuple):
     language_source: str | None = None  # "input" (the dump's), "fasttext" or "lingua" (detected); None: unknown
     published_unparsed: bool = False
     language_unrecognised: bool = False
+    url_unusable: bool = False
 
 
 class ParagraphDecision(NamedTuple):

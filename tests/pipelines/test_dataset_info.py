@@ -100,7 +100,9 @@ def test_explain_names_a_takedown_a_damaged_dataset_and_an_unknown_language(tmp_
         f"requested as '{SEED_ID}', reason: court order 42, 66 paragraph(s) removed "
         f"(removals/ of {tmp_path / '2026-11-28-r1'} lists it)\n")
     assert run_newsetl("explain", tmp_path / "2026-11-28-r1", "nosuchid") == 2
-    assert capsys.readouterr().err == f"newsetl: error: article nosuchid is not in {tmp_path / '2026-11-28-r1'}/paragraphs (see the article_id column)\n"
+    assert capsys.readouterr().err == (f"newsetl: error: article nosuchid is not in {tmp_path / '2026-11-28-r1'}/paragraphs (see the "
+                                       "article_id column) nor in its rejects/ (looked up by derived id, by the id or url in a "
+                                       "record's excerpt, or as FILE:RECORD)\n")
 
     real = dataset_info.article_decisions
     monkeypatch.setattr(dataset_info, "article_decisions", lambda d, a: (lambda r: ({**r[0], "language": None, "language_source": None}, *r[1:]))(real(d, a)))

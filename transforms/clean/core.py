@@ -19,6 +19,7 @@ import ftfy
 import ftfy.badness
 import numpy as np
 
+from transforms.clean.wraps import join_wrapped_hyphens
 from transforms.records import Article, replace_fields
 
 # A stray tag of a known HTML element: "<p>", "< /p>", "<br/>", "<div class=x>". Known names
@@ -203,7 +204,7 @@ def clean_paragraph(text: str, fix_mojibake: bool = True, form: str = "NFC", mar
     """
     plain = text.isascii() and text.isprintable()  # printable ASCII: its only white space is " "
     if not plain:  # before ftfy, which deletes control characters (a NUL between words joined them)
-        text = text.translate(_INVISIBLE)
+        text = join_wrapped_hyphens(text).translate(_INVISIBLE)  # joined before soft hyphens go
     if fix_mojibake and not plain:  # ftfy leaves printable ASCII as is
         text = _fix_mojibake(text)
     # Each regex runs only when its one required character is present: scanning every

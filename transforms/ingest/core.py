@@ -245,6 +245,7 @@ def _known_format(path: str) -> bool:
 NOTICE_NAMES = re.compile(r"^(licen[cs]e|notice|copying|copyright|readme|source|index)([._-].*)?$", re.IGNORECASE)
 NOTICE_SKIPPED = "notice_file"  # the reasons of a file a directory input does not read
 UNKNOWN_SKIPPED = "unknown_format"
+DIRECTORY_SKIPPED = "glob_directory"  # a directory a glob matched beside files: a glob does not descend
 
 
 def is_notice(path: str) -> bool:
@@ -345,6 +346,28 @@ def _bracket_hint(pattern: str) -> str:
     return hint + (f" ({literal!r} matches {len(found)} file(s))" if found else "")
 
 
+def directories_matched(pattern: str, directories: list[str]) -> str:
+    """The one-line message of a glob that matches directories and no file: a glob takes the
+    files it matches, not the files below a directory. Names the directories (three at most)
+    and the two ways to read them: the directories (or their parent) as ``--input`` (a directory
+    input is read recursively), or a glob that reaches the files."""
+    shown = ", ".join(d.rstrip(os.sep) + os.sep for d in directories[:3]) + (f", +{len(directories) - 3} more" if len(directories) > 3 else "")
+    parents = sorted({os.path.dirname(d.rstrip(os.sep)) or "." for d in directories})
+    parent = f"{parents[0]!r}, " if len(parents) == 1 else ""
+    return (f"input {pattern!r} matches {len(directories)} director{'y' if len(directories) == 1 else 'ies'} and no file "
+            f"({shown}); a glob reads the files it matches, not the files below a directory: give a directory as "
+            f"--input ({parent}read recursively, every file of a known format below it), or a glob that reaches the "
+            f"files ({(pattern.rstrip(os.sep) + os.sep + '*.EXT')!r}, {(pattern.rstrip(os.sep) + os.sep + '**' + os.sep + '*.EXT')!r})")
+
+
+def _parents(path: str) -> Iterator[str]:
+    """The directories above ``path``, as ``os.path.dirname`` gives them, nearest first."""
+    parent = os.path.dirname(path)
+    while parent and parent != path:
+        yield parent
+        path, parent = parent, os.path.dirname(parent)
+
+
 def list_inputs(patterns: list[str], configured_format: str = "auto") -> tuple[list[tuple[str, str]], list[dict]]:
     """Expand input globs (or directories) to a sorted list of ``(file, root)`` and the files
     a directory input passed over on purpose.
@@ -356,7 +379,10 @@ def list_inputs(patterns: list[str], configured_format: str = "auto") -> tuple[l
     beside the dumps is not read) except notice files (:func:`is_notice`: ``LICENSE.txt``,
     ``README.TXT`` ...), which are returned as skipped: ``[{"path", "reason": "notice_file"}]``,
     sorted, for ``report.json`` and the run summary, as are its files of unknown format
-    (``"unknown_format"``). Name one by a glob or path to read it.
+    (``"unknown_format"``). Name one by a glob or path to read it. A glob reads the files it
+    matches, not what is below the directories it matches: those are listed as skipped
+    (``"glob_directory"``; not a directory some matched file is below, as with ``data/**``), and a glob that matches directories only is an error
+    (:func:`directories_matched`).
     A glob or path whose every file has an unknown format (``'dumps/*.jsnol'``; not with
     ``configured_format``, ``ingest.format`` other than ``auto``), or a directory that holds no
     file of a known format, is an error naming the extensions found and those newsetl reads
@@ -393,7 +419,13 @@ def list_inputs(patterns: list[str], configured_format: str = "auto") -> tuple[l
         else:
             notices = set()
             root = input_root(pattern).rstrip(os.sep)
-            files = [p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p)]
+            matched = glob.glob(pattern, recursive=True)
+            files = [p for p in matched if os.path.isfile(p)]
+            directories = sorted(p.rstrip(os.sep) for p in matched if os.path.isdir(p))
+            if not files and directories:
+                raise FileNotFoundError(directories_matched(pattern, directories))
+            read_below = {parent for f in files for parent in _parents(f)}  # "data/**": their files are matched too
+            skipped.update(dict.fromkeys((d for d in directories if d not in read_below), DIRECTORY_SKIPPED))
         if not os.path.isdir(pattern):
             files = [f for f in files if not os.path.basename(f).startswith((".", "_"))]
             unknown = [] if configured_format != "auto" or any(map(_known_format, files)) else files
@@ -534,6 +566,36 @@ def domain_of(url: str | None) -> str | None:
     if not host:
         return None
     return host[4:] if host.startswith("www.") else host
+
+
+URL_UNUSABLE = "url_unusable"  # the per-file count of report.json: url values that name no web address
+# a host an article can be fetched from: a name whose last label starts with a letter (a top-level
+# domain: "com", "uk", "xn--p1ai"), "localhost", an IPv4 address in dotted quads, or an IPv6 one
+_WEB_HOST = re.compile(r"[^.\s]+(?:\.[^.\s]+)*\.[^\W\d_][\w-]*\.?|localhost|[0-9]{1,3}(?:\.[0-9]{1,3}){3}|[0-9a-f:.]*:[0-9a-f:.]*", re.IGNORECASE)
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+def article_url(url: str | None) -> tuple[str | None, str | None, bool]:
+    """``(url, domain, unusable)`` of an input record's url text (:func:`field_text` of it).
+
+    A URL whose host (:func:`domain_of`) is a web host (a name under a top-level domain,
+    ``localhost``, an IP address) gives itself and that domain; one with a scheme but no such
+    host (``mailto:...``, ``javascript:...``, ``http://12345``) is kept with domain None, as
+    before. Anything else names no web address: a number (``"url": 12345``, a CSV ``12345``,
+    an integer Parquet column), ``n/a``, a relative path (``/news/1.html``). Such a url is
+    written as null (never as a domain) and counted: ``unusable`` True, ``report.json`` ->
+    ``url_unusable`` per input file. The article is kept: its text is not at fault (datatrove
+    and CCNet keep a document's metadata as given; a CCNet domain is always a host).
+    Blank or None gives ``(None, None, False)``.
+    """
+    if url is None or not url.strip():
+        return None, None, False
+    host = domain_of(url)
+    if host is not None and _WEB_HOST.fullmatch(host):
+        return url, host, False
+    if _SCHEME.match(url):
+        return url, None, False
+    return None, None, True
 
 
 # HTML in a text field (a scraper's raw body): the block tags that end a paragraph, two or more
@@ -677,13 +739,23 @@ def rendered(value: Any) -> Any:
     return value
 
 
+def named(value: Any) -> Any:
+    """``value["name"]`` for an object whose ``name`` is a string (a schema.org ``Person`` or
+    ``Organization``, as JSON-LD ``author`` gives them: ``{"@type": "Person", "name": "..."}``),
+    None for an empty object (``"author": {}``, as an empty list), else ``value``."""
+    if isinstance(value, dict) and isinstance(value.get("name"), str):
+        return value["name"]
+    return None if value == {} else value
+
+
 def field_text(key: str, value: Any, joined: bool = False) -> str | None:
     """The string an input record's text field (title, url, domain, author) gives.
 
     A string as it is; a number as ``str``; WordPress's ``{"rendered": "..."}`` as its string
     (:func:`rendered`); a list (a scraper's items, news-please's ``authors``) without its null and
     blank items: none gives None, one its string, several (only when ``joined``: the authors)
-    their strings joined with ``", "``; null gives None.
+    their strings joined with ``", "``; null gives None. When ``joined`` (the authors), a
+    schema.org object with a ``name`` (:func:`named`), alone or in a list, gives that name.
 
     Args:
         key: the input field name, for the message.
@@ -693,14 +765,14 @@ def field_text(key: str, value: Any, joined: bool = False) -> str | None:
             holding an object or a list: the record becomes a dead letter ``bad_field``; the
             message names the field and the value (never stored as a Python repr).
     """
-    value = rendered(value)
+    value = named(rendered(value)) if joined else rendered(value)
     if value is None or isinstance(value, str):
         return value
     shown = json.dumps(value, default=str, ensure_ascii=False)[:80]
     if isinstance(value, (int, float)):
         return str(value)
     if isinstance(value, (list, tuple)):
-        items = [rendered(v) for v in value]
+        items = [named(rendered(v)) if joined else rendered(v) for v in value]
         if any(not isinstance(v, (str, int, float)) for v in items if v is not None):
             raise TypeError(f"{key} {shown} holds an object or a list; {key} must be a string or a list of strings")
         items = [str(v).strip() for v in items if v is not None and str(v).strip()]
@@ -768,10 +840,11 @@ class RecordMapper:
         language_source = self.get(record, "language_source") if language is not None else None
         raw_published = self.get(record, "published")
         published = parse_published(raw_published, self.cfg.published_formats)
+        url, url_domain, url_unusable = article_url(url)
         return Article(
             article_id=own_id if own_id is not None else derived_article_id(rel_path, number),
             url=url,
-            domain=domain.lower() if domain else domain_of(url),
+            domain=domain.lower() if domain else url_domain,
             title=title.strip() if title is not None else None,
             published_us=published,
             language=str(language) if language is not None else None,
@@ -783,6 +856,7 @@ class RecordMapper:
             source_record=number,
             published_unparsed=published_unparsed(raw_published, published),
             language_unrecognised=unrecognised,
+            url_unusable=url_unusable,
         )
 
 

@@ -38,6 +38,9 @@ class JsonlChunk(NamedTuple):
     shares of a file sum to its size); ``last`` marks the file's last chunk and ``tail`` holds the
     Rejects that follow its lines (a damaged or too large file, or one without records).
     ``data`` is the lines' bytes (in a Beam pipeline, the path of a spill file holding them).
+    ``codec`` is the file's codec for its lines that are not UTF-8, decided once a file by the
+    cut (:func:`file_codec`): None when not decided (no such line in this chunk or before it),
+    ``""`` for the fallback encoding, else a codec name (``"cp1251"``).
     """
 
     path: str
@@ -48,6 +51,7 @@ class JsonlChunk(NamedTuple):
     source_bytes: int
     last: bool
     tail: tuple[Reject, ...]
+    codec: str | None = None
 
 
 def _is_blank(raw: bytes) -> bool:
@@ -101,7 +105,12 @@ def chunks(path: str, rel_path: str, compression: str | None, cfg, chunk_bytes: 
     iterator of the same stream makes, so damage and the ``max_decompressed_bytes`` limit show at
     the same byte as when reading line by line: every complete line before them is in a chunk and
     the last chunk's ``tail`` has the ``truncated_or_corrupt_file`` / ``decompressed_too_large``
-    Reject, numbered like the line that was cut. A file without records and without damage has
+    Reject, numbered like the line that was cut. The first
+    :data:`~transforms.ingest.textfile.SAMPLE_CHARS` bytes decide whether the file is binary
+    (one ``binary_content`` Reject for the file, :func:`_binary_start`); after them each read
+    of more than 1% control bytes (:func:`binary_share`) ends the file the same way as damage: the
+    complete lines before the line of its first control byte are read and a ``binary_content``
+    Reject stands for the rest. A file without records and without damage has
     the ``empty_file`` Reject in its tail. Yields at least one chunk (its data may be empty).
     """
     chunk_bytes = chunk_bytes or CHUNK_BYTES
@@ -111,12 +120,14 @@ def chunks(path: str, rel_path: str, compression: str | None, cfg, chunk_bytes: 
         size = 0
     number, offset, accounted = -1, 0, 0  # record number before the pending bytes, their offset, source bytes given out
     pending: list[bytes] = []
-    pending_len, tail, ready, checked = 0, (), None, False
+    pending_len, tail, ready, checked, codec = 0, (), None, False, None
 
     def cut(data: bytes, position: int, last: bool = False):
-        nonlocal number, offset, accounted
+        nonlocal number, offset, accounted, codec
         share = (size if last else min(position, size)) - accounted
-        out = JsonlChunk(path, rel_path, data, number + 1, offset, max(0, share), last, ())
+        if codec is None:  # once a file: from the first chunk that has lines that are not UTF-8
+            codec = file_codec(data, cfg)
+        out = JsonlChunk(path, rel_path, data, number + 1, offset, max(0, share), last, (), codec)
         number, offset, accounted = count_records(data, number), offset + len(data), accounted + max(0, share)
         return out
 
@@ -134,6 +145,12 @@ def chunks(path: str, rel_path: str, compression: str | None, cfg, chunk_bytes: 
                     if binary is not None:
                         yield JsonlChunk(path, rel_path, b"", 0, 0, size, True, (binary,))
                         return
+                elif checked and binary_share(block) > textfile.MAX_CONTROL_SHARE:  # binary further on: read no further
+                    pending, start = _before_binary(pending)
+                    tail = (textfile.BINARY_CONTENT, f"not text from here on: {binary_share(block):.0%} of a {len(block):,}-byte "
+                            "read are NUL or control characters; the records before it are read, the rest of the file is not",
+                            start[:core.EXCERPT_CHARS].decode("latin-1").encode("unicode_escape"))
+                    break
                 if pending_len < chunk_bytes:
                     continue
                 end = block.find(b"\n", max(0, chunk_bytes - (pending_len - len(block)))) + 1  # the first line end past chunk_bytes
@@ -146,9 +163,9 @@ def chunks(path: str, rel_path: str, compression: str | None, cfg, chunk_bytes: 
                     yield ready
                 ready = cut(data, _source_position(stream))
     except core.DecompressedSizeExceeded as err:
-        pending, tail = _complete_lines(pending), ("decompressed_too_large", err)
+        pending, tail = _complete_lines(pending), ("decompressed_too_large", str(err), b"")
     except _read_errors() as err:
-        pending, tail = _complete_lines(pending), ("truncated_or_corrupt_file", err)
+        pending, tail = _complete_lines(pending), ("truncated_or_corrupt_file", f"{type(err).__name__}: {err}", b"")
     binary = None if checked else _binary_start(path, pending)
     if binary is not None:
         yield JsonlChunk(path, rel_path, b"", 0, 0, size, True, (binary,))
@@ -162,12 +179,27 @@ def chunks(path: str, rel_path: str, compression: str | None, cfg, chunk_bytes: 
     else:  # the file ended right after a full chunk
         ready = ready._replace(source_bytes=ready.source_bytes + max(0, size - accounted), last=True)
     if tail:
-        reason, err = tail
-        detail = str(err) if reason == "decompressed_too_large" else f"{type(err).__name__}: {err}"
-        rejects = (_reject(path, number + 1, offset, reason, detail, b""),)
+        rejects = (_reject(path, number + 1, offset, *tail),)
     else:
         rejects = (core.empty_file(path),) if number == -1 else ()
     yield ready._replace(tail=rejects)
+
+
+def file_codec(data: bytes, cfg) -> str | None:
+    """The codec of a JSONL file's lines that are not UTF-8, from the first chunk (``data``)
+    that has any: :func:`transforms.ingest.textfile.lines_codec` of its lines (the first
+    :data:`~transforms.ingest.textfile.DETECT_SAMPLE_BYTES` of them), ``""`` for the fallback
+    encoding; None while undecided (every line UTF-8 so far) or when nothing is to be decided
+    (an ``encoding`` declared, no fallback). So every chunk of a file decodes such lines
+    alike, as a whole-file reading (CSV) does, instead of asking once a 4 MiB chunk."""
+    if cfg.encoding or not cfg.fallback_encoding or data.isascii():
+        return None
+    try:
+        data.decode("utf-8")
+        return None
+    except UnicodeDecodeError:
+        pass
+    return textfile.lines_codec(io.BytesIO(data), cfg.fallback_encoding) or ""
 
 
 def _binary_start(path: str, pending: list[bytes]) -> Reject | None:
@@ -187,6 +219,28 @@ def _binary_start(path: str, pending: list[bytes]) -> Reject | None:
     return core.binary_content(path, -1, sample.decode("latin-1"), "bytes")
 
 
+_CONTROL_BYTES = bytes(range(0x00, 0x09)) + bytes(range(0x0E, 0x1A)) + bytes(range(0x1C, 0x20))  # textfile._CONTROLS
+_FIRST_CONTROL = re.compile(b"[" + re.escape(_CONTROL_BYTES) + b"]")
+
+
+def binary_share(block: bytes) -> float:
+    """Share (0-1) of NUL and control bytes (those of
+    :func:`transforms.ingest.textfile.binary_share`) in ``block``, counted in C
+    (``bytes.translate`` deleting them), over at least 4 KiB so that a short last read with one
+    stray byte is not binary; 0 for ``b""``."""
+    return (len(block) - len(block.translate(None, _CONTROL_BYTES))) / max(len(block), 1 << 12)
+
+
+def _before_binary(pending: list[bytes]) -> tuple[list[bytes], bytes]:
+    """``(complete lines before the line of the first control byte of the last read, the bytes
+    from that line on)`` of ``pending``: a JSONL file that turns binary after its first
+    :data:`~transforms.ingest.textfile.SAMPLE_CHARS` bytes keeps its records before that point."""
+    data = b"".join(pending)
+    first = _FIRST_CONTROL.search(data, len(data) - len(pending[-1]))
+    end = data.rfind(b"\n", 0, first.start() if first else len(data)) + 1
+    return [data[:end]], data[end:]
+
+
 def _complete_lines(pending: list[bytes]) -> list[bytes]:
     """The bytes of ``pending`` up to its last newline (a line cut by damage is not read)."""
     data = b"".join(pending)
@@ -200,13 +254,15 @@ def parse(chunk: JsonlChunk, data: bytes, cfg) -> Iterator[Article | Reject]:
     record, ``\\r\\n`` endings are accepted; a line over ``max_record_bytes``, undecodable,
     invalid JSON, not an object or without text is a Reject with the line's record number and
     byte offset (for undecodable: the offset of the bad byte). A line that is not UTF-8 (no
-    ``encoding`` declared) is decoded with the codec charset-normalizer finds for the chunk's
-    lines that are not UTF-8 (:func:`transforms.ingest.textfile.lines_codec`, asked once a chunk,
-    at the first such line; charset ``"cp1251 (detected)"``), else with the fallback encoding.
+    ``encoding`` declared) is decoded with the codec charset-normalizer finds for the file's
+    lines that are not UTF-8 (the chunk's ``codec``, decided once a file by :func:`chunks` with
+    :func:`file_codec`; a chunk made otherwise asks :func:`transforms.ingest.textfile.lines_codec`
+    at its first such line; charset ``"cp1251 (detected)"``), else with the fallback encoding.
     """
     path, mapper = chunk.path, core.RecordMapper(cfg)
     offset, number = chunk.offset, chunk.first_record - 1
-    codec, asked = None, False  # the codec of the chunk's lines that are not UTF-8, asked at the first of them
+    # the codec of the file's lines that are not UTF-8: the chunk's, else asked at the first of them
+    codec, asked = (chunk.codec or None, True) if chunk.codec is not None else (None, False)
     stream = io.BytesIO(data)
     for raw in stream:
         line_offset, offset = offset, offset + len(raw)

@@ -14,6 +14,8 @@ from datetime import datetime
 
 from lxml import etree
 
+from transforms.clean.wraps import join_wrapped_hyphens
+
 _PARA_BREAK = re.compile(r"\n(?=[ \t]+\S)")
 _CONTROL_REF = re.compile(r"&#(\d+);")
 
@@ -80,8 +82,10 @@ def _rejoin(pieces: list[str]) -> list[str]:
 
 
 def body_paragraphs(body: str) -> list[str]:
-    """Split a Reuters ``<BODY>`` into paragraphs with their line breaks unwrapped."""
-    return [" ".join(p.split()) for p in _rejoin(_PARA_BREAK.split(body)) if p.strip()]
+    """Split a Reuters ``<BODY>`` into paragraphs with their line breaks unwrapped; a word
+    hyphenated at a line end is joined, its hyphen kept (``end-\nJanuary`` -> ``end-January``,
+    :func:`transforms.clean.wraps.join_wrapped_hyphens`)."""
+    return [" ".join(join_wrapped_hyphens(p).split()) for p in _rejoin(_PARA_BREAK.split(body)) if p.strip()]
 
 
 def stories(text: str) -> Iterator[tuple[int, dict | None, str]]:

@@ -22,6 +22,7 @@ class _EmitRecordsFn(beam.DoFn):
     TALLY = "tally"
     PUBLISHED_UNPARSED = "published_unparsed"
     LANGUAGE_UNRECOGNISED = "language_unrecognised"
+    URL_UNUSABLE = core.URL_UNUSABLE
     PROGRESS = "progress"
 
     def __init__(self, ingest_cfg, progress: bool = False):
@@ -33,7 +34,7 @@ class _EmitRecordsFn(beam.DoFn):
         """Articles (main output), Rejects, then ``(path, records)`` (tally), ``(path, unparsed
         published values)`` when not 0 and, with progress on, ``(path, records, source_bytes,
         files)`` (progress: bytes None = the file's size)."""
-        n = rejected = unparsed = unrecognised = 0
+        n = rejected = unparsed = unrecognised = bad_urls = 0
         for item in items:
             n += 1
             if isinstance(item, Reject):
@@ -42,6 +43,7 @@ class _EmitRecordsFn(beam.DoFn):
             else:
                 unparsed += item.published_unparsed
                 unrecognised += item.language_unrecognised
+                bad_urls += item.url_unusable
                 yield item
         self._articles.inc(n - rejected)  # once a file (chunk), not once an article
         self._rejects.inc(rejected)
@@ -49,6 +51,8 @@ class _EmitRecordsFn(beam.DoFn):
             yield beam.pvalue.TaggedOutput(self.PUBLISHED_UNPARSED, (path, unparsed))
         if unrecognised:
             yield beam.pvalue.TaggedOutput(self.LANGUAGE_UNRECOGNISED, (path, unrecognised))
+        if bad_urls:
+            yield beam.pvalue.TaggedOutput(self.URL_UNUSABLE, (path, bad_urls))
         # -> (source_file, records yielded: articles + rejects) for the reconciliation
         yield beam.pvalue.TaggedOutput(self.TALLY, (path, n))
         if self._progress:
@@ -176,7 +180,8 @@ class ReadArticles(beam.PTransform):
     batch), ``rejects``
     (PCollection[Reject]), ``tally`` (PCollection[(source_file, records)], one per file),
     ``published_unparsed`` (PCollection[(source_file, count)], files with unparsed dates only),
-    ``language_unrecognised`` (the same for input languages that name none) and
+    ``language_unrecognised`` (the same for input languages that name none), ``url_unusable``
+    (the same for url values that name no web address, :func:`transforms.ingest.core.article_url`) and
     ``progress`` (PCollection[(source_file, records, source bytes or None, files done)], per file
     or chunk, for :class:`transforms.progress.transforms.ReportProgress`).
 
@@ -210,7 +215,8 @@ class ReadArticles(beam.PTransform):
                      | "CutFiles" >> beam.ParDo(CutFileFn(self._cfg, self._spill))
                      | "SpreadChunks" >> beam.Reshuffle())  # -> (path, root, chunk or None)
         read = files | "ReadFile" >> beam.ParDo(ParseFn(self._cfg)).with_outputs(
-            ParseFn.REJECTS, ParseFn.TALLY, ParseFn.PUBLISHED_UNPARSED, ParseFn.PROGRESS, ParseFn.LANGUAGE_UNRECOGNISED, main="articles")
+            ParseFn.REJECTS, ParseFn.TALLY, ParseFn.PUBLISHED_UNPARSED, ParseFn.PROGRESS, ParseFn.LANGUAGE_UNRECOGNISED, ParseFn.URL_UNUSABLE,
+            main="articles")
         # -> Article | Reject | (path, n) | (path, unparsed published values) | (path, n, bytes, files done)
         kept = (
             read.articles
@@ -224,11 +230,12 @@ class ReadArticles(beam.PTransform):
             | "ReadSpilled" >> beam.FlatMap(_read_spilled)
         )  # -> [Article], each with a unique article_id
         rejects = (read.rejects, kept.rejects) | "MergeRejects" >> beam.Flatten()
-        tally, unparsed, unrecognised = read.tally, read.published_unparsed, read.language_unrecognised
+        tally, unparsed, unrecognised, bad_urls = read.tally, read.published_unparsed, read.language_unrecognised, read.url_unusable
         if spread:  # a file cut into chunks has a count per chunk: one per file, as the report wants them
             tally = tally | "RecordsPerFile" >> beam.CombinePerKey(sum)
             unparsed = unparsed | "UnparsedPerFile" >> beam.CombinePerKey(sum)
             unrecognised = unrecognised | "UnrecognisedPerFile" >> beam.CombinePerKey(sum)
+            bad_urls = bad_urls | "UnusableUrlsPerFile" >> beam.CombinePerKey(sum)
         return {"articles": articles, "rejects": rejects, "tally": tally, "published_unparsed": unparsed,
-                "language_unrecognised": unrecognised,
+                "language_unrecognised": unrecognised, "url_unusable": bad_urls,
                 "progress": read.progress}

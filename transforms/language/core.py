@@ -300,5 +300,5 @@ def filter_reject(article: Article, language_cfg) -> Reject | None:
     lang = article.language or UNKNOWN
     why = article.language_source or f"undetected: under {language_cfg.min_letters} letters or no reliable answer"
     return Reject(article.source_file, article.source_record, -1, "language", LANGUAGE_FILTERED,
-                  f"language {lang} ({why}) not in keep {list(language_cfg.keep)}",
+                  f"language {lang} ({why}) not in keep {list(language_cfg.keep)} (article {article.article_id})",
                   (article.title or (article.paragraphs[0] if article.paragraphs else ""))[:200])

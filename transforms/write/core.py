@@ -392,7 +392,8 @@ def build_report(directory: str, config, inputs: list[str], versions: dict) -> d
     from the dedup stage's input) = rows of ``paragraphs/`` = sum over statuses. Also reported,
     outside the equations: ``published_unparsed`` (``total`` and ``by_file``), the articles read
     whose ``published`` value did not parse (written with published = null), and
-    ``language_unrecognised`` (the same shape), those whose input ``language`` named no language.
+    ``language_unrecognised`` (the same shape), those whose input ``language`` named no language,
+    and ``url_unusable`` (the same shape), those whose input ``url`` named no web address.
 
     Raises:
         ReconciliationError: any equation fails; the message gives both sides.
@@ -400,6 +401,7 @@ def build_report(directory: str, config, inputs: list[str], versions: dict) -> d
     tally = read_table(directory, "_tally").to_pylist()
     unparsed = {r["key"]: r["count"] for r in tally if r["kind"] == "published_unparsed"}
     unrecognised = {r["key"]: r["count"] for r in tally if r["kind"] == "language_unrecognised"}
+    bad_urls = {r["key"]: r["count"] for r in tally if r["kind"] == "url_unusable"}
     records_in = sum(r["count"] for r in tally if r["kind"] == "records")
     paragraphs_in = sum(r["count"] for r in tally if r["kind"] == "paragraphs")
     counts = table_counts(directory)
@@ -422,6 +424,8 @@ def build_report(directory: str, config, inputs: list[str], versions: dict) -> d
         "published_unparsed": {"total": sum(unparsed.values()), "by_file": dict(sorted(unparsed.items()))},
         # articles read whose input language named no language (kept, the language detected instead)
         "language_unrecognised": {"total": sum(unrecognised.values()), "by_file": dict(sorted(unrecognised.items()))},
+        # articles read whose input url named no web address (kept, with url and domain = null)
+        "url_unusable": {"total": sum(bad_urls.values()), "by_file": dict(sorted(bad_urls.items()))},
         "reconciled": True,
         "config": config.model_dump(mode="json"),
         "config_digest": config.digest(),

@@ -6,13 +6,14 @@ import gzip
 import io
 import json
 import random
+import re
 
 import pytest
 import zstandard
 
 from pipelines.config import config_from_dict
 from tests.conftest import ROOT
-from transforms.ingest import core, jsonl
+from transforms.ingest import core, jsonl, textfile
 from transforms.records import Article, Reject
 
 SAMPLE = ROOT / "samples" / "reuters-sample.jsonl.gz"
@@ -102,3 +103,59 @@ def test_damage_and_size_limit_reject_the_cut_line_whatever_the_chunk_size(tmp_p
     reason = "truncated_or_corrupt_file" if limit is None else "decompressed_too_large"
     assert (last.source_record, last.byte_offset, last.reason) == (len(arts), complete, reason)
     assert (len(arts), complete) == ((230, 233161) if limit is None else (133, 130323))  # as read line by line before chunks
+
+
+def _cp1251_file(data, path, english: list[bytes]) -> tuple[str, str]:
+    """A JSONL file of real Russian articles (Scrapinghub benchmark) in cp1251 without a
+    declared encoding: one long record, the English lines, then one short record whose line
+    alone charset-normalizer calls mac-cyrillic."""
+    truth = json.loads((data / "scrapinghub-article-extraction-benchmark" / "ground-truth.json").read_text(encoding="utf-8"))
+    long = next(v["articleBody"] for v in truth.values() if "vse-diety" in v["url"])
+    short = next(v["articleBody"] for v in truth.values() if "gto-normativy" in v["url"])[:50]
+    lines = [json.dumps({"title": "Диета", "text": long}, ensure_ascii=False).encode("cp1251"), *english,
+             json.dumps({"title": "Новости", "text": short}, ensure_ascii=False).encode("cp1251")]
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return long, short
+
+
+def test_charset_is_detected_once_a_file_not_once_a_chunk(data, tmp_path):
+    """Chunks of 20 kB: the last one holds only the short Russian record; asked alone it was
+    mac-cyrillic (mojibake), now every chunk takes the file's codec, cp1251, as one chunk does."""
+    english = gzip.decompress(SAMPLE.read_bytes()).split(b"\n")[:60]
+    long, short = _cp1251_file(data, tmp_path / "ru.jsonl", english)
+    assert textfile.lines_codec([(tmp_path / "ru.jsonl").read_bytes().splitlines()[-1]], "windows-1252") == "mac-cyrillic"
+    for chunk_bytes in (20_000, 1 << 30):
+        pieces = list(jsonl.chunks(str(tmp_path / "ru.jsonl"), "ru.jsonl", None, CFG, chunk_bytes))
+        assert len(pieces) == (3 if chunk_bytes == 20_000 else 1)
+        assert [c.codec for c in pieces] == ["cp1251"] * len(pieces)
+        items = [i for c in pieces for i in jsonl.parse(c, c.data, CFG)]
+        assert len(items) == 62 and all(isinstance(i, Article) for i in items)
+        assert ("\n\n".join(items[0].paragraphs), items[0].charset) == (long.strip(), "cp1251 (detected)")
+        assert (items[-1].title, items[-1].paragraphs, items[-1].charset) == ("Новости", (short.strip(),), "cp1251 (detected)")
+        assert {i.charset for i in items[1:-1]} == {"utf-8"}
+    last = list(jsonl.chunks(str(tmp_path / "ru.jsonl"), "ru.jsonl", None, CFG, 20_000))[-1]
+    alone = list(jsonl.parse(last._replace(codec=None), last.data, CFG))  # the last chunk asked alone (before)
+    assert alone[-1].charset == "mac-cyrillic (detected)" and alone[-1].paragraphs != (short,)
+    utf8 = list(jsonl.chunks(str(SAMPLE), SAMPLE.name, "gzip", CFG, 20_000))
+    assert len(utf8) > 3 and {c.codec for c in utf8} == {None}  # nothing to decide
+
+
+@pytest.mark.parametrize("name", ["b.jsonl", "b.jsonl.gz"])
+def test_a_file_binary_after_its_first_64_kib_keeps_the_records_before(tmp_path, name):
+    """200 kB of the real sample, then a line cut by 300 kB of random bytes (a dump concatenated
+    with an image, say): the 201 records before are read and one ``binary_content`` Reject stands
+    for the rest (it was a Reject for each "line" of the random bytes, invalid_json or
+    undecodable), whatever the chunk size; the first 64 KiB alone decide a binary file."""
+    lines = gzip.decompress(SAMPLE.read_bytes())[:200_000]
+    good = lines[: lines.rfind(b"\n") + 1]
+    data = good + b'{"id": "half", "te' + random.Random(1).randbytes(300_000)
+    (tmp_path / name).write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    for chunk_bytes in (20_000, 65_536, 1 << 30):
+        items = _items(tmp_path / name, chunk_bytes)
+        *arts, last = items
+        assert len(arts) == 201 and all(isinstance(a, Article) for a in arts), chunk_bytes
+        assert (last.source_record, last.byte_offset, last.reason) == (201, len(good), "binary_content")
+        assert re.match(r"not text from here on: [89]% of a [0-9,]+-byte read are NUL or control characters; the records before", last.detail)
+        assert last.excerpt.startswith('{"id": "half", "te\\x')
+    assert jsonl.binary_share(b"\x00" + b"x" * 99) == 1 / 4096 and jsonl.binary_share(b"\x00\x01" * 4096) == 1.0
+    assert jsonl.binary_share("tab\t, line\r\n, form feed\x0c, escape\x1b".encode()) == 0
