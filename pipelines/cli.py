@@ -11,6 +11,7 @@ import argparse
 import json
 import logging
 import os
+import shlex
 import shutil
 import sys
 import time
@@ -20,6 +21,8 @@ from pathlib import Path
 from pipelines import interrupts, logs, output_guard
 from pipelines.config import ConfigError, load_config
 from pipelines.empty_run import UnmappedFields, check_empty_run
+from pipelines.paths import user_path
+from pipelines.usage import OneLineParser, print_usage
 from transforms import spill
 from transforms.dedup import index as index_core
 from transforms.ingest.core import list_inputs
@@ -83,20 +86,20 @@ def _check_output(output: str, overwrite: bool, inputs: list[str], replace_refer
 
 def run_parser() -> argparse.ArgumentParser:
     """The argument parser of ``newsetl run`` (unknown options are left for Beam)."""
-    parser = argparse.ArgumentParser(prog="newsetl run", description="Clean and paragraph-deduplicate news dumps into Parquet.",
-                                     allow_abbrev=False)  # "--stop-afte" is an unknown option, not --stop-after
-    parser.add_argument("--input", action="extend", nargs="+", required=True,
+    parser = OneLineParser(prog="newsetl run", description="Clean and paragraph-deduplicate news dumps into Parquet.",
+                           allow_abbrev=False)  # "--stop-afte" is an unknown option, not --stop-after
+    parser.add_argument("--input", action="extend", nargs="+", required=True, type=user_path, metavar="GLOB",
                         help="input globs, directories or files (repeatable; a glob the shell expanded is fine)")
-    parser.add_argument("--output", required=True, help="output dataset directory")
-    parser.add_argument("--config", default=None, help="YAML config (default: configs/default.yaml)")
+    parser.add_argument("--output", required=True, type=user_path, metavar="DIR", help="output dataset directory")
+    parser.add_argument("--config", default=None, type=user_path, metavar="FILE", help="YAML config (default: configs/default.yaml)")
     parser.add_argument("--overwrite", action="store_true", help="replace a non-empty output directory")
     parser.add_argument("--replace-referenced", action="store_true",
                         help="with --overwrite: replace a release that releases next to it were deduplicated against")
     parser.add_argument("--progress-every", type=_non_negative, default=5.0, metavar="SECONDS",
                         help="print reading progress every SECONDS while the job runs (0: never; default 5)")
-    parser.add_argument("--dedup-against", action="append", default=[], metavar="RELEASE",
+    parser.add_argument("--dedup-against", action="append", default=[], metavar="RELEASE", type=user_path,
                         help="earlier release whose paragraphs this run must not re-admit (repeatable)")
-    parser.add_argument("--takedowns-from", action="append", default=[], metavar="RELEASE",
+    parser.add_argument("--takedowns-from", action="append", default=[], metavar="RELEASE", type=user_path,
                         help="release whose takedowns (removals/) this run applies without deduplicating against it "
                              "(the scheduler passes later dates' releases when it fills in an earlier date; repeatable)")
     parser.add_argument("--streaming", action="store_true", help="unbounded source and windowed output (README)")
@@ -163,6 +166,9 @@ def run(argv: list[str]) -> int:
         taken_down = _taken_down(against + takedowns_only)
         if args.stop_after is not None and not args.streaming:
             raise UsageError("--stop-after is a --streaming option")
+        if args.replace_referenced and not args.overwrite:
+            raise UsageError("--replace-referenced only applies with --overwrite (it lets --overwrite replace a release "
+                             "that releases next to it were deduplicated against)")
         if args.streaming:
             if against or takedowns_only:
                 raise UsageError("--dedup-against and --takedowns-from are batch options; they cannot be combined with --streaming")
@@ -206,7 +212,7 @@ def run(argv: list[str]) -> int:
         write_core.ensure_tables(str(staging), config.output, output_shards(config.output.shards, _input_bytes(files)))
         report = write_core.build_report(str(staging), config, [f for f, _ in files], _versions())
         report["inputs_skipped"] = skipped
-        empty = check_empty_run(str(staging), report["records"])  # raises UnmappedFields: nothing published
+        empty = check_empty_run(str(staging), report["records"], report["paragraphs"])  # raises UnmappedFields: nothing published
         report.update(index_core.release_report(str(staging), config.dedup, out.resolve().name, against))
         if against or takedowns_only:  # the takedowns of those releases (README "Takedowns")
             from transforms.takedown.core import report_section
@@ -316,7 +322,7 @@ def _print_summary(report: dict, success: dict, out: Path, elapsed_s: float) -> 
     print("\n".join(summary_lines(report, success, str(out))[2:]))
     in_bytes = sum(i["size"] for i in report["inputs"])
     print(f"  {elapsed_s:.1f} s, {progress.format_rate(report['records']['in'], elapsed_s)} records/s, {in_bytes / 1e6 / elapsed_s:.2f} MB/s; "
-          f"open {out / 'report.html'} or run: newsetl inspect {out}")
+          f"open {out / 'report.html'} or run: newsetl inspect {shlex.quote(str(out))}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -329,25 +335,13 @@ def main(argv: list[str] | None = None) -> int:
     commands = {"run": run, "inspect": inspect_main, "explain": explain_main, "remove": remove}
     try:
         if not argv or argv[0] not in commands:
-            return _usage(bool(argv) and argv[0] in ("-h", "--help", "help"))
+            asked = bool(argv) and argv[0] in ("-h", "--help", "help")
+            return print_usage(asked, argv[0] if argv and not asked else None)
         code = commands[argv[0]](argv[1:])
         sys.stdout.flush()
     except BrokenPipeError:  # newsetl inspect DIR | head -3, newsetl help | head -1: stop quietly, as Unix tools do
         return interrupts.closed_stdout()
     return code
-
-
-def _usage(asked: bool) -> int:
-    """The commands' one-line usages: on stdout with exit 0 when asked for (``help``, ``-h``,
-    ``--help``), else on stderr with exit 2."""
-    print("usage: newsetl run --input GLOB [--input GLOB ...] --output DIR [--config FILE] [--overwrite] "
-          "[--dedup-against RELEASE ...] [--streaming] [Beam options]\n"
-          "       newsetl remove --ids FILE RELEASE --output NEW_RELEASE [--overwrite]\n"
-          "       newsetl inspect DIR [--verify]\n"
-          "       newsetl explain DIR ARTICLE_ID\n"
-          "'newsetl COMMAND --help' describes a command's options.", file=sys.stdout if asked else sys.stderr)
-    sys.stdout.flush()  # a closed pipe raises here, inside main's BrokenPipeError handler
-    return 0 if asked else EXIT_USAGE
 
 
 def exit_after(code: int | None) -> None:

@@ -17,6 +17,8 @@ import textwrap
 from pathlib import Path
 
 from pipelines import damage, stream_info
+from pipelines.paths import user_path
+from pipelines.usage import OneLineParser
 from transforms.records import STATUSES
 from transforms.write import wording
 from transforms.write.core import verify_manifest
@@ -231,11 +233,65 @@ def _unlisted_hint(directory: str) -> str:
             "made this takedown from is gone): it may be one of them") if unlisted else ""
 
 
-def explain_lines(directory: str, article_id: str, width: int = 100) -> list[str]:
-    """Human-readable decisions of one article (see :func:`article_decisions`)."""
-    article, paras, originals = article_decisions(directory, article_id)
-    fill = lambda text, indent: textwrap.fill(text, width=width, initial_indent=indent, subsequent_indent=indent,
-                                              max_lines=6, placeholder=" …") or indent + "(empty)"
+MAX_LINES = 6  # explain prints a paragraph in at most this many lines, unless --full
+
+
+def fill(text: str, indent: str, width: int = 100, full: bool = False) -> str:
+    """``text`` wrapped at ``width`` after ``indent``, its own line breaks kept (a table's rows, a
+    code block's lines); ``(empty)`` for an empty text. Unless ``full``, at most
+    :data:`MAX_LINES` lines, then one line saying how much was left out (before session 11 the
+    cut was a bare ``…``, easily taken for the text's own)."""
+    if not text.strip():
+        return indent + "(empty)"
+    lines = [w for line in text.split("\n")
+             for w in (textwrap.wrap(line, width=width, initial_indent=indent, subsequent_indent=indent) or [indent.rstrip()])]
+    if full or len(lines) <= MAX_LINES:
+        return "\n".join(lines)
+    left = len(text) - sum(len(line) - len(indent) for line in lines[:MAX_LINES])  # about: wraps drop a space each
+    return "\n".join(lines[:MAX_LINES] + [indent + f"[cut by explain: {len(lines) - MAX_LINES:,} more line(s), about "
+                                                     f"{max(left, 0):,} more characters; --full prints whole paragraphs]"])
+
+
+def _other_key(directory: str, key: str) -> tuple[str, str, int | None] | None:
+    """For a ``key`` that is no article id: ``(article id, note, paragraph index or None)`` when
+    it is a paragraph id (``NEWID4/1``, as ``duplicate_of`` and ``cluster_id`` show them) of an
+    article in ``paragraphs/``, or ``FILE:RECORD`` of a written article (``articles/`` columns
+    ``source_file``, ``source_record``); else None."""
+    import re
+
+    import pyarrow.dataset as ds
+
+    from pipelines.explain_rejects import _file_record, same_file
+
+    paragraph = re.fullmatch(r"(.+)/([0-9]+)", key)
+    if paragraph and _dataset(directory, "paragraphs").count_rows(filter=ds.field("paragraph_id") == key):
+        return paragraph.group(1), f"(paragraph {key} is paragraph {paragraph.group(2)} of article {paragraph.group(1)})", \
+            int(paragraph.group(2))
+    file_record = _file_record(key)
+    if file_record is not None:
+        name, number = file_record
+        rows = _dataset(directory, "articles").to_table(columns=["article_id", "source_file"],
+                                                        filter=ds.field("source_record") == number).to_pylist()
+        found = sorted((r["article_id"], r["source_file"]) for r in rows if same_file(r["source_file"], name))
+        if found:
+            return found[0][0], f"({key} is article {found[0][0]}: source {found[0][1]} record {number})", None
+    return None
+
+
+def explain_lines(directory: str, article_id: str, width: int = 100, full: bool = False) -> list[str]:
+    """Human-readable decisions of one article (see :func:`article_decisions`). ``article_id``
+    may also be one of its paragraph ids or, for a written article, ``FILE:RECORD``
+    (:func:`_other_key`); ``full``: whole paragraphs (else :data:`MAX_LINES` lines each)."""
+    marked, note = None, []
+    try:
+        article, paras, originals = article_decisions(directory, article_id)
+    except DatasetError:
+        other = _other_key(directory, article_id)
+        if other is None:
+            raise
+        article_id, line, marked = other
+        note = [line]
+        article, paras, originals = article_decisions(directory, article_id)
     head = f"article {article_id}"
     if article:
         head += (f": written, {article['paragraphs_kept']} of {article['paragraphs_total']} body paragraphs kept; "
@@ -246,7 +302,7 @@ def explain_lines(directory: str, article_id: str, width: int = 100) -> list[str
             head += f"; flagged as a copy of article {article['duplicate_of_article']}"
     else:
         head += ": not written (no kept body paragraph)"
-    lines = [head]
+    lines = note + [head]
     removals = _removals(directory, {article_id} | {p["duplicate_of"].rsplit("/", 1)[0] for p in paras
                                                    if p["duplicate_of"] and not p.get("duplicate_of_release")
                                                    and p["duplicate_of"] not in originals})
@@ -263,13 +319,13 @@ def explain_lines(directory: str, article_id: str, width: int = 100) -> list[str
             decision += f", duplicate of {p['duplicate_of']}" + (f" in earlier release {release}" if release else "") + f", similarity {sim}"
         if p["cluster_id"]:
             decision += f", cluster {p['cluster_id']}"
-        lines.append(f"[{p['index']}] {decision}")
-        lines.append(fill(p["text"], "    "))
+        lines.append(f"[{p['index']}] {decision}" + ("   <- the paragraph asked for" if p["index"] == marked else ""))
+        lines.append(fill(p["text"], "    ", width, full))
         # an earlier release's paragraph is not in this dataset (the same id here may be another paragraph)
         original = originals.get(p["duplicate_of"]) if p["duplicate_of"] and not release else None
         if original is not None:
             lines.append(f"    duplicates {original['paragraph_id']} ({original['status']}):")
-            lines.append(fill(original["text"], "    | "))
+            lines.append(fill(original["text"], "    > ", width, full))  # not "| ": a Markdown table's rows start with one
         elif p["duplicate_of"] and not release and p["duplicate_of"].rsplit("/", 1)[0] in removals:
             gone = removals[p["duplicate_of"].rsplit("/", 1)[0]]
             lines.append(f"    duplicates {p['duplicate_of']}, taken down in {_in_release(gone)}, {_why(gone.row)}: "
@@ -279,18 +335,21 @@ def explain_lines(directory: str, article_id: str, width: int = 100) -> list[str
 
 def inspect_parser() -> argparse.ArgumentParser:
     """Argument parser of ``newsetl inspect DIR [--verify]``."""
-    parser = argparse.ArgumentParser(prog="newsetl inspect", description="Summary of a finished newsetl dataset.")
-    parser.add_argument("directory")
+    parser = OneLineParser(prog="newsetl inspect", description="Summary of a finished newsetl dataset.")
+    parser.add_argument("directory", type=user_path, metavar="DIR")
     parser.add_argument("--verify", action="store_true", help="re-hash every file listed in _SUCCESS")
     return parser
 
 
 def explain_parser() -> argparse.ArgumentParser:
     """Argument parser of ``newsetl explain DIR ARTICLE_ID``."""
-    parser = argparse.ArgumentParser(prog="newsetl explain",
-                                     description="One article's paragraphs with each decision and what it duplicated.")
-    parser.add_argument("directory")
-    parser.add_argument("article_id", help="an article id; for a rejected record also its url or FILE:RECORD (rejects/ columns)")
+    parser = OneLineParser(prog="newsetl explain",
+                           description="One article's paragraphs with each decision and what it duplicated.")
+    parser.add_argument("directory", type=user_path, metavar="DIR")
+    parser.add_argument("article_id", metavar="ARTICLE_ID",
+                        help="an article id, one of its paragraph ids (NEWID4/1), or FILE:RECORD (articles/ and rejects/ "
+                             "columns); for a rejected record also its url")
+    parser.add_argument("--full", action="store_true", help=f"print whole paragraphs (else at most {MAX_LINES} lines each)")
     return parser
 
 
@@ -345,7 +404,7 @@ def explain_main(argv: list[str]) -> int:
             if damaged:
                 raise DatasetError(damage.damaged_message(directory, damaged))
         try:
-            lines = where + explain_lines(directory, args.article_id)
+            lines = where + explain_lines(directory, args.article_id, full=args.full)
         except (OSError, ValueError) as err:  # pyarrow's ArrowInvalid (a ValueError), ArrowIOError (an OSError)
             raise DatasetError(damage.read_error(directory, err)) from None
     except ArticleRejected as rejected:  # an explanation: the article's dead letter(s)

@@ -41,14 +41,20 @@ def _file_record(key: str) -> tuple[str, int] | None:
     return (head, int(tail)) if sep and head and re.fullmatch(r"-?[0-9]+", tail) else None
 
 
+def same_file(source_file: str, name: str) -> bool:
+    """True when ``name`` (as a user gives it in ``FILE:RECORD``) names ``source_file`` (a
+    table's ``source_file``): the same path, or its trailing path components."""
+    source = source_file.replace("\\", "/")
+    return source == name or source.endswith("/" + name.lstrip("./"))
+
+
 def matches(row: dict, key: str, fields: dict) -> str | None:
     """How a ``rejects/`` row is the record ``key`` names (``"derived id"``, ``"id"``,
     ``"url"``, ``"file and record"``), or None."""
     file_record = _file_record(key)
     if file_record is not None:
         name, number = file_record
-        source = row["source_file"].replace("\\", "/")
-        if number == row["source_record"] and (source == name or source.endswith("/" + name.lstrip("./"))):
+        if number == row["source_record"] and same_file(row["source_file"], name):
             return "file and record"
     if re.fullmatch(r"[0-9a-f]{16}", key):
         record = max(row["source_record"], 0)  # a whole-file reject of a one-article file: its record 0

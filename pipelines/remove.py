@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import sys
 import time
@@ -21,6 +22,8 @@ import pyarrow.parquet as pq
 from pipelines.cli import EXIT_USAGE, UsageError, _check_output
 from pipelines.config import ConfigError, config_from_dict
 from pipelines.interrupts import InterruptGuard
+from pipelines.paths import user_path
+from pipelines.usage import OneLineParser
 from transforms.dedup import index as index_core
 from transforms.takedown.core import TakedownHistoryError, removal_history, unlisted_message
 from transforms.write import core as write_core
@@ -30,27 +33,42 @@ from transforms.write import takedown
 
 def remove_parser() -> argparse.ArgumentParser:
     """The argument parser of ``newsetl remove``."""
-    parser = argparse.ArgumentParser(prog="newsetl remove", description="Publish a release without some articles.")
-    parser.add_argument("--ids", required=True, help="file: article id or URL per line, optional tab + reason")
-    parser.add_argument("release", help="the published release to remove articles from (read only)")
-    parser.add_argument("--output", required=True, help="the new release directory")
+    parser = OneLineParser(prog="newsetl remove", description="Publish a release without some articles.")
+    parser.add_argument("--ids", required=True, type=user_path, metavar="FILE", help="file: article id or URL per line, optional tab + reason")
+    parser.add_argument("release", type=user_path, metavar="RELEASE", help="the published release to remove articles from (read only)")
+    parser.add_argument("--output", required=True, type=user_path, metavar="NEW_RELEASE", help="the new release directory")
     parser.add_argument("--overwrite", action="store_true", help="replace a non-empty output directory")
     parser.add_argument("--include-copies", action="store_true",
                         help="also remove the paragraphs of other articles that copy the removed text (README \"Takedowns\")")
     return parser
 
 
-def not_found_message(missing: list[str]) -> str:
+def _comma_reason(request: str) -> bool:
+    """True when ``request`` looks like an id or URL followed by a comma and a reason: an id
+    with a comma; a URL whose text after its last comma is a word (letters, none of
+    ``/?=&#.%``) after a space or in a URL without a query (``https://x/a-1, gdpr``,
+    ``https://x/a-1,gdpr``). Commas a URL holds (``https://x/a,b/c``, ``?x=1,2``,
+    ``?tags=a,b``) are left alone."""
+    head, comma, tail = request.rpartition(",")
+    if not comma or "://" not in request:
+        return bool(comma)
+    word = tail.strip()
+    return (bool(re.search(r"[^\W\d_]", word)) and not re.search(r"[/?=&#.%]", word)
+            and (tail[:1].isspace() or "?" not in head))
+
+
+def not_found_message(missing: list[str], published: bool = True) -> str:
     """One line naming the takedown requests that matched no article (up to 5), with a hint for
-    the usual mistakes in a list: a comma or a quote where the format has a tab and bare ids."""
+    the usual mistakes in a list: a comma or a quote where the format has a tab and bare ids.
+    ``published``: the takedown was published, so its ``report.json`` lists them all."""
     shown = ", ".join(repr(k) for k in missing[:5]) + (f", +{len(missing) - 5} more" if len(missing) > 5 else "")
     hints = []
-    if any("," in k and "://" not in k for k in missing):
+    if any(_comma_reason(k) for k in missing):
         hints.append("a reason follows a tab, not a comma")
     if any(k[:1] in "\"'" for k in missing):
         hints.append("ids are written without quotes")
     return (f"{len(missing)} request(s) matched no article: {shown} (ids are case-sensitive"
-            + "".join(f"; {h}" for h in hints) + "; report.json: removals.not_found)")
+            + "".join(f"; {h}" for h in hints) + ("; report.json: removals.not_found)" if published else ")"))
 
 
 def remove(argv: list[str]) -> int:
@@ -97,7 +115,8 @@ def remove(argv: list[str]) -> int:
         what = (f"already removed by an earlier takedown: {len(already)}" if already else "") + \
                ("; " if already and missing else "") + (f"not found: {len(missing)}" if missing else "")
         print(f"newsetl: error: no article of {args.ids} is in release {args.release} ({what or 'the list is empty'}); "
-              "nothing was published", file=sys.stderr)
+              + (f"{not_found_message(missing, published=False)}; " if missing else "")
+              + "nothing was published", file=sys.stderr)
         return EXIT_USAGE
     staging = out.with_name(f".{out.name}.staging-{int(time.time())}-{os.getpid()}")
     staging.mkdir(parents=True)

@@ -26,6 +26,7 @@ import sys
 from pathlib import Path
 
 from pipelines.cli import EXIT_USAGE, exit_after, main as newsetl_main
+from pipelines.paths import user_path
 from transforms.write.takedown import is_revision, revision_of
 
 log = logging.getLogger("newsetl.schedule")
@@ -144,7 +145,7 @@ def own_dedup_against(releases: str, date: str, rest: list[str]) -> tuple[list[s
             a date not before ``date``).
     """
     parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
-    parser.add_argument("--dedup-against", action="append", default=[])
+    parser.add_argument("--dedup-against", action="append", default=[], type=user_path)
     given, rest = parser.parse_known_args(rest)
     ours = {Path(p).resolve(): p for p in earlier_releases(releases, date)}
     root, own = Path(releases).resolve(), []
@@ -168,9 +169,9 @@ def main(argv: list[str] | None = None) -> int:
     already has takedown revisions: a re-run would be shadowed by them and republish what they removed; an
     ``--output``; a ``--dedup-against`` under ``--releases`` that the scheduler does not add itself; a published date that later dates were deduplicated against, without ``--replace-referenced``)."""
     parser = argparse.ArgumentParser(prog="python -m pipelines.schedule", description=__doc__.splitlines()[0])
-    parser.add_argument("--releases", required=True, help="directory holding one release per date")
+    parser.add_argument("--releases", required=True, type=user_path, help="directory holding one release per date")
     parser.add_argument("--date", required=True, help="the release date, YYYY-MM-DD")
-    parser.add_argument("--input", action="append", required=True, help="input glob; {date} is replaced (repeatable)")
+    parser.add_argument("--input", action="append", required=True, type=user_path, help="input glob; {date} is replaced (repeatable)")
     parser.add_argument("--replace-referenced", action="store_true",
                         help="re-run a published date even though later dates were deduplicated against it "
                              "(their duplicate_of rows may then name paragraphs it no longer has: re-run them too)")

@@ -42,6 +42,15 @@ def test_warc_sample_files_run_and_reconcile(data, tmp_path, capfd):
         t: [f"part-0000{i}-of-00003.parquet" for i in range(3)] for t in ("articles", "paragraphs", "rejects")}
     clipped = [x for x in rejects if x["reason"] == "truncated_record" and x["source_file"].endswith("clipped.warc.gz")]
     assert len(clipped) == 1 and "shorter than its Content-Length" in clipped[0]["detail"]
+    # trial 11: the card quoted the code repositories' Apache-2.0 files as if they licensed the pages
+    card = (out / "README.md").read_text(encoding="utf-8")
+    licensing = card.split("## Licensing Information", 1)[1]
+    for folder in ("dolma", "resiliparse", "warcio"):
+        assert (f"- `{samples / folder / 'LICENSE.upstream.txt'}` (a software licence, as code repositories carry: it "
+                "licenses the repository or collection the input files were copied from, not the text of the articles "
+                "or pages in them, which keeps its publishers' rights):\n  > ") in licensing
+    assert ("The articles read from web captures (warc) are the text of the captured pages: it keeps its publishers' "
+            "rights, whatever licence the capture files were distributed under.") in licensing
 
 
 def test_benchmark_pages_in_a_warc_one_site_boilerplate_and_captures(data, tmp_path):

@@ -71,7 +71,7 @@ def test_run_prints_reading_progress(tmp_path, capsys):
                        "--progress-every", "0.2") == 0
     captured = capsys.readouterr()
     sample_bytes = sum(p.stat().st_size for p in (ROOT / "samples").iterdir() if p.suffix in (".gz", ".txt"))
-    assert f"newsetl: read 2/2 files (100%), {sample_bytes / 1e6:.1f}/{sample_bytes / 1e6:.1f} MB, 321 records," in captured.err
+    assert f"newsetl: read 2/2 files, {sample_bytes / 1e6:.1f}/{sample_bytes / 1e6:.1f} MB (100% of bytes), 321 records," in captured.err
     assert "reading ETA done" in captured.err
     out = captured.out.splitlines()
     assert out[0] == f"newsetl: wrote {tmp_path / 'out'}"

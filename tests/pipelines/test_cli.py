@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -226,8 +227,47 @@ def test_help_goes_to_stdout_and_exits_0_unknown_command_exits_2(capsys):
     out = capsys.readouterr()
     assert out.out.startswith("usage: newsetl run --input GLOB") and out.err == ""
     assert run_newsetl("frobnicate") == 2
-    out = capsys.readouterr()
-    assert out.out == "" and out.err.startswith("usage: newsetl run")
+    out = capsys.readouterr()  # trial 11: the unknown command was not named
+    assert out.out == "" and out.err.startswith("newsetl: error: unknown command 'frobnicate'\nusage: newsetl run")
+
+
+def test_usage_is_made_from_the_parsers_so_no_option_is_missing(capsys):
+    """Trial 11: the usage lacked remove's --include-copies and four run options."""
+    from pipelines.cli import run_parser
+    from pipelines.dataset_info import explain_parser, inspect_parser
+    from pipelines.remove import remove_parser
+    from pipelines.usage import usage_text
+
+    text = usage_text()
+    assert text.splitlines()[0] == "usage: newsetl run --input GLOB [--input GLOB ...] --output DIR [--config FILE] [--overwrite]"
+    assert "       newsetl remove --ids FILE RELEASE --output NEW_RELEASE [--overwrite] [--include-copies]" in text.splitlines()
+    assert "       newsetl explain DIR ARTICLE_ID [--full]" in text.splitlines()
+    assert all(len(line) <= 100 for line in text.splitlines())
+    commands = {"run": run_parser(), "remove": remove_parser(), "inspect": inspect_parser(), "explain": explain_parser()}
+    for command, parser in commands.items():
+        block = text.split(f"newsetl {command} ", 1)[1].split("newsetl ", 1)[0]
+        options = {o for a in parser._actions for o in a.option_strings if o.startswith("--") and o != "--help"}
+        assert options and all(re.search(rf"\[?{o}\b", block) for o in options), (command, options)
+    for flag in ("--replace-referenced", "--takedowns-from RELEASE ...", "--progress-every SECONDS", "--stop-after SECONDS"):
+        assert flag in text
+
+
+def test_argument_errors_are_one_line(tmp_path, capsys):
+    """Trial 11: ``--progress-every -1`` printed the 6-line usage before the error."""
+    with pytest.raises(SystemExit) as exit_info:
+        run_newsetl("run", "--input", SEED, "--output", tmp_path / "out", "--progress-every", "-1")
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == ("newsetl run: error: argument --progress-every: must be a number >= 0, not -1 "
+                                       "('newsetl run --help' lists its options)\n")
+    with pytest.raises(SystemExit):
+        run_newsetl("explain", tmp_path)
+    assert capsys.readouterr().err == ("newsetl explain: error: the following arguments are required: ARTICLE_ID "
+                                       "('newsetl explain --help' lists its options)\n")
+    # trial 11: --replace-referenced without --overwrite was accepted without a word
+    assert run_newsetl("run", "--input", SEED, "--output", tmp_path / "out", "--replace-referenced") == 2
+    assert capsys.readouterr().err == ("newsetl: error: --replace-referenced only applies with --overwrite (it lets "
+                                       "--overwrite replace a release that releases next to it were deduplicated against)\n")
+    assert not (tmp_path / "out").exists()
 
 
 def test_seconds_options_name_the_problem(tmp_path, capsys):

@@ -74,10 +74,41 @@ def test_explain_shows_each_decision_and_the_duplicated_text(bbc_dataset, capsys
     assert out.startswith(f"article {article}: written, 6 of 7 body paragraphs kept; language en (fasttext)")
     assert "[0] title\n    Poles play with GameBoy 'blip-pop'" in out
     assert "[7] duplicate_across (exact), duplicate of 2af336e9acbb594d/7, similarity 1.000, cluster 2af336e9acbb594d/7" in out
-    assert "    duplicates 2af336e9acbb594d/7 (kept):\n    | Clark Boyd is technology correspondent" in out
+    assert "    duplicates 2af336e9acbb594d/7 (kept):\n    > Clark Boyd is technology correspondent" in out
     assert out.count("] kept") == 6
     assert run_newsetl("explain", bbc_dataset, "no-such-article") == 2
     assert "article no-such-article is not in" in capsys.readouterr().err
+
+
+def test_explain_takes_a_paragraph_id_or_file_record_and_marks_a_cut(bbc_dataset, capsys):
+    """Trial 11: a paragraph id copied from duplicate_of (``NEWID4/1``) was "not in paragraphs",
+    ``FILE:RECORD`` found rejects only, and a paragraph cut at 6 lines ended in a bare ``…``."""
+    article = derived_article_id("tech/256.txt", 0)
+    assert run_newsetl("explain", bbc_dataset, "2af336e9acbb594d/7") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "(paragraph 2af336e9acbb594d/7 is paragraph 7 of article 2af336e9acbb594d)"
+    assert lines[1].startswith("article 2af336e9acbb594d: written, ")
+    assert [line for line in lines if line.endswith("<- the paragraph asked for")] == [
+        "[7] kept, cluster 2af336e9acbb594d/7   <- the paragraph asked for"]
+    assert run_newsetl("explain", bbc_dataset, "tech/256.txt:0") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith(f"(tech/256.txt:0 is article {article}: source ") and lines[0].endswith("tech/256.txt record 0)")
+    assert lines[1].startswith(f"article {article}: written, 6 of 7 body paragraphs kept")
+    assert run_newsetl("explain", bbc_dataset, "2af336e9acbb594d/99") == 2  # no such paragraph: not found, as before
+    assert "article 2af336e9acbb594d/99 is not in" in capsys.readouterr().err
+
+
+def test_explain_cuts_long_paragraphs_visibly_and_keeps_line_breaks():
+    from pipelines.dataset_info import fill
+
+    text = " ".join(f"word{i}" for i in range(200))  # 1,489 characters: 16 lines of at most 100
+    cut = fill(text, "    ").splitlines()
+    assert len(cut) == 7 and all(line.startswith("    word") for line in cut[:6])
+    assert cut[6] == "    [cut by explain: 10 more line(s), about 945 more characters; --full prints whole paragraphs]"
+    assert fill(text, "    ", full=True).split() == text.split()
+    table = "| Pos | Player |\n|---|---|\n| LB | Joe Schobert |"
+    assert fill(table, "    > ") == "    > | Pos | Player |\n    > |---|---|\n    > | LB | Joe Schobert |"  # rows stay rows
+    assert fill("", "    ") == "    (empty)"
 
 
 SEED = Path(__file__).resolve().parents[2] / "samples" / "000_56aaff5fb1689b7e.txt"
@@ -94,6 +125,19 @@ def test_explain_names_a_takedown_a_damaged_dataset_and_an_unknown_language(tmp_
     assert run_newsetl("remove", "--ids", ids, out, "--output", tmp_path / "2026-11-28-r1") == 0
     capsys.readouterr()
     os.utime(tmp_path / "2026-11-28-r1" / "_SUCCESS", (1796004000, 1796004000))  # 2026-11-30 02:00 UTC
+    # trial 11: the takedown release's card listed removals/ but gave no HF config nor its fields
+    import yaml
+
+    from transforms.write.takedown import REMOVALS_SCHEMA
+
+    card = (tmp_path / "2026-11-28-r1" / "README.md").read_text(encoding="utf-8")
+    meta = yaml.safe_load(card.split("---\n")[1])
+    assert [c["config_name"] for c in meta["configs"]] == ["articles", "paragraphs", "rejects", "index", "removals"]
+    assert meta["configs"][-1]["data_files"] == [{"split": "train", "path": "removals/**/*.parquet"}]
+    fields = card.split("### Data Fields: removals\n\n", 1)[1].split("\n\n", 1)[0].splitlines()[2:]
+    assert [row.split(" | ")[0].lstrip("| ") for row in fields] == REMOVALS_SCHEMA.names
+    assert "| requested | string | no | the id or URL as the takedown list gave it |" in fields
+    assert "### Data Fields: removals" not in (out / "README.md").read_text(encoding="utf-8")  # a run's card: no such table
     assert run_newsetl("explain", tmp_path / "2026-11-28-r1", SEED_ID) == 2
     assert capsys.readouterr().err == (
         f"newsetl: error: article {SEED_ID} was taken down in release 2026-11-28-r1 (published 2026-11-30 02:00 UTC), "

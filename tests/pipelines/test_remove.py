@@ -310,8 +310,15 @@ def test_a_takedown_that_matches_nothing_publishes_nothing(bbc_dataset, tmp_path
     ids.write_text("no-such-article\thttps://example.com/none\n", encoding="utf-8")
     assert run_newsetl("remove", "--ids", ids, bbc_dataset, "--output", tmp_path / "new") == 2
     assert capsys.readouterr().err == (f"newsetl: error: no article of {ids} is in release {bbc_dataset} (not found: 1); "
+                                       "1 request(s) matched no article: 'no-such-article' (ids are case-sensitive); "
                                        "nothing was published\n")
     assert not (tmp_path / "new").exists() and not list(tmp_path.glob(".new.staging-*"))
+    # trial 11: when every request failed, the fatal message gave no hint at the list's format
+    ids.write_text("005ea04b570e54ca,gdpr\n", encoding="utf-8")
+    assert run_newsetl("remove", "--ids", ids, bbc_dataset, "--output", tmp_path / "new") == 2
+    assert capsys.readouterr().err == (f"newsetl: error: no article of {ids} is in release {bbc_dataset} (not found: 1); "
+                                       "1 request(s) matched no article: '005ea04b570e54ca,gdpr' (ids are case-sensitive; "
+                                       "a reason follows a tab, not a comma); nothing was published\n")
 
 
 def test_include_copies_removes_the_copied_text_and_a_re_sent_copy_is_rejected(bbc_dataset, data, tmp_path, capsys):
@@ -412,3 +419,8 @@ def test_not_found_message_names_requests_and_hints_at_the_list_format():
     assert not_found_message([f"id{k}" for k in range(7)]).startswith(
         "7 request(s) matched no article: 'id0', 'id1', 'id2', 'id3', 'id4', +2 more (")
     assert "comma" not in not_found_message(["https://example.com/a?x=1,2"])
+    # trial 11: a URL followed by a comma and a reason got no hint (every line with :// was passed over)
+    for listed in ("https://www.albawaba.com/news/story-1322369, gdpr", "https://www.albawaba.com/news/story-1322369,gdpr"):
+        assert "a reason follows a tab, not a comma" in not_found_message([listed])
+    for url in ("https://example.com/a,b/c", "https://example.com/a?tags=x,y", "https://example.com/a,1"):
+        assert "comma" not in not_found_message([url]), url

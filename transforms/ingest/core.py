@@ -693,7 +693,10 @@ def missing_field_detail(record, field: str) -> str:
         return f"record has no {field!r} field (fields: {shown or 'none'}); map one with ingest.fields"
     if not isinstance(record, dict) or record[field] is None:
         return f"record has no {field!r} field" + (" (null)" if isinstance(record, dict) else "")
-    kind = _JSON_TYPE_NAMES.get(type(record[field]))
+    value = rendered(record[field])
+    if isinstance(value, str) or (isinstance(value, list) and value and all(isinstance(t, str) and not t.strip() for t in value)):
+        return f"record's {field!r} is blank"  # "", white space only, or a list of such strings
+    kind = _JSON_TYPE_NAMES.get(type(value))
     return f"{field!r} is {kind}, not text" if kind else f"record's {field!r} is blank"
 
 
@@ -823,6 +826,8 @@ class RecordMapper:
         elif isinstance(raw_text, str):
             paragraphs = split_paragraphs(raw_text, self.separator)
         else:
+            return "missing_text"
+        if not any(paragraphs):  # "" or white space only: no text either (split_paragraphs strips the pieces)
             return "missing_text"
         try:
             own_id = own_article_id(record.get(self.fields["id"]))
@@ -1068,10 +1073,13 @@ def read_text(path: str, rel_path: str, compression: str | None, cfg) -> Iterato
     text, charset = decoded
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
     title, _, body = text.partition("\n")
+    if not body.strip():  # a headline and nothing after it: no text, as a JSON record's blank "text"
+        yield _reject(path, 0, -1, "missing_text", "the file has a headline line and no body text after it", text[:200])
+        return
     yield Article(
         article_id=derived_article_id(rel_path, 0),
         url=None, domain=None, title=title.strip() or None, published_us=None, language=None, author=None,
-        paragraphs=split_paragraphs(body, cfg.paragraph_separator) if body.strip() else (),
+        paragraphs=split_paragraphs(body, cfg.paragraph_separator),
         charset=charset, source_file=path, source_record=0,
     )
 

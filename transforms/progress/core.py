@@ -94,8 +94,9 @@ def read_share(done: dict, total_files: int, total_bytes: int) -> float:
 
 def format_progress(done: dict, total_files: int, total_bytes: int, elapsed_s: float,
                     since: tuple[float, dict] = (0.0, _NOTHING)) -> str:
-    """One progress line, e.g. ``read 1,000/2,225 files (45%), 2.3/5.1 MB, 1,000 records,
-    310 records/s, reading ETA 4 s``.
+    """One progress line, e.g. ``read 1,000/2,225 files, 2.3/5.1 MB (45% of bytes), 1,000 records,
+    310 records/s, reading ETA 4 s``: the share read is of the bytes (of the files when their
+    sizes are unknown), as the ETA is; it said ``files (45%)`` before session 11.
 
     Rates are measured from ``since`` = ``(elapsed seconds, counts)`` of an earlier poll, the
     first that saw reading under way (:class:`ProgressPrinter`): the seconds before it (Beam's
@@ -115,8 +116,8 @@ def format_progress(done: dict, total_files: int, total_bytes: int, elapsed_s: f
         eta = "done, deduplicating and writing"
         if not known and elapsed_s > 0:  # all read by the first poll: the rate over the whole time
             rate = format_rate(done["records"], elapsed_s)
-    return (f"read {done['files']:,}/{total_files:,} files ({100 * share:.0f}%), "
-            f"{done['bytes'] / 1e6:.1f}/{total_bytes / 1e6:.1f} MB, {done['records']:,} records, "
+    return (f"read {done['files']:,}/{total_files:,} files, {done['bytes'] / 1e6:.1f}/{total_bytes / 1e6:.1f} MB "
+            f"({100 * share:.0f}% of {'bytes' if total_bytes else 'files'}), {done['records']:,} records, "
             f"{rate} records/s, reading ETA {eta}")
 
 

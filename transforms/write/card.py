@@ -7,15 +7,18 @@ Structure, Dataset Creation, Considerations, Licensing Information), rendered on
 from __future__ import annotations
 
 import json
+import re
 
 from transforms.ingest.core import detect_format
 from transforms.records import STATUSES
 from transforms.dedup.index import INDEX_SCHEMA
 from transforms.write.core import ARTICLES_SCHEMA, PARAGRAPHS_SCHEMA, REJECTS_SCHEMA
+from transforms.write.takedown import REMOVALS_SCHEMA
 from transforms.write.wording import counted
 
 TABLE_SCHEMAS = {"articles": ARTICLES_SCHEMA, "paragraphs": PARAGRAPHS_SCHEMA, "rejects": REJECTS_SCHEMA,
                  "index": INDEX_SCHEMA}
+OPTIONAL_SCHEMAS = {"removals": REMOVALS_SCHEMA}  # a takedown release's (newsetl remove): described when it has one
 
 STATUS_MEANING = {
     "title": "the headline, paragraph 0 (not body text)",
@@ -29,6 +32,25 @@ STATUS_MEANING = {
 }
 
 FASTTEXT_NAME = "fastText lid.176"
+
+# What the quoted paragraphs of a software licence hold (the licence of a code repository the
+# inputs were copied from, e.g. warc-samples' LICENSE.upstream.txt): its name or its URL
+_SOFTWARE_LICENCE = re.compile(r"Apache License|apache\.org/licenses|MIT License|Permission is hereby granted, free of charge|"
+                               r"BSD (?:[0-9]-Clause |Zero Clause )?License|Redistribution and use in source and binary|"
+                               r"GNU (?:Lesser |Library |Affero )?General Public License|gnu\.org/licenses|"
+                               r"Mozilla Public License|mozilla\.org/MPL|The Unlicense|ISC License", re.IGNORECASE)
+_LICENCE_FILE = re.compile(r"(?:licen[cs]e|copying)(?:$|[._-])", re.IGNORECASE)
+SOFTWARE_LICENCE_NOTE = ("a software licence, as code repositories carry: it licenses the repository or collection the "
+                         "input files were copied from, not the text of the articles or pages in them, which keeps its "
+                         "publishers' rights")
+
+
+def software_licence(notice: dict) -> bool:
+    """True when a notice (``input_notices`` → ``{"path", "lines"}``) is a software licence: a
+    LICENSE/LICENCE/COPYING file whose quoted paragraphs name Apache-2.0, MIT, BSD, GPL, MPL, ...
+    (a README or SOURCE.md that mentions one is about more than code, and is not marked)."""
+    name = notice["path"].replace("\\", "/").rsplit("/", 1)[-1]
+    return bool(_LICENCE_FILE.match(name)) and any(_SOFTWARE_LICENCE.search(line) for line in notice["lines"])
 
 
 def _processing_steps(report: dict) -> list[str]:
@@ -147,7 +169,24 @@ COLUMN_NOTES = {
     "excerpt": "at most 200 characters of the offending input",
     "index.form": "the matching form; a later run re-hashes its shingles for verification",
     "index.band_hashes": "the LSH band hashes dedup uses (uint64, band = position; empty: shorter than a shingle)",
+    "removals.article_id": "the article taken down (`matched_by` `copy_of_removed`: the article that lost its copies of removed text)",
+    "removals.url": "the article's URL, null when it had none",
+    "removals.requested": "the id or URL as the takedown list gave it",
+    "removals.reason": "the reason the list gave after a tab, null when none",
+    "removals.paragraphs_removed": "its `paragraphs/` rows removed",
+    "removals.index_rows_removed": "its `index/` rows removed",
+    "removals.matched_by": "`article_id`, `url`, `url_normalised` or `copy_of_removed` (null: a row written before it existed)",
+    "removals.removed_in": "the release whose takedown removed it (null: a row written before session 10)",
+    "removals.paragraph_ids": "`copy_of_removed`: the paragraphs of this article removed as copies; null for a whole article",
+    "removals.copy_of": "`copy_of_removed`: the removed paragraphs they copied; null for a whole article",
 }
+
+# report.json counts of input values newsetl could not use (the article is kept): card row labels
+INPUT_VALUE_COUNTS = (
+    ("published_unparsed", "articles whose published date did not parse (written with published = null)"),
+    ("language_unrecognised", "articles whose input language named no language (detected instead)"),
+    ("url_unusable", "articles whose input url named no web address (written with url = null)"),
+)
 
 SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
                    (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M"))
@@ -192,7 +231,8 @@ def render_card(report: dict, manifest: dict, name: str) -> str:
         f"language: {json.dumps(languages)}", f"size_categories: [{json.dumps(size_category(r['articles_written']))}]",
         "task_categories: [text-generation]", "tags: [news, deduplicated, minhash, newsetl]", "configs:",
     ]
-    for t in TABLE_SCHEMAS:
+    schemas = {**TABLE_SCHEMAS, **{t: schema for t, schema in OPTIONAL_SCHEMAS.items() if tables.get(t, {}).get("files")}}
+    for t in schemas:
         meta += [f"- config_name: {t}", "  data_files:", "  - split: train", f'    path: "{t}/**/*.parquet"']
         if t == "articles":
             meta.append("  default: true")
@@ -217,7 +257,7 @@ def render_card(report: dict, manifest: dict, name: str) -> str:
     out += ["", "Load with any Parquet reader, e.g. "
             "`pyarrow.dataset.dataset('articles')`, `duckdb.sql(\"SELECT * FROM 'articles/**/*.parquet'\")`, "
             "`polars.scan_parquet('articles/**/*.parquet')`.", ""]
-    for t, schema in TABLE_SCHEMAS.items():
+    for t, schema in schemas.items():
         out += [f"### Data Fields: {t}", "", "| column | type | nullable | notes |", "|---|---|---|---|"]
         out += [f"| {f.name} | {f.type} | {'yes' if f.nullable else 'no'} | {_note(t, f.name)} |" for f in schema]
         if t == "articles" and report["config"]["output"].get("partition_by") == "month":
@@ -233,8 +273,7 @@ def render_card(report: dict, manifest: dict, name: str) -> str:
         f"| articles without kept paragraphs | {r['articles_without_kept_paragraphs']:,} |",
         f"| articles flagged as copies | {r['articles_flagged_duplicate']:,} |",
         f"| records rejected | {r['rejected']:,} |",
-        *([f"| articles whose published date did not parse (written with published = null) | "
-           f"{report['published_unparsed']['total']:,} |"] if (report.get("published_unparsed") or {}).get("total") else []),
+        *[f"| {label} | {report[key]['total']:,} |" for key, label in INPUT_VALUE_COUNTS if (report.get(key) or {}).get("total")],
         f"| paragraphs in | {p['in']:,} |",
         f"| paragraphs kept (body) | {p['kept_body']:,} |",
         *([f"| articles taken down | {r['removed']:,} |", f"| paragraphs taken down | {p['removed']:,} |"] if "removed" in r else []),
@@ -282,12 +321,19 @@ def render_card(report: dict, manifest: dict, name: str) -> str:
             "Notices found beside the inputs:", ""]
     notices = report.get("input_notices") or []
     for n in notices:
-        out.append(f"- `{n['path']}`" + (":" if n["lines"] else " (no licence line found; read the file)"))
+        what = f" ({SOFTWARE_LICENCE_NOTE})" if software_licence(n) else ""
+        out.append(f"- `{n['path']}`{what}" + (":" if n["lines"] else " (no licence line found; read the file)"))
         for k, line in enumerate(n["lines"]):  # a quoted paragraph each (a bare ">" line keeps them apart)
             out += ["  >"] * (k > 0) + [f"  > {line}"]
     if not notices:
         out.append("- none found (no LICENSE, NOTICE, COPYING, README or SOURCE.md file beside the inputs): "
                    "establish the terms of the sources before sharing this dataset.")
+    web = [f for f in input_formats(report) if f in WEB_FORMATS]
+    if web:
+        out += ["", "The articles read from web captures (" + ", ".join(web) + ") are the text of the captured pages: "
+                "it keeps its publishers' rights, whatever licence the capture files were distributed under. A licence "
+                "quoted above that comes with the files (a code repository's `LICENSE`) covers that repository or "
+                "collection, not the pages' text."]
     note = language_note(report)
     if note:
         out += [""] + note

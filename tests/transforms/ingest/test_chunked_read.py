@@ -38,7 +38,7 @@ def test_chunked_file_gives_the_tables_of_one_pass(tmp_path, monkeypatch, capsys
     assert {r["source_file"] for r in read(chunked, "rejects") if r["reason"] == "duplicate_article_id"} == {
         str(tmp_path / "in" / "e.jsonl.gz")}
     size = 2 * source.stat().st_size / 1e6
-    assert f"read 2/2 files (100%), {size:.1f}/{size:.1f} MB, 606 records" in capsys.readouterr().err
+    assert f"read 2/2 files, {size:.1f}/{size:.1f} MB (100% of bytes), 606 records" in capsys.readouterr().err
 
 
 def test_files_are_cut_unless_one_local_worker_reads_them():

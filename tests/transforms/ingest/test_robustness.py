@@ -217,6 +217,10 @@ def test_run_counts_unrecognised_languages_and_reads_json_documents(data, tmp_pa
     languages = {(a["title"], a["language"], a["language_source"]) for a in read(out, "articles") if a["title"] in {r["title"] for r in realnews}}
     assert languages == {(realnews[0]["title"], "en", "fasttext"), (realnews[1]["title"], "en", "fasttext"), (realnews[2]["title"], "en", "input")}
     assert "  input languages not recognised (detected instead): 2 (a.json 2)" in capsys.readouterr().out.splitlines()
+    # trial 11: the card now carries that count too
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert "| articles whose input language named no language (detected instead) | 2 |" in card
+    assert "url named no web address" not in card  # a count of 0 is left out
 
 
 def test_inputs_of_unknown_format_only_fail_fast_mixed_inputs_do_not(data, tmp_path, capsys):

@@ -24,9 +24,14 @@ def test_writers_are_summed(tmp_path):
 def test_progress_line():
     line = core.format_progress({"files": 50, "records": 1000, "bytes": 2_500_000}, 200, 10_000_000, 10.0)
     # a quarter of the bytes in 10 s: 30 s left
-    assert line == "read 50/200 files (25%), 2.5/10.0 MB, 1,000 records, 100 records/s, reading ETA 30 s"
+    assert line == "read 50/200 files, 2.5/10.0 MB (25% of bytes), 1,000 records, 100 records/s, reading ETA 30 s"
     done = core.format_progress({"files": 200, "records": 4000, "bytes": 10_000_000}, 200, 10_000_000, 40.0)
     assert done.endswith("reading ETA done, deduplicating and writing")
+    # trial 11: "read 4/20 files (80%)" was a share of the bytes, not of the files: now it says which
+    assert core.format_progress({"files": 4, "records": 4, "bytes": 800}, 20, 1000, 1.0).startswith(
+        "read 4/20 files, 0.0/0.0 MB (80% of bytes), ")
+    assert core.format_progress({"files": 4, "records": 4, "bytes": 0}, 20, 0, 1.0).startswith(
+        "read 4/20 files, 0.0/0.0 MB (20% of files), ")  # sizes unknown: of the files
 
 
 def test_chunks_of_a_file_count_their_bytes_and_the_file_once(tmp_path):
@@ -46,12 +51,12 @@ def test_first_eta_waits_for_a_measured_rate():
     total_files, total_bytes = 2249, 13_100_000
     first = {"files": 1, "records": 1, "bytes": 4_667}
     assert core.format_progress(first, total_files, total_bytes, 3.7) == \
-        "read 1/2,249 files (0%), 0.0/13.1 MB, 1 records, 0.27 records/s, reading ETA 10382 s"  # from launch: the old line
+        "read 1/2,249 files, 0.0/13.1 MB (0% of bytes), 1 records, 0.27 records/s, reading ETA 10382 s"  # from launch: the old line
     assert core.format_progress(first, total_files, total_bytes, 3.7, since=(3.7, first)) == \
-        "read 1/2,249 files (0%), 0.0/13.1 MB, 1 records, ? records/s, reading ETA ?"
+        "read 1/2,249 files, 0.0/13.1 MB (0% of bytes), 1 records, ? records/s, reading ETA ?"
     later = {"files": 2236, "records": 11_238, "bytes": 8_500_000}  # one second on: 8.5 MB/s, 4.6 MB left
     assert core.format_progress(later, total_files, total_bytes, 4.7, since=(3.7, first)) == \
-        "read 2,236/2,249 files (65%), 8.5/13.1 MB, 11,238 records, 11,237 records/s, reading ETA 1 s"
+        "read 2,236/2,249 files, 8.5/13.1 MB (65% of bytes), 11,238 records, 11,237 records/s, reading ETA 1 s"
     done = {"files": 2249, "records": 23_816, "bytes": 13_100_000}
     assert core.format_progress(done, total_files, total_bytes, 8.0, since=(8.0, done)).endswith(
         "23,816 records, 2,977 records/s, reading ETA done, deduplicating and writing")  # all read at the first poll
@@ -66,8 +71,8 @@ def test_printer_measures_from_its_first_line(tmp_path):
     printer.poll()
     writer.add("b", 10, 100)
     printer.poll()
-    assert lines[0] == "read 1/3 files (33%), 0.0/0.0 MB, 10 records, ? records/s, reading ETA ?"
-    assert re.fullmatch(r"read 2/3 files \(67%\), 0\.0/0\.0 MB, 20 records, [\d,]+ records/s, reading ETA \d+ s", lines[1])
+    assert lines[0] == "read 1/3 files, 0.0/0.0 MB (33% of bytes), 10 records, ? records/s, reading ETA ?"
+    assert re.fullmatch(r"read 2/3 files, 0\.0/0\.0 MB \(67% of bytes\), 20 records, [\d,]+ records/s, reading ETA \d+ s", lines[1])
 
 
 def test_rates_below_ten_keep_their_digits():
