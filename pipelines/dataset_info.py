@@ -380,8 +380,11 @@ def _stream_pane(directory: str, article_id: str) -> tuple[str, list[str]]:
     """The pane of a ``--streaming`` output that holds ``article_id`` and a line naming it."""
     import pyarrow.dataset as ds
 
-    has = lambda pane: _dataset(str(pane), "paragraphs").count_rows(filter=ds.field("article_id") == article_id) > 0
-    pane = stream_info.find_article(directory, article_id, has)
+    holds = lambda article: lambda pane: _dataset(str(pane), "paragraphs").count_rows(filter=ds.field("article_id") == article) > 0
+    pane = stream_info.find_article(directory, article_id, holds(article_id))
+    if pane is None and "/" in article_id:  # a paragraph id (NEWID4/1): the pane of its article (explain_lines)
+        article = article_id.rsplit("/", 1)[0]
+        pane = stream_info.find_article(directory, article, holds(article))
     if pane is None:
         raise DatasetError(f"article {article_id} is not in the paragraphs/ of "
                            + (f"pane {directory}" if stream_info.is_pane(directory) else

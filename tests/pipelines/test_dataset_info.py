@@ -192,6 +192,11 @@ def test_inspect_and_explain_read_a_streaming_output_by_its_panes(tmp_path, caps
                        f"article {SEED_ID}: written, 27 of 65 body paragraphs kept; language en (fasttext); source {SEED} record 0"]
     assert run_newsetl("explain", window / "pane=0", SEED_ID) == 0
     assert capsys.readouterr().out.splitlines()[0] == "(--streaming output: window=20261130T070000Z--20261130T080000Z/pane=0)"
+    assert run_newsetl("explain", stream, f"{SEED_ID}/3") == 0  # a paragraph id: its article, in its pane (session 11)
+    assert capsys.readouterr().out.splitlines()[:3] == [
+        "(--streaming output: window=20261130T070000Z--20261130T080000Z/pane=1)",
+        f"(paragraph {SEED_ID}/3 is paragraph 3 of article {SEED_ID})", f"article {SEED_ID}: written, 27 of 65 body paragraphs "
+        f"kept; language en (fasttext); source {SEED} record 0"]
     assert run_newsetl("explain", stream, "nosuchid") == 2
     assert capsys.readouterr().err == ("newsetl: error: article nosuchid is not in the paragraphs/ of any window's highest "
                                        f"pane of the --streaming output {stream}\n")
