@@ -18,6 +18,8 @@ import time
 import uuid
 from pathlib import Path
 
+from transforms.write.wording import counted
+
 
 class ProgressWriter:
     """One worker's cumulative counters, flushed to ``<directory>/<uuid>.json``.
@@ -117,7 +119,7 @@ def format_progress(done: dict, total_files: int, total_bytes: int, elapsed_s: f
         if not known and elapsed_s > 0:  # all read by the first poll: the rate over the whole time
             rate = format_rate(done["records"], elapsed_s)
     return (f"read {done['files']:,}/{total_files:,} files, {done['bytes'] / 1e6:.1f}/{total_bytes / 1e6:.1f} MB "
-            f"({100 * share:.0f}% of {'bytes' if total_bytes else 'files'}), {done['records']:,} records, "
+            f"({100 * share:.0f}% of {'bytes' if total_bytes else 'files'}), {counted(done['records'], 'record')}, "
             f"{rate} records/s, reading ETA {eta}")
 
 

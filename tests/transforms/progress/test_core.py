@@ -51,9 +51,9 @@ def test_first_eta_waits_for_a_measured_rate():
     total_files, total_bytes = 2249, 13_100_000
     first = {"files": 1, "records": 1, "bytes": 4_667}
     assert core.format_progress(first, total_files, total_bytes, 3.7) == \
-        "read 1/2,249 files, 0.0/13.1 MB (0% of bytes), 1 records, 0.27 records/s, reading ETA 10382 s"  # from launch: the old line
+        "read 1/2,249 files, 0.0/13.1 MB (0% of bytes), 1 record, 0.27 records/s, reading ETA 10382 s"  # from launch: the old line
     assert core.format_progress(first, total_files, total_bytes, 3.7, since=(3.7, first)) == \
-        "read 1/2,249 files, 0.0/13.1 MB (0% of bytes), 1 records, ? records/s, reading ETA ?"
+        "read 1/2,249 files, 0.0/13.1 MB (0% of bytes), 1 record, ? records/s, reading ETA ?"
     later = {"files": 2236, "records": 11_238, "bytes": 8_500_000}  # one second on: 8.5 MB/s, 4.6 MB left
     assert core.format_progress(later, total_files, total_bytes, 4.7, since=(3.7, first)) == \
         "read 2,236/2,249 files, 8.5/13.1 MB (65% of bytes), 11,238 records, 11,237 records/s, reading ETA 1 s"
@@ -79,4 +79,4 @@ def test_rates_below_ten_keep_their_digits():
     assert [core.format_rate(n, s) for n, s in ((1, 2.3), (1, 0.4), (25, 10.0), (1204, 4.0), (1, 300.0), (0, 5.0), (3, 0.0))] == [
         "0.43", "2.5", "2.5", "301", "<0.01", "0", "0"]
     assert core.format_progress({"files": 1, "records": 1, "bytes": 10}, 1, 10, 2.3).endswith(
-        " 1 records, 0.43 records/s, reading ETA done, deduplicating and writing")  # one record: not "0 records/s"
+        " 1 record, 0.43 records/s, reading ETA done, deduplicating and writing")  # one record: not "0 records/s"
