@@ -17,18 +17,26 @@ from dataclasses import dataclass
 
 import ftfy
 import ftfy.badness
+import lxml.html.defs
 import numpy as np
 
 from transforms.clean.wraps import join_wrapped_hyphens
 from transforms.records import Article, replace_fields
 
-# A stray tag of a known HTML element: "<p>", "< /p>", "<br/>", "<div class=x>". Known names
-# only, so that "a < b and c > d" in prose and Reuters tickers ("<MSFT>") are left alone.
-_TAG_NAMES = (r"(?:p|br|div|span|a|b|i|u|em|strong|small|sup|sub|font|nobr|wbr|center|img|figure|figcaption|picture"
-              r"|source|li|ul|ol|dl|dt|dd|h[1-6]|blockquote|section|article|aside|header|footer|nav|main|iframe|script"
-              r"|style|noscript|table|thead|tbody|tr|td|th|hr|meta|link|button|form|input|label|svg|path|video|audio)")
-# Inline (phrasing) elements: a browser puts no space where their tags were ("ABS.N</A>," -> "ABS.N,").
-_INLINE_TAGS = frozenset(("a", "b", "i", "u", "em", "strong", "small", "sup", "sub", "font", "span", "nobr", "wbr"))
+# A stray tag of a known HTML element: "<p>", "< /p>", "<br/>", "<div class=x>", "<time datetime=...>". Known
+# names only, so that "a < b and c > d" in prose and Reuters tickers ("<MSFT>") are left alone: the HTML
+# element names lxml knows (lxml.html.defs.tags: HTML 4, HTML5 and the deprecated ones such as <font>,
+# <center>, <marquee>) and a few it does not list (<main>, <picture>, <nobr>, an SVG <path>, <template>,
+# <dialog>, <data>, <bdi>). Longest names first: the alternation then tries "<br" before "<b".
+_TAG_NAMES = "(?:" + "|".join(sorted(set(lxml.html.defs.tags) | {"main", "picture", "nobr", "path", "template", "dialog",
+                                                                 "data", "bdi", "slot", "noframes", "frame"},
+                                     key=lambda name: (-len(name), name))) + ")"
+# Inline (phrasing) elements: a browser puts no space where their tags were ("ABS.N</A>," -> "ABS.N,"):
+# lxml's phrase and font style elements (<em>, <code>, <abbr>, <b>, <s>, ...) and the text-level ones
+# among its special inline elements (<a>, <span>, <font>, <sub>, <sup>, <q>, <bdo>), and HTML5's
+# <mark>, <time>, <data>, <bdi>, <wbr> and <nobr>; images, embedded objects and <br> part words.
+_INLINE_TAGS = frozenset(lxml.html.defs.phrase_tags | lxml.html.defs.font_style_tags
+                         | {"a", "span", "font", "sub", "sup", "q", "bdo", "mark", "time", "data", "bdi", "wbr", "nobr"})
 _NOT_PROSE = r"(?!\s+(?-i:tags?|elements?)\b)"  # "Use the <b> tag for bold": prose about HTML, kept
 _ATTRIBUTE = r"""[\w:-]+=(?:"[^"<>]*"|'[^'<>]*')"""  # name="value" as markup writers quote it ("x = 5 > 3" is prose)
 _TAG_DEBRIS = re.compile(
@@ -222,6 +230,32 @@ def clean_paragraph(text: str, fix_mojibake: bool = True, form: str = "NFC", mar
     if plain and not (text.startswith(" ") or text.endswith(" ") or "  " in text):
         return text  # collapse_space would return it unchanged (most paragraphs: no new string)
     return collapse_space(text)
+
+
+def clean_block(text: str, fix_mojibake: bool = True, form: str = "NFC") -> str:
+    """Repair a preformatted block (``Article.blocks``: a table's rows or a code block's lines
+    joined by newlines) line by line, keeping its line breaks and each line's indentation.
+
+    Each line gets the repairs of :func:`clean_paragraph` that keep its text as written:
+    invisible characters removed and control characters turned into spaces, mojibake repaired
+    (when ``fix_mojibake``), Unicode normalisation ``form``; trailing white space and blank lines
+    are removed (a blank line separates paragraphs in ``documents/``). Tags and entities stay as
+    written: a block's text comes from an HTML parser, so a ``<div>`` in a code listing is code.
+
+    Returns:
+        The block's lines joined by ``"\n"``; '' when every line is blank.
+    """
+    out = []
+    for line in text.split("\n"):
+        if not (line.isascii() and line.isprintable()):
+            line = line.translate(_INVISIBLE)
+            if fix_mojibake:
+                line = _fix_mojibake(line)
+            line = unicodedata.normalize(form, line)
+        line = line.rstrip()
+        if line.strip():
+            out.append(line)
+    return "\n".join(out)
 
 
 def clean_paragraphs(texts: list[str], fix_mojibake: bool = True, form: str = "NFC", markup: bool = True) -> list[str]:
@@ -685,7 +719,9 @@ def clean_article(article: Article, cfg, rules: tuple[CompiledRule, ...]) -> Art
     """Clean an article's title and paragraphs and record rule drops.
 
     The texts are cleaned together (:func:`clean_texts`): a comment may span paragraphs, and
-    whether a bare tag such as ``<DD>`` is markup depends on the rest of the article.
+    whether a bare tag such as ``<DD>`` is markup depends on the rest of the article. The
+    paragraphs at ``article.blocks`` (tables, code blocks) are cleaned by :func:`clean_block`
+    (line breaks and indentation kept) and take no part in that.
 
     Args:
         article: as read by the ingest stage.
@@ -708,11 +744,16 @@ def clean_articles(articles: list[Article], cfg, rules: tuple[CompiledRule, ...]
     for a in articles:
         starts.append(len(texts))
         texts += (a.title or "", *a.paragraphs)
+        for i in a.blocks:  # cleaned apart (clean_block): not text for the markup and comment steps
+            texts[starts[-1] + 1 + i] = ""
     if any("<!--" in t for t in texts):  # rare: cut comments that span paragraphs, article by article
         texts = [t for k, a in zip(starts, articles) for t in cut_open_comments(texts[k: k + 1 + len(a.paragraphs)])]
     cleaned = clean_paragraphs(texts, cfg.fix_mojibake, cfg.unicode_form, markup=False)
     for j in sorted({bisect.bisect_right(starts, i) - 1 for i, c in enumerate(cleaned) if "<" in c}):
         _settle_markup(texts, cleaned, starts[j], starts[j] + 1 + len(articles[j].paragraphs), cfg.fix_mojibake, cfg.unicode_form)
+    for k, a in zip(starts, articles):
+        for i in a.blocks:
+            cleaned[k + 1 + i] = clean_block(a.paragraphs[i], cfg.fix_mojibake, cfg.unicode_form)
     return [_with_rules(a, cleaned[k], tuple(cleaned[k + 1: k + 1 + len(a.paragraphs)]), rules)  # title '' -> None
             for k, a in zip(starts, articles)]
 
