@@ -15,8 +15,9 @@ Two sources:
   :func:`group_lines` finds each block's lines, in order, in the page's text lines and joins
   them. A block whose lines are not found as a run stays a line a paragraph (the old result):
   the flattened text is always trafilatura's text, only grouped.
-- A text field holding HTML (:func:`pre_text`): a ``<pre>`` element's text (tags removed,
-  entities decoded by lxml's HTML parser, line breaks and indentation as written).
+- A text field holding HTML: a ``<pre>`` element's text (:func:`pre_text`: tags removed,
+  entities decoded by lxml's HTML parser, line breaks and indentation as written), a
+  ``<table>`` element's rows (:func:`table_text`, in trafilatura's row format).
 """
 from __future__ import annotations
 
@@ -121,3 +122,27 @@ def pre_text(inner_html: str) -> str:
     if text.startswith("\n"):
         text = text[1:]
     return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
+
+
+def table_text(table_html: str) -> str:
+    """A ``<table>`` element's rows as trafilatura writes a web page's tables: one ``| a | b |``
+    line a row (``<td>``/``<th>`` cells, each cell's text with white space collapsed, ``|`` in
+    it escaped as ``\\|``), a ``|---|---|`` line after a row of header cells; rows without text
+    left out; '' when no row has text (parsed by lxml's HTML parser; nested tables' rows count
+    as rows of their own)."""
+    from lxml import etree, html
+
+    try:
+        table = html.fragment_fromstring(table_html)
+    except (etree.ParserError, ValueError):
+        return ""
+    lines = []
+    for row in table.iter("tr"):
+        cells = [c for c in row if c.tag in ("td", "th")]
+        texts = [" ".join(c.text_content().split()).replace("|", "\\|") for c in cells]
+        if not any(texts):
+            continue
+        lines.append("| " + " | ".join(texts) + " |")
+        if all(c.tag == "th" for c in cells):
+            lines.append("|" + "---|" * len(cells))
+    return "\n".join(lines)

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 import xxhash
 
 from transforms.ingest import textfile
-from transforms.ingest.blocks import pre_text
+from transforms.ingest.blocks import pre_text, table_text
 from transforms.records import Article, Reject
 
 COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd", ".zstd": "zstd"}
@@ -623,7 +623,8 @@ def html_breaks(text: str, separator: str | re.Pattern) -> str:
 # HTML written with entities ("&lt;p&gt;First.&lt;/p&gt;&lt;p&gt;Second.&lt;/p&gt;", a scraper that escaped the
 # markup): a closing block tag or a <br>, as _HTML_MARKUP, escaped
 _ESCAPED_MARKUP = re.compile(r"&lt;(?:/(?:p|div|li|h[1-6]|blockquote|tr|section|article)\s*|br\s*/?)&gt;", re.IGNORECASE)
-_PRE = re.compile(r"<pre\b[^<>]*>(.*?)</pre\s*>", re.IGNORECASE | re.DOTALL)
+# a <pre> or (outermost, not nested) <table> element of HTML in a text field
+_BLOCK_ELEMENT = re.compile(r"<(?P<tag>pre|table)\b[^<>]*>(?P<inner>.*?)</(?P=tag)\s*>", re.IGNORECASE | re.DOTALL)
 
 
 def unescape_markup(text: str) -> str:
@@ -648,18 +649,20 @@ def split_paragraphs(text: str, separator: str | re.Pattern) -> tuple[str, ...]:
 
 
 def split_blocks(text: str, separator: str | re.Pattern) -> tuple[tuple[str, ...], tuple[int, ...]]:
-    """:func:`split_paragraphs`, except that each ``<pre>`` element of HTML in the field is ONE
-    paragraph, its text as a browser shows it (:func:`transforms.ingest.blocks.pre_text`: line
-    breaks and indentation kept), whatever blank lines it holds.
+    """:func:`split_paragraphs`, except that each ``<pre>`` and each ``<table>`` element of HTML
+    in the field is ONE paragraph, whatever blank lines or row ends it holds: a ``<pre>`` as a
+    browser shows its text (:func:`transforms.ingest.blocks.pre_text`: line breaks and
+    indentation kept), a table as its rows (:func:`transforms.ingest.blocks.table_text`:
+    ``| a | b |`` lines, as trafilatura writes the tables of web pages).
 
     Returns:
-        ``(paragraphs, blocks)``: ``blocks`` the positions of the ``<pre>`` paragraphs
-        (``Article.blocks``: cleaning keeps their line breaks). Without ``<pre>``: the result of
-        :func:`split_paragraphs` and ``()``; the pieces around a ``<pre>`` that are blank give
-        no paragraph, and an empty ``<pre>`` none either.
+        ``(paragraphs, blocks)``: ``blocks`` the positions of those paragraphs
+        (``Article.blocks``: cleaning keeps their line breaks). Without such elements: the
+        result of :func:`split_paragraphs` and ``()``; the pieces around one that are blank give
+        no paragraph, and an empty element none either.
     """
     text = unescape_markup(text)
-    if "<" not in text or not (found := list(_PRE.finditer(text))):
+    if "<" not in text or not (found := list(_BLOCK_ELEMENT.finditer(text))):
         return split_paragraphs(text, separator), ()
     paragraphs: list[str] = []
     blocks: list[int] = []
@@ -667,7 +670,7 @@ def split_blocks(text: str, separator: str | re.Pattern) -> tuple[tuple[str, ...
     for m in found:
         if text[start:m.start()].strip():
             paragraphs += split_paragraphs(text[start:m.start()], separator)
-        if block := pre_text(m.group(1)):
+        if block := (pre_text(m.group("inner")) if m.group("tag").lower() == "pre" else table_text(m.group(0))):
             blocks.append(len(paragraphs))
             paragraphs.append(block)
         start = m.end()

@@ -66,3 +66,16 @@ def test_escaped_html_paragraphs_are_split():
     # an entity in prose, or escaped markup beside real markup, is left for cleaning to decode
     assert split_paragraphs("if a &lt; b then &lt;/p&gt; is a tag", BLANK_LINE) == ("if a &lt; b then &lt;/p&gt; is a tag",)
     assert split_paragraphs("<p>Real.</p><p>Shown: &lt;/p&gt;</p>", BLANK_LINE) == ("Real.", "Shown: &lt;/p&gt;")
+
+
+def test_table_in_a_text_field_is_one_paragraph_of_rows():
+    """A <table> in a text field was one paragraph a row (its </tr> ended a paragraph): now one
+    paragraph, rows as trafilatura writes a web page's tables, cells' tags gone and entities
+    decoded, a "|" in a cell escaped, rows without text left out."""
+    text = ('<p>Snap counts:</p>\n<table class="t"><tr><th>Pos</th><th>Player</th></tr>\n\n'
+            '<tr><td>LB</td><td><a href="/x">Joe Schobert</a> &amp; co | 2</td></tr><tr><td> </td></tr></table>\n'
+            '<p>After.</p>')
+    assert split_blocks(text, BLANK_LINE) == (
+        ("Snap counts:", "| Pos | Player |\n|---|---|\n| LB | Joe Schobert & co \\| 2 |", "After."), (1,))
+    assert blocks.table_text("<table><tr><td></td></tr></table>") == ""
+    assert split_blocks("<p>A.</p><table></table><p>B.</p>", BLANK_LINE) == (("A.", "B."), ())
