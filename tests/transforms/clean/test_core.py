@@ -395,6 +395,29 @@ def test_rule_screen_keeps_the_semantics_of_unusual_rules(data):
         (13, "r2"), (14, "r2"), (15, "r2"), (16, "r2"))  # "Şhare" by the tail's follow, not the (?a) pattern
 
 
+def test_first_rule_path_gives_the_per_rule_drops_with_overlaps_and_tails(data):
+    """Session 11: a paragraph the screen passes is given to the first rule (in order) whose
+    pattern fullmatches it, in one regex call of named alternatives (``RuleScreen.first``), not
+    tried with each rule in turn. Overlapping rules, a tail rule whose follow lines another rule
+    also matches, and a later rule that matches a tail's line: the drops and names equal the
+    per-rule loop's (a plain tuple of the same rules)."""
+    from pipelines.config import BoilerplateRule
+
+    specs = [(r"more", "paragraph", None), (r"what's your reaction\??", "tail", r"like|love|more|m.re"),
+             (r"m.re|like", "paragraph", None), (r"advert\w*|like", "paragraph", None), (r"(?-i:Like)", "tail", r"love")]
+    compiled = core.compile_rules([BoilerplateRule(name=f"r{i}", pattern=p, scope=sc, follow=f) for i, (p, sc, f) in enumerate(specs)])
+    assert compiled.screen is not None and compiled.screen.first is not None
+    assert RULES.screen.first is not None  # the default rules take this path
+    odd = ("intro line of prose", "like", "What's your reaction?", "like", "mare", "more", "love", "Advertisement",
+           "Like", "love", "like", "MORE", "end")
+    articles = [tuple(_reference_clean_paragraph(p) for p in a) for a in _real_articles(data)[:800]]
+    articles = _with_boilerplate(articles) + [odd]
+    assert [core.apply_rules(a, compiled) for a in articles] == [core.apply_rules(a, tuple(compiled)) for a in articles]
+    assert core.apply_rules(odd, compiled)[1] == (
+        (1, "r2"), (2, "r1"), (3, "r1"), (4, "r1"), (5, "r0"), (6, "r1"), (7, "r3"), (8, "r2"), (10, "r2"), (11, "r0"))
+    # 5 "more": r0 came first and the tail keeps its name; 9 "love": r4's "Like" was r2's already
+
+
 def test_compiled_rules_pickle_with_their_screen():
     import pickle
 
