@@ -232,6 +232,18 @@ class OutputConfig(_Strict):
         raise ValueError(f"must be 'auto' or a whole number from 1 to 10000, not {value!r}")
 
 
+def _known_form(code: str, detector: str) -> str:
+    """``code`` when ``detector`` knows it as written (lid.176's ``sh`` stays ``sh``), else the
+    ISO 639-1 code it names (``eng`` -> ``en``, ``deutsch`` -> ``de``) when that one is known,
+    else ``code`` (then reported as unknown)."""
+    from transforms.language.core import check_codes, normalize_code
+
+    if not check_codes((code,), detector):
+        return code
+    named = normalize_code(code)
+    return named if named and not check_codes((named,), detector) else code
+
+
 class LanguageConfig(_Strict):
     """Language identification (offline) and the optional language filter.
 
@@ -265,6 +277,9 @@ class LanguageConfig(_Strict):
 
         value = tuple(code.strip().lower() for code in value)  # EN = en: codes are compared as written
         detector = info.data.get("detector", SOURCE_FASTTEXT)
+        # a code the detector does not know as written, but that names one it knows (eng, ger,
+        # iw, English, Deutsch: language.core.normalize_code), counts as that one
+        value = tuple(dict.fromkeys(_known_form(code, detector) for code in value))
         bad = check_codes(value, detector)
         if detector != SOURCE_FASTTEXT:
             kind = "ISO 639-1 language code(s)"

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.config import ConfigError, load_config, merge_config
+from pipelines.config import ConfigError, config_from_dict, load_config, merge_config
 from tests.conftest import write_config
 from transforms.clean import core as clean_core
 
@@ -78,3 +78,17 @@ def test_default_yaml_documents_every_key():
             undocumented.append(".".join(path))
     assert undocumented == []
     assert load_config() == load_config(root / "configs" / "default.yaml")
+
+
+@pytest.mark.parametrize("section, given, read", [
+    ({"keep": ["eng", "Deutsch", "en"]}, "keep", ("en", "de")),  # closing note 10: keep: [eng] was refused
+    ({"languages": ["en", "ger", "sh", "Français"]}, "languages", ("en", "de", "sh", "fr")),  # lid.176's sh stays
+    ({"detector": "lingua", "languages": ["English", "deu"]}, "languages", ("en", "de")),
+])
+def test_language_codes_that_name_a_known_language_count_as_it(section, given, read):
+    assert getattr(config_from_dict({"language": section}).language, given) == read
+
+
+def test_language_code_that_names_nothing_is_still_refused():
+    with pytest.raises(ValueError, match="klingon"):
+        config_from_dict({"language": {"keep": ["klingon"]}})

@@ -633,7 +633,8 @@ _LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*")  # BCP 47 
 def recognisable_language(value: Any) -> bool:
     """True when an input ``language`` value can name a language: a string (blank counts: it
     means none given) shaped like a language tag (ISO 639-1/2/3 code and subtags: ``en``,
-    ``EN-us``, ``yue``, ``und``) or a language name lingua knows (``English``). False for
+    ``EN-us``, ``yue``, ``und``), a language name lingua knows (``English``) or a language's
+    name in its own language (``Deutsch``, :func:`transforms.language.core.endonyms`). False for
     anything else (a number, ``"klingon-ish language"``): the article's language is then
     unknown (the detector runs) and counted as ``language_unrecognised``."""
     if not isinstance(value, str):
@@ -647,7 +648,9 @@ def recognisable_language(value: Any) -> bool:
         Language.from_str(text.lower())
         return True
     except ValueError:
-        return False
+        from transforms.language.core import endonyms
+
+        return text.casefold() in endonyms()
 
 
 class Unusable(str):

@@ -26,7 +26,6 @@ from transforms.records import Article, Reject
 
 CHUNK_BYTES = 4 << 20  # decompressed bytes a chunk holds at least (except a file's last)
 READ_BYTES = 1 << 16  # one raw read, the buffer size of core.open_binary's reader
-UTF16_JSONL = "utf16_or_utf32"  # the reason of a JSON Lines file in UTF-16 or UTF-32 (with a byte-order mark)
 
 
 class JsonlChunk(NamedTuple):
@@ -40,7 +39,9 @@ class JsonlChunk(NamedTuple):
     ``data`` is the lines' bytes (in a Beam pipeline, the path of a spill file holding them).
     ``codec`` is the file's codec for its lines that are not UTF-8, decided once a file by the
     cut (:func:`file_codec`): None when not decided (no such line in this chunk or before it),
-    ``""`` for the fallback encoding, else a codec name (``"cp1251"``).
+    ``""`` for the fallback encoding, else a codec name (``"cp1251"``). ``charset`` is the
+    encoding of a file read through :class:`Utf8Reader` (a UTF-16/32 byte-order mark:
+    ``"utf-16-le"`` ...), which every record of it then shows; None for the others.
     """
 
     path: str
@@ -52,6 +53,40 @@ class JsonlChunk(NamedTuple):
     last: bool
     tail: tuple[Reject, ...]
     codec: str | None = None
+    charset: str | None = None
+
+
+class Utf8Reader:
+    """A ``read1`` stream of UTF-8 over a binary stream in a UTF-16 or UTF-32 ``codec``.
+
+    JSON Lines are cut into records at the byte ``\n``, which UTF-16/32 text does not hold
+    alone, so a file that starts with such a byte-order mark (Windows PowerShell 5 writes
+    UTF-16-LE with ``>``) is converted as it is read, by the standard library's incremental
+    decoder, and everything after it (chunks, records, byte offsets) sees UTF-8: a reject's byte
+    offset counts the converted bytes. The mark itself becomes a UTF-8 one, which :func:`parse`
+    removes. Text that does not decode (a lone surrogate, a cut last character) raises
+    ``UnicodeDecodeError`` (a ``ValueError``), which ends the file like damage: the records
+    before it are read and one ``truncated_or_corrupt_file`` Reject stands for the rest.
+    """
+
+    def __init__(self, stream, codec: str):
+        self._stream, self.raw = stream, getattr(stream, "raw", None)  # raw: the source position
+        self._codec, self._decoder, self._error = codec, codecs.getincrementaldecoder(codec)("strict"), None
+
+    def read1(self, size: int = -1) -> bytes:
+        if self._error is not None:
+            raise self._error
+        while True:
+            block = self._stream.read1(size)
+            try:
+                text = self._decoder.decode(block, final=not block)
+            except UnicodeDecodeError as err:  # the text before the bad bytes now, the error at the next read
+                self._error = err
+                text = codecs.getincrementaldecoder(self._codec)("strict").decode(err.object[:err.start])
+                if not text:
+                    raise
+            if text or not block:
+                return text.encode("utf-8")
 
 
 def _is_blank(raw: bytes) -> bool:
@@ -120,19 +155,22 @@ def chunks(path: str, rel_path: str, compression: str | None, cfg, chunk_bytes: 
         size = 0
     number, offset, accounted = -1, 0, 0  # record number before the pending bytes, their offset, source bytes given out
     pending: list[bytes] = []
-    pending_len, tail, ready, checked, codec = 0, (), None, False, None
+    pending_len, tail, ready, checked, codec, charset = 0, (), None, False, None, None
 
     def cut(data: bytes, position: int, last: bool = False):
         nonlocal number, offset, accounted, codec
         share = (size if last else min(position, size)) - accounted
         if codec is None:  # once a file: from the first chunk that has lines that are not UTF-8
             codec = file_codec(data, cfg)
-        out = JsonlChunk(path, rel_path, data, number + 1, offset, max(0, share), last, (), codec)
+        out = JsonlChunk(path, rel_path, data, number + 1, offset, max(0, share), last, (), codec, charset)
         number, offset, accounted = count_records(data, number), offset + len(data), accounted + max(0, share)
         return out
 
     try:
         with core.open_binary(path, compression, cfg.max_decompressed_bytes) as stream:
+            bom = textfile.bom_encoding(stream.peek(4)[:4])
+            if bom is not None and bom[0] != "utf-8":  # UTF-16/32: read as the UTF-8 it converts to
+                charset, stream = bom[0], Utf8Reader(stream, bom[0])
             while True:
                 block = stream.read1(READ_BYTES)
                 if not block:
@@ -205,17 +243,11 @@ def file_codec(data: bytes, cfg) -> str | None:
 def _binary_start(path: str, pending: list[bytes]) -> Reject | None:
     """The ``binary_content`` Reject (:func:`transforms.ingest.core.binary_content`) of a file
     whose first :data:`~transforms.ingest.textfile.SAMPLE_CHARS` bytes (``pending``, any UTF-8
-    BOM removed) are not text: a gzip file or an image named ``.jsonl``/``.json``; a file that
-    starts with a UTF-16/32 byte-order mark is a :data:`UTF16_JSONL` Reject that says to convert
-    it (lines are cut at the byte ``\\n``, which UTF-16 text does not have alone). Their control
-    characters are counted on the bytes (as latin-1: every ASCII-compatible encoding, UTF-8
-    included, has them as single bytes)."""
+    BOM removed) are not text: a gzip file or an image named ``.jsonl``/``.json``. (A UTF-16/32
+    file with a byte-order mark arrives here converted to UTF-8, :class:`Utf8Reader`.) Their
+    control characters are counted on the bytes (as latin-1: every ASCII-compatible encoding,
+    UTF-8 included, has them as single bytes)."""
     sample = b"".join(pending)[: textfile.SAMPLE_CHARS].removeprefix(codecs.BOM_UTF8)
-    bom = textfile.bom_encoding(sample)
-    if bom is not None:  # UTF-16/32: a byte-order mark is unambiguous, so say so (not "50% NUL")
-        return _reject(path, -1, 0, UTF16_JSONL, f"{bom[0].upper()} text (byte-order mark {sample[:bom[1]].hex(' ').upper()}): "
-                       "JSON Lines are read as UTF-8 or an ASCII-compatible charset; convert the file to UTF-8 (iconv -f "
-                       f"{bom[0].upper()} -t UTF-8)", sample[bom[1]:].decode(bom[0], errors="replace").encode("utf-8"))
     return core.binary_content(path, -1, sample.decode("latin-1"), "bytes")
 
 
@@ -249,6 +281,8 @@ def _complete_lines(pending: list[bytes]) -> list[bytes]:
 
 def parse(chunk: JsonlChunk, data: bytes, cfg) -> Iterator[Article | Reject]:
     """The Articles and Rejects of a chunk's lines (``data``), in order, then its tail Rejects.
+    The lines of a chunk with a ``charset`` (a UTF-16/32 file, :class:`Utf8Reader`) are UTF-8
+    and their articles show that ``charset``.
 
     One record per non-blank line: a leading byte-order mark is removed before the file's first
     record, ``\\r\\n`` endings are accepted; a line over ``max_record_bytes``, undecodable,
@@ -280,7 +314,9 @@ def parse(chunk: JsonlChunk, data: bytes, cfg) -> Iterator[Article | Reject]:
         except UnicodeDecodeError as err:
             yield _reject(path, number, line_offset + err.start, "undecodable", f"byte 0x{line[err.start]:02x} is not valid {err.encoding}", line)
             continue
-        if charset.endswith(" (fallback)"):  # not UTF-8, no encoding declared
+        if chunk.charset is not None:  # converted from UTF-16/32 as the file was read
+            charset = chunk.charset
+        elif charset.endswith(" (fallback)"):  # not UTF-8, no encoding declared
             if not asked:
                 asked, codec = True, textfile.lines_codec(chain([line], io.BytesIO(data[stream.tell():])), cfg.fallback_encoding)
             if codec is not None:

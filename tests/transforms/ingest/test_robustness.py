@@ -181,6 +181,7 @@ def test_literal_path_with_glob_characters_and_symlink_loop(tmp_path):
 
 @pytest.mark.parametrize("value, ok", [
     ("en", True), ("EN-us", True), ("en_GB", True), ("yue", True), ("und", True), ("English", True), ("  ", True),
+    ("Deutsch", True), ("Español", True), ("中文", True),
     (12, False), (True, False), ("klingon-ish language", False), ("12", False), ("e", False), ("english!", False),
 ])
 def test_recognisable_language(value, ok):

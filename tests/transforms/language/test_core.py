@@ -33,7 +33,9 @@ def _article(text, language=None):
                                          ("und", None), ("UND", None), ("mul", None), ("zxx", None),
                                          ("eng", "en"), ("ENG", "en"), ("fre", "fr"), ("fra", "fr"), ("deu", "de"),
                                          ("heb", "he"), ("iw", "he"), ("iw-IL", "he"), ("in", "id"), ("ji", "yi"),
-                                         ("jw", "jv"), ("mo", "ro"), ("zho", "zh"), ("yue", "yue")])
+                                         ("jw", "jv"), ("mo", "ro"), ("zho", "zh"), ("yue", "yue"),
+                                         ("Deutsch", "de"), ("español", "es"), ("Français", "fr"), ("中文", "zh"),
+                                         ("Русский", "ru"), ("日本語", "ja"), ("한국어", "ko"), ("العربية", "ar")])
 def test_normalize_code(given, code):
     assert core.normalize_code(given) == code
 
@@ -161,7 +163,7 @@ def test_iso_639_2_and_withdrawn_codes_pass_the_filter_as_their_639_1_code():
 
 def test_unknown_language_code_in_config_is_refused():
     with pytest.raises(ConfigError, match=r"language.keep: .*unknown language code\(s\) \(neither ISO 639-1 nor a fastText"):
-        config_from_dict({"language": {"keep": ["english"]}})
+        config_from_dict({"language": {"keep": ["klingon"]}})
     with pytest.raises(ConfigError, match=r"language.languages: .*unknown fastText lid.176 label\(s\) \['xx'\]"):
         config_from_dict({"language": {"languages": ["en", "xx"]}})
     with pytest.raises(ConfigError, match=r"language.languages: .*unknown ISO 639-1 language code\(s\) \['yue'\]"):
