@@ -125,3 +125,43 @@ def test_web_capture_output_is_identical_for_record_order_and_workers(data, tmp_
         assert (tmp_path / "a" / "paragraphs" / f).read_bytes() == (tmp_path / "b" / "paragraphs" / f).read_bytes()
     a, b = (pq.read_table(tmp_path / n / "articles").drop_columns(["source_file", "source_record"]) for n in "ab")
     assert a.num_rows == 12 and a.equals(b)
+
+
+def test_tables_code_and_html_text_fields_end_to_end(data, tmp_path):
+    """Trial 11, one run: the Browns snap counts page (four tables with the same header rows),
+    Readability's ars-1 page (a 26-line JSON listing), and JSON Lines whose text field holds HTML
+    (WordPress ``rendered``, a <pre> split by a blank line, <p> written as entities). Tables and
+    the listing are one paragraph each, kept whole (dedup within the article dropped the later
+    tables' headers and 16 listing lines before); no tag is left in the HTML text fields."""
+    import shutil
+
+    pages = tmp_path / "in"
+    pages.mkdir()
+    shutil.copy(data / "scrapinghub-article-extraction-benchmark" / "html" / "6a72de37e8f98f4eee6c0821e593b35ce536cef6c8b424c5e1dd747ebe6621ba.html.gz",
+                pages / "browns.html.gz")
+    shutil.copy(data / "mozilla-readability-news-pages" / "ars-1" / "source.html.gz", pages / "ars-1.html.gz")
+    records = [
+        {"id": "wp", "title": {"rendered": "WP post"}, "text": {"rendered": (
+            '<p>WP first paragraph <time datetime="2019-01-01T10:00">Jan 1</time> text.</p>\n'
+            '<p>WP second with <code>inline code</code> and <abbr title="x">ABBR</abbr>.</p>\n'
+            "<pre>code line 1\n    indented line 2\n\ncode after blank lines</pre>\n<p>WP last.</p>")}},
+        {"id": "esc", "title": "Escaped", "text": "&lt;p&gt;First escaped paragraph with words.&lt;/p&gt;"
+                                                  "&lt;p&gt;Second escaped paragraph with words.&lt;/p&gt;"}]
+    (pages / "wp.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    out = tmp_path / "out"
+    assert run_newsetl("run", "--input", pages, "--output", out) == 0
+    rows = sorted(read(out, "paragraphs"), key=lambda r: (r["article_id"], r["index"]))
+    by_article = {}
+    for r in rows:
+        by_article.setdefault(r["article_id"], []).append(r)
+    kept = {a: [r["text"] for r in rs if r["status"] == "kept"] for a, rs in by_article.items()}
+    assert kept["wp"] == ["WP first paragraph Jan 1 text.", "WP second with inline code and ABBR.",
+                          "code line 1\n    indented line 2\ncode after blank lines", "WP last."]
+    assert kept["esc"] == ["First escaped paragraph with words.", "Second escaped paragraph with words."]
+    browns = next(a for a, texts in kept.items() if any("Joe Schobert" in t for t in texts))
+    tables = [t for t in kept[browns] if t.startswith("| Pos | Player | Plays | % | Stats |\n|---|---|---|---|---|\n")]
+    assert len(tables) == 4 and not [r for r in by_article[browns] if r["status"] == "duplicate_within"]
+    ars = next(a for a, texts in kept.items() if any(t.startswith("rekt: {") for t in texts))
+    listing = next(t for t in kept[ars] if t.startswith("rekt: {"))
+    assert listing.count("\n") == 25 and "\n                        list: [\n" in listing
+    assert [r["text"] for r in by_article[ars] if r["status"] == "duplicate_within"] == []

@@ -117,6 +117,9 @@ class Article(NamedTuple):
             counted per input file in ``report.json``.
         url_unusable: the record gave a ``url`` value that names no web address (``12345``,
             ``n/a``): ``url`` and ``domain`` are None; counted per input file in ``report.json``.
+        blocks: positions (0-based, in ``paragraphs``, ascending) of preformatted blocks, a
+            table's rows or a code block's lines joined by newlines in one paragraph
+            (transforms/ingest/blocks.py): cleaning keeps their line breaks and indentation.
 
     A NamedTuple like :class:`ParagraphDecision`: each article is rebuilt several times on its
     way (read, spill, clean, language, assembly), and a frozen dataclass took 3.1 µs to build and
@@ -141,6 +144,7 @@ class Article(NamedTuple):
     published_unparsed: bool = False
     language_unrecognised: bool = False
     url_unusable: bool = False
+    blocks: tuple[int, ...] = ()
 
 
 class ParagraphDecision(NamedTuple):

@@ -21,7 +21,7 @@ def test_inspect_prints_the_report_numbers(bbc_dataset, capsys):
     assert (f"  records in {r['in']:,}: articles written {r['articles_written']:,}, without kept paragraphs "
             f"{r['articles_without_kept_paragraphs']:,}, flagged copies {r['articles_flagged_duplicate']:,}, "
             f"rejected {r['rejected']:,}") in lines
-    assert "  paragraphs in 12,772: title 2,225, kept 9,762, duplicate_within 2, duplicate_across 783" in lines
+    assert "  paragraphs in 12,772: title 2,225, kept 9,761, duplicate_within 2, duplicate_across 783, dropped_rule 1" in lines
     status_line = next(line for line in lines if line.startswith("  paragraphs in"))
     assert {k: int(v.replace(",", "")) for k, v in re.findall(r"(\w+) ([\d,]+)", status_line.split(":", 1)[1])} == \
         {k: v for k, v in p["by_status"].items() if v}

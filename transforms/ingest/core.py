@@ -12,6 +12,7 @@ import csv
 import email.utils
 import glob
 import gzip
+import html
 import io
 import json
 import os
@@ -25,6 +26,7 @@ from urllib.parse import urlsplit
 import xxhash
 
 from transforms.ingest import textfile
+from transforms.ingest.blocks import pre_text, table_text
 from transforms.records import Article, Reject
 
 COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd", ".zstd": "zstd"}
@@ -618,13 +620,63 @@ def html_breaks(text: str, separator: str | re.Pattern) -> str:
     return _HTML_BR.sub("\n", _HTML_BLOCK.sub(brk, text))
 
 
+# HTML written with entities ("&lt;p&gt;First.&lt;/p&gt;&lt;p&gt;Second.&lt;/p&gt;", a scraper that escaped the
+# markup): a closing block tag or a <br>, as _HTML_MARKUP, escaped
+_ESCAPED_MARKUP = re.compile(r"&lt;(?:/(?:p|div|li|h[1-6]|blockquote|tr|section|article)\s*|br\s*/?)&gt;", re.IGNORECASE)
+# a <pre> or (outermost, not nested) <table> element of HTML in a text field
+_BLOCK_ELEMENT = re.compile(r"<(?P<tag>pre|table)\b[^<>]*>(?P<inner>.*?)</(?P=tag)\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def unescape_markup(text: str) -> str:
+    """``text`` with its entities decoded when it is HTML written with entities: it holds escaped
+    markup (:data:`_ESCAPED_MARKUP`: ``&lt;/p&gt;``, ``&lt;br&gt;``) twice or starts with an
+    escaped tag, and no such tag written as is; so that its paragraph ends split it as those of
+    unescaped HTML do. Else ``text`` unchanged (``a &lt; b``, a sentence naming ``&lt;/p&gt;``
+    once: left for cleaning to decode)."""
+    if "&lt;" in text and (found := _ESCAPED_MARKUP.findall(text)) and not _HTML_MARKUP.search(text) \
+            and (len(found) > 1 or text.lstrip().startswith("&lt;")):
+        return html.unescape(text)
+    return text
+
+
 def split_paragraphs(text: str, separator: str | re.Pattern) -> tuple[str, ...]:
     """Split a text field into paragraphs on the separator regex (a pattern or its compiled
     form), after :func:`html_breaks`; blank pieces are kept as ''."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = html_breaks(text, separator)
+    text = html_breaks(unescape_markup(text), separator)
     return tuple(map(str.strip, re.split(separator, text.strip())))
+
+
+def split_blocks(text: str, separator: str | re.Pattern) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """:func:`split_paragraphs`, except that each ``<pre>`` and each ``<table>`` element of HTML
+    in the field is ONE paragraph, whatever blank lines or row ends it holds: a ``<pre>`` as a
+    browser shows its text (:func:`transforms.ingest.blocks.pre_text`: line breaks and
+    indentation kept), a table as its rows (:func:`transforms.ingest.blocks.table_text`:
+    ``| a | b |`` lines, as trafilatura writes the tables of web pages).
+
+    Returns:
+        ``(paragraphs, blocks)``: ``blocks`` the positions of those paragraphs
+        (``Article.blocks``: cleaning keeps their line breaks). Without such elements: the
+        result of :func:`split_paragraphs` and ``()``; the pieces around one that are blank give
+        no paragraph, and an empty element none either.
+    """
+    text = unescape_markup(text)
+    if "<" not in text or not (found := list(_BLOCK_ELEMENT.finditer(text))):
+        return split_paragraphs(text, separator), ()
+    paragraphs: list[str] = []
+    blocks: list[int] = []
+    start = 0
+    for m in found:
+        if text[start:m.start()].strip():
+            paragraphs += split_paragraphs(text[start:m.start()], separator)
+        if block := (pre_text(m.group("inner")) if m.group("tag").lower() == "pre" else table_text(m.group(0))):
+            blocks.append(len(paragraphs))
+            paragraphs.append(block)
+        start = m.end()
+    if text[start:].strip():
+        paragraphs += split_paragraphs(text[start:], separator)
+    return tuple(paragraphs), tuple(blocks)
 
 
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*")  # BCP 47 shape: "en", "en-GB", "yue", "zh_Hant"
@@ -822,9 +874,13 @@ class RecordMapper:
             return "not_an_object"
         raw_text = rendered(record.get(self.fields["text"]))
         if isinstance(raw_text, (list, tuple)) and raw_text and all(isinstance(t, str) for t in raw_text):
-            paragraphs = tuple(p for t in raw_text for p in split_paragraphs(t, self.separator))
+            paragraphs, blocks = (), ()
+            for t in raw_text:
+                more, more_blocks = split_blocks(t, self.separator)
+                blocks += tuple(len(paragraphs) + b for b in more_blocks)
+                paragraphs += more
         elif isinstance(raw_text, str):
-            paragraphs = split_paragraphs(raw_text, self.separator)
+            paragraphs, blocks = split_blocks(raw_text, self.separator)
         else:
             return "missing_text"
         try:
@@ -860,6 +916,7 @@ class RecordMapper:
             published_unparsed=published_unparsed(raw_published, published),
             language_unrecognised=unrecognised,
             url_unusable=url_unusable,
+            blocks=blocks,
         )
 
 

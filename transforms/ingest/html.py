@@ -12,7 +12,8 @@ and so on. Bytes that are invalid in the chosen charset become U+FFFD, as in a b
 
 Extraction: trafilatura (Barbaresi 2021, ACL demo) with metadata; its plain-text output puts
 every block (paragraph, heading, list item, table row) on its own line, and each line becomes
-one paragraph. trafilatura never fetches anything here: only already-read bytes are passed.
+one paragraph, except a table or a code block, which is one paragraph with its line breaks
+(transforms/ingest/blocks.py). trafilatura never fetches anything here: only already-read bytes are passed.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from transforms.ingest.blocks import block_texts, group_lines
 from transforms.ingest.core import derived_article_id, domain_of, parse_published, published_unparsed
 from transforms.records import Article
 
@@ -125,7 +127,8 @@ def decode_html(data: bytes, content_type: str | None = None) -> tuple[str, str]
 
 @dataclass(frozen=True, slots=True)
 class Extracted:
-    """What trafilatura found in one page. ``paragraphs`` are its text lines, in order."""
+    """What trafilatura found in one page. ``paragraphs`` are its text lines, in order, a table's
+    or code block's lines joined into one (their positions in ``blocks``)."""
 
     title: str | None
     paragraphs: tuple[str, ...]
@@ -133,6 +136,7 @@ class Extracted:
     author: str | None
     url: str | None
     language: str | None
+    blocks: tuple[int, ...] = ()
 
 
 def _language(tree) -> str | None:
@@ -178,9 +182,10 @@ def extract(text: str, url: str | None = None, favor: str | None = None, capture
                           date_extraction_params=dates)
     if doc is None or not (doc.text or "").strip():
         return None
-    paragraphs = tuple(line.strip() for line in doc.text.split("\n") if line.strip())
+    lines = [line.strip() for line in doc.text.split("\n") if line.strip()]
+    paragraphs, blocks = group_lines(lines, block_texts(doc.body))
     return Extracted(title=doc.title, paragraphs=paragraphs, published=doc.date, author=doc.author,
-                     url=url or doc.url, language=language)
+                     url=url or doc.url, language=language, blocks=blocks)
 
 
 def page_to_article(data: bytes, *, content_type: str | None, url: str | None, source_file: str, rel_path: str,
@@ -203,4 +208,5 @@ def page_to_article(data: bytes, *, content_type: str | None, url: str | None, s
         url=found.url, domain=domain_of(found.url), title=found.title, published_us=published,
         language=found.language, author=found.author, paragraphs=found.paragraphs, charset=charset,
         source_file=source_file, source_record=record, published_unparsed=published_unparsed(found.published, published),
+        blocks=found.blocks,
     )
