@@ -205,15 +205,16 @@ def taken_down_row(directory: str, article_id: str) -> str | None:
     made is read back, :func:`transforms.takedown.core.removals_of`), the request and its
     reason. None when the dataset's history has no row for it, or only one for its copies of
     removed text (the article is still there)."""
-    from transforms.takedown.core import COPY
+    from transforms.takedown.core import COPY, REJECTED
 
     removal = _removals(directory, [article_id]).get(article_id)
     if removal is None or removal.row.get("matched_by") == COPY:
         return None
     listed = Path(directory, "removals").is_dir() and any(
         r["article_id"] == article_id for r in _dataset(directory, "removals").to_table(columns=["article_id"]).to_pylist())
-    return (f"article {article_id} was taken down in {_in_release(removal)}, {_why(removal.row)}, "
-            f"{removal.row['paragraphs_removed']} paragraph(s) removed ("
+    what = ("its excerpt in rejects/ replaced (a rejected record, never written)" if removal.row.get("matched_by") == REJECTED
+            else f"{removal.row['paragraphs_removed']} paragraph(s) removed")
+    return (f"article {article_id} was taken down in {_in_release(removal)}, {_why(removal.row)}, {what} ("
             + (f"removals/ of {directory} lists it)" if listed else
                f"removals/ of {directory} does not list it, an older newsetl's takedown release: read from "
                f"its history, {removal.path})"))

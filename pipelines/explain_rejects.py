@@ -85,23 +85,41 @@ def rejected_rows(directory: str, key: str) -> list[dict]:
     """The ``rejects/`` rows of the record ``key`` names (see the module docstring), sorted by
     file, record and stage; [] when the dataset has no ``rejects/``. The id and url field names
     are the run's (``report.json`` -> ``config.ingest.fields``)."""
+    return rejected_rows_of(directory, [key]).get(key, [])
+
+
+def rejected_rows_of(directory: str, keys: list[str]) -> dict[str, list[dict]]:
+    """:func:`rejected_rows` of several keys with one scan of ``rejects/`` (``newsetl remove``:
+    the requests that matched no written article).
+
+    Returns:
+        ``{key: rows}`` for the keys with at least one row (each row a dict of the rejects
+        columns plus ``matched_by``), rows sorted as :func:`rejected_rows` sorts them.
+    """
     import pyarrow.compute as pc
     import pyarrow.dataset as ds
 
-    if not Path(directory, "rejects").is_dir():
-        return []
+    if not keys or not Path(directory, "rejects").is_dir():
+        return {}
     try:
         report = json.loads(Path(directory, "report.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         report = {}
     fields = {**DEFAULT_FIELDS, **(((report.get("config") or {}).get("ingest") or {}).get("fields") or {})}
     table = ds.dataset(str(Path(directory, "rejects")), format="parquet").to_table()
-    if not (re.fullmatch(r"[0-9a-f]{16}", key) or _file_record(key) or key.startswith("NEWID")):  # an own id or a url: in the text
-        hit = pc.or_(pc.match_substring(table["excerpt"], key), pc.match_substring(table["detail"], key))
-        hit = pc.or_(hit, pc.match_substring(table["excerpt"], key.replace("/", "\\/")))
-        table = table.filter(hit)
-    rows = [dict(r, matched_by=how) for r in table.to_pylist() if (how := matches(r, key, fields))]
-    return sorted(rows, key=lambda r: (r["source_file"], r["source_record"], r["stage"], r["reason"]))
+    out, every = {}, None  # every row, read into Python once, for the keys not found by substring
+    for key in keys:
+        if re.fullmatch(r"[0-9a-f]{16}", key) or _file_record(key) or key.startswith("NEWID"):
+            every = table.to_pylist() if every is None else every
+            candidates = every
+        else:  # an own id or a url: in the text
+            hit = pc.or_(pc.match_substring(table["excerpt"], key), pc.match_substring(table["detail"], key))
+            hit = pc.or_(hit, pc.match_substring(table["excerpt"], key.replace("/", "\\/")))
+            candidates = table.filter(hit).to_pylist()
+        rows = [dict(r, matched_by=how) for r in candidates if (how := matches(r, key, fields))]
+        if rows:
+            out[key] = sorted(rows, key=lambda r: (r["source_file"], r["source_record"], r["stage"], r["reason"]))
+    return out
 
 
 def rejected_lines(key: str, rows: list[dict], width: int = 100) -> list[str]:

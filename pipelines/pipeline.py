@@ -84,7 +84,7 @@ def build(pipeline: beam.Pipeline, files, config, staging: str, against: tuple[t
     partitions = exact.partition_count(input_bytes)
     within = articles | "DedupWithinArticle" >> DedupWithinArticle(config.clean, config.dedup, partitions, spill_dir)
     # -> batches: KV[batch id, spill path of ((Article wire, within decisions wire), ...)]; parts: KV[exact partition,
-    #    columnar candidate payload (exact.pending_rows)]; paragraphs: int; exact_copies: KV[batch id, (article_id, copy map)]
+    #    columnar candidate payload (exact.pending_rows)]; paragraphs: int; exact_copies: KV[original's batch id, (batch id, article_id, original id, copy map)]
     domain_totals = (
         articles
         | "ArticleDomains" >> beam.FlatMap(lambda batch: Counter(a.domain for a in batch if a.domain).items())

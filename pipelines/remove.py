@@ -21,11 +21,12 @@ import pyarrow.parquet as pq
 
 from pipelines.cli import EXIT_USAGE, UsageError, _check_output
 from pipelines.config import ConfigError, config_from_dict
+from pipelines.explain_rejects import rejected_rows_of
 from pipelines.interrupts import InterruptGuard
 from pipelines.paths import user_path
 from pipelines.usage import OneLineParser
 from transforms.dedup import index as index_core
-from transforms.takedown.core import TakedownHistoryError, removal_history, unlisted_message
+from transforms.takedown.core import TakedownHistoryError, is_article_row, removal_history, unlisted_message
 from transforms.write import core as write_core
 from transforms.write import documents
 from transforms.write import takedown
@@ -107,11 +108,15 @@ def remove(argv: list[str]) -> int:
     if unlisted:
         print(f"newsetl: warning: {unlisted_message(f'release {args.release}', unlisted, used)}", file=sys.stderr)
     found, missing, already = takedown.match_articles(str(release), requests, before)
+    # a request that matched no written article may name a rejected record (its excerpt holds its text)
+    rejected = {k: rows for k, v in rejected_rows_of(str(release), missing).items()
+                if (rows := [r for r in v if r["matched_by"] in REJECT_MATCHES])}
+    missing = [k for k in missing if k not in rejected]
     # every article removed now or earlier in RELEASE's history (not those that only lost their copies)
-    gone = {**{r["article_id"]: r for r in before if r.get("matched_by") != takedown.COPY}, **found}
+    gone = {**{r["article_id"]: r for r in before if is_article_row(r)}, **found}
     # --include-copies: also the copies of what RELEASE's history removed (a takedown made without it)
     copies = _copies(str(release), set(gone)) if args.include_copies else {}
-    if not found and not copies:  # a release identical to RELEASE helps no one: most likely the wrong list or release
+    if not found and not copies and not rejected:  # a release identical to RELEASE helps no one: most likely the wrong list or release
         what = (f"already removed by an earlier takedown: {len(already)}" if already else "") + \
                ("; " if already and missing else "") + (f"not found: {len(missing)}" if missing else "")
         print(f"newsetl: error: no article of {args.ids} is in release {args.release} ({what or 'the list is empty'}); "
@@ -124,14 +129,16 @@ def remove(argv: list[str]) -> int:
     try:
         name = out.resolve().name
         excerpts = (set(gone), {r["url"] for r in gone.values() if r.get("url")}) if args.include_copies else None
-        dropped = takedown.copy_without(str(release), str(staging), set(found), config.output, set(copies), excerpts)
+        own = frozenset(takedown.reject_identity(r) for v in rejected.values() for r in v)
+        dropped = takedown.copy_without(str(release), str(staging), set(found), config.output, set(copies), excerpts, own)
         rows = takedown.removal_rows(found, dropped, name)
         copy_rows = takedown.copy_rows(copies, gone, _urls(str(release)), dropped, name) if args.include_copies else None
+        reject_rows = takedown.rejected_rows(rejected, dict(requests), name)
         (staging / "removals").mkdir()
-        pq.write_table(takedown.removals_table(before, rows + (copy_rows or [])),
+        pq.write_table(takedown.removals_table(before, rows + (copy_rows or []) + reject_rows),
                        staging / "removals" / "part-00000-of-00001.parquet", store_schema=True)
         report = takedown.takedown_report(old, str(staging), str(release), rows, missing, already, before, copy_rows,
-                                          dropped["rejects"])
+                                          dropped["rejects"], reject_rows, dropped["rejected"])
         # the name it was given by (a link's name, not its target's): what marks NAME-rN as NAME's revision
         report["removals"]["from_release_name"] = os.path.basename(os.path.abspath(args.release))
         report["removals"].update(history_read_from=used, history_unlisted=unlisted)
@@ -148,6 +155,7 @@ def remove(argv: list[str]) -> int:
     print(f"newsetl: wrote {out}: removed {len(rows)} article(s), {report['removals']['paragraphs']} paragraph(s)"
           + (f"; copies of the removed text: {held['paragraphs']} paragraph(s) of {held['articles']} other article(s)"
              if args.include_copies else "")
+          + (f"; rejected records: {len(rejected)} (their excerpts taken down)" if rejected else "")
           + (f"; not found: {len(missing)}" if missing else "")
           + (f"; already removed by an earlier takedown: {len(already)}" if already else ""))
     if missing:
@@ -161,6 +169,9 @@ def remove(argv: list[str]) -> int:
               "to remove those paragraphs too",
               file=sys.stderr)
     return 0
+
+
+REJECT_MATCHES = ("id", "derived id", "url")  # how a request may name a rejected record (not FILE:RECORD)
 
 
 def _copies(release: str, gone: set[str]) -> dict[str, tuple[str, bool]]:

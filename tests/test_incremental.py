@@ -189,3 +189,61 @@ def test_explain_names_the_earlier_release_of_a_duplicate(days, capsys):
     assert line == (f"[{r['index']}] {r['status']} ({r['reason']}), duplicate of {r['duplicate_of']} in earlier release "
                     f"{DAYS[0]}, similarity {r['similarity']:.3f}" + (f", cluster {r['cluster_id']}" if r["cluster_id"] else ""))
     assert f"duplicates {r['duplicate_of']} (" not in out  # not quoted from this release: it is not in it
+
+
+def _points_at_kept_rows(out: Path, earlier: dict[str, Path]) -> list[tuple]:
+    """The rows of ``out`` whose ``duplicate_of`` names no kept paragraph: of ``out`` (status
+    ``kept``) or, with ``duplicate_of_release``, of that release's index."""
+    rows = read(out, "paragraphs")
+    kept = {r["paragraph_id"] for r in rows if r["status"] == "kept"}
+    indexed = {name: {r["paragraph_id"] for r in read(path, "index")} for name, path in earlier.items()}
+    return [(r["paragraph_id"], r["reason"], r["duplicate_of"], r["duplicate_of_release"]) for r in rows
+            if r["duplicate_of"] and r["duplicate_of"] not in (indexed[r["duplicate_of_release"]] if r["duplicate_of_release"] else kept)]
+
+
+def test_a_re_sent_copy_points_at_the_earlier_release_and_the_index_holds_kept_rows(tmp_path):
+    """Trial 11, finding 5: the same dump twice (the shipped sample's Sapporo, Unibancorp and
+    Anglo American stories, each sent twice on the wire). On day 2 the short lines of the
+    second copies ("Payment is due March 17.", 5 words) were ``exact_article`` copies of the
+    first copies' lines of the same day, which are themselves copies of day 1: a pointer at a
+    dropped row; and those rows went to day 2's index, which must hold kept rows only."""
+    import gzip
+
+    wanted = {"NEWID2185", "NEWID2215", "NEWID3774", "NEWID5085", "NEWID4562", "NEWID4574"}
+    with gzip.open(Path(__file__).resolve().parent.parent / "samples" / "reuters-sample.jsonl.gz", "rt", encoding="utf-8") as f:
+        lines = [line for line in f if json.loads(line)["id"] in wanted]
+    dump = tmp_path / "wire.jsonl"
+    dump.write_text("".join(lines), encoding="utf-8")
+    # day 2 also brings Sapporo's story with its first three paragraphs run together (an exact
+    # article copy: same words, other breaks) under another id
+    sapporo = next(json.loads(line) for line in lines if json.loads(line)["id"] == "NEWID2185")
+    body = sapporo["text"].split("\n\n")
+    joined = dict(sapporo, id="SAPPORO2", published="1987-03-05T13:00:00Z", text=" ".join(body[:3]) + "\n\n" + body[3])
+    (tmp_path / "day2").mkdir()
+    (tmp_path / "day2" / "wire.jsonl").write_text("".join(lines) + json.dumps(joined) + "\n", encoding="utf-8")
+    day1, day2 = tmp_path / "2026-11-29", tmp_path / "2026-11-30"
+    assert run_newsetl("run", "--input", dump, "--output", day1) == 0
+    assert run_newsetl("run", "--input", tmp_path / "day2" / "wire.jsonl", "--output", day2, "--dedup-against", day1) == 0
+    for out, earlier in ((day1, {}), (day2, {"2026-11-29": day1})):
+        assert _points_at_kept_rows(out, earlier) == []
+        statuses = {r["paragraph_id"]: r["status"] for r in read(out, "paragraphs")}
+        assert {statuses[r["paragraph_id"]] for r in read(out, "index")} <= {"kept", "duplicate_across", "duplicate_article"}
+    rows = {r["paragraph_id"]: r for r in read(day2, "paragraphs")}
+    got = {p: (rows[p]["status"], rows[p]["reason"], rows[p]["duplicate_of"], rows[p]["duplicate_of_release"])
+           for p in ("NEWID2215/3", "NEWID4574/1", "NEWID5085/2", "NEWID5085/3")}
+    assert got == {"NEWID2215/3": ("duplicate_across", "exact", "NEWID2185/3", "2026-11-29"),
+                   "NEWID4574/1": ("duplicate_across", "exact", "NEWID4562/1", "2026-11-29"),
+                   "NEWID5085/2": ("duplicate_across", "exact", "NEWID3774/2", "2026-11-29"),
+                   "NEWID5085/3": ("duplicate_across", "exact", "NEWID3774/3", "2026-11-29")}
+    # the run-together paragraph matches no paragraph (kept by the keep rule): exact_article of the
+    # original's paragraph it overlaps most, NEWID2185/1 of day 2, itself a copy of day 1's, whose
+    # pointer it takes (it named day 2's dropped NEWID2185/1 before session 11)
+    assert (rows["SAPPORO2/1"]["status"], rows["SAPPORO2/1"]["reason"], rows["SAPPORO2/1"]["duplicate_of"],
+            rows["SAPPORO2/1"]["duplicate_of_release"]) == ("duplicate_across", "exact_article", "NEWID2185/1", "2026-11-29")
+    assert {r["status"] for r in rows.values() if r["index"] > 0} == {"duplicate_across"}
+    # day 2's index: only that paragraph (its text, so split, is in no release; before: 4 short copies too)
+    assert [r["paragraph_id"] for r in read(day2, "index")] == ["SAPPORO2/1"]
+    # day 1: the second copy's short line names the first copy's, which is kept
+    day1_rows = {r["paragraph_id"]: r for r in read(day1, "paragraphs")}
+    assert (day1_rows["NEWID2215/3"]["reason"], day1_rows["NEWID2215/3"]["duplicate_of"]) == ("exact", "NEWID2185/3")
+    assert day1_rows["NEWID2185/3"]["status"] == "kept"

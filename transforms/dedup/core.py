@@ -319,6 +319,37 @@ def align_exact_article(original: tuple[tuple[int, str], ...], duplicate: tuple[
     return result
 
 
+def follow_copy_pointers(original_id: str, copy_map: dict[int, tuple[str, float]], decisions: dict) -> dict[int, tuple]:
+    """Point an exact article copy's paragraphs at kept text: where the original's paragraph is
+    itself an exact duplicate across (of another article, or of an earlier release's paragraph),
+    the copy's paragraph names what that one names; a copy of a copy otherwise named a dropped
+    row (trial 11, finding 5: a re-sent story whose original of the day was a copy of the day
+    before).
+
+    Only exact duplicates are followed (similarity 1.0: the original's paragraph has the matching
+    form of the paragraph it names, so the copy's Jaccard with it is the one computed against
+    the original's); a near one keeps the pointer at the original's paragraph (its Jaccard with
+    the near duplicate's source is not known here).
+
+    Args:
+        original_id: the original article's id.
+        copy_map: index -> (original paragraph id, Jaccard), :func:`align_exact_article`'s.
+        decisions: ``{(article_id, index): across-article decision}`` holding the original's
+            (:func:`decisions_to_wire` tuples, ``duplicate_of_release`` last, or 6-tuples).
+
+    Returns:
+        index -> ``(paragraph id, Jaccard, duplicate_of_release or None)``.
+    """
+    out = {}
+    for i, (pid, sim) in copy_map.items():
+        d = decisions.get((original_id, int(pid.rsplit("/", 1)[1])))
+        if d is not None and d[1] == DUPLICATE_ACROSS and d[4] and d[5] == 1.0:
+            out[i] = (d[4], sim, d[6] if len(d) > 6 else None)
+        else:
+            out[i] = (pid, sim, None)
+    return out
+
+
 # ---------------------------------------------------------------- exact groups (transforms/dedup/exact.py)
 
 
@@ -550,8 +581,10 @@ def assemble(article: Article, within: list[ParagraphDecision], across: list[tup
         across: ``(index, status, reason, cluster_id, duplicate_of, similarity[, duplicate_of_release])``
             for the pending paragraphs.
         exact_copy: for an article whose text equals an earlier article's but for paragraph
-            breaks, index -> (paragraph id in the original, Jaccard); applied to paragraphs that
-            the paragraph-level rule kept, as ``duplicate_across`` with reason ``exact_article``.
+            breaks, index -> (paragraph id in the original, Jaccard[, duplicate_of_release]):
+            :func:`follow_copy_pointers`; applied to paragraphs that the paragraph-level rule
+            kept, as ``duplicate_across`` with reason ``exact_article`` (a short line that
+            :func:`keep_short` kept takes the decision it replaced instead, :func:`_as_copy`).
 
     Returns:
         ``(decisions sorted by index, duplicate_of_article)``. The article is a whole-article
@@ -562,7 +595,8 @@ def assemble(article: Article, within: list[ParagraphDecision], across: list[tup
         were deduplicated; a line with text kept only by ``min_words_across``, :func:`keep_short`,
         counts as the duplicate it was, so the rule's outcome is what it is without the key, and
         when the article is a whole-article duplicate, such lines are ``duplicate_across`` after
-        all: in a copied article, equal short lines are copies too);
+        all: in a copied article, equal short lines are copies too, and a short site template
+        kept as content is a copy of its group's first line, :func:`_as_copy`);
         it then points to the article holding most of the dropped text (by characters; ties:
         smallest id), which must be the source (``duplicate_of``) of at least two dropped lines,
         or of the only one when one was dropped, else the article is no copy (one line in
@@ -576,12 +610,19 @@ def assemble(article: Article, within: list[ParagraphDecision], across: list[tup
     decisions = {w[0]: w for w in (decisions_to_wire((d,))[0] if isinstance(d, ParagraphDecision) else d for d in within)}
     across, short = keep_short(article, across, cfg)
     for w in across:
-        if len(w) == 7 and not (exact_copy and w[0] in exact_copy and w[1] == KEPT):
+        if exact_copy and w[1] == KEPT and w[0] in exact_copy:
+            # A short line keep_short kept was a copy (or a template) of an equal line: it goes as
+            # it was, naming its group's kept paragraph (the original's line may itself be a
+            # duplicate, e.g. of an earlier release: trial 11, finding 5); a line the keep rule
+            # kept becomes exact_article, pointing to the original's paragraph.
+            put_back = _as_copy(article.article_id, short[w[0]]) if w[0] in short else None
+            dup_of, sim, *release = exact_copy[w[0]]  # (paragraph id, Jaccard[, release]): follow_copy_pointers
+            decisions[w[0]] = put_back or (w[0], DUPLICATE_ACROSS, "exact_article", w[3], dup_of, sim, (release or [None])[0])
+            continue
+        if len(w) == 7:
             decisions[w[0]] = w  # a wire tuple already (the pipeline's)
             continue
         index, status, reason, cluster_id, dup_of, sim, *release = w
-        if status == KEPT and exact_copy and index in exact_copy:
-            status, reason, (dup_of, sim), release = DUPLICATE_ACROSS, "exact_article", exact_copy[index], ()
         decisions[index] = (index, status, reason, cluster_id, dup_of, sim, release[0] if release else None)
     short = keep_repeats(article, decisions, short, cfg)
     ordered = [decisions[i] for i in sorted(decisions)]
@@ -616,11 +657,34 @@ def assemble(article: Article, within: list[ParagraphDecision], across: list[tup
             # articles' lines: a story of coincidences, not a copy (E-Systems' payout, NEWID1708)
             return decisions_from_wire(article, ordered), None
         if short:  # in a copied article, its short lines equal to other articles' are copies too
-            ordered = [short[w[0]] if w[0] in short and w[1] == KEPT else w for w in ordered]
+            ordered = [(_as_copy(article.article_id, short[w[0]]) or w) if w[0] in short and w[1] == KEPT else w
+                       for w in ordered]
         if cfg.whole_article_action == "drop":
             ordered = [(w[0], DUPLICATE_ARTICLE, "whole_article_duplicate", w[3], None, None, None)
                        if w[1] == KEPT and w[3] is None else w for w in ordered]
     return decisions_from_wire(article, ordered), dup_article
+
+
+def _as_copy(article_id: str, replaced: tuple) -> tuple | None:
+    """The decision of a short line that :func:`keep_short` (or :func:`keep_repeats`) kept, in
+    an article that is a copy (whole-article or ``exact_article``): the decision it replaced
+    (a ``duplicate_across`` naming its exact group's kept paragraph, a ``duplicate_within``),
+    except for a short site template under ``boilerplate_short_min_domain_share`` (kept where
+    it is content, so not a template of its site): ``duplicate_across``/``exact`` of its
+    group's first member in keep order (its ``cluster_id``, kept as content), the decision the
+    group would give it if it were no template, so it goes with the rest of the copy (trial
+    11, finding 9: Danaher's re-sent table NEWID1734 kept its ``Year`` as ``boilerplate``).
+    None for that first member itself (it stays kept, as a group's representative does).
+
+    Returns:
+        a :func:`decisions_to_wire` tuple, or None.
+    """
+    if replaced[1] != BOILERPLATE:
+        return replaced
+    first = replaced[3]
+    if first is None or first == paragraph_id(article_id, replaced[0]):
+        return None
+    return (replaced[0], DUPLICATE_ACROSS, "exact", first, first, 1.0, None)
 
 
 def keep_short(article: Article, across: list[tuple], cfg) -> list[tuple]:

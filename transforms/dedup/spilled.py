@@ -86,7 +86,7 @@ def read_refs(refs) -> list:
     return out
 
 
-def copy_maps(members, spill_dir: str, cfg) -> list[tuple[str, tuple[str, dict]]]:
+def copy_maps(members, spill_dir: str, cfg) -> list[tuple[str, tuple[str, str, str, dict]]]:
     """Copy maps of the articles that share one article text key (exact article copies).
 
     Args:
@@ -96,9 +96,10 @@ def copy_maps(members, spill_dir: str, cfg) -> list[tuple[str, tuple[str, dict]]
         cfg: the ``dedup`` config section (shingle sizes).
 
     Returns:
-        ``[(batch id, (article_id, {index: (original paragraph id, Jaccard)}))]`` for every
-        member but the first in keep order (the original), aligned by
-        :func:`core.align_exact_article`; empty for a single member, whose forms are not read.
+        ``[(the original's batch id, (batch id, article_id, original article_id, {index:
+        (original paragraph id, Jaccard)}))]`` for every member but the first in keep order (the
+        original), aligned by :func:`core.align_exact_article`, keyed by the original's batch
+        for :func:`follow_copies`; empty for a single member, whose forms are not read.
 
     Raises:
         OSError: a forms file is missing or unreadable.
@@ -107,12 +108,13 @@ def copy_maps(members, spill_dir: str, cfg) -> list[tuple[str, tuple[str, dict]]
     if len(members) < 2:
         return []
     forms = [row_forms(r) for r in read_refs((spill.rows_path(spill_dir, forms_name(batch_id)), row) for _, _, batch_id, row in members)]
-    original_id, original = members[0][1], forms[0]
-    return [(batch_id, (article_id, {i: (f"{original_id}/{j}", sim) for i, j, sim in core.align_exact_article(original, f, cfg)}))
+    (_, original_id, original_batch, _), original = members[0], forms[0]
+    return [(original_batch, (batch_id, article_id, original_id,
+                              {i: (f"{original_id}/{j}", sim) for i, j, sim in core.align_exact_article(original, f, cfg)}))
             for (_, article_id, batch_id, _), f in zip(members[1:], forms[1:])]
 
 
-def partition_copy_maps(member_lists, spill_dir: str, cfg) -> list[tuple[str, tuple[str, dict]]]:
+def partition_copy_maps(member_lists, spill_dir: str, cfg) -> list[tuple[str, tuple[str, str, str, dict]]]:
     """:func:`copy_maps` of every article text key of one exact partition with two members or more.
 
     Args:
@@ -124,6 +126,32 @@ def partition_copy_maps(member_lists, spill_dir: str, cfg) -> list[tuple[str, tu
         for key, member in members:
             by_key.setdefault(key, []).append(member)
     return [copy for members in by_key.values() if len(members) > 1 for copy in copy_maps(members, spill_dir, cfg)]
+
+
+def follow_copies(copies, across_refs) -> list[tuple[str, tuple[str, dict]]]:
+    """The copy maps of the exact copies of one batch's original articles, their pointers
+    following the originals' across-article decisions (:func:`core.follow_copy_pointers`).
+
+    Args:
+        copies: :func:`copy_maps` values whose original is in this batch: ``(batch id,
+            article_id, original article_id, map)``.
+        across_refs: ``[(spill path, row)]`` of this batch's across-article decisions
+            (:func:`spill_decisions`); read only when there are copies.
+
+    Returns:
+        ``[(the copy's batch id, (article_id, {index: (paragraph id, Jaccard, release or None)}))]``,
+        sorted, as :class:`transforms.dedup.transforms.AssembleArticles` joins them by batch.
+
+    Raises:
+        OSError: a decisions file is missing or unreadable.
+    """
+    copies = list(copies)
+    if not copies:
+        return []
+    wanted = {original for _, _, original, _ in copies}
+    decisions = {(aid, d[0]): d for rows in read_refs(across_refs) for aid, d in rows if aid in wanted}
+    return sorted((batch_id, (article_id, core.follow_copy_pointers(original, copy_map, decisions)))
+                  for batch_id, article_id, original, copy_map in copies)
 
 
 def spill_keyed(spill_dir: str, name: str, items: list[tuple]) -> list[tuple]:

@@ -1,8 +1,9 @@
 """Streaming paragraph dedup, the pure part (no Beam): per LSH band bucket, the first paragraph
-by event time wins (ties: paragraph id); verdicts of all buckets of a paragraph are merged.
+by event time wins (ties: the batch keep order, :func:`transforms.dedup.core.order_rank`);
+verdicts of all buckets of a paragraph are merged.
 
 Semantics (docs/ARCHITECTURE.md, "Streaming"): a bucket decides its buffered paragraphs when the
-watermark passes their event time, in ``(event time, paragraph id)`` order, so arrival order
+watermark passes their event time, in ``(event time, keep-order key)`` order, so arrival order
 within the watermark does not matter. Each paragraph is compared (exact key, else exact shingle
 Jaccard >= threshold) with every paragraph the bucket decided before it and not yet expired
 (``state_expiry_seconds`` of event time); a late paragraph (behind the watermark) is compared
@@ -22,15 +23,21 @@ from transforms.records import DUPLICATE_ACROSS, KEPT, Candidate, Reject, paragr
 
 @dataclass(frozen=True, slots=True)
 class StreamItem:
-    """A paragraph in a band bucket: event time (µs since the epoch), id, exact key, shingle hashes."""
+    """A paragraph in a band bucket: event time (µs since the epoch), id, exact key, shingle
+    hashes, and its keep-order key (``Candidate.order``: :func:`transforms.dedup.core.order_rank`
+    of its article, then its index), which breaks ties of event time as batch does."""
 
     time_us: int
     pid: str
     exact_key: bytes
     shingles: bytes
+    rank: tuple = ()
 
-    def order(self) -> tuple[int, str]:
-        return (self.time_us, self.pid)
+    def order(self) -> tuple:
+        """``(event time, keep-order key, paragraph id)``: earlier first; a tie (the same poll
+        with ``event_time: arrival``, the same published second) goes by the batch keep order,
+        not by the id's string order ("NEWID16" < "NEWID4": trial 11, finding 11)."""
+        return (self.time_us, self.rank, self.pid)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,12 +49,13 @@ class Verdict:
     match: str | None = None
     match_time_us: int | None = None
     similarity: float | None = None
+    match_rank: tuple = ()  # the match's keep-order key (StreamItem.rank)
 
 
 def bucket_entries(c: Candidate, time_us: int) -> list[tuple[bytes, StreamItem]]:
     """``(bucket key, item)`` for each LSH band of a candidate; a paragraph without band keys
     (shorter than one shingle) goes to one exact-key bucket."""
-    item = StreamItem(time_us, paragraph_id(c.article_id, c.index), c.exact_key, c.shingles)
+    item = StreamItem(time_us, paragraph_id(c.article_id, c.index), c.exact_key, c.shingles, c.order)
     keys = minhash.split_band_keys(c.band_keys) or [b"x" + c.exact_key]
     return [(k, item) for k in keys]
 
@@ -72,7 +80,7 @@ def decide_bucket(ready: list[StreamItem], seen: list[StreamItem], now_us: int, 
 
     Returns:
         ``(verdicts, new seen state)``; a verdict's match is the seen member with the highest
-        similarity >= threshold (ties: earliest by event time, then id).
+        similarity >= threshold (ties: earliest by :meth:`StreamItem.order`).
     """
     seen = [m for m in seen if m.time_us >= now_us - expiry_us]
     verdicts = []
@@ -89,7 +97,7 @@ def decide_bucket(ready: list[StreamItem], seen: list[StreamItem], now_us: int, 
             verdicts.append(Verdict(item.pid, item.time_us))
         else:
             m = best[1]
-            verdicts.append(Verdict(item.pid, item.time_us, m.pid, m.time_us, round(-best[0][0], 6)))
+            verdicts.append(Verdict(item.pid, item.time_us, m.pid, m.time_us, round(-best[0][0], 6), m.rank))
         seen.append(item)
     return verdicts, seen
 
@@ -101,7 +109,7 @@ def merge_verdicts(pid: str, verdicts) -> tuple[str, tuple]:
     article_id, index = pid.rsplit("/", 1)
     if not matches:
         return article_id, (int(index), KEPT, None, None, None, None)
-    v = min(matches, key=lambda v: (-v.similarity, v.match_time_us, v.match))
+    v = min(matches, key=lambda v: (-v.similarity, v.match_time_us, v.match_rank, v.match))
     return article_id, (int(index), DUPLICATE_ACROSS, "exact" if v.similarity == 1.0 else "near", None, v.match, v.similarity)
 
 

@@ -113,7 +113,8 @@ class DecideWithinBatchFn(beam.DoFn):
 class DedupWithinArticle(beam.PTransform):
     """PCollection[list[Article]] (batches) -> dict(batches=PCollection[KV[batch id, spill path of ((Article wire, decisions wire), ...)]],
     parts=PCollection[KV[exact partition, (spill path, row) of a columnar candidate payload (exact.pending_rows)]], paragraphs=PCollection[int],
-    exact_copies=PCollection[KV[batch id, (article_id, {index: (original paragraph id, jaccard)})]]).
+    exact_copies=PCollection[KV[the original's batch id, (batch id, article_id, original article_id, {index: (original
+    paragraph id, jaccard)})]] (:func:`spilled.copy_maps`)).
 
     Articles are decided in the batches they come in (as read: at most 1,024); decisions never
     depend on the batching. ``exact_copies`` lists articles whose text equals an earlier article's (keep
@@ -444,7 +445,9 @@ class AssembleArticles(beam.PTransform):
     """Join each batch of articles with its paragraph decisions (CoGroupByKey by batch id).
 
     Input: dict(batches=..., across=..., copies=...) as :class:`DedupWithinArticle` and
-    :class:`DedupAcrossArticles` return them.
+    :class:`DedupAcrossArticles` return them. The exact copies' maps are first joined with the
+    across-article decisions of their original's batch (:func:`spilled.follow_copies`: a
+    copy's paragraph names what its original's exact duplicate names), then with their own batch.
     Output: dict(assembled=PCollection[list[(Article, [ParagraphDecision], duplicate_of_article | None)]] (a list per batch),
     index=PCollection[bytes]: the release index rows of each batch as an Arrow record batch
     (``WriteDataset``'s ``index`` input); empty without ``index``).
@@ -460,8 +463,13 @@ class AssembleArticles(beam.PTransform):
         self._cfg, self._index, self._language = dedup_cfg, index, language_cfg
 
     def expand(self, inputs):
+        copies = (
+            {"copies": inputs["copies"], "across": inputs["across"]}
+            | "JoinCopiesWithOriginals" >> beam.CoGroupByKey()
+            | "FollowCopyPointers" >> beam.FlatMap(lambda kv: spilled.follow_copies(kv[1]["copies"], kv[1]["across"]))
+        )  # -> KV[batch id, (article_id, {index: (paragraph id, jaccard, release)})]
         out = (
-            {"batch": inputs["batches"], "across": inputs["across"], "copies": inputs["copies"]}
+            {"batch": inputs["batches"], "across": inputs["across"], "copies": copies}
             | "JoinByBatch" >> beam.CoGroupByKey()
             | "Assemble" >> beam.ParDo(AssembleBatchFn(self._cfg, self._index, self._language)).with_outputs(AssembleBatchFn.INDEX, main="assembled")
         )

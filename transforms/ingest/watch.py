@@ -48,11 +48,15 @@ DRAIN_S = 2.0  # at least this long at the last poll's watermark before the end 
 
 
 class PollEvents:
-    """Iterable of TestStream events: every ``interval_s`` seconds for ``stop_after_s`` seconds,
-    the input files not seen before (``ElementEvent`` of ``(path, input root)`` timestamped at
-    the poll time), then ``WatermarkEvent(poll time)``; between polls, the same watermark again
-    (a heartbeat, at most every 0.2 s). After the last poll (``stop_after_s``; None: never) the
-    last watermark is held for ``max(interval_s, 2)`` seconds before the iteration ends.
+    """Iterable of TestStream events: at every poll (:func:`poll_offsets`: every ``interval_s``
+    seconds, and a last one at ``stop_after_s``), the input files not seen before
+    (``ElementEvent`` of ``(path, input root)`` timestamped at the poll time), then
+    ``WatermarkEvent(poll time)``; between polls, the same watermark again (a heartbeat, at most
+    every 0.2 s). After the last poll (None: never) the last watermark is held for 2 seconds
+    before the iteration ends, so a run lasts about ``stop_after_s + 2`` seconds whatever the
+    interval (until session 11 the last poll was the last multiple of ``interval_s`` and the
+    hold lasted ``max(interval_s, 2)`` s: with the default 60 s interval and ``--stop-after 25``
+    a file that arrived at 8 s was never read and the run took 60 s).
 
     Files are listed with :func:`transforms.ingest.core.list_inputs` per pattern (so names
     starting with ``.`` or ``_`` are skipped: write a file under such a name and rename it into
@@ -66,10 +70,10 @@ class PollEvents:
         self._skipped: set[str] = set()  # notice files already logged
 
     def __iter__(self):
-        start, seen, poll = time.time(), set(), 0
+        start, seen = time.time(), set()
         watermark = Timestamp.of(start) - 1
-        while poll * self.interval_s <= self.stop_after_s:
-            due = start + poll * self.interval_s
+        for offset in poll_offsets(self.interval_s, self.stop_after_s):
+            due = start + offset
             yield from self._wait(due, watermark)
             new = [(f, root) for f, root in self._listing() if f not in seen]
             seen.update(f for f, _ in new)
@@ -77,10 +81,9 @@ class PollEvents:
                 yield ElementEvent([window.TimestampedValue(item, due) for item in new])
             watermark = Timestamp.of(due)
             yield WatermarkEvent(watermark)
-            poll += 1
         # Drain: hold the last watermark a while before the runner moves it to +infinity, so the
         # dedup timers of the last poll fire and their decisions reach the open windows first.
-        yield from self._wait(time.time() + max(self.interval_s, DRAIN_S), watermark)
+        yield from self._wait(time.time() + DRAIN_S, watermark)
 
     @staticmethod
     def _wait(until: float, watermark):
@@ -105,6 +108,23 @@ class PollEvents:
         return sorted(set(out))
 
 
+def poll_offsets(interval_s: float, stop_after_s: float):
+    """Seconds after the start at which :class:`PollEvents` lists the inputs: 0, ``interval_s``,
+    2 x ``interval_s``, ... below ``stop_after_s``, then ``stop_after_s`` itself (so the last
+    poll is at the stop time: a file that arrives before ``--stop-after`` is read); an endless
+    series when ``stop_after_s`` is infinite.
+
+    >>> list(poll_offsets(60, 25)), list(poll_offsets(10, 30)), list(poll_offsets(5, 0))
+    ([0, 25], [0, 10, 20, 30], [0])
+    """
+    k = 0
+    while k * interval_s < stop_after_s:
+        yield k * interval_s
+        k += 1
+    if math.isfinite(stop_after_s):
+        yield stop_after_s
+
+
 class WatchFiles(beam.PTransform):
     """PBegin -> unbounded PCollection[(path, input root)] (DirectRunner only): each file matching
     ``patterns`` once, timestamped at the poll that found it; the watermark is the last poll time.
@@ -112,8 +132,9 @@ class WatchFiles(beam.PTransform):
     Args:
         patterns: ``--input`` globs or directories (local paths).
         interval_s: seconds between polls (> 0).
-        stop_after_s: poll for this many seconds (polls at 0, interval, ... <= stop_after_s); then
-            the watermark goes to +infinity and the pipeline finishes. None: poll until killed.
+        stop_after_s: poll for this many seconds (:func:`poll_offsets`: at 0, interval, ... and
+            at stop_after_s); then the watermark goes to +infinity and the pipeline finishes.
+            None: poll until killed.
 
     Run the pipeline with ``run(test_runner_api=False)`` (the runner API round trip would pickle
     the transform before the run starts).

@@ -28,6 +28,7 @@ log = logging.getLogger("newsetl.takedown")
 
 STAGE = "dedup"
 COPY = "copy_of_removed"  # removals/ matched_by of an article that lost only its copies of removed text
+REJECTED = "rejected_record"  # removals/ matched_by of a request that matched only rejected records (their excerpts taken down)
 TAKEN_DOWN = "taken_down"
 REMOVALS = "removals"
 
@@ -142,9 +143,17 @@ def removal_history(release: str) -> tuple[list[dict], int, list[str]]:
 
 
 def _articles(rows) -> int:
-    """How many removal rows are whole articles (``records.removed`` counts them), not the rows
-    of articles that only lost their copies of removed text (``newsetl remove --include-copies``)."""
-    return sum(1 for r in rows if r.get("matched_by") != COPY)
+    """How many removal rows are whole articles (``records.removed`` counts them): not the rows
+    of articles that only lost their copies of removed text (``newsetl remove --include-copies``)
+    nor those of requests that matched only rejected records."""
+    return sum(1 for r in rows if is_article_row(r))
+
+
+def is_article_row(row: dict) -> bool:
+    """Whether a ``removals/`` row is a written article that was taken down (its rows removed),
+    not an article that only lost its copies of removed text (:data:`COPY`) nor a request that
+    matched only ``rejects/`` rows (:data:`REJECTED`: their excerpts were taken down)."""
+    return row.get("matched_by") not in (COPY, REJECTED)
 
 
 def history_chain(release: str) -> list[str]:

@@ -166,7 +166,7 @@ COLUMN_NOTES = {
     "similarity": "Jaccard with `duplicate_of`",
     "source_record": "record number in the file (-1 unknown)",
     "byte_offset": "byte offset in the (decompressed) file (-1 unknown)",
-    "excerpt": "at most 200 characters of the offending input",
+    "excerpt": "at most 200 characters of the offending input (`[taken down]` after a takedown of the record, `newsetl remove`)",
     "index.form": "the matching form; a later run re-hashes its shingles for verification",
     "index.band_hashes": "the LSH band hashes dedup uses (uint64, band = position; empty: shorter than a shingle)",
     "removals.article_id": "the article taken down (`matched_by` `copy_of_removed`: the article that lost its copies of removed text)",

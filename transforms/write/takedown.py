@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from transforms.takedown.core import COPY, url_key
+from transforms.takedown.core import COPY, REJECTED, is_article_row, url_key
 from transforms.write import core
 from transforms.write.figures import compute_figures
 
@@ -30,7 +30,8 @@ REMOVALS_SCHEMA = pa.schema([
     pa.field("reason", pa.string()),
     pa.field("paragraphs_removed", pa.int32(), nullable=False),
     pa.field("index_rows_removed", pa.int32(), nullable=False),
-    pa.field("matched_by", pa.string()),  # article_id, url, url_normalised or copy_of_removed (null: written before it existed)
+    # article_id, url, url_normalised, copy_of_removed or rejected_record (null: written before it existed)
+    pa.field("matched_by", pa.string()),
     # the release whose takedown removed the article (null: a row written before session 10)
     pa.field("removed_in", pa.string()),
     # matched_by copy_of_removed (remove --include-copies): the paragraphs of this article removed as
@@ -224,20 +225,32 @@ def excerpts_of_removed(details: list[str | None], removed: set[str], urls: set[
     return [bool(d) and d.startswith(prefixes) for d in details]
 
 
+def reject_identity(row: dict) -> tuple:
+    """What tells a ``rejects/`` row from the others (every column but the excerpt)."""
+    return tuple(row[k] for k in REJECT_IDENTITY)
+
+
+REJECT_IDENTITY = ("source_file", "source_record", "byte_offset", "stage", "reason", "detail")
+
+
 def copy_without(release: str, staging: str, removed: set[str], output_cfg,
-                 paragraphs: set[str] = frozenset(), excerpts: tuple[set[str], set[str]] | None = None) -> dict[str, Counter]:
+                 paragraphs: set[str] = frozenset(), excerpts: tuple[set[str], set[str]] | None = None,
+                 rejected: frozenset = frozenset()) -> dict[str, Counter]:
     """Copy every table file of ``release`` into ``staging`` without the rows of ``removed``
     articles and, in ``paragraphs/`` and ``index/``, without the rows of ``paragraphs`` (ids:
     the copies of removed text, ``newsetl remove --include-copies``); same file names, schemas,
     row order and compression. With ``excerpts`` (``(article ids, URLs)`` of every removed
     article), the ``excerpt`` of a reject holding such an article's text
-    (:func:`excerpts_of_removed`) becomes :data:`TAKEN_DOWN_EXCERPT`; the row stays (it is
-    counted in ``records.rejected``).
+    (:func:`excerpts_of_removed`) becomes :data:`TAKEN_DOWN_EXCERPT`, and so does that of the
+    ``rejected`` rows (:func:`reject_identity` of the records a request matched among the
+    rejects: a takedown of a record that was never written); the row stays (it is counted in
+    ``records.rejected``).
 
     Returns:
-        table -> Counter of removed rows per article id (``rejects``: excerpts replaced, by reason).
+        table -> Counter of removed rows per article id (``rejects``: excerpts replaced by
+        ``excerpts``, by reason; ``rejected``: excerpts of ``rejected`` rows replaced, by reason).
     """
-    dropped: dict[str, Counter] = {}
+    dropped: dict[str, Counter] = {"rejected": Counter()}
     ids = pa.array(sorted(removed), type=pa.string())
     pids = pa.array(sorted(paragraphs), type=pa.string())
     for table in (*FILTERED_TABLES, "rejects"):
@@ -250,9 +263,14 @@ def copy_without(release: str, staging: str, removed: set[str], output_cfg,
                     gone = pc.or_(gone, pc.is_in(tbl.column("paragraph_id"), value_set=pids))
                 dropped[table].update(tbl.filter(gone).column("article_id").to_pylist())
                 tbl = tbl.filter(pc.invert(gone))
-            elif excerpts is not None and tbl.num_rows:
-                hit = pa.array(excerpts_of_removed(tbl.column("detail").to_pylist(), *excerpts), type=pa.bool_())
-                dropped[table].update(tbl.filter(hit).column("reason").to_pylist())
+            elif (excerpts is not None or rejected) and tbl.num_rows:
+                copied = excerpts_of_removed(tbl.column("detail").to_pylist(), *excerpts) if excerpts else [False] * tbl.num_rows
+                own = ([reject_identity(r) in rejected for r in tbl.select(REJECT_IDENTITY).to_pylist()] if rejected
+                       else [False] * tbl.num_rows)
+                reasons = tbl.column("reason").to_pylist()
+                dropped[table].update(r for r, c in zip(reasons, copied) if c)
+                dropped["rejected"].update(r for r, c, o in zip(reasons, copied, own) if o and not c)
+                hit = pa.array([c or o for c, o in zip(copied, own)], type=pa.bool_())
                 at = tbl.schema.get_field_index("excerpt")
                 tbl = tbl.set_column(at, tbl.schema.field(at), pc.if_else(hit, pa.scalar(TAKEN_DOWN_EXCERPT), tbl.column(at)))
             dest = Path(staging, f.relative_to(release))
@@ -261,6 +279,24 @@ def copy_without(release: str, staging: str, removed: set[str], output_cfg,
                            compression=None if output_cfg.compression == "none" else output_cfg.compression,
                            write_statistics=True, store_schema=True)
     return dropped
+
+
+def rejected_rows(matched: dict[str, list[dict]], reasons: dict[str, str | None], release_name: str) -> list[dict]:
+    """The ``removals/`` rows of requests that matched no written article but rejected records
+    (``newsetl remove``; :func:`pipelines.explain_rejects.rejected_rows_of`): ``matched_by``
+    :data:`REJECTED`, ``article_id`` the request (an id, or a URL found in the record), no
+    paragraphs or index rows removed (a rejected record has none), sorted by request. A later
+    ``newsetl run --dedup-against`` the release rejects such a record re-sent under that id or
+    URL as ``taken_down``.
+
+    Args:
+        matched: request -> the ``rejects/`` rows it matched (with ``matched_by``: ``id``,
+            ``derived id`` or ``url``).
+        reasons: request -> the takedown's reason.
+    """
+    return [{"article_id": key, "url": key if any(r["matched_by"] == "url" for r in rows) else None, "requested": key,
+             "reason": reasons.get(key), "matched_by": REJECTED, "paragraphs_removed": 0, "index_rows_removed": 0,
+             "removed_in": release_name} for key, rows in sorted(matched.items())]
 
 
 def removal_rows(found: dict[str, dict], dropped: dict[str, Counter], release_name: str) -> list[dict]:
@@ -355,7 +391,7 @@ def recount_clusters(directory: str, removed: set[str]) -> tuple[dict, frozenset
 
 def takedown_report(old: dict, staging: str, release: str, rows: list[dict], missing: list[str],
                     already: list[str] = (), before: list[dict] = (), copies: list[dict] | None = None,
-                    excerpts: Counter | None = None) -> dict:
+                    excerpts: Counter | None = None, rejected: list[dict] = (), rejected_excerpts: Counter | None = None) -> dict:
     """The new release's report: the old one with every count and figure recomputed from the
     remaining rows (as ``newsetl run`` computes them), so ``inspect``, ``report.html`` and the
     card describe what the new release holds.
@@ -369,6 +405,9 @@ def takedown_report(old: dict, staging: str, release: str, rows: list[dict], mis
     None without it) are the copy rows removed from articles that stay: they count in
     ``paragraphs.removed`` and ``removals.copies``, not in ``records.removed``; ``excerpts``
     (reason -> rejects whose excerpt was replaced, :func:`copy_without`) is reported there too.
+    ``rejected`` (:func:`rejected_rows`: requests that matched only rejected records) and
+    ``rejected_excerpts`` (reason -> their rows whose excerpt was replaced) are
+    ``removals.rejected_records``; they count as found, not in ``records.removed``.
 
     Raises:
         ReconciliationError: the remaining rows and the old counts do not balance.
@@ -377,7 +416,7 @@ def takedown_report(old: dict, staging: str, release: str, rows: list[dict], mis
     paras = core.read_table(staging, "paragraphs")
     removed = {r["article_id"] for r in rows}
     # this takedown and RELEASE's history (not the articles that only lost copies)
-    ever_removed = removed | {r["article_id"] for r in before if r.get("matched_by") != COPY}
+    ever_removed = removed | {r["article_id"] for r in before if is_article_row(r)}
     direct = [p for p, (_, first) in copies_of_removed(paras, ever_removed).items() if first]
     dangling = len(direct)
     # removed: every takedown since the run (RELEASE may be a takedown release itself)
@@ -407,6 +446,7 @@ def takedown_report(old: dict, staging: str, release: str, rows: list[dict], mis
             "articles": len(copies or ()), "paragraphs": sum(r["paragraphs_removed"] for r in copies or ()),
             "index_rows": sum(r["index_rows_removed"] for r in copies or ()),
             "reject_excerpts": dict(sorted(excerpts.items())) if excerpts else {}},
+        "rejected_records": {"requests": len(rejected), "excerpts": dict(sorted((rejected_excerpts or {}).items()))},
     })
     if old.get("dedup_against"):  # paragraphs of this release dropped as copies of an earlier release
         dropped = Counter(v for v in paras.column("duplicate_of_release").to_pylist() if v is not None)

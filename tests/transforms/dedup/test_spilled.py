@@ -44,7 +44,7 @@ def test_copy_maps_read_the_forms_of_exact_copies_only(tmp_path):
     spilled.write_forms(str(tmp_path), "b2", [rows["x"], rows["o"]])
     maps = spilled.copy_maps([(rank_c, "copy", "b1", 0), (rank_o, "orig", "b2", 1)], str(tmp_path), CFG.dedup)
     expected = {i: (f"orig/{j}", sim) for i, j, sim in core.align_exact_article(forms_o, forms_c, CFG.dedup)}
-    assert maps == [("b1", ("copy", expected))]
+    assert maps == [("b2", ("b1", "copy", "orig", expected))]  # keyed by the original's batch
     # joined paragraphs 1+2 map to the original's 2 (171 characters: the longer overlap); the split ones to 4
     assert expected == {1: ("orig/2", 0.479167), 2: ("orig/3", 1.0), 3: ("orig/4", 0.24), 4: ("orig/4", 0.6), 5: ("orig/5", 1.0)}
     # a single member reads nothing (the forms file of a missing directory would raise)
@@ -54,8 +54,26 @@ def test_copy_maps_read_the_forms_of_exact_copies_only(tmp_path):
     b1 = [(key_c, (rank_c, "copy", "b1", 0)), (key_x, (rank_x, "other", "b1", 1))]
     b2 = [(key_o, (rank_o, "orig", "b2", 1))]
     for lists in ([b1, b2], [b2, b1]):
-        assert spilled.partition_copy_maps(lists, str(tmp_path), CFG.dedup) == [("b1", ("copy", expected))]
+        assert spilled.partition_copy_maps(lists, str(tmp_path), CFG.dedup) == [("b2", ("b1", "copy", "orig", expected))]
     assert spilled.partition_copy_maps([b1[1:], [(key_x, (rank_x, "x2", "b9", 0))][:0]], str(tmp_path / "absent"), CFG.dedup) == []
+
+
+def test_a_copy_follows_its_originals_exact_duplicates(tmp_path):
+    """Trial 11, finding 5: the copy's paragraphs mapped to an original paragraph that is itself
+    an exact duplicate (of an earlier release here) name what that paragraph names; a kept or
+    near-duplicate original paragraph stays the pointer. The original's decisions are read from
+    its batch's spilled across-article decisions only when the batch has copies."""
+    d = str(tmp_path)
+    refs = spilled.spill_decisions(d, 3, [("b2", [
+        ("orig", (1, "duplicate_across", "exact", "NEWID9/1", "NEWID9/1", 1.0, "2026-11-29")),
+        ("orig", (2, "kept", None, None, None, None, None)),
+        ("orig", (4, "duplicate_across", "near", "x/3", "x/3", 0.91, None)),
+        ("other", (1, "duplicate_across", "exact", "y/1", "y/1", 1.0, None))])])
+    copy_map = {1: ("orig/1", 0.479167), 2: ("orig/2", 1.0), 3: ("orig/4", 0.24), 4: ("orig/5", 1.0)}
+    assert spilled.follow_copies([("b1", "copy", "orig", copy_map)], [r for _, r in refs]) == [("b1", ("copy", {
+        1: ("NEWID9/1", 0.479167, "2026-11-29"), 2: ("orig/2", 1.0, None), 3: ("orig/4", 0.24, None),
+        4: ("orig/5", 1.0, None)}))]  # 5: no across decision (a symbol line, a title ...): as it was
+    assert spilled.follow_copies([], [(str(tmp_path / "absent.rows"), 0)]) == []  # nothing to follow: nothing read
 
 
 def test_spill_decisions_round_trip_one_file_per_partition(tmp_path):

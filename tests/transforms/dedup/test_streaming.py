@@ -50,6 +50,26 @@ def test_bucket_decides_in_event_time_order_ties_by_id_and_expires():
     assert verdicts == [sc.Verdict("d/1", 500)] and [m.pid for m in seen] == ["d/1"]  # older members expired
 
 
+def test_tied_arrivals_keep_what_batch_keeps():
+    """Trial 11, finding 11: NEWID4 and NEWID16 of reut2-000 are the same BankAmerica story,
+    published 14 minutes apart. Arriving in one poll with ``event_time: arrival`` (a tie), the
+    bucket kept NEWID16 ("NEWID16" < "NEWID4" as strings) where batch keeps NEWID4 (published
+    first). Ties now go by the batch keep order (``dedup.keep_order``, Candidate.order)."""
+    from tests.transforms.dedup.test_short_lines import _both_paths, _reuters_articles
+
+    articles = _reuters_articles({"NEWID4", "NEWID16"}, "reut2-000")
+    assert [a.article_id for a in articles] == ["NEWID4", "NEWID16"] and articles[0].published_us < articles[1].published_us
+    batch_, streamed = _both_paths(articles, CFG, arrival_us=T0 * 1_000_000)
+    assert streamed == batch_
+    statuses = {aid: sorted({s for p, s in streamed.items() if p.startswith(aid + "/") and not p.endswith("/0")})
+                for aid in ("NEWID4", "NEWID16")}
+    assert statuses == {"NEWID4": ["kept"], "NEWID16": ["duplicate_across"]}
+    # the verdict's tie-break among equal matches is the keep order too, not the id string
+    old = sc.Verdict("x/1", 5, "NEWID4/1", 5, 1.0, (0, 1, "NEWID4", 1))
+    new = sc.Verdict("x/1", 5, "NEWID16/1", 5, 1.0, (0, 2, "NEWID16", 1))
+    assert sc.merge_verdicts("x/1", [new, old])[1][4] == "NEWID4/1"
+
+
 def _art(aid, t, *paragraphs):
     return Article(aid, None, "reuters", f"Story {aid}", t * 1_000_000, None, None, tuple(paragraphs), "utf-8", "stream", 0)
 
