@@ -74,6 +74,8 @@ class Utf8Reader:
         self._codec, self._decoder, self._error = codec, codecs.getincrementaldecoder(codec)("strict"), None
 
     def read1(self, size: int = -1) -> bytes:
+        """Up to about ``size`` source bytes' worth of UTF-8 (b"" at the end); raises the
+        ``UnicodeDecodeError`` of undecodable text after returning the text before it."""
         if self._error is not None:
             raise self._error
         while True:
@@ -310,7 +312,8 @@ def parse(chunk: JsonlChunk, data: bytes, cfg) -> Iterator[Article | Reject]:
             yield _reject(path, number, line_offset, "record_too_large", f"{len(line)} bytes > max_record_bytes {cfg.max_record_bytes}", line)
             continue
         try:
-            text, charset = core.decode(line, cfg.encoding, cfg.fallback_encoding)
+            # a converted UTF-16/32 file's lines are UTF-8 whatever encoding is declared (its byte-order mark wins)
+            text, charset = core.decode(line, None if chunk.charset else cfg.encoding, cfg.fallback_encoding)
         except UnicodeDecodeError as err:
             yield _reject(path, number, line_offset + err.start, "undecodable", f"byte 0x{line[err.start]:02x} is not valid {err.encoding}", line)
             continue

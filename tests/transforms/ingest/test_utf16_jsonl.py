@@ -62,3 +62,12 @@ def test_undecodable_utf16_ends_the_file_like_damage(tmp_path):
     assert [a.article_id for a in items if isinstance(a, Article)] == ["a0", "a1", "a2"]
     assert [(r.reason, r.source_record) for r in items if isinstance(r, Reject)] == [("truncated_or_corrupt_file", 3)]
     assert "UnicodeDecodeError" in items[-1].detail
+
+
+def test_byte_order_mark_wins_over_a_declared_encoding(tmp_path):
+    """Review of session 11: with ``ingest.encoding: latin-1`` declared, the converted UTF-8 lines
+    of a UTF-16 file were decoded as latin-1 ("cafÃ©")."""
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(codecs.BOM_UTF16_LE + '{"id": "a", "text": "Un café à Zürich, avec assez de mots ici."}\n'.encode("utf-16-le"))
+    items = list(core.read_file(str(path), str(tmp_path), config_from_dict({"ingest": {"encoding": "latin-1"}}).ingest))
+    assert [(a.paragraphs, a.charset) for a in items] == [(("Un café à Zürich, avec assez de mots ici.",), "utf-16-le")]
